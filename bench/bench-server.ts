@@ -1,0 +1,71 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from '../schema/db/types.ts';
+import { issueApiKey } from '../server/api-key-admin.ts';
+import { insertProject } from '../schema/db/queries/projects.ts';
+import { migrateToLatest } from '../schema/db/migrate.ts';
+import type { Scope } from '../router/scopes.ts';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const benchDatabaseUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface BenchServer {
+  baseUrl: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** The API in its own process, as deployed: info-level request logs go to /dev/null. */
+export async function startBenchServer(environment: Record<string, string> = {}): Promise<BenchServer> {
+  const child = spawn(process.execPath, ['server/main.ts'], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      DATABASE_URL: benchDatabaseUrl,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      BOOTSTRAP_DEFAULT_KEY: 'false',
+      LOCAL_MODELS_DIR: path.resolve(repoRoot, '../shared/models'),
+      ...environment,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk;
+      const match = /"port":(\d+)[^\n]*"msg":"listening"/.exec(output);
+      if (match) {
+        child.stdout!.off('data', onData);
+        child.stdout!.resume();
+        resolve(Number(match[1]));
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    child,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export async function createBenchKey(scopes: Scope[] = ['ai:read', 'ai:generate']): Promise<string> {
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: benchDatabaseUrl, max: 1 }) }) });
+  try {
+    await migrateToLatest(db as Kysely<unknown>);
+    const project = await insertProject(db, `bench-${Date.now()}`);
+    return (await issueApiKey(db, { projectId: project.id, name: 'bench', scopes })).secret;
+  } finally {
+    await db.destroy();
+  }
+}

@@ -1,0 +1,28 @@
+import { benchCatalog, type LoadResult } from './catalog.ts';
+
+/** `npm run bench [-- name...]`: runs the named benchmarks (all by default) and prints a table. */
+const benchmarks: Record<string, () => Promise<LoadResult[]>> = {
+  catalog: benchCatalog,
+};
+
+const requested = process.argv.slice(2);
+const names = requested.length > 0 ? requested : Object.keys(benchmarks);
+for (const name of names) {
+  const run = benchmarks[name];
+  if (!run) {
+    process.stderr.write(`Unknown benchmark "${name}". Known: ${Object.keys(benchmarks).join(', ')}\n`);
+    process.exit(1);
+  }
+  const results = await run();
+  process.stdout.write(`\n## ${name}\n`);
+  console.table(
+    results.map((result) => ({
+      scenario: result.name,
+      'req/s': result.requestsPerSecond,
+      'p50 ms': result.p50Ms,
+      'p99 ms': result.p99Ms,
+      errors: result.errors,
+      non2xx: result.non2xx,
+    })),
+  );
+}

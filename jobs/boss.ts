@@ -1,0 +1,15 @@
+import { PgBoss } from 'pg-boss';
+import type { Logger } from 'pino';
+
+/** pg-boss in its own schema of the service's database; queues and workers attach to it. */
+export async function startBoss(connectionString: string, logger: Logger): Promise<PgBoss> {
+  const boss = new PgBoss({ connectionString, schema: 'pgboss', max: 4 });
+  boss.on('error', (error) => logger.error({ err: error }, 'pg-boss error'));
+  await boss.start();
+  return boss;
+}
+
+/** Lets running jobs finish (up to the timeout) before closing the connections. */
+export async function stopBoss(boss: PgBoss): Promise<void> {
+  await boss.stop({ graceful: true, timeout: 10_000 });
+}

@@ -1,0 +1,26 @@
+import type { OpenAiCompatibleUpstreamConfig } from '../../server/config.ts';
+import type { ModelEntry } from '../../schema/api/models.ts';
+import { createModelEntry } from '../spec/model-entry.ts';
+import { knownOpenAiModels } from './known-models.ts';
+
+/**
+ * Catalog entries of one OpenAI-compatible upstream. A model named by string takes OpenAI's
+ * published metadata when known, otherwise it is a text-generation model; an object entry states
+ * its capabilities and limits itself.
+ */
+export function listOpenAiCompatibleModels(upstream: OpenAiCompatibleUpstreamConfig): ModelEntry[] {
+  return upstream.models.map((setting) => {
+    const id = typeof setting === 'string' ? setting : setting.id;
+    const known = knownOpenAiModels[id];
+    const override = typeof setting === 'string' ? undefined : setting;
+    return createModelEntry({
+      capabilities: ['text_generation'],
+      ...known,
+      ...(override?.capabilities ? { capabilities: override.capabilities } : {}),
+      ...(override?.context_window ? { contextWindow: override.context_window } : {}),
+      ...(override?.max_output_tokens ? { maxOutputTokens: override.max_output_tokens } : {}),
+      provider: upstream.name,
+      upstreamModel: id,
+    });
+  });
+}

@@ -1,0 +1,29 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Config } from '../server/config.ts';
+import type { Database } from '../schema/db/types.ts';
+import type { ModelCatalog } from '../providers/catalog.ts';
+import type { KeyStore } from './key-store.ts';
+
+/** Long-lived dependencies, built once at boot; no request in here (tests build callers on it). */
+export interface Services {
+  config: Config;
+  db: Kysely<Database>;
+  catalog: ModelCatalog;
+  keyStore: KeyStore;
+  logger: Logger;
+}
+
+/** Filled in while a request runs and written to its log line when it ends. */
+export interface RequestLog {
+  route?: string;
+  projectId?: string;
+}
+
+export interface RequestContext {
+  services: Services;
+  requestId: string;
+  /** The raw Authorization header, checked by the auth middleware, never logged. */
+  authorization: string | undefined;
+  log: RequestLog;
+}

@@ -1,0 +1,166 @@
+import { TRPCError } from '@trpc/server';
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
+import { z } from 'zod';
+
+/**
+ * The one table of error codes: native code → HTTP status, the tRPC code that carries it, and
+ * the `type`/`code` pair OpenAI clients expect on `/v1`. Procedures throw ApiError with a native
+ * code; nothing else sets a status.
+ */
+export const errorCodes = {
+  bad_request: { status: 400, trpc: 'BAD_REQUEST', openAiType: 'invalid_request_error', openAiCode: 'invalid_value' },
+  invalid_json: { status: 400, trpc: 'PARSE_ERROR', openAiType: 'invalid_request_error', openAiCode: 'invalid_json' },
+  unauthorized: { status: 401, trpc: 'UNAUTHORIZED', openAiType: 'invalid_request_error', openAiCode: 'invalid_api_key' },
+  insufficient_tokens: { status: 402, trpc: 'PAYMENT_REQUIRED', openAiType: 'insufficient_quota', openAiCode: 'insufficient_quota' },
+  forbidden: { status: 403, trpc: 'FORBIDDEN', openAiType: 'permission_error', openAiCode: 'missing_scope' },
+  not_found: { status: 404, trpc: 'NOT_FOUND', openAiType: 'invalid_request_error', openAiCode: 'not_found' },
+  method_not_allowed: { status: 405, trpc: 'METHOD_NOT_SUPPORTED', openAiType: 'invalid_request_error', openAiCode: 'method_not_allowed' },
+  conflict: { status: 409, trpc: 'CONFLICT', openAiType: 'invalid_request_error', openAiCode: 'conflict' },
+  payload_too_large: { status: 413, trpc: 'PAYLOAD_TOO_LARGE', openAiType: 'invalid_request_error', openAiCode: 'payload_too_large' },
+  unsupported_media_type: { status: 415, trpc: 'UNSUPPORTED_MEDIA_TYPE', openAiType: 'invalid_request_error', openAiCode: 'unsupported_media_type' },
+  rate_limited: { status: 429, trpc: 'TOO_MANY_REQUESTS', openAiType: 'requests', openAiCode: 'rate_limit_exceeded' },
+  internal_error: { status: 500, trpc: 'INTERNAL_SERVER_ERROR', openAiType: 'server_error', openAiCode: 'internal_error' },
+  not_implemented: { status: 501, trpc: 'NOT_IMPLEMENTED', openAiType: 'server_error', openAiCode: 'not_implemented' },
+  bad_gateway: { status: 502, trpc: 'BAD_GATEWAY', openAiType: 'server_error', openAiCode: 'upstream_error' },
+  service_unavailable: { status: 503, trpc: 'SERVICE_UNAVAILABLE', openAiType: 'server_error', openAiCode: 'service_unavailable' },
+  gateway_timeout: { status: 504, trpc: 'GATEWAY_TIMEOUT', openAiType: 'server_error', openAiCode: 'upstream_timeout' },
+} as const satisfies Record<string, { status: number; trpc: TRPC_ERROR_CODE_KEY; openAiType: string; openAiCode: string }>;
+
+export type ApiErrorCode = keyof typeof errorCodes;
+
+export interface ApiErrorOptions {
+  /** The request field at fault, dotted (`messages.0.content`). */
+  param?: string | undefined;
+  details?: unknown;
+  /** Overrides the OpenAI `code` for this error (e.g. `model_not_found`). */
+  openAiCode?: string | undefined;
+  headers?: Record<string, string> | undefined;
+  cause?: unknown;
+}
+
+export class ApiError extends TRPCError {
+  readonly apiCode: ApiErrorCode;
+  readonly param: string | undefined;
+  readonly details: unknown;
+  readonly openAiCode: string | undefined;
+  readonly headers: Record<string, string> | undefined;
+
+  constructor(code: ApiErrorCode, message: string, options: ApiErrorOptions = {}) {
+    // The name stays "TRPCError": trpc-to-openapi recognises thrown errors by name.
+    super({ code: errorCodes[code].trpc, message, cause: options.cause });
+    this.apiCode = code;
+    this.param = options.param;
+    this.details = options.details;
+    this.openAiCode = options.openAiCode;
+    this.headers = options.headers;
+  }
+}
+
+/** A transport-neutral description of a failure, from which each tree builds its envelope. */
+export interface ErrorDescription {
+  code: ApiErrorCode;
+  status: number;
+  message: string;
+  param: string | undefined;
+  details: unknown;
+  openAiCode: string | undefined;
+  headers: Record<string, string> | undefined;
+}
+
+const codeByTrpcCode = new Map<string, ApiErrorCode>(
+  Object.entries(errorCodes).map(([code, entry]) => [entry.trpc, code as ApiErrorCode]),
+);
+
+function describeZodIssues(issues: z.core.$ZodIssue[]): { message: string; param: string | undefined; details: unknown } {
+  const described = issues.map((issue) => ({
+    field: issue.path.map(String).join('.') || '(body)',
+    message: issue.message,
+    code: issue.code,
+  }));
+  const first = described[0];
+  return {
+    message: described.map((issue) => `${issue.field}: ${issue.message}`).join('; ') || 'Invalid input',
+    param: first && first.field !== '(body)' ? first.field : undefined,
+    details: { issues: described },
+  };
+}
+
+/** Anything thrown inside a request, described without leaking internals. */
+export function describeError(error: unknown): ErrorDescription {
+  if (error instanceof ApiError) {
+    return {
+      code: error.apiCode,
+      status: errorCodes[error.apiCode].status,
+      message: error.message,
+      param: error.param,
+      details: error.details,
+      openAiCode: error.openAiCode,
+      headers: error.headers,
+    };
+  }
+  if (error instanceof TRPCError) {
+    if (error.cause instanceof z.ZodError) {
+      return { code: 'bad_request', status: 400, openAiCode: undefined, headers: undefined, ...describeZodIssues(error.cause.issues) };
+    }
+    const code = codeByTrpcCode.get(error.code) ?? 'internal_error';
+    const exposeMessage = code !== 'internal_error';
+    return {
+      code,
+      status: errorCodes[code].status,
+      message: exposeMessage ? error.message : 'Internal error',
+      param: undefined,
+      details: undefined,
+      openAiCode: undefined,
+      headers: undefined,
+    };
+  }
+  return { code: 'internal_error', status: 500, message: 'Internal error', param: undefined, details: undefined, openAiCode: undefined, headers: undefined };
+}
+
+export type RouteTree = 'native' | 'openai';
+
+/** Which envelope a URL's errors use; `/v1` and below speak OpenAI's. */
+export function routeTreeOf(url: string): RouteTree {
+  return /^\/v1(?:[/?]|$)/.test(url) ? 'openai' : 'native';
+}
+
+export const nativeErrorSchema = z
+  .object({
+    status: z.literal('error'),
+    error: z.object({
+      code: z.string().meta({ example: 'bad_request' }),
+      message: z.string(),
+      request_id: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .meta({ id: 'NativeError' });
+
+export const openAiErrorSchema = z
+  .object({
+    error: z.object({
+      message: z.string(),
+      type: z.string(),
+      param: z.string().nullable(),
+      code: z.string().nullable(),
+    }),
+  })
+  .meta({ id: 'OpenAIError' });
+
+export function buildErrorBody(tree: RouteTree, error: ErrorDescription, requestId: string): unknown {
+  if (tree === 'openai') {
+    return {
+      error: {
+        message: error.message,
+        type: errorCodes[error.code].openAiType,
+        param: error.param ?? null,
+        code: error.openAiCode ?? errorCodes[error.code].openAiCode,
+      },
+    } satisfies z.infer<typeof openAiErrorSchema>;
+  }
+  const details = error.details ?? (error.param ? { param: error.param } : undefined);
+  return {
+    status: 'error',
+    error: { code: error.code, message: error.message, request_id: requestId, ...(details === undefined ? {} : { details }) },
+  } satisfies z.infer<typeof nativeErrorSchema>;
+}

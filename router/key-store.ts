@@ -1,0 +1,83 @@
+import type { Kysely } from 'kysely';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { Database } from '../schema/db/types.ts';
+import { apiKeyRevokedChannel, findActiveApiKeyByHash } from '../schema/db/queries/api-keys.ts';
+import { hashApiKey } from './api-key-material.ts';
+import { isScope, type Scope } from './scopes.ts';
+
+export interface Principal {
+  projectId: string;
+  keyId: string;
+  scopes: ReadonlySet<Scope>;
+}
+
+interface CachedPrincipal {
+  principal: Principal;
+  expiresAt: number;
+}
+
+/**
+ * Resolves bearer keys to principals. Hits are cached for a short while so the hot path does no
+ * query; a revocation anywhere NOTIFYs every replica, which evicts at once. The TTL bounds
+ * staleness should the LISTEN connection drop.
+ */
+export class KeyStore {
+  readonly #db: Kysely<Database>;
+  readonly #cache = new Map<string, CachedPrincipal>();
+  readonly #ttlMs: number;
+  readonly #logger: Logger;
+  #listener: pg.Client | undefined;
+  #closed = false;
+
+  constructor(options: { db: Kysely<Database>; logger: Logger; ttlMs?: number }) {
+    this.#db = options.db;
+    this.#logger = options.logger;
+    this.#ttlMs = options.ttlMs ?? 30_000;
+  }
+
+  async authenticate(key: string): Promise<Principal | undefined> {
+    const keyHash = hashApiKey(key);
+    const cached = this.#cache.get(keyHash);
+    if (cached && cached.expiresAt > Date.now()) return cached.principal;
+    this.#cache.delete(keyHash);
+
+    const row = await findActiveApiKeyByHash(this.#db, keyHash);
+    if (!row) return undefined;
+    const principal: Principal = {
+      projectId: row.project_id,
+      keyId: row.id,
+      scopes: new Set(row.scopes.filter(isScope)),
+    };
+    this.#cache.set(keyHash, { principal, expiresAt: Date.now() + this.#ttlMs });
+    return principal;
+  }
+
+  evict(keyHash: string): void {
+    this.#cache.delete(keyHash);
+  }
+
+  /** Listens for revocations made by any process sharing the database. */
+  async listenForRevocations(connectionString: string): Promise<void> {
+    if (this.#closed) return;
+    const client = new pg.Client({ connectionString });
+    client.on('notification', (message) => {
+      if (message.payload) this.evict(message.payload);
+    });
+    client.on('error', (error) => {
+      if (this.#closed) return;
+      this.#logger.warn({ err: error }, 'key revocation listener lost; reconnecting');
+      this.#cache.clear();
+      this.#listener = undefined;
+      setTimeout(() => void this.listenForRevocations(connectionString).catch(() => {}), 1000).unref();
+    });
+    await client.connect();
+    await client.query(`LISTEN ${apiKeyRevokedChannel}`);
+    this.#listener = client;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#listener?.end().catch(() => {});
+  }
+}

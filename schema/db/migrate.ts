@@ -1,0 +1,23 @@
+import type { Kysely } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import * as projectsAndKeys from './migrations/0001-projects-and-keys.ts';
+
+/** Migrations are imported statically so they ship with the code and run in a fixed order. */
+const migrations: Record<string, Migration> = {
+  '0001-projects-and-keys': projectsAndKeys,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/**
+ * Brings the schema up to date. Kysely takes a Postgres advisory lock for the run, so replicas
+ * booting together migrate once; running it again is a no-op.
+ */
+export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((result) => result.status === 'Error');
+  if (error || failed) {
+    throw new Error(`Database migration ${failed?.migrationName ?? ''} failed`, { cause: error });
+  }
+}

@@ -1,0 +1,121 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+import { openDatabase } from './database.ts';
+import { issueApiKey } from './api-key-admin.ts';
+import { insertProject, listProjects, findProject } from '../schema/db/queries/projects.ts';
+import { listApiKeys, revokeApiKey } from '../schema/db/queries/api-keys.ts';
+import { insertGrant, sumBalance } from '../schema/db/queries/ledger.ts';
+import { isScope, scopes as allScopes, type Scope } from '../router/scopes.ts';
+
+const usage = `Usage: npm run admin -- <command> [options]
+
+  projects:create <name>                          create a project
+  projects:list                                   list projects
+  keys:create --project <id> [--name <name>] [--scopes ai:read,ai:generate]
+                                                  create an API key (printed once)
+  keys:list [--project <id>]                      list keys (prefixes only)
+  keys:revoke <key_id>                            revoke a key at once, on every replica
+  tokens:grant --project <id> --amount <decimal> [--note <text>]
+                                                  grant tokens to a project
+  tokens:balance --project <id>                   show a project's token balance
+
+Uses DATABASE_URL, or the embedded database under DATA_DIR when it is unset.`;
+
+class UsageError extends Error {}
+
+function parseScopes(text: string | undefined): Scope[] {
+  if (text === undefined) return [...allScopes];
+  const requested = text.split(',').map((scope) => scope.trim()).filter(Boolean);
+  const unknown = requested.filter((scope) => !isScope(scope));
+  if (unknown.length > 0 || requested.length === 0) {
+    throw new UsageError(`--scopes must list some of: ${allScopes.join(', ')} (got "${text}")`);
+  }
+  return requested as Scope[];
+}
+
+function requireOption(value: string | undefined, name: string): string {
+  if (!value) throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    project: { type: 'string' },
+    name: { type: 'string' },
+    scopes: { type: 'string' },
+    amount: { type: 'string' },
+    note: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+const [command, ...rest] = positionals;
+if (!command || values.help) {
+  process.stdout.write(`${usage}\n`);
+  process.exit(command || values.help ? 0 : 1);
+}
+
+let exitCode = 0;
+try {
+  const config = loadConfig();
+  const database = await openDatabase(config, createLogger('warn'));
+  const { db } = database;
+  const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  const requireProject = async (id: string) => {
+    if (!(await findProject(db, id))) throw new UsageError(`No project "${id}"`);
+    return id;
+  };
+  try {
+    switch (command) {
+      case 'projects:create': {
+        const name = rest[0] ?? values.name;
+        print(await insertProject(db, requireOption(name, 'name')));
+        break;
+      }
+      case 'projects:list':
+        print(await listProjects(db));
+        break;
+      case 'keys:create': {
+        const projectId = await requireProject(requireOption(values.project, 'project'));
+        const issued = await issueApiKey(db, { projectId, name: values.name ?? 'admin', scopes: parseScopes(values.scopes) });
+        print(issued.key);
+        process.stdout.write(`\nAPI key (shown once): ${issued.secret}\n`);
+        break;
+      }
+      case 'keys:list':
+        print(await listApiKeys(db, values.project));
+        break;
+      case 'keys:revoke': {
+        const keyId = requireOption(rest[0], 'key id');
+        if (!(await revokeApiKey(db, keyId))) throw new UsageError(`No active key "${keyId}"`);
+        process.stdout.write(`Revoked ${keyId}\n`);
+        break;
+      }
+      case 'tokens:grant': {
+        const projectId = await requireProject(requireOption(values.project, 'project'));
+        const amount = requireOption(values.amount, 'amount');
+        if (!/^\d{1,20}(\.\d{1,12})?$/.test(amount) || Number(amount) === 0) {
+          throw new UsageError('--amount must be a positive decimal with at most 12 decimals');
+        }
+        print(await insertGrant(db, { projectId, amount, note: values.note }));
+        process.stdout.write(`Balance: ${await sumBalance(db, projectId)} tokens\n`);
+        break;
+      }
+      case 'tokens:balance': {
+        const projectId = await requireProject(requireOption(values.project, 'project'));
+        print({ project_id: projectId, balance: await sumBalance(db, projectId) });
+        break;
+      }
+      default:
+        throw new UsageError(`Unknown command "${command}"\n\n${usage}`);
+    }
+  } finally {
+    await database.close();
+  }
+} catch (error) {
+  exitCode = 1;
+  if (error instanceof UsageError || error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+  else process.stderr.write(`admin failed: ${(error as Error).message}\n`);
+}
+process.exit(exitCode);

@@ -1,0 +1,182 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { capabilitySchema } from '../schema/api/models.ts';
+
+/**
+ * Every setting the service reads, parsed once at boot. Adapters and procedures receive the
+ * parsed values; nothing else reads `process.env`.
+ */
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const commaList = z
+  .string()
+  .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
+
+const upstreamModel = z.union([
+  z.string().min(1),
+  z.object({
+    id: z.string().min(1),
+    capabilities: z.array(capabilitySchema).min(1).optional(),
+    context_window: z.number().int().positive().optional(),
+    max_output_tokens: z.number().int().positive().optional(),
+  }),
+]);
+
+const openAiCompatibleUpstream = z.object({
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes (it becomes the model id prefix)'),
+  base_url: z.url(),
+  api_key: z.string().optional(),
+  models: z.array(upstreamModel).min(1),
+});
+
+const jsonText = <T extends z.ZodType>(schema: T) =>
+  z.string().transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be valid JSON' });
+      return z.NEVER;
+    }
+  }).pipe(schema);
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const environmentSchema = z.object({
+  PORT: port.default(8787),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATA_DIR: z.string().min(1).default('./.data'),
+  EMBEDDED_POSTGRES_PORT: port.default(54329),
+  LOG_LEVEL: z.enum(logLevels).default('info'),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
+  PUBLIC_BASE_URL: z.url().optional(),
+  LOCAL_MODELS_DIR: z.string().min(1).default('./models'),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: z.url().default('https://api.openai.com/v1'),
+  OPENAI_MODELS: commaList.optional(),
+  OPENAI_COMPAT_UPSTREAMS: jsonText(z.array(openAiCompatibleUpstream)).optional(),
+  WORKERS_AI_ACCOUNT_ID: z.string().min(1).optional(),
+  WORKERS_AI_API_TOKEN: z.string().min(1).optional(),
+  WORKERS_AI_BASE_URL: z.url().default('https://api.cloudflare.com/client/v4'),
+  WORKERS_AI_MODELS: commaList.optional(),
+  BOOTSTRAP_DEFAULT_KEY: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
+});
+
+export type UpstreamModelSetting = z.infer<typeof upstreamModel>;
+
+export interface OpenAiCompatibleUpstreamConfig {
+  name: string;
+  baseUrl: string;
+  apiKey: string | undefined;
+  models: UpstreamModelSetting[];
+}
+
+export interface WorkersAiConfig {
+  accountId: string;
+  apiToken: string;
+  baseUrl: string;
+  models: string[] | undefined;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  dataDir: string;
+  embeddedPostgresPort: number;
+  logLevel: (typeof logLevels)[number];
+  maxBodyBytes: number;
+  publicBaseUrl: string | undefined;
+  localModelsDir: string;
+  openAiCompatibleUpstreams: OpenAiCompatibleUpstreamConfig[];
+  workersAi: WorkersAiConfig | undefined;
+  bootstrapDefaultKey: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`)
+    .join('\n');
+}
+
+/** Parses the environment; throws a ConfigError naming every bad variable. */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(
+    Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = environmentSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(`Invalid configuration:\n${describeIssues(parsed.error)}`);
+  }
+  const env = parsed.data;
+
+  if ((env.WORKERS_AI_ACCOUNT_ID === undefined) !== (env.WORKERS_AI_API_TOKEN === undefined)) {
+    throw new ConfigError(
+      'Invalid configuration:\n  WORKERS_AI_ACCOUNT_ID and WORKERS_AI_API_TOKEN must be set together',
+    );
+  }
+
+  const upstreams: OpenAiCompatibleUpstreamConfig[] = [];
+  if (env.OPENAI_API_KEY !== undefined) {
+    upstreams.push({
+      name: 'openai',
+      baseUrl: env.OPENAI_BASE_URL,
+      apiKey: env.OPENAI_API_KEY,
+      models: env.OPENAI_MODELS ?? defaultOpenAiModels,
+    });
+  }
+  for (const upstream of env.OPENAI_COMPAT_UPSTREAMS ?? []) {
+    if (upstreams.some((existing) => existing.name === upstream.name) || upstream.name === 'local' || upstream.name === 'workers-ai') {
+      throw new ConfigError(
+        `Invalid configuration:\n  OPENAI_COMPAT_UPSTREAMS: the name "${upstream.name}" is already taken`,
+      );
+    }
+    upstreams.push({
+      name: upstream.name,
+      baseUrl: upstream.base_url,
+      apiKey: upstream.api_key,
+      models: upstream.models,
+    });
+  }
+
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    databaseUrl: env.DATABASE_URL,
+    databasePoolSize: env.DATABASE_POOL_SIZE,
+    dataDir: path.resolve(env.DATA_DIR),
+    embeddedPostgresPort: env.EMBEDDED_POSTGRES_PORT,
+    logLevel: env.LOG_LEVEL,
+    maxBodyBytes: env.MAX_BODY_BYTES,
+    publicBaseUrl: env.PUBLIC_BASE_URL,
+    localModelsDir: path.resolve(env.LOCAL_MODELS_DIR),
+    openAiCompatibleUpstreams: upstreams,
+    workersAi:
+      env.WORKERS_AI_ACCOUNT_ID !== undefined && env.WORKERS_AI_API_TOKEN !== undefined
+        ? {
+            accountId: env.WORKERS_AI_ACCOUNT_ID,
+            apiToken: env.WORKERS_AI_API_TOKEN,
+            baseUrl: env.WORKERS_AI_BASE_URL,
+            models: env.WORKERS_AI_MODELS,
+          }
+        : undefined,
+    bootstrapDefaultKey: env.BOOTSTRAP_DEFAULT_KEY,
+  };
+}
+
+/** Served when OPENAI_API_KEY is set and OPENAI_MODELS is not. */
+const defaultOpenAiModels: UpstreamModelSetting[] = [
+  'gpt-4o-mini',
+  'gpt-4o',
+  'text-embedding-3-small',
+  'text-embedding-3-large',
+  'omni-moderation-latest',
+];

@@ -1,0 +1,44 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { Database } from '../schema/db/types.ts';
+import { migrateToLatest } from '../schema/db/migrate.ts';
+import { startEmbeddedPostgres } from './embedded-postgres.ts';
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  connectionString: string;
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+/** Connects to DATABASE_URL, or to an embedded Postgres when it is unset, and migrates. */
+export async function openDatabase(config: Config, logger: Logger): Promise<DatabaseHandle> {
+  const embedded = config.databaseUrl
+    ? undefined
+    : await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPostgresPort, logger });
+  const connectionString = config.databaseUrl ?? embedded!.connectionString;
+
+  const pool = new pg.Pool({ connectionString, max: config.databasePoolSize });
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+
+  try {
+    await migrateToLatest(db as Kysely<unknown>);
+  } catch (error) {
+    await db.destroy();
+    await embedded?.stop();
+    throw error;
+  }
+
+  return {
+    db,
+    connectionString,
+    embedded: embedded !== undefined,
+    async close() {
+      await db.destroy();
+      await embedded?.stop();
+    },
+  };
+}

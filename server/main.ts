@@ -1,0 +1,63 @@
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { createLogger } from './logger.ts';
+import { startServer } from './http-server.ts';
+import type { IssuedApiKey } from './api-key-admin.ts';
+
+function printBootstrapKey(issued: IssuedApiKey, config: Config, port: number): void {
+  const base = config.publicBaseUrl ?? `http://localhost:${port}`;
+  // Printed once, on purpose, outside the logger (logs never contain keys).
+  process.stdout.write(
+    [
+      '',
+      '='.repeat(78),
+      `First boot: created project "default" (${issued.key.project_id}) and its API key:`,
+      '',
+      `    ${issued.secret}`,
+      '',
+      'It is shown only this once; store it now. Scopes: ' + issued.key.scopes.join(', '),
+      `Use it:  curl -H "Authorization: Bearer ${issued.secret}" ${base}/v1/models`,
+      '='.repeat(78),
+      '',
+      '',
+    ].join('\n'),
+  );
+}
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}
+
+const logger = createLogger(config.logLevel);
+try {
+  const running = await startServer(config, logger);
+  if (running.bootstrapKey) printBootstrapKey(running.bootstrapKey, config, running.port);
+  logger.info(
+    { port: running.port, database: running.services.database.embedded ? 'embedded' : 'external', models: running.services.catalog.list().length },
+    'listening',
+  );
+
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    const forced = setTimeout(() => process.exit(1), 20_000);
+    forced.unref();
+    running.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+} catch (error) {
+  logger.fatal({ err: error }, 'boot failed');
+  process.exit(1);
+}

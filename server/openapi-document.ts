@@ -1,0 +1,91 @@
+import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
+import type { AnyProcedure } from '@trpc/server';
+import { appRouter } from '../router/app-router.ts';
+import { nativeErrorSchema, openAiErrorSchema, routeTreeOf } from '../router/errors.ts';
+import type { ProcedureMeta } from '../router/trpc.ts';
+import { scopes } from '../router/scopes.ts';
+
+const statusDescriptions: Record<number, string> = {
+  400: 'Bad request: the message names the field and the reason',
+  401: 'Unauthorized: missing, malformed, unknown or revoked API key',
+  402: 'Insufficient tokens',
+  403: 'Forbidden: the API key lacks the scope this route requires',
+  404: 'Not found',
+  409: 'Conflict',
+  413: 'Request body too large',
+  429: 'Rate limited; retry after the Retry-After header',
+  501: 'Realtime proxy not configured',
+};
+
+const securitySchemeName = 'ApiKey';
+
+interface OperationMeta {
+  scope: string | undefined;
+  errorStatuses: number[];
+}
+
+function collectOperationMeta(): Map<string, OperationMeta> {
+  const byOperation = new Map<string, OperationMeta>();
+  // tRPC keeps a flat record of every procedure by dotted path.
+  const procedures = appRouter._def.procedures as unknown as Record<string, AnyProcedure>;
+  for (const procedure of Object.values(procedures)) {
+    const meta = procedure._def.meta as ProcedureMeta | undefined;
+    if (!meta?.openapi) continue;
+    byOperation.set(`${meta.openapi.method.toLowerCase()} ${meta.openapi.path}`, {
+      scope: meta.scope,
+      errorStatuses: meta.errorStatuses ?? [],
+    });
+  }
+  return byOperation;
+}
+
+function errorResponse(status: number, schemaName: 'NativeError' | 'OpenAIError') {
+  return {
+    description: statusDescriptions[status] ?? 'Error',
+    ...(status === 429
+      ? { headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } } }
+      : {}),
+    content: { 'application/json': { schema: { $ref: `#/components/schemas/${schemaName}` } } },
+  };
+}
+
+/**
+ * The OpenAPI 3.1 document of every route, generated from the procedures, then completed with
+ * what trpc-to-openapi cannot know: each route's scope and the error envelope of its tree.
+ */
+export function createOpenApiDocument(baseUrl: string): OpenAPIObject {
+  const document = generateOpenApiDocument(appRouter, {
+    title: 'AI primitives API',
+    description:
+      'Atomic AI primitives. Canonical routes live under /infra/ai/* (native envelope); /v1/* aliases speak the OpenAI wire format. ' +
+      `Authenticate with "Authorization: Bearer sk_live_..."; each route names the scope it needs (${scopes.join(', ')}).`,
+    version: '0.1.0',
+    baseUrl,
+    securitySchemes: {
+      [securitySchemeName]: {
+        type: 'http',
+        scheme: 'bearer',
+        description: `API key (sk_live_...). Scopes: ${scopes.join(', ')}.`,
+      },
+    },
+    defs: { NativeError: nativeErrorSchema, OpenAIError: openAiErrorSchema },
+  });
+
+  const operations = collectOperationMeta();
+  for (const [path, pathItem] of Object.entries(document.paths ?? {})) {
+    const schemaName = routeTreeOf(path) === 'openai' ? 'OpenAIError' : 'NativeError';
+    for (const [method, operation] of Object.entries(pathItem as Record<string, Record<string, unknown>>)) {
+      const meta = operations.get(`${method} ${path}`);
+      if (!meta || typeof operation !== 'object') continue;
+      if (meta.scope) {
+        operation.security = [{ [securitySchemeName]: [meta.scope] }];
+        operation['x-required-scope'] = meta.scope;
+        operation.description = [operation.description, `Requires scope \`${meta.scope}\`.`].filter(Boolean).join('\n\n');
+      }
+      const responses = operation.responses as Record<string, unknown>;
+      for (const status of meta.errorStatuses) responses[String(status)] = errorResponse(status, schemaName);
+    }
+  }
+
+  return document;
+}

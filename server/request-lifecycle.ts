@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import type { RequestLog } from '../router/context.ts';
+import type { ErrorDescription } from '../router/errors.ts';
+
+const acceptableRequestId = /^[\w.:-]{1,128}$/;
+
+export interface RequestLocals {
+  requestId: string;
+  log: RequestLog;
+  /** Set when a procedure failed; the REST layer sends it in the tree's envelope. */
+  failure?: ErrorDescription;
+}
+
+export function localsOf(res: Response): RequestLocals {
+  return res.locals as RequestLocals;
+}
+
+/**
+ * Gives every request an id (the caller's `x-request-id` when it is sane), echoes it on the
+ * response, and writes one log line when the response ends: method, route, status, duration,
+ * request id, project. Nothing from headers or bodies.
+ */
+export function trackRequests(logger: Logger) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const started = process.hrtime.bigint();
+    const incoming = req.headers['x-request-id'];
+    const requestId =
+      typeof incoming === 'string' && acceptableRequestId.test(incoming) ? incoming : `req_${randomBytes(12).toString('hex')}`;
+    const locals = localsOf(res);
+    locals.requestId = requestId;
+    locals.log = {};
+    res.setHeader('x-request-id', requestId);
+    res.on('finish', () => {
+      logger.info(
+        {
+          method: req.method,
+          route: locals.log.route ?? 'unmatched',
+          status: res.statusCode,
+          duration_ms: Number(process.hrtime.bigint() - started) / 1e6,
+          request_id: requestId,
+          project_id: locals.log.projectId,
+        },
+        'request',
+      );
+    });
+    next();
+  };
+}

@@ -1,0 +1,44 @@
+import { pino } from 'pino';
+import { loadConfig } from '../../server/config.ts';
+import { startServer, type RunningServer } from '../../server/http-server.ts';
+import { issueApiKey } from '../../server/api-key-admin.ts';
+import { insertProject } from '../../schema/db/queries/projects.ts';
+import type { Scope } from '../../router/scopes.ts';
+import { sharedModelsDir, testDatabaseUrl } from './paths.ts';
+
+export interface TestServer {
+  baseUrl: string;
+  running: RunningServer;
+  /** A fresh project with one key holding the given scopes. */
+  createKey(scopes?: Scope[]): Promise<{ secret: string; keyId: string; projectId: string }>;
+  close(): Promise<void>;
+}
+
+/** A real server on an ephemeral loopback port, on the machine's Postgres. */
+export async function startTestServer(environment: Record<string, string> = {}): Promise<TestServer> {
+  const config = loadConfig({
+    DATABASE_URL: testDatabaseUrl,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    BOOTSTRAP_DEFAULT_KEY: 'false',
+    LOCAL_MODELS_DIR: sharedModelsDir,
+    DATABASE_POOL_SIZE: '4',
+    ...environment,
+  });
+  const running = await startServer(config, pino({ level: 'silent' }));
+  return {
+    baseUrl: `http://127.0.0.1:${running.port}`,
+    running,
+    async createKey(scopes = ['ai:read', 'ai:generate']) {
+      const project = await insertProject(running.services.db, `test-${Date.now()}`);
+      const issued = await issueApiKey(running.services.db, { projectId: project.id, name: 'test', scopes });
+      return { secret: issued.secret, keyId: issued.key.id, projectId: project.id };
+    },
+    close: () => running.close(),
+  };
+}
+
+export function bearer(secret: string): Record<string, string> {
+  return { authorization: `Bearer ${secret}` };
+}

@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts';
+
+let server: TestServer;
+let key: string;
+
+beforeAll(async () => {
+  server = await startTestServer({ MAX_BODY_BYTES: '2048' });
+  key = (await server.createKey()).secret;
+});
+afterAll(() => server.close());
+
+async function send(path: string, init: RequestInit = {}) {
+  const response = await fetch(server.baseUrl + path, init);
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text, body: text ? JSON.parse(text) : undefined };
+}
+
+describe('unknown routes', () => {
+  it('answers 404 in the native envelope under /infra', async () => {
+    const { status, body } = await send('/infra/ai/nothing-here', { headers: bearer(key) });
+    expect(status).toBe(404);
+    expect(body).toMatchObject({ status: 'error', error: { code: 'not_found', message: 'Unknown route: GET /infra/ai/nothing-here' } });
+  });
+
+  it('answers 404 in the OpenAI envelope under /v1', async () => {
+    const { status, body } = await send('/v1/assistants', { method: 'POST', headers: bearer(key) });
+    expect(status).toBe(404);
+    expect(body.error).toMatchObject({ type: 'invalid_request_error', message: 'Unknown route: POST /v1/assistants' });
+  });
+});
+
+describe('request bodies', () => {
+  it('answers 413 for a body over MAX_BODY_BYTES, in each envelope', async () => {
+    const big = JSON.stringify({ padding: 'x'.repeat(4096) });
+    const native = await send('/infra/ai/models', { method: 'POST', headers: { ...bearer(key), 'content-type': 'application/json' }, body: big });
+    expect(native.status).toBe(413);
+    expect(native.body.error.code).toBe('payload_too_large');
+    const openai = await send('/v1/models', { method: 'POST', headers: { ...bearer(key), 'content-type': 'application/json' }, body: big });
+    expect(openai.status).toBe(413);
+    expect(openai.body.error.type).toBe('invalid_request_error');
+  });
+
+  it('answers 400 for malformed JSON', async () => {
+    const { status, body } = await send('/v1/models', { method: 'POST', headers: { ...bearer(key), 'content-type': 'application/json' }, body: '{"a":' });
+    expect(status).toBe(400);
+    expect(body.error.code).toBe('invalid_json');
+  });
+});
+
+describe('request ids', () => {
+  it('are on every response: success, error, unknown route, health', async () => {
+    for (const [path, headers] of [
+      ['/v1/models', bearer(key)],
+      ['/v1/models', {}],
+      ['/nowhere', {}],
+      ['/healthz', {}],
+    ] as const) {
+      const response = await send(path, { headers });
+      expect(response.headers.get('x-request-id'), path).toMatch(/^req_[0-9a-f]{24}$/);
+    }
+  });
+
+  it("echo a caller's sane id and appear in the native error body", async () => {
+    const { headers, body } = await send('/infra/ai/models', { headers: { 'x-request-id': 'trace-123' } });
+    expect(headers.get('x-request-id')).toBe('trace-123');
+    expect(body.error.request_id).toBe('trace-123');
+  });
+
+  it("replace an unsafe id", async () => {
+    const { headers } = await send('/healthz', { headers: { 'x-request-id': 'bad id\twith spaces' } });
+    expect(headers.get('x-request-id')).toMatch(/^req_/);
+  });
+});
+
+describe('health', () => {
+  it('reports process and database state', async () => {
+    expect((await send('/healthz')).body).toEqual({ status: 'ok' });
+    expect((await send('/readyz')).body).toEqual({ status: 'ok', database: 'reachable' });
+  });
+});

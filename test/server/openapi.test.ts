@@ -1,0 +1,68 @@
+import { validate } from '@readme/openapi-parser';
+import type { AnyProcedure } from '@trpc/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appRouter } from '../../router/app-router.ts';
+import type { ProcedureMeta } from '../../router/trpc.ts';
+import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+
+let server: TestServer;
+let document: any;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  document = await (await fetch(`${server.baseUrl}/openapi.json`)).json();
+});
+afterAll(() => server.close());
+
+const procedureRoutes = Object.values(appRouter._def.procedures as unknown as Record<string, AnyProcedure>)
+  .map((procedure) => (procedure._def.meta as ProcedureMeta | undefined)?.openapi)
+  .filter((openapi) => openapi !== undefined);
+
+describe('/openapi.json', () => {
+  it('is a valid OpenAPI 3.1 document', async () => {
+    expect(document.openapi).toMatch(/^3\.1\./);
+    const result = await validate(structuredClone(document));
+    expect(result.valid ? [] : result.errors).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+
+  it('documents every procedure route, on both trees', () => {
+    expect(procedureRoutes.length).toBeGreaterThan(0);
+    for (const route of procedureRoutes) {
+      expect(document.paths[route.path]?.[route.method.toLowerCase()], `${route.method} ${route.path}`).toBeDefined();
+    }
+    const paths = Object.keys(document.paths);
+    expect(paths.filter((path) => path.startsWith('/infra/ai/')).length).toBeGreaterThan(0);
+    expect(paths.filter((path) => path.startsWith('/v1/')).length).toBeGreaterThan(0);
+  });
+
+  it('names the bearer scheme and each route scope', () => {
+    expect(document.components.securitySchemes.ApiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
+    const list = document.paths['/infra/ai/models'].get;
+    expect(list.security).toEqual([{ ApiKey: ['ai:read'] }]);
+    expect(list['x-required-scope']).toBe('ai:read');
+  });
+
+  it("lists the reference's error responses in each tree's envelope", () => {
+    const native = document.paths['/infra/ai/models/{model_id}'].get.responses;
+    expect(Object.keys(native).sort()).toEqual(['200', '401', '403', '404', '429']);
+    expect(native['404'].content['application/json'].schema.$ref).toBe('#/components/schemas/NativeError');
+    expect(native['429'].headers['Retry-After']).toBeDefined();
+    const compat = document.paths['/v1/models'].get.responses;
+    expect(Object.keys(compat).sort()).toEqual(['200', '401', '403', '429']);
+    expect(compat['401'].content['application/json'].schema.$ref).toBe('#/components/schemas/OpenAIError');
+  });
+});
+
+describe('/docs', () => {
+  it('serves an interactive reference page and its assets without network access', async () => {
+    const page = await fetch(`${server.baseUrl}/docs`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('/docs/assets/swagger-ui-bundle.js');
+    const bundle = await fetch(`${server.baseUrl}/docs/assets/swagger-ui-bundle.js`);
+    expect(bundle.status).toBe(200);
+    expect((await bundle.text()).length).toBeGreaterThan(100_000);
+    expect(await (await fetch(`${server.baseUrl}/docs/init.js`)).text()).toContain("url: '/openapi.json'");
+  });
+});
