@@ -1,8 +1,11 @@
 import { benchCatalog, type LoadResult } from './catalog.ts';
+import { benchLocalTokens, benchTextGateway } from './text-generation.ts';
 
 /** `npm run bench [-- name...]`: runs the named benchmarks (all by default) and prints a table. */
 const benchmarks: Record<string, () => Promise<LoadResult[]>> = {
   catalog: benchCatalog,
+  'text-gateway': benchTextGateway,
+  'local-tokens': benchLocalTokens,
 };
 
 const requested = process.argv.slice(2);
@@ -13,8 +16,9 @@ for (const name of names) {
     process.stderr.write(`Unknown benchmark "${name}". Known: ${Object.keys(benchmarks).join(', ')}\n`);
     process.exit(1);
   }
-  const results = await run();
   process.stdout.write(`\n## ${name}\n`);
+  const results = await run();
+  if (results.length === 0) continue;
   console.table(
     results.map((result) => ({
       scenario: result.name,

@@ -1,8 +1,4 @@
-import type { Config } from '../server/config.ts';
 import type { Capability, ModelEntry } from '../schema/api/models.ts';
-import { listOpenAiCompatibleModels } from './openai/catalog.ts';
-import { discoverGgufModels } from './local/gguf-models.ts';
-import { listWorkersAiModels } from './workers-ai/catalog.ts';
 
 export interface ModelFilter {
   capability?: Capability | undefined;
@@ -30,16 +26,6 @@ export class ModelCatalog {
   find(id: string): ModelEntry | undefined {
     return this.#byId.get(normalizeModelId(id));
   }
-}
-
-/** Builds the catalog from configuration: local GGUF files always, upstreams when configured. */
-export async function loadModelCatalog(config: Config): Promise<ModelCatalog> {
-  const local = await discoverGgufModels(config.localModelsDir);
-  return new ModelCatalog([
-    ...local.map((model) => model.entry),
-    ...config.openAiCompatibleUpstreams.flatMap(listOpenAiCompatibleModels),
-    ...(config.workersAi ? listWorkersAiModels(config.workersAi) : []),
-  ]);
 }
 
 /**

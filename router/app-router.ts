@@ -1,5 +1,7 @@
 import { router } from './trpc.ts';
 import { modelsRouter, openAiModelsRouter } from '../procedures/models.ts';
+import { openAiResponsesRouter, responsesRouter } from '../procedures/responses.ts';
+import { chatCompletionsRouter } from '../procedures/chat-completions.ts';
 
 /**
  * Procedure paths mirror the REST trees, so a typed client reads like the docs:
@@ -9,10 +11,13 @@ export const appRouter = router({
   infra: router({
     ai: router({
       models: modelsRouter,
+      responses: responsesRouter,
     }),
   }),
   v1: router({
     models: openAiModelsRouter,
+    responses: openAiResponsesRouter,
+    chat: router({ completions: chatCompletionsRouter }),
   }),
 });
 

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../server/config.ts';
 import type { Database } from '../schema/db/types.ts';
 import type { ModelCatalog } from '../providers/catalog.ts';
+import type { ProviderRegistry } from '../providers/registry.ts';
 import type { KeyStore } from './key-store.ts';
 
 /** Long-lived dependencies, built once at boot; no request in here (tests build callers on it). */
@@ -10,6 +11,7 @@ export interface Services {
   config: Config;
   db: Kysely<Database>;
   catalog: ModelCatalog;
+  providers: ProviderRegistry;
   keyStore: KeyStore;
   logger: Logger;
 }
@@ -26,4 +28,6 @@ export interface RequestContext {
   /** The raw Authorization header, checked by the auth middleware, never logged. */
   authorization: string | undefined;
   log: RequestLog;
+  /** Aborted when the client goes away before the response ends. */
+  signal: AbortSignal;
 }

@@ -1,6 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import { z } from 'zod';
+import { ProviderError, type ProviderErrorKind } from '../providers/spec/provider-error.ts';
 
 /**
  * The one table of error codes: native code → HTTP status, the tRPC code that carries it, and
@@ -85,8 +86,30 @@ function describeZodIssues(issues: z.core.$ZodIssue[]): { message: string; param
   };
 }
 
+const codeByProviderErrorKind: Record<ProviderErrorKind, ApiErrorCode> = {
+  invalid_request: 'bad_request',
+  rate_limited: 'rate_limited',
+  bad_gateway: 'bad_gateway',
+  timeout: 'gateway_timeout',
+  unavailable: 'service_unavailable',
+};
+
+function describeProviderError(error: ProviderError): ErrorDescription {
+  const code = codeByProviderErrorKind[error.kind];
+  return {
+    code,
+    status: errorCodes[code].status,
+    message: error.message,
+    param: error.param,
+    details: error.upstreamStatus === undefined ? undefined : { upstream_status: error.upstreamStatus },
+    openAiCode: undefined,
+    headers: error.retryAfterSeconds === undefined ? undefined : { 'Retry-After': String(error.retryAfterSeconds) },
+  };
+}
+
 /** Anything thrown inside a request, described without leaking internals. */
 export function describeError(error: unknown): ErrorDescription {
+  if (error instanceof ProviderError) return describeProviderError(error);
   if (error instanceof ApiError) {
     return {
       code: error.apiCode,
@@ -99,6 +122,7 @@ export function describeError(error: unknown): ErrorDescription {
     };
   }
   if (error instanceof TRPCError) {
+    if (error.cause instanceof ProviderError) return describeProviderError(error.cause);
     if (error.cause instanceof z.ZodError) {
       return { code: 'bad_request', status: 400, openAiCode: undefined, headers: undefined, ...describeZodIssues(error.cause.issues) };
     }

@@ -8,6 +8,8 @@ export type ProcedureMeta = OpenApiMeta<{
   scope?: Scope;
   /** The non-2xx statuses the API reference lists for the route. */
   errorStatuses?: number[];
+  /** The route also answers `stream: true` with server-sent events (served by server/sse-routes.ts). */
+  streams?: boolean;
 }>;
 
 const t = initTRPC

@@ -6,7 +6,6 @@ import type { Scope } from './scopes.ts';
 
 export interface CallContext extends RequestContext {
   principal: Principal;
-  signal: AbortSignal | undefined;
 }
 
 /** One tree's view of a primitive: its path, wire input and output, and the mapping to and from them. */
@@ -29,6 +28,8 @@ export interface PrimitiveDefinition<TArgs, TResult, NIn extends z.ZodObject, ND
   tag: string;
   /** The non-2xx statuses the API reference lists for this route (documented on both trees). */
   errorStatuses: number[];
+  /** Whether `stream: true` gets server-sent events (documented as a second 200 content type). */
+  streams?: boolean;
   run: (args: TArgs, ctx: CallContext) => Promise<TResult> | TResult;
   canonical: RouteSide<TArgs, TResult, NIn, NData>;
   compat: RouteSide<TArgs, TResult, OIn, OOut>;
@@ -50,6 +51,7 @@ function prepare<TInput extends z.ZodObject, TOutput extends z.ZodType>(
     .meta({
       scope: definition.scope,
       errorStatuses: definition.errorStatuses,
+      streams: definition.streams ?? false,
       openapi: {
         method,
         path: side.path,
@@ -66,19 +68,38 @@ function prepare<TInput extends z.ZodObject, TOutput extends z.ZodType>(
 
   const resolve = async (opts: { input: unknown; ctx: RequestContext & { principal: Principal }; signal: AbortSignal | undefined }) => {
     const input = opts.input as z.output<TInput>;
-    const result = await definition.run(side.toArgs(input), { ...opts.ctx, signal: opts.signal });
+    const result = await definition.run(side.toArgs(input), { ...opts.ctx, signal: opts.signal ?? opts.ctx.signal });
     // Generic zod types defeat tRPC's output inference here; the output parser checks the value.
     return side.toOutput(result, input) as never;
   };
   return { builder, resolve };
 }
 
-function withNativeEnvelope<TArgs, TResult, NIn extends z.ZodObject, NData extends z.ZodType>(side: RouteSide<TArgs, TResult, NIn, NData>) {
+/** A route side whose output is wrapped in the native `{status: 'ok', data}` envelope. */
+export function inNativeEnvelope<TArgs, TResult, NIn extends z.ZodObject, NData extends z.ZodType>(side: RouteSide<TArgs, TResult, NIn, NData>) {
   return {
     ...side,
     output: nativeEnvelope(side.output),
     toOutput: (result: TResult, input: z.output<NIn>) => ({ status: 'ok' as const, data: side.toOutput(result, input) }),
-  };
+  } as RouteSide<TArgs, TResult, NIn, ReturnType<typeof nativeEnvelope<NData>>>;
+}
+
+/** The definition of a route that exists on one tree only (e.g. `/v1/chat/completions`). */
+export type SingleRouteDefinition<TArgs, TResult, TIn extends z.ZodObject, TOut extends z.ZodType> = Omit<
+  PrimitiveDefinition<TArgs, TResult, z.ZodObject, z.ZodType, TIn, TOut>,
+  'canonical' | 'compat'
+> & { route: RouteSide<TArgs, TResult, TIn, TOut> };
+
+/** A GET route on one tree. */
+export function defineQueryRoute<TArgs, TResult, TIn extends z.ZodObject, TOut extends z.ZodType>(definition: SingleRouteDefinition<TArgs, TResult, TIn, TOut>) {
+  const route = prepare(definition as never as AnyDefinition, 'GET', definition.route as never as RouteSide<unknown, unknown, TIn, TOut>);
+  return route.builder.query(route.resolve);
+}
+
+/** A POST route on one tree. */
+export function defineMutationRoute<TArgs, TResult, TIn extends z.ZodObject, TOut extends z.ZodType>(definition: SingleRouteDefinition<TArgs, TResult, TIn, TOut>) {
+  const route = prepare(definition as never as AnyDefinition, 'POST', definition.route as never as RouteSide<unknown, unknown, TIn, TOut>);
+  return route.builder.mutation(route.resolve);
 }
 
 /**
@@ -88,16 +109,18 @@ function withNativeEnvelope<TArgs, TResult, NIn extends z.ZodObject, NData exten
 export function defineTwinQueries<TArgs, TResult, NIn extends z.ZodObject, NData extends z.ZodType, OIn extends z.ZodObject, OOut extends z.ZodType>(
   definition: PrimitiveDefinition<TArgs, TResult, NIn, NData, OIn, OOut>,
 ) {
-  const canonical = prepare(definition as AnyDefinition, 'GET', withNativeEnvelope(definition.canonical) as never as RouteSide<unknown, unknown, NIn, ReturnType<typeof nativeEnvelope<NData>>>);
-  const compat = prepare(definition as AnyDefinition, 'GET', definition.compat as never as RouteSide<unknown, unknown, OIn, OOut>);
-  return { canonical: canonical.builder.query(canonical.resolve), compat: compat.builder.query(compat.resolve) };
+  return {
+    canonical: defineQueryRoute({ ...definition, route: inNativeEnvelope(definition.canonical) }),
+    compat: defineQueryRoute({ ...definition, route: definition.compat }),
+  };
 }
 
 /** Both procedures of a primitive that does work (POST on both trees). */
 export function defineTwinMutations<TArgs, TResult, NIn extends z.ZodObject, NData extends z.ZodType, OIn extends z.ZodObject, OOut extends z.ZodType>(
   definition: PrimitiveDefinition<TArgs, TResult, NIn, NData, OIn, OOut>,
 ) {
-  const canonical = prepare(definition as AnyDefinition, 'POST', withNativeEnvelope(definition.canonical) as never as RouteSide<unknown, unknown, NIn, ReturnType<typeof nativeEnvelope<NData>>>);
-  const compat = prepare(definition as AnyDefinition, 'POST', definition.compat as never as RouteSide<unknown, unknown, OIn, OOut>);
-  return { canonical: canonical.builder.mutation(canonical.resolve), compat: compat.builder.mutation(compat.resolve) };
+  return {
+    canonical: defineMutationRoute({ ...definition, route: inNativeEnvelope(definition.canonical) }),
+    compat: defineMutationRoute({ ...definition, route: definition.compat }),
+  };
 }

@@ -3,17 +3,14 @@ import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import { createOpenApiNodeHttpHandler } from 'trpc-to-openapi';
 import { sql } from 'kysely';
 import { appRouter } from '../router/app-router.ts';
-import type { RequestContext, Services } from '../router/context.ts';
+import type { Services } from '../router/context.ts';
+import { createRequestContext } from './request-context.ts';
+import { createSseRouter } from './sse-routes.ts';
 import { describeError } from '../router/errors.ts';
 import { createDocsRouter } from './docs-page.ts';
 import { answerUnknownRoute, createErrorHandler, replaceAdapterErrorBodies } from './error-responses.ts';
 import { createOpenApiDocument } from './openapi-document.ts';
 import { localsOf, trackRequests } from './request-lifecycle.ts';
-
-function createRequestContext(services: Services, req: Request, res: Response): RequestContext {
-  const locals = localsOf(res);
-  return { services, requestId: locals.requestId, authorization: req.headers.authorization, log: locals.log };
-}
 
 /**
  * Model ids may contain `/` (`vllm:meta-llama/Llama-3.1-8B`). Clients should percent-encode
@@ -93,6 +90,7 @@ export function createApp(services: Services): Express {
   const apiTrees = ['/infra', '/v1'];
   app.use(apiTrees, express.json({ limit: services.config.maxBodyBytes }));
   app.use(foldModelIdSlashes);
+  app.use(createSseRouter(services));
   app.use(apiTrees, replaceAdapterErrorBodies, (req, res, next) => {
     // Mounted handlers see the path relative to the mount; the adapter matches full paths.
     const mountedUrl = req.url;

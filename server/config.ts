@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { capabilitySchema } from '../schema/api/models.ts';
@@ -54,6 +55,14 @@ const environmentSchema = z.object({
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
   PUBLIC_BASE_URL: z.url().optional(),
   LOCAL_MODELS_DIR: z.string().min(1).default('./models'),
+  LOCAL_LLAMA_THREADS: z.coerce.number().int().min(1).max(256).default(availableParallelism()),
+  LOCAL_LLAMA_GPU: z.enum(['auto', 'cuda', 'vulkan', 'metal', 'false']).default('false'),
+  LOCAL_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  LOCAL_QUEUE_LIMIT: z.coerce.number().int().min(0).max(10_000).default(64),
+  LOCAL_MAX_CONTEXT: z.coerce.number().int().min(128).default(4096),
+  DEFAULT_TEXT_MODEL: z.string().min(1).optional(),
+  UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
+  SSE_KEEPALIVE_MS: z.coerce.number().int().min(100).default(15_000),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.url().default('https://api.openai.com/v1'),
   OPENAI_MODELS: commaList.optional(),
@@ -81,6 +90,15 @@ export interface WorkersAiConfig {
   models: string[] | undefined;
 }
 
+export interface LocalModelsConfig {
+  modelsDir: string;
+  threads: number;
+  gpu: 'auto' | 'cuda' | 'vulkan' | 'metal' | false;
+  concurrency: number;
+  queueLimit: number;
+  maxContextSize: number;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -91,7 +109,10 @@ export interface Config {
   logLevel: (typeof logLevels)[number];
   maxBodyBytes: number;
   publicBaseUrl: string | undefined;
-  localModelsDir: string;
+  local: LocalModelsConfig;
+  defaultTextModel: string | undefined;
+  upstreamTimeoutMs: number;
+  sseKeepAliveMs: number;
   openAiCompatibleUpstreams: OpenAiCompatibleUpstreamConfig[];
   workersAi: WorkersAiConfig | undefined;
   bootstrapDefaultKey: boolean;
@@ -157,7 +178,17 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     logLevel: env.LOG_LEVEL,
     maxBodyBytes: env.MAX_BODY_BYTES,
     publicBaseUrl: env.PUBLIC_BASE_URL,
-    localModelsDir: path.resolve(env.LOCAL_MODELS_DIR),
+    local: {
+      modelsDir: path.resolve(env.LOCAL_MODELS_DIR),
+      threads: env.LOCAL_LLAMA_THREADS,
+      gpu: env.LOCAL_LLAMA_GPU === 'false' ? false : env.LOCAL_LLAMA_GPU,
+      concurrency: env.LOCAL_MAX_CONCURRENCY,
+      queueLimit: env.LOCAL_QUEUE_LIMIT,
+      maxContextSize: env.LOCAL_MAX_CONTEXT,
+    },
+    defaultTextModel: env.DEFAULT_TEXT_MODEL,
+    upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
+    sseKeepAliveMs: env.SSE_KEEPALIVE_MS,
     openAiCompatibleUpstreams: upstreams,
     workersAi:
       env.WORKERS_AI_ACCOUNT_ID !== undefined && env.WORKERS_AI_API_TOKEN !== undefined

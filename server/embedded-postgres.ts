@@ -64,13 +64,21 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
     options.logger.info({ dir: clusterDir }, 'initialising embedded postgres');
     await postgres.initialise();
   }
-  try {
-    await postgres.start();
-  } catch (error) {
-    throw new Error(
-      `Embedded Postgres did not start on 127.0.0.1:${options.port}. Is the port taken? Set EMBEDDED_POSTGRES_PORT or DATABASE_URL.`,
-      { cause: error },
-    );
+  // A previous run of ours may still be releasing the port and data folder: retry briefly.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await postgres.start();
+      break;
+    } catch (error) {
+      if (attempt < 5) {
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+        continue;
+      }
+      throw new Error(
+        `Embedded Postgres did not start on 127.0.0.1:${options.port}. Is the port taken? Set EMBEDDED_POSTGRES_PORT or DATABASE_URL.`,
+        { cause: error },
+      );
+    }
   }
   if (isNewCluster) await postgres.createDatabase(databaseName);
 

@@ -22,6 +22,7 @@ const securitySchemeName = 'ApiKey';
 interface OperationMeta {
   scope: string | undefined;
   errorStatuses: number[];
+  streams: boolean;
 }
 
 function collectOperationMeta(): Map<string, OperationMeta> {
@@ -34,6 +35,7 @@ function collectOperationMeta(): Map<string, OperationMeta> {
     byOperation.set(`${meta.openapi.method.toLowerCase()} ${meta.openapi.path}`, {
       scope: meta.scope,
       errorStatuses: meta.errorStatuses ?? [],
+      streams: meta.streams ?? false,
     });
   }
   return byOperation;
@@ -82,7 +84,12 @@ export function createOpenApiDocument(baseUrl: string): OpenAPIObject {
         operation['x-required-scope'] = meta.scope;
         operation.description = [operation.description, `Requires scope \`${meta.scope}\`.`].filter(Boolean).join('\n\n');
       }
-      const responses = operation.responses as Record<string, unknown>;
+      const responses = operation.responses as Record<string, { content?: Record<string, unknown> }>;
+      if (meta.streams && responses['200']?.content) {
+        responses['200'].content['text/event-stream'] = {
+          schema: { type: 'string', description: 'With stream: true, server-sent events (see the route description)' },
+        };
+      }
       for (const status of meta.errorStatuses) responses[String(status)] = errorResponse(status, schemaName);
     }
   }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { RequestLog } from '../router/context.ts';
@@ -9,6 +9,8 @@ const acceptableRequestId = /^[\w.:-]{1,128}$/;
 export interface RequestLocals {
   requestId: string;
   log: RequestLog;
+  /** Aborted when the client disconnects before the response has been sent. */
+  clientGone: AbortSignal;
   /** Set when a procedure failed; the REST layer sends it in the tree's envelope. */
   failure?: ErrorDescription;
 }
@@ -27,10 +29,15 @@ export function trackRequests(logger: Logger) {
     const started = process.hrtime.bigint();
     const incoming = req.headers['x-request-id'];
     const requestId =
-      typeof incoming === 'string' && acceptableRequestId.test(incoming) ? incoming : `req_${randomBytes(12).toString('hex')}`;
+      typeof incoming === 'string' && acceptableRequestId.test(incoming) ? incoming : `req_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
     const locals = localsOf(res);
     locals.requestId = requestId;
     locals.log = {};
+    const disconnect = new AbortController();
+    locals.clientGone = disconnect.signal;
+    res.on('close', () => {
+      if (!res.writableFinished) disconnect.abort(new DOMException('The client disconnected', 'AbortError'));
+    });
     res.setHeader('x-request-id', requestId);
     res.on('finish', () => {
       logger.info(

@@ -3,7 +3,7 @@ import type { PgBoss } from 'pg-boss';
 import type { Config } from './config.ts';
 import type { Services } from '../router/context.ts';
 import { KeyStore } from '../router/key-store.ts';
-import { loadModelCatalog } from '../providers/catalog.ts';
+import { loadProviders } from '../providers/registry.ts';
 import { startBoss, stopBoss } from '../jobs/boss.ts';
 import { openDatabase, type DatabaseHandle } from './database.ts';
 
@@ -17,7 +17,7 @@ export interface RunningServices extends Services {
 export async function startServices(config: Config, logger: Logger): Promise<RunningServices> {
   const database = await openDatabase(config, logger);
   try {
-    const catalog = await loadModelCatalog(config);
+    const providers = await loadProviders(config);
     const keyStore = new KeyStore({ db: database.db, logger });
     await keyStore.listenForRevocations(database.connectionString);
     const boss = await startBoss(database.connectionString, logger);
@@ -25,12 +25,14 @@ export async function startServices(config: Config, logger: Logger): Promise<Run
       config,
       logger,
       db: database.db,
-      catalog,
+      catalog: providers.catalog,
+      providers,
       keyStore,
       database,
       boss,
       async close() {
         await stopBoss(boss);
+        await providers.close();
         await keyStore.close();
         await database.close();
       },

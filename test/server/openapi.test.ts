@@ -52,6 +52,14 @@ describe('/openapi.json', () => {
     expect(Object.keys(compat).sort()).toEqual(['200', '401', '403', '429']);
     expect(compat['401'].content['application/json'].schema.$ref).toBe('#/components/schemas/OpenAIError');
   });
+
+
+  it('documents the server-sent event answer of streaming routes', () => {
+    for (const path of ['/infra/ai/responses', '/v1/responses', '/v1/chat/completions']) {
+      expect(Object.keys(document.paths[path].post.responses['200'].content), path).toEqual(['application/json', 'text/event-stream']);
+      expect(document.paths[path].post.security).toEqual([{ ApiKey: ['ai:generate'] }]);
+    }
+  });
 });
 
 describe('/docs', () => {

@@ -1,0 +1,45 @@
+import { ApiError } from '../router/errors.ts';
+import { defineStream } from '../router/streams.ts';
+import { router } from '../router/trpc.ts';
+import { defineMutationRoute, type CallContext } from '../router/twin-routes.ts';
+import { chatCompletionRequestSchema, chatCompletionSchema, type ChatCompletionRequest } from '../schema/api/chat-completions.ts';
+import { fromChatCompletionRequest } from './text/text-args.ts';
+import { toChatChunks, toChatCompletion } from './text/chat-objects.ts';
+import { generateText, startTextStream } from './text/text-service.ts';
+
+/** The chat-completions alias: same service, billing and providers as /infra/ai/responses. */
+const create = defineMutationRoute({
+  scope: 'ai:generate',
+  tag: 'Responses',
+  errorStatuses: [400, 401, 402, 403, 404, 429],
+  streams: true,
+  run: async (request: ChatCompletionRequest, ctx: CallContext) => {
+    if (request.stream) {
+      throw new ApiError('bad_request', 'stream: use the chat.completions.stream subscription for streamed output', { param: 'stream' });
+    }
+    const { entry, result } = await generateText(fromChatCompletionRequest(request), ctx.services, ctx.signal);
+    return toChatCompletion(entry, result);
+  },
+  route: {
+    path: '/v1/chat/completions',
+    summary: 'Create chat completion (OpenAI-compatible)',
+    description:
+      'OpenAI Chat Completions. With stream: true the answer is chat.completion.chunk events ending with data: [DONE] ' +
+      '(and a usage chunk when stream_options.include_usage is set).',
+    input: chatCompletionRequestSchema,
+    toArgs: (input) => input,
+    output: chatCompletionSchema,
+    toOutput: (completion) => completion,
+  },
+});
+
+const stream = defineStream({
+  scope: 'ai:generate',
+  input: chatCompletionRequestSchema,
+  run: async (request, ctx) => {
+    const { entry, parts } = await startTextStream(fromChatCompletionRequest(request), ctx.services, ctx.signal);
+    return toChatChunks(entry, parts, request.stream_options?.include_usage === true);
+  },
+});
+
+export const chatCompletionsRouter = router({ create, stream });

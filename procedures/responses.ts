@@ -1,0 +1,63 @@
+import { ApiError } from '../router/errors.ts';
+import { defineStream } from '../router/streams.ts';
+import { router } from '../router/trpc.ts';
+import { defineTwinMutations, type CallContext } from '../router/twin-routes.ts';
+import { responseObjectSchema, responsesRequestSchema, type ResponsesRequest } from '../schema/api/responses.ts';
+import { fromResponsesRequest } from './text/text-args.ts';
+import { toResponseEvents, toResponseObject } from './text/response-objects.ts';
+import { generateText, startTextStream } from './text/text-service.ts';
+
+const generationErrors = [400, 401, 402, 403, 404, 429];
+
+function rejectStreamFlag(request: ResponsesRequest): ResponsesRequest {
+  // REST requests with stream: true are answered as SSE before they reach this procedure.
+  if (request.stream) {
+    throw new ApiError('bad_request', 'stream: use the responses.stream subscription for streamed output', { param: 'stream' });
+  }
+  return request;
+}
+
+async function createResponse(request: ResponsesRequest, ctx: CallContext) {
+  const args = fromResponsesRequest(rejectStreamFlag(request));
+  const { entry, result } = await generateText(args, ctx.services, ctx.signal);
+  return toResponseObject(entry, args, result);
+}
+
+const create = defineTwinMutations({
+  scope: 'ai:generate',
+  tag: 'Responses',
+  errorStatuses: generationErrors,
+  streams: true,
+  run: createResponse,
+  canonical: {
+    path: '/infra/ai/responses',
+    summary: 'Create response',
+    description:
+      'Generate text from a prompt or messages (text and, where the model supports it, images). ' +
+      'With stream: true the answer is server-sent events in the Responses API sequence.',
+    input: responsesRequestSchema,
+    toArgs: (input) => input,
+    output: responseObjectSchema,
+    toOutput: (response) => ({ ...response, output_text: response.output.flatMap((item) => item.content.map((part) => part.text)).join('') }),
+  },
+  compat: {
+    path: '/v1/responses',
+    summary: 'Create response (OpenAI-compatible)',
+    description: 'The OpenAI Responses API. With stream: true the answer is its server-sent event sequence.',
+    input: responsesRequestSchema,
+    toArgs: (input) => input,
+    output: responseObjectSchema,
+    toOutput: (response) => response,
+  },
+});
+
+async function streamResponse(request: ResponsesRequest, ctx: CallContext) {
+  const args = fromResponsesRequest(request);
+  const { entry, parts } = await startTextStream(args, ctx.services, ctx.signal);
+  return toResponseEvents(entry, args, parts);
+}
+
+const stream = defineStream({ scope: 'ai:generate', input: responsesRequestSchema, run: streamResponse });
+
+export const responsesRouter = router({ create: create.canonical, stream });
+export const openAiResponsesRouter = router({ create: create.compat, stream });

@@ -1,0 +1,111 @@
+import { errors, request, type Dispatcher } from 'undici';
+import { ProviderError } from '../spec/provider-error.ts';
+
+export interface UpstreamRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: unknown;
+  /** The caller's signal: aborting it aborts the upstream call (client disconnect, cancel). */
+  signal?: AbortSignal | undefined;
+  /** Time allowed until the upstream's response headers arrive, and between two body chunks. */
+  timeoutMs: number;
+  /** Names the upstream in error messages. */
+  upstreamName: string;
+}
+
+export type UpstreamBody = Dispatcher.ResponseData['body'];
+
+function parseRetryAfter(value: string | string[] | undefined): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (!text) return undefined;
+  const seconds = Number(text);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds);
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+/** Pulls a readable message out of the usual error bodies (OpenAI's, Cloudflare's v4 envelope). */
+function upstreamMessage(bodyText: string): string | undefined {
+  try {
+    const body = JSON.parse(bodyText) as {
+      error?: { message?: unknown } | string;
+      errors?: { message?: unknown }[];
+      message?: unknown;
+    };
+    if (typeof body.error === 'string') return body.error;
+    if (typeof body.error?.message === 'string') return body.error.message;
+    const first = body.errors?.[0]?.message;
+    if (typeof first === 'string') return first;
+    if (typeof body.message === 'string') return body.message;
+  } catch {
+    // not JSON
+  }
+  return bodyText.trim().slice(0, 300) || undefined;
+}
+
+/** Maps an upstream's non-2xx answer to what our caller should see. */
+async function providerErrorFromResponse(response: Dispatcher.ResponseData, upstreamName: string): Promise<ProviderError> {
+  const message = upstreamMessage(await response.body.text().catch(() => ''));
+  const status = response.statusCode;
+  const detail = message ? `: ${message}` : '';
+  if (status === 429) {
+    const retryAfterSeconds = parseRetryAfter(response.headers['retry-after']);
+    return new ProviderError('rate_limited', `${upstreamName} is rate limiting requests${detail}`, {
+      upstreamStatus: status,
+      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+    });
+  }
+  if (status === 408 || status === 504) {
+    return new ProviderError('timeout', `${upstreamName} timed out${detail}`, { upstreamStatus: status });
+  }
+  if (status === 401 || status === 403) {
+    return new ProviderError('bad_gateway', `${upstreamName} rejected this service's credentials (HTTP ${status})`, { upstreamStatus: status });
+  }
+  if (status >= 400 && status < 500) {
+    return new ProviderError('invalid_request', `${upstreamName} rejected the request${detail}`, { upstreamStatus: status });
+  }
+  return new ProviderError('bad_gateway', `${upstreamName} failed with HTTP ${status}${detail}`, { upstreamStatus: status });
+}
+
+/** Errors from reading or waiting on an upstream, in the caller's terms. */
+export function toProviderError(error: unknown, upstreamName: string, timeoutMs: number, signal: AbortSignal | undefined): unknown {
+  if (signal?.aborted) return signal.reason;
+  if (error instanceof ProviderError) return error;
+  if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError) {
+    return new ProviderError('timeout', `${upstreamName} did not answer within ${timeoutMs} ms`, { cause: error });
+  }
+  return new ProviderError('bad_gateway', `${upstreamName} is unreachable or broke off the answer`, { cause: error });
+}
+
+/**
+ * POSTs JSON upstream over a pooled keep-alive connection (undici's request API: far less
+ * per-call work than fetch). Resolves with a 2xx answer whose body is still unread; throws
+ * ProviderError for upstream failures and timeouts, and the caller's abort reason on abort.
+ */
+export async function postUpstreamJson(upstream: UpstreamRequest): Promise<Dispatcher.ResponseData> {
+  let response: Dispatcher.ResponseData;
+  try {
+    response = await request(upstream.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...upstream.headers },
+      body: JSON.stringify(upstream.body),
+      signal: upstream.signal,
+      headersTimeout: upstream.timeoutMs,
+      bodyTimeout: upstream.timeoutMs,
+    });
+  } catch (error) {
+    throw toProviderError(error, upstream.upstreamName, upstream.timeoutMs, upstream.signal);
+  }
+  if (response.statusCode < 200 || response.statusCode >= 300) throw await providerErrorFromResponse(response, upstream.upstreamName);
+  return response;
+}
+
+/** Reads a JSON body; a body that is not JSON is the upstream's fault. */
+export async function readUpstreamJson(response: Dispatcher.ResponseData, upstream: Pick<UpstreamRequest, 'upstreamName' | 'timeoutMs' | 'signal'>): Promise<unknown> {
+  try {
+    return await response.body.json();
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new ProviderError('bad_gateway', `${upstream.upstreamName} sent a body that is not JSON`, { cause: error });
+    throw toProviderError(error, upstream.upstreamName, upstream.timeoutMs, upstream.signal);
+  }
+}

@@ -1,0 +1,76 @@
+import type { OpenAiCompatibleUpstreamConfig } from '../../server/config.ts';
+import { postUpstreamJson, readUpstreamJson, type UpstreamRequest } from '../http/upstream-fetch.ts';
+import { parseJsonFrame, readSseData } from '../http/sse-reader.ts';
+import { ProviderError } from '../spec/provider-error.ts';
+import {
+  estimateUsage,
+  type FinishReason,
+  type TextGenerationModel,
+  type TextGenerationRequest,
+  type TextGenerationResult,
+  type TextStreamPart,
+  type TextUsage,
+} from '../spec/text-generation.ts';
+import { chatChunkSchema, chatCompletionSchema, mapFinishReason, mapUsage, toChatCompletionBody } from './chat-wire.ts';
+
+export interface OpenAiCompatibleTextModelOptions {
+  upstream: OpenAiCompatibleUpstreamConfig;
+  upstreamModel: string;
+  timeoutMs: number;
+}
+
+/** Text generation on any OpenAI-compatible upstream (OpenAI, vLLM, Ollama, Groq, LocalAI...). */
+export class OpenAiCompatibleTextModel implements TextGenerationModel {
+  readonly #options: OpenAiCompatibleTextModelOptions;
+
+  constructor(options: OpenAiCompatibleTextModelOptions) {
+    this.#options = options;
+  }
+
+  #upstreamRequest(request: TextGenerationRequest, stream: boolean): UpstreamRequest {
+    const { upstream, upstreamModel, timeoutMs } = this.#options;
+    return {
+      url: `${upstream.baseUrl.replace(/\/+$/, '')}/chat/completions`,
+      headers: upstream.apiKey ? { authorization: `Bearer ${upstream.apiKey}` } : {},
+      body: toChatCompletionBody(upstreamModel, request, stream),
+      signal: request.signal,
+      timeoutMs,
+      upstreamName: `Upstream "${upstream.name}"`,
+    };
+  }
+
+  async generate(request: TextGenerationRequest): Promise<TextGenerationResult> {
+    const upstream = this.#upstreamRequest(request, false);
+    const response = await postUpstreamJson(upstream);
+    const parsed = chatCompletionSchema.safeParse(await readUpstreamJson(response, upstream));
+    if (!parsed.success) {
+      throw new ProviderError('bad_gateway', `Upstream "${this.#options.upstream.name}" sent an unexpected completion`);
+    }
+    const choice = parsed.data.choices[0]!;
+    const text = choice.message.content ?? '';
+    const usage = parsed.data.usage ? mapUsage(parsed.data.usage) : estimateUsage(request.messages, text);
+    return { text, finishReason: mapFinishReason(choice.finish_reason), usage };
+  }
+
+  async *stream(request: TextGenerationRequest): AsyncGenerator<TextStreamPart> {
+    const upstream = this.#upstreamRequest(request, true);
+    const name = upstream.upstreamName;
+    const response = await postUpstreamJson(upstream);
+    let finishReason: FinishReason = 'stop';
+    let usage: TextUsage | undefined;
+    let text = '';
+    for await (const data of readSseData(response.body, upstream)) {
+      if (data === '[DONE]') break;
+      const chunk = chatChunkSchema.safeParse(parseJsonFrame(data, name));
+      if (!chunk.success) continue;
+      const choice = chunk.data.choices?.[0];
+      if (choice?.delta?.content) {
+        text += choice.delta.content;
+        yield { type: 'text-delta', text: choice.delta.content };
+      }
+      if (choice?.finish_reason) finishReason = mapFinishReason(choice.finish_reason);
+      if (chunk.data.usage) usage = mapUsage(chunk.data.usage);
+    }
+    yield { type: 'finish', finishReason, usage: usage ?? estimateUsage(request.messages, text) };
+  }
+}

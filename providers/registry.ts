@@ -1,0 +1,69 @@
+import type { Config } from '../server/config.ts';
+import type { ModelEntry } from '../schema/api/models.ts';
+import { ModelCatalog } from './catalog.ts';
+import { discoverGgufModels, localProviderName } from './local/gguf-models.ts';
+import { LlamaRuntime } from './local/llama-runtime.ts';
+import { LlamaTextModel } from './local/llama-text-model.ts';
+import { listOpenAiCompatibleModels } from './openai/catalog.ts';
+import { OpenAiCompatibleTextModel } from './openai/text-model.ts';
+import type { TextGenerationModel } from './spec/text-generation.ts';
+import { listWorkersAiModels, workersAiProviderName } from './workers-ai/catalog.ts';
+import { WorkersAiTextModel } from './workers-ai/text-model.ts';
+
+/**
+ * Resolves catalog entries to adapters. Capabilities are checked by the caller against the
+ * entry; this only knows which adapter serves which provider.
+ */
+export class ProviderRegistry {
+  readonly catalog: ModelCatalog;
+  readonly #config: Config;
+  readonly #localFiles: Map<string, string>;
+  readonly #llama: LlamaRuntime;
+  readonly #textModels = new Map<string, TextGenerationModel>();
+
+  constructor(options: { config: Config; catalog: ModelCatalog; localFiles: Map<string, string> }) {
+    this.#config = options.config;
+    this.catalog = options.catalog;
+    this.#localFiles = options.localFiles;
+    this.#llama = new LlamaRuntime(options.config.local);
+  }
+
+  textModel(entry: ModelEntry): TextGenerationModel {
+    let model = this.#textModels.get(entry.id);
+    if (!model) {
+      model = this.#createTextModel(entry);
+      this.#textModels.set(entry.id, model);
+    }
+    return model;
+  }
+
+  #createTextModel(entry: ModelEntry): TextGenerationModel {
+    const timeoutMs = this.#config.upstreamTimeoutMs;
+    if (entry.provider === localProviderName) {
+      const filePath = this.#localFiles.get(entry.id);
+      if (!filePath) throw new Error(`No GGUF file behind ${entry.id}`);
+      return new LlamaTextModel({ runtime: this.#llama, filePath, modelId: entry.id });
+    }
+    if (entry.provider === workersAiProviderName && this.#config.workersAi) {
+      return new WorkersAiTextModel({ config: this.#config.workersAi, upstreamModel: entry.upstream_model, timeoutMs });
+    }
+    const upstream = this.#config.openAiCompatibleUpstreams.find((candidate) => candidate.name === entry.provider);
+    if (!upstream) throw new Error(`No provider configured for ${entry.id}`);
+    return new OpenAiCompatibleTextModel({ upstream, upstreamModel: entry.upstream_model, timeoutMs });
+  }
+
+  async close(): Promise<void> {
+    await this.#llama.dispose();
+  }
+}
+
+/** Builds the catalog and the adapters from configuration: local GGUF files always, upstreams when configured. */
+export async function loadProviders(config: Config): Promise<ProviderRegistry> {
+  const local = await discoverGgufModels(config.local.modelsDir);
+  const catalog = new ModelCatalog([
+    ...local.map((model) => model.entry),
+    ...config.openAiCompatibleUpstreams.flatMap(listOpenAiCompatibleModels),
+    ...(config.workersAi ? listWorkersAiModels(config.workersAi) : []),
+  ]);
+  return new ProviderRegistry({ config, catalog, localFiles: new Map(local.map((model) => [model.entry.id, model.filePath])) });
+}

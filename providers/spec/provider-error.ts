@@ -1,0 +1,39 @@
+/**
+ * A failure of a provider, described by what the caller should make of it. The API maps each
+ * kind to a status (router/errors.ts); the upstream's status and message are kept as data.
+ */
+export type ProviderErrorKind =
+  /** The request cannot succeed as sent (upstream 400/404/413/422, unsupported setting): 400. */
+  | 'invalid_request'
+  /** The upstream limits us; retry later (keeps its Retry-After): 429. */
+  | 'rate_limited'
+  /** The upstream failed or refused the service's own credentials: 502. */
+  | 'bad_gateway'
+  /** No answer in time: 504. */
+  | 'timeout'
+  /** Local capacity is exhausted (queue full): 503. */
+  | 'unavailable';
+
+export class ProviderError extends Error {
+  readonly kind: ProviderErrorKind;
+  readonly upstreamStatus: number | undefined;
+  readonly retryAfterSeconds: number | undefined;
+  readonly param: string | undefined;
+
+  constructor(
+    kind: ProviderErrorKind,
+    message: string,
+    options: { upstreamStatus?: number; retryAfterSeconds?: number; param?: string; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'ProviderError';
+    this.kind = kind;
+    this.upstreamStatus = options.upstreamStatus;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.param = options.param;
+  }
+
+  get isRetryable(): boolean {
+    return this.kind !== 'invalid_request';
+  }
+}

@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import type { WorkersAiConfig } from '../../server/config.ts';
+import { postUpstreamJson, readUpstreamJson, type UpstreamRequest } from '../http/upstream-fetch.ts';
+import { parseJsonFrame, readSseData } from '../http/sse-reader.ts';
+import { ProviderError } from '../spec/provider-error.ts';
+import { chatChunkSchema, mapFinishReason } from '../openai/chat-wire.ts';
+import {
+  estimateUsage,
+  textOf,
+  type FinishReason,
+  type TextGenerationModel,
+  type TextGenerationRequest,
+  type TextGenerationResult,
+  type TextStreamPart,
+  type TextUsage,
+} from '../spec/text-generation.ts';
+
+const usageSchema = z.object({ prompt_tokens: z.number(), completion_tokens: z.number() });
+
+/** `result` of the v4 envelope for text generation; `response` is a string, or an object in JSON mode. */
+const runResultSchema = z.object({
+  result: z.object({ response: z.unknown().optional(), usage: usageSchema.nullish() }).nullish(),
+});
+
+/** Native stream frames: `{"response":"Hel","p":"..."}`, the last one carrying `usage`. */
+const nativeFrameSchema = z.object({ response: z.string().nullish(), usage: usageSchema.nullish() });
+
+function mapUsage(usage: z.infer<typeof usageSchema>): TextUsage {
+  return { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens };
+}
+
+export interface WorkersAiTextModelOptions {
+  config: WorkersAiConfig;
+  upstreamModel: string;
+  timeoutMs: number;
+}
+
+const upstreamName = 'Workers AI';
+
+/** Text generation on Cloudflare Workers AI's REST run endpoint (messages form). */
+export class WorkersAiTextModel implements TextGenerationModel {
+  readonly #options: WorkersAiTextModelOptions;
+
+  constructor(options: WorkersAiTextModelOptions) {
+    this.#options = options;
+  }
+
+  #upstreamRequest(request: TextGenerationRequest, stream: boolean): UpstreamRequest {
+    const { config, upstreamModel, timeoutMs } = this.#options;
+    if (request.messages.some((message) => message.content.some((part) => part.type !== 'text'))) {
+      throw new ProviderError('invalid_request', `${upstreamModel} accepts text only`, { param: 'input' });
+    }
+    const format = request.responseFormat;
+    return {
+      // The model name goes into the path unencoded (`@cf/meta/...`).
+      url: `${config.baseUrl.replace(/\/+$/, '')}/accounts/${encodeURIComponent(config.accountId)}/ai/run/${upstreamModel}`,
+      headers: { authorization: `Bearer ${config.apiToken}` },
+      body: {
+        messages: request.messages.map((message) => ({
+          role: message.role === 'developer' ? 'system' : message.role,
+          content: textOf(message),
+        })),
+        ...(request.maxOutputTokens === undefined ? {} : { max_tokens: request.maxOutputTokens }),
+        ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+        ...(request.seed === undefined ? {} : { seed: request.seed }),
+        ...(format.type === 'json_object' ? { response_format: { type: 'json_object' } } : {}),
+        ...(format.type === 'json_schema' ? { response_format: { type: 'json_schema', json_schema: format.schema } } : {}),
+        ...(stream ? { stream: true } : {}),
+      },
+      signal: request.signal,
+      timeoutMs,
+      upstreamName,
+    };
+  }
+
+  async generate(request: TextGenerationRequest): Promise<TextGenerationResult> {
+    const upstream = this.#upstreamRequest(request, false);
+    const response = await postUpstreamJson(upstream);
+    const parsed = runResultSchema.safeParse(await readUpstreamJson(response, upstream));
+    if (!parsed.success || !parsed.data.result) throw new ProviderError('bad_gateway', `${upstreamName} sent an unexpected result`);
+    const { response: output, usage } = parsed.data.result;
+    const text = typeof output === 'string' ? output : output === undefined || output === null ? '' : JSON.stringify(output);
+    const maxTokens = request.maxOutputTokens;
+    const mappedUsage = usage ? mapUsage(usage) : estimateUsage(request.messages, text);
+    // The run endpoint reports no finish reason: hitting the token budget exactly means it was cut.
+    const finishReason: FinishReason = maxTokens !== undefined && mappedUsage.outputTokens >= maxTokens ? 'length' : 'stop';
+    return { text, finishReason, usage: mappedUsage };
+  }
+
+  async *stream(request: TextGenerationRequest): AsyncGenerator<TextStreamPart> {
+    const upstream = this.#upstreamRequest(request, true);
+    const response = await postUpstreamJson(upstream);
+    let usage: TextUsage | undefined;
+    let finishReason: FinishReason | undefined;
+    let text = '';
+    for await (const data of readSseData(response.body, upstream)) {
+      if (data === '[DONE]') break;
+      const frame = parseJsonFrame(data, upstreamName) as { object?: unknown };
+      let delta: string | null | undefined;
+      // Some newer models emit OpenAI chunks on /ai/run; usage still comes from the final native frame.
+      if (frame.object === 'chat.completion.chunk') {
+        const chunk = chatChunkSchema.safeParse(frame);
+        const choice = chunk.success ? chunk.data.choices?.[0] : undefined;
+        delta = choice?.delta?.content;
+        if (choice?.finish_reason) finishReason = mapFinishReason(choice.finish_reason);
+        if (chunk.success && chunk.data.usage) usage = { inputTokens: chunk.data.usage.prompt_tokens, outputTokens: chunk.data.usage.completion_tokens };
+      } else {
+        const native = nativeFrameSchema.safeParse(frame);
+        if (!native.success) continue;
+        delta = native.data.response;
+        if (native.data.usage) usage = mapUsage(native.data.usage);
+      }
+      if (delta) {
+        text += delta;
+        yield { type: 'text-delta', text: delta };
+      }
+    }
+    const finalUsage = usage ?? estimateUsage(request.messages, text);
+    const maxTokens = request.maxOutputTokens;
+    finishReason ??= maxTokens !== undefined && finalUsage.outputTokens >= maxTokens ? 'length' : 'stop';
+    yield { type: 'finish', finishReason, usage: finalUsage };
+  }
+}

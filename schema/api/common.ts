@@ -1,0 +1,13 @@
+import { z } from 'zod';
+
+/** Where a primitive reads an input object from, or writes its result to. */
+export const storageRefSchema = z
+  .object({ bucket_id: z.string().min(1), key: z.string().min(1).max(1024) })
+  .meta({ id: 'StorageRef' });
+
+/** Fields every primitive that can run in the background accepts. */
+export const asyncFields = {
+  async: z.boolean().default(false).meta({ description: 'Run in the background and answer 202 with an operation' }),
+  result_destination: storageRefSchema.optional().meta({ description: 'Also write the result to this storage object' }),
+  webhook_topic: z.string().min(1).max(200).optional().meta({ description: 'Send ai.operation.* events to endpoints subscribed to this topic' }),
+};

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+export const temperatureSchema = z.number().min(0).max(2);
+export const maxOutputTokensSchema = z.int().min(1).max(8192);
+
+export const roleSchema = z.enum(['system', 'developer', 'user', 'assistant', 'tool']);
+
+/** Content parts in both OpenAI dialects: Responses (`input_text`...) and Chat (`text`, `image_url`). */
+export const contentPartSchema = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('input_text'), text: z.string() }),
+    z.object({ type: z.literal('output_text'), text: z.string() }),
+    z.object({ type: z.literal('text'), text: z.string() }),
+    z.object({
+      type: z.literal('input_image'),
+      image_url: z.string().min(1),
+      detail: z.enum(['auto', 'low', 'high']).optional(),
+    }),
+    z.object({
+      type: z.literal('image_url'),
+      image_url: z.object({ url: z.string().min(1), detail: z.enum(['auto', 'low', 'high']).optional() }),
+    }),
+  ])
+  .meta({ id: 'ContentPart' });
+export type ContentPartInput = z.infer<typeof contentPartSchema>;
+
+export const messageSchema = z
+  .object({
+    type: z.literal('message').optional(),
+    role: roleSchema,
+    content: z.union([z.string(), z.array(contentPartSchema).min(1)]),
+  })
+  .meta({ id: 'InputMessage' });
+export type MessageInput = z.infer<typeof messageSchema>;
+
+const jsonSchemaObject = z.record(z.string(), z.unknown());
+
+/**
+ * `response_format` as Chat Completions nests it (`json_schema: {name, schema}`) or as the
+ * Responses API flattens it (`name`, `schema`); both are accepted.
+ */
+export const responseFormatSchema = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('text') }),
+    z.object({ type: z.literal('json_object') }),
+    z.object({
+      type: z.literal('json_schema'),
+      json_schema: z
+        .object({ name: z.string().min(1).max(64), description: z.string().optional(), schema: jsonSchemaObject, strict: z.boolean().nullish() })
+        .optional(),
+      name: z.string().min(1).max(64).optional(),
+      schema: jsonSchemaObject.optional(),
+      strict: z.boolean().nullish(),
+    }),
+  ])
+  .meta({ id: 'ResponseFormat' });
+export type ResponseFormatInput = z.infer<typeof responseFormatSchema>;

@@ -1,0 +1,9 @@
+import type { Request, Response } from 'express';
+import type { RequestContext, Services } from '../router/context.ts';
+import { localsOf } from './request-lifecycle.ts';
+
+/** The tRPC context of one HTTP request, shared by the tRPC, REST and SSE mounts. */
+export function createRequestContext(services: Services, req: Request, res: Response): RequestContext {
+  const locals = localsOf(res);
+  return { services, requestId: locals.requestId, authorization: req.headers.authorization, log: locals.log, signal: locals.clientGone };
+}

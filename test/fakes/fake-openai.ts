@@ -1,0 +1,68 @@
+import type { ServerResponse } from 'node:http';
+import { lastUserText, sendJson, sleep, startEventStream, startFakeUpstream, type FakeUpstream, type RecordedRequest } from './fake-upstream-server.ts';
+
+/**
+ * An OpenAI-compatible upstream speaking the real Chat Completions wire format. The model name
+ * picks the behaviour:
+ * - any ordinary name: answers `echo: <last user text>` (usage 7 in, 3 out), streamed word by word
+ * - `rate-limited`: 429 with Retry-After: 7; `broken`: 500; `refuses`: 400 context_length_exceeded
+ * - `slow`: waits 2 s before answering; `endless`: streams a word every 20 ms until the client leaves
+ * - `pausing`: streams one word, pauses 600 ms, then finishes; `dies`: streams two words, then drops the connection
+ */
+export async function startFakeOpenAi(): Promise<FakeUpstream> {
+  return startFakeUpstream(async (request: RecordedRequest, res: ServerResponse) => {
+    if (request.url !== '/v1/chat/completions') return sendJson(res, 404, { error: { message: `Invalid URL (POST ${request.url})`, type: 'invalid_request_error' } });
+    const { model, messages, stream } = request.body;
+    const created = 1_700_000_000;
+    const id = 'chatcmpl-fake';
+    switch (model) {
+      case 'rate-limited':
+        return sendJson(res, 429, { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } }, { 'retry-after': '7' });
+      case 'broken':
+        return sendJson(res, 500, { error: { message: 'The server had an error', type: 'server_error' } });
+      case 'refuses':
+        return sendJson(res, 400, { error: { message: "This model's maximum context length is 8 tokens", type: 'invalid_request_error', code: 'context_length_exceeded' } });
+      case 'slow':
+        await sleep(2000);
+        break;
+    }
+    const text = `echo: ${lastUserText(messages)}`;
+    const usage = { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 };
+    if (!stream) {
+      return sendJson(res, 200, {
+        id,
+        object: 'chat.completion',
+        created,
+        model,
+        choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+        usage,
+      });
+    }
+    const send = startEventStream(res);
+    const chunk = (delta: object, finishReason: string | null) =>
+      JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }], usage: null });
+    send(chunk({ role: 'assistant', content: '' }, null));
+    if (model === 'endless') {
+      while (!request.wasAborted()) {
+        send(chunk({ content: 'more ' }, null));
+        await sleep(20);
+      }
+      return;
+    }
+    const words = text.split(/(?<= )/);
+    for (const [index, word] of words.entries()) {
+      send(chunk({ content: word }, null));
+      if (model === 'pausing' && index === 0) await sleep(600);
+      if (model === 'dies' && index === 1) {
+        await sleep(50);
+        return res.destroy();
+      }
+    }
+    send(chunk({}, 'stop'));
+    if (request.body.stream_options?.include_usage) {
+      send(JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage }));
+    }
+    send('[DONE]');
+    res.end();
+  });
+}
