@@ -2,7 +2,9 @@ import { ApiError } from '../router/errors.ts';
 import { defineStream } from '../router/streams.ts';
 import { router } from '../router/trpc.ts';
 import { defineMutationRoute, type CallContext } from '../router/twin-routes.ts';
-import { chatCompletionRequestSchema, chatCompletionSchema, type ChatCompletionRequest } from '../schema/api/chat-completions.ts';
+import { z } from 'zod';
+import { chatCompletionRequestSchema, chatCompletionSchema, type ChatCompletion, type ChatCompletionRequest } from '../schema/api/chat-completions.ts';
+import { operationSchema } from '../schema/api/operations.ts';
 import { fromChatCompletionRequest } from './text/text-args.ts';
 import { toChatChunks, toChatCompletion } from './text/chat-objects.ts';
 import { generateText, startTextStream } from './text/text-service.ts';
@@ -13,6 +15,11 @@ const create = defineMutationRoute({
   tag: 'Responses',
   errorStatuses: [400, 401, 402, 403, 404, 429],
   streams: true,
+  async: {
+    kind: 'chat.completions',
+    usageOf: (output: unknown) => (output as ChatCompletion).usage,
+    modelOf: (output: unknown) => (output as ChatCompletion).model,
+  },
   run: async (request: ChatCompletionRequest, ctx: CallContext) => {
     if (request.stream) {
       throw new ApiError('bad_request', 'stream: use the chat.completions.stream subscription for streamed output', { param: 'stream' });
@@ -28,7 +35,7 @@ const create = defineMutationRoute({
       '(and a usage chunk when stream_options.include_usage is set).',
     input: chatCompletionRequestSchema,
     toArgs: (input) => input,
-    output: chatCompletionSchema,
+    output: z.union([chatCompletionSchema, operationSchema]),
     toOutput: (completion) => completion,
   },
 });

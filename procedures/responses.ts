@@ -2,12 +2,23 @@ import { ApiError } from '../router/errors.ts';
 import { defineStream } from '../router/streams.ts';
 import { router } from '../router/trpc.ts';
 import { defineTwinMutations, type CallContext } from '../router/twin-routes.ts';
-import { responseObjectSchema, responsesRequestSchema, type ResponsesRequest } from '../schema/api/responses.ts';
+import { z } from 'zod';
+import { operationSchema } from '../schema/api/operations.ts';
+import { responseObjectSchema, responsesRequestSchema, type ResponseObject, type ResponsesRequest } from '../schema/api/responses.ts';
 import { fromResponsesRequest } from './text/text-args.ts';
 import { toResponseEvents, toResponseObject } from './text/response-objects.ts';
 import { generateText, startTextStream } from './text/text-service.ts';
 
 const generationErrors = [400, 401, 402, 403, 404, 429];
+
+/** With async: true the answer is the operation (202); the response object is its result. */
+const responseOrOperation = z.union([responseObjectSchema, operationSchema]);
+
+const asyncResponses = {
+  kind: 'responses',
+  usageOf: (output: unknown) => (output as ResponseObject).usage,
+  modelOf: (output: unknown) => (output as ResponseObject).model,
+};
 
 function rejectStreamFlag(request: ResponsesRequest): ResponsesRequest {
   // REST requests with stream: true are answered as SSE before they reach this procedure.
@@ -28,6 +39,7 @@ const create = defineTwinMutations({
   tag: 'Responses',
   errorStatuses: generationErrors,
   streams: true,
+  async: asyncResponses,
   run: createResponse,
   canonical: {
     path: '/infra/ai/responses',
@@ -37,7 +49,7 @@ const create = defineTwinMutations({
       'With stream: true the answer is server-sent events in the Responses API sequence.',
     input: responsesRequestSchema,
     toArgs: (input) => input,
-    output: responseObjectSchema,
+    output: responseOrOperation,
     toOutput: (response) => ({ ...response, output_text: response.output.flatMap((item) => item.content.map((part) => part.text)).join('') }),
   },
   compat: {
@@ -46,7 +58,7 @@ const create = defineTwinMutations({
     description: 'The OpenAI Responses API. With stream: true the answer is its server-sent event sequence.',
     input: responsesRequestSchema,
     toArgs: (input) => input,
-    output: responseObjectSchema,
+    output: responseOrOperation,
     toOutput: (response) => response,
   },
 });

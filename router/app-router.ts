@@ -2,6 +2,9 @@ import { router } from './trpc.ts';
 import { modelsRouter, openAiModelsRouter } from '../procedures/models.ts';
 import { openAiResponsesRouter, responsesRouter } from '../procedures/responses.ts';
 import { chatCompletionsRouter } from '../procedures/chat-completions.ts';
+import { operationsRouter } from '../procedures/operations.ts';
+import { storageRouter } from '../procedures/storage.ts';
+import { webhooksRouter } from '../procedures/webhooks.ts';
 
 /**
  * Procedure paths mirror the REST trees, so a typed client reads like the docs:
@@ -12,7 +15,10 @@ export const appRouter = router({
     ai: router({
       models: modelsRouter,
       responses: responsesRouter,
+      operations: operationsRouter,
     }),
+    storage: storageRouter,
+    webhooks: webhooksRouter,
   }),
   v1: router({
     models: openAiModelsRouter,

@@ -5,6 +5,8 @@ import type { Database } from '../schema/db/types.ts';
 import type { ModelCatalog } from '../providers/catalog.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { KeyStore } from './key-store.ts';
+import type { OperationQueue } from '../jobs/operation-queue.ts';
+import type { StorageService } from '../procedures/storage/storage-service.ts';
 
 /** Long-lived dependencies, built once at boot; no request in here (tests build callers on it). */
 export interface Services {
@@ -14,6 +16,8 @@ export interface Services {
   providers: ProviderRegistry;
   keyStore: KeyStore;
   logger: Logger;
+  storage: StorageService;
+  operations: OperationQueue;
 }
 
 /** Filled in while a request runs and written to its log line when it ends. */
@@ -30,4 +34,6 @@ export interface RequestContext {
   log: RequestLog;
   /** Aborted when the client goes away before the response ends. */
   signal: AbortSignal;
+  /** What a procedure asks of the HTTP answer beyond its body (202 for an accepted operation). */
+  response: { status?: number };
 }

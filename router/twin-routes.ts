@@ -3,6 +3,8 @@ import type { RequestContext } from './context.ts';
 import type { Principal } from './key-store.ts';
 import { scopedProcedure } from './auth.ts';
 import type { Scope } from './scopes.ts';
+import { registerAsyncRoute } from './async-routes.ts';
+import { enqueueOperation } from './operations.ts';
 
 export interface CallContext extends RequestContext {
   principal: Principal;
@@ -19,6 +21,15 @@ export interface RouteSide<TArgs, TResult, TInput extends z.ZodObject, TOutput e
   toOutput: (result: TResult, input: z.output<TInput>) => z.input<TOutput>;
 }
 
+/** How a primitive runs in the background when a request says `async: true`. */
+export interface AsyncSupport {
+  /** The operation's `kind`, e.g. `responses`. */
+  kind: string;
+  /** Usage and model to record on the operation, read from the route's output. */
+  usageOf?: (output: unknown) => Record<string, unknown> | null;
+  modelOf?: (output: unknown) => string | null;
+}
+
 /**
  * A primitive defined once: scope, the run function, and how each tree (canonical `/infra/ai/*`
  * with the native envelope, OpenAI-compatible `/v1/*`) maps onto it.
@@ -30,23 +41,46 @@ export interface PrimitiveDefinition<TArgs, TResult, NIn extends z.ZodObject, ND
   errorStatuses: number[];
   /** Whether `stream: true` gets server-sent events (documented as a second 200 content type). */
   streams?: boolean;
+  /** Present when the primitive accepts `async: true`: its output schemas then include the operation. */
+  async?: AsyncSupport;
   run: (args: TArgs, ctx: CallContext) => Promise<TResult> | TResult;
   canonical: RouteSide<TArgs, TResult, NIn, NData>;
   compat: RouteSide<TArgs, TResult, OIn, OOut>;
 }
+
+/** A route that exists on one tree only. */
+export type SingleRouteDefinition<TArgs, TResult, TIn extends z.ZodObject, TOut extends z.ZodType> = Omit<
+  PrimitiveDefinition<TArgs, TResult, z.ZodObject, z.ZodType, TIn, TOut>,
+  'canonical' | 'compat'
+> & { route: RouteSide<TArgs, TResult, TIn, TOut> };
 
 /** The native success envelope around a primitive's data. */
 export function nativeEnvelope<T extends z.ZodType>(data: T) {
   return z.object({ status: z.literal('ok'), data });
 }
 
-type AnyDefinition = PrimitiveDefinition<any, any, z.ZodObject, z.ZodType, z.ZodObject, z.ZodType>;
+type AnyDefinition = SingleRouteDefinition<any, any, z.ZodObject, z.ZodType>;
+type Envelope = 'native' | 'none';
+
+interface AsyncFields {
+  async?: boolean;
+  result_destination?: { bucket_id: string; key: string } | undefined;
+  webhook_topic?: string | undefined;
+  model?: string | undefined;
+}
 
 function prepare<TInput extends z.ZodObject, TOutput extends z.ZodType>(
   definition: AnyDefinition,
-  method: 'GET' | 'POST',
-  side: RouteSide<unknown, unknown, TInput, TOutput>,
+  method: 'GET' | 'POST' | 'DELETE',
+  envelope: Envelope,
+  output: TOutput,
 ) {
+  const side = definition.route;
+  const wrap = (data: unknown) => (envelope === 'native' ? { status: 'ok' as const, data } : data);
+  /** The route's own output for an input: what the sync answer carries and what an operation stores. */
+  const execute = async (input: z.output<TInput>, ctx: CallContext) => side.toOutput(await definition.run(side.toArgs(input), ctx), input);
+  if (definition.async) registerAsyncRoute(side.path, { ...definition.async, input: side.input, execute });
+
   const builder = scopedProcedure(definition.scope)
     .meta({
       scope: definition.scope,
@@ -63,43 +97,57 @@ function prepare<TInput extends z.ZodObject, TOutput extends z.ZodType>(
         errorResponses: {},
       },
     })
-    .input(side.input)
-    .output(side.output);
+    .input(side.input as TInput)
+    .output(output);
 
   const resolve = async (opts: { input: unknown; ctx: RequestContext & { principal: Principal }; signal: AbortSignal | undefined }) => {
-    const input = opts.input as z.output<TInput>;
-    const result = await definition.run(side.toArgs(input), { ...opts.ctx, signal: opts.signal ?? opts.ctx.signal });
+    const input = opts.input as z.output<TInput> & AsyncFields;
+    const ctx: CallContext = { ...opts.ctx, signal: opts.signal ?? opts.ctx.signal };
+    if (definition.async && input.async === true) {
+      const operation = await enqueueOperation(ctx, { kind: definition.async.kind, route: side.path, input });
+      ctx.response.status = 202;
+      return wrap(operation) as never;
+    }
+    const result = await execute(input, ctx);
+    if (input.result_destination) {
+      await ctx.services.storage.writeResult(ctx.principal.projectId, input.result_destination, { json: result });
+    }
     // Generic zod types defeat tRPC's output inference here; the output parser checks the value.
-    return side.toOutput(result, input) as never;
+    return wrap(result) as never;
   };
   return { builder, resolve };
 }
 
-/** A route side whose output is wrapped in the native `{status: 'ok', data}` envelope. */
-export function inNativeEnvelope<TArgs, TResult, NIn extends z.ZodObject, NData extends z.ZodType>(side: RouteSide<TArgs, TResult, NIn, NData>) {
-  return {
-    ...side,
-    output: nativeEnvelope(side.output),
-    toOutput: (result: TResult, input: z.output<NIn>) => ({ status: 'ok' as const, data: side.toOutput(result, input) }),
-  } as RouteSide<TArgs, TResult, NIn, ReturnType<typeof nativeEnvelope<NData>>>;
+function defineRoute<TIn extends z.ZodObject, TOut extends z.ZodType>(definition: AnyDefinition, method: 'GET' | 'POST' | 'DELETE', envelope: Envelope, output: TOut) {
+  const route = prepare<TIn, TOut>(definition, method, envelope, output);
+  return method === 'GET' ? { query: route.builder.query(route.resolve) } : { mutation: route.builder.mutation(route.resolve) };
 }
 
-/** The definition of a route that exists on one tree only (e.g. `/v1/chat/completions`). */
-export type SingleRouteDefinition<TArgs, TResult, TIn extends z.ZodObject, TOut extends z.ZodType> = Omit<
-  PrimitiveDefinition<TArgs, TResult, z.ZodObject, z.ZodType, TIn, TOut>,
-  'canonical' | 'compat'
-> & { route: RouteSide<TArgs, TResult, TIn, TOut> };
-
-/** A GET route on one tree. */
+/** A GET route on one tree, answered as is (OpenAI shapes). */
 export function defineQueryRoute<TArgs, TResult, TIn extends z.ZodObject, TOut extends z.ZodType>(definition: SingleRouteDefinition<TArgs, TResult, TIn, TOut>) {
-  const route = prepare(definition as never as AnyDefinition, 'GET', definition.route as never as RouteSide<unknown, unknown, TIn, TOut>);
-  return route.builder.query(route.resolve);
+  return defineRoute<TIn, TOut>(definition as AnyDefinition, 'GET', 'none', definition.route.output).query!;
 }
 
-/** A POST route on one tree. */
+/** A POST route on one tree, answered as is (OpenAI shapes). */
 export function defineMutationRoute<TArgs, TResult, TIn extends z.ZodObject, TOut extends z.ZodType>(definition: SingleRouteDefinition<TArgs, TResult, TIn, TOut>) {
-  const route = prepare(definition as never as AnyDefinition, 'POST', definition.route as never as RouteSide<unknown, unknown, TIn, TOut>);
-  return route.builder.mutation(route.resolve);
+  return defineRoute<TIn, TOut>(definition as AnyDefinition, 'POST', 'none', definition.route.output).mutation!;
+}
+
+/** A GET route on the native tree only, in the native envelope. */
+export function defineNativeQuery<TArgs, TResult, TIn extends z.ZodObject, TOut extends z.ZodType>(definition: SingleRouteDefinition<TArgs, TResult, TIn, TOut>) {
+  return defineRoute<TIn, ReturnType<typeof nativeEnvelope<TOut>>>(definition as AnyDefinition, 'GET', 'native', nativeEnvelope(definition.route.output)).query!;
+}
+
+/** A POST route on the native tree only, in the native envelope. */
+export function defineNativeMutation<TArgs, TResult, TIn extends z.ZodObject, TOut extends z.ZodType>(definition: SingleRouteDefinition<TArgs, TResult, TIn, TOut>) {
+  return defineRoute<TIn, ReturnType<typeof nativeEnvelope<TOut>>>(definition as AnyDefinition, 'POST', 'native', nativeEnvelope(definition.route.output))
+    .mutation!;
+}
+
+/** A DELETE route on the native tree only, in the native envelope. */
+export function defineNativeDelete<TArgs, TResult, TIn extends z.ZodObject, TOut extends z.ZodType>(definition: SingleRouteDefinition<TArgs, TResult, TIn, TOut>) {
+  return defineRoute<TIn, ReturnType<typeof nativeEnvelope<TOut>>>(definition as AnyDefinition, 'DELETE', 'native', nativeEnvelope(definition.route.output))
+    .mutation!;
 }
 
 /**
@@ -110,7 +158,7 @@ export function defineTwinQueries<TArgs, TResult, NIn extends z.ZodObject, NData
   definition: PrimitiveDefinition<TArgs, TResult, NIn, NData, OIn, OOut>,
 ) {
   return {
-    canonical: defineQueryRoute({ ...definition, route: inNativeEnvelope(definition.canonical) }),
+    canonical: defineNativeQuery({ ...definition, route: definition.canonical }),
     compat: defineQueryRoute({ ...definition, route: definition.compat }),
   };
 }
@@ -120,7 +168,7 @@ export function defineTwinMutations<TArgs, TResult, NIn extends z.ZodObject, NDa
   definition: PrimitiveDefinition<TArgs, TResult, NIn, NData, OIn, OOut>,
 ) {
   return {
-    canonical: defineMutationRoute({ ...definition, route: inNativeEnvelope(definition.canonical) }),
+    canonical: defineNativeMutation({ ...definition, route: definition.canonical }),
     compat: defineMutationRoute({ ...definition, route: definition.compat }),
   };
 }

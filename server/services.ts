@@ -4,8 +4,16 @@ import type { Config } from './config.ts';
 import type { Services } from '../router/context.ts';
 import { KeyStore } from '../router/key-store.ts';
 import { loadProviders } from '../providers/registry.ts';
+import { createObjectStore } from '../providers/storage/create-object-store.ts';
+import { StorageService } from '../procedures/storage/storage-service.ts';
 import { startBoss, stopBoss } from '../jobs/boss.ts';
+import { ensureQueues } from '../jobs/queues.ts';
+import { OperationQueue } from '../jobs/operation-queue.ts';
+import { OperationWorker } from '../jobs/operation-worker.ts';
+import { WebhookDeliveryWorker } from '../jobs/webhooks/delivery-worker.ts';
+import { dispatchOperationEvent } from '../jobs/webhooks/dispatch.ts';
 import { openDatabase, type DatabaseHandle } from './database.ts';
+import { createOperationExecutor } from './operation-executor.ts';
 
 export interface RunningServices extends Services {
   database: DatabaseHandle;
@@ -13,32 +21,65 @@ export interface RunningServices extends Services {
   close(): Promise<void>;
 }
 
-/** Everything the API needs, in dependency order; `close` releases it in reverse. */
-export async function startServices(config: Config, logger: Logger): Promise<RunningServices> {
+/**
+ * Everything the API needs, in dependency order; `close` releases it in reverse. Workers run
+ * here too unless RUN_WORKERS=false (then `npm run worker` processes run them).
+ */
+export async function startServices(config: Config, logger: Logger, options: { runWorkers?: boolean } = {}): Promise<RunningServices> {
   const database = await openDatabase(config, logger);
+  const stops: (() => Promise<void>)[] = [() => database.close()];
+  const closeAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((error: unknown) => logger.warn({ err: error }, 'shutdown step failed'));
+  };
   try {
+    const { db } = database;
     const providers = await loadProviders(config);
-    const keyStore = new KeyStore({ db: database.db, logger });
+    stops.push(() => providers.close());
+    const keyStore = new KeyStore({ db, logger });
     await keyStore.listenForRevocations(database.connectionString);
-    const boss = await startBoss(database.connectionString, logger);
-    return {
+    stops.push(() => keyStore.close());
+    const boss = await startBoss(database.connectionString, logger, { superviseSeconds: config.operations.superviseSeconds });
+    stops.push(() => stopBoss(boss));
+    await ensureQueues(boss, config.operations, config.webhooks);
+
+    const onFinished = (operation: Parameters<typeof dispatchOperationEvent>[3]) =>
+      dispatchOperationEvent(db, boss, logger, operation).catch((error: unknown) =>
+        logger.error({ err: error, operation_id: operation.id }, 'webhook dispatch failed'),
+      );
+    const services: RunningServices = {
       config,
       logger,
-      db: database.db,
+      db,
       catalog: providers.catalog,
       providers,
       keyStore,
+      storage: new StorageService({ db, store: createObjectStore(config.storage), maxObjectBytes: config.storage.maxObjectBytes }),
+      operations: new OperationQueue({ db, boss, onFinished }),
       database,
       boss,
-      async close() {
-        await stopBoss(boss);
-        await providers.close();
-        await keyStore.close();
-        await database.close();
-      },
+      close: closeAll,
     };
+
+    if (options.runWorkers ?? config.operations.runWorkers) {
+      const operationWorker = new OperationWorker({
+        db,
+        boss,
+        connectionString: database.connectionString,
+        executor: createOperationExecutor(services),
+        concurrency: config.operations.concurrency,
+        timeoutSeconds: config.operations.timeoutSeconds,
+        logger,
+        onFinished,
+      });
+      await operationWorker.start();
+      stops.push(() => operationWorker.stop());
+      const webhookWorker = new WebhookDeliveryWorker({ db, boss, config: config.webhooks, logger });
+      await webhookWorker.start();
+      stops.push(() => webhookWorker.stop());
+    }
+    return services;
   } catch (error) {
-    await database.close();
+    await closeAll();
     throw error;
   }
 }

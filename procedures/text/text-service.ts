@@ -51,14 +51,7 @@ function prepareText(args: TextArgs, services: Services, signal: AbortSignal | u
   };
 }
 
-export function rejectUnsupportedModes(args: TextArgs): void {
-  if (args.async) {
-    throw new ApiError('not_implemented', 'async: background operations are not available on this deployment yet', { param: 'async' });
-  }
-}
-
 export async function generateText(args: TextArgs, services: Services, signal: AbortSignal | undefined) {
-  rejectUnsupportedModes(args);
   const { entry, request } = prepareText(args, services, signal);
   const result: TextGenerationResult = await services.providers.textModel(entry).generate(request);
   return { entry, result };

@@ -1,10 +1,12 @@
 import type { Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import * as projectsAndKeys from './migrations/0001-projects-and-keys.ts';
+import * as operationsStorageWebhooks from './migrations/0002-operations-storage-webhooks.ts';
 
 /** Migrations are imported statically so they ship with the code and run in a fixed order. */
 const migrations: Record<string, Migration> = {
   '0001-projects-and-keys': projectsAndKeys,
+  '0002-operations-storage-webhooks': operationsStorageWebhooks,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -32,11 +32,104 @@ export interface LedgerEntriesTable {
   created_at: CreatedAt;
 }
 
+export type OperationStatus = 'queued' | 'processing' | 'succeeded' | 'failed' | 'cancelled';
+type Timestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+type Json = ColumnType<unknown, string | undefined | null, string | null>;
+
+export interface OperationsTable {
+  id: string;
+  project_id: string;
+  /** The primitive (`responses`, `chat.completions`, ...). */
+  kind: string;
+  /** The route whose definition runs it (`/v1/responses`): its wire shapes shape the result. */
+  route: string;
+  status: OperationStatus;
+  model: string | null;
+  input: ColumnType<unknown, string, never>;
+  result: Json;
+  result_destination: Json;
+  usage: Json;
+  error: Json;
+  webhook_topic: string | null;
+  job_id: string | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  cancel_requested_at: Timestamp;
+  created_at: CreatedAt;
+  queued_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  processing_at: Timestamp;
+  succeeded_at: Timestamp;
+  failed_at: Timestamp;
+  cancelled_at: Timestamp;
+}
+
+export interface StorageBucketsTable {
+  id: string;
+  project_id: string;
+  name: string;
+  created_at: CreatedAt;
+}
+
+export interface StorageObjectsTable {
+  bucket_id: string;
+  key: string;
+  content_type: string;
+  /** bigint, read as a string by pg. */
+  size: ColumnType<string, number, number>;
+  sha256: string;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface WebhookEndpointsTable {
+  id: string;
+  project_id: string;
+  url: string;
+  topics: string[];
+  secret: string;
+  created_at: CreatedAt;
+  deleted_at: Timestamp;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  endpoint_id: string;
+  project_id: string;
+  operation_id: string;
+  event_type: string;
+  payload: ColumnType<unknown, string, never>;
+  status: 'pending' | 'succeeded' | 'failed';
+  created_at: CreatedAt;
+  completed_at: Timestamp;
+}
+
+export interface WebhookAttemptsTable {
+  id: Generated<string>;
+  delivery_id: string;
+  attempt: number;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   projects: ProjectsTable;
   api_keys: ApiKeysTable;
   ledger_entries: LedgerEntriesTable;
+  operations: OperationsTable;
+  storage_buckets: StorageBucketsTable;
+  storage_objects: StorageObjectsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
+
+export type Operation = Selectable<OperationsTable>;
+export type StorageBucket = Selectable<StorageBucketsTable>;
+export type StorageObject = Selectable<StorageObjectsTable>;
+export type WebhookEndpoint = Selectable<WebhookEndpointsTable>;
+export type WebhookDelivery = Selectable<WebhookDeliveriesTable>;
+export type WebhookAttempt = Selectable<WebhookAttemptsTable>;
 
 export type Project = Selectable<ProjectsTable>;
 export type ApiKey = Selectable<ApiKeysTable>;

@@ -8,8 +8,10 @@ import { lastUserText, sendJson, sleep, startEventStream, startFakeUpstream, typ
  * - `rate-limited`: 429 with Retry-After: 7; `broken`: 500; `refuses`: 400 context_length_exceeded
  * - `slow`: waits 2 s before answering; `endless`: streams a word every 20 ms until the client leaves
  * - `pausing`: streams one word, pauses 600 ms, then finishes; `dies`: streams two words, then drops the connection
+ * - `sleepy`: answers after 1.5 s (or as soon as the client leaves); `flaky-<anything>`: 503 twice, then answers
  */
 export async function startFakeOpenAi(): Promise<FakeUpstream> {
+  const calls = new Map<string, number>();
   return startFakeUpstream(async (request: RecordedRequest, res: ServerResponse) => {
     if (request.url !== '/v1/chat/completions') return sendJson(res, 404, { error: { message: `Invalid URL (POST ${request.url})`, type: 'invalid_request_error' } });
     const { model, messages, stream } = request.body;
@@ -25,6 +27,15 @@ export async function startFakeOpenAi(): Promise<FakeUpstream> {
       case 'slow':
         await sleep(2000);
         break;
+      case 'sleepy':
+        await Promise.race([sleep(1500), request.aborted]);
+        if (request.wasAborted()) return;
+        break;
+    }
+    if (typeof model === 'string' && model.startsWith('flaky-')) {
+      const count = (calls.get(model) ?? 0) + 1;
+      calls.set(model, count);
+      if (count <= 2) return sendJson(res, 503, { error: { message: 'Service temporarily unavailable', type: 'server_error' } });
     }
     const text = `echo: ${lastUserText(messages)}`;
     const usage = { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 };

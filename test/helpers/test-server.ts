@@ -4,7 +4,8 @@ import { startServer, type RunningServer } from '../../server/http-server.ts';
 import { issueApiKey } from '../../server/api-key-admin.ts';
 import { insertProject } from '../../schema/db/queries/projects.ts';
 import type { Scope } from '../../router/scopes.ts';
-import { sharedModelsDir, testDatabaseUrl } from './paths.ts';
+import { sharedModelsDir } from './paths.ts';
+import { createTestDatabase } from './test-database.ts';
 
 export interface TestServer {
   baseUrl: string;
@@ -14,19 +15,28 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** A real server on an ephemeral loopback port, on the machine's Postgres. */
+/**
+ * A real server on an ephemeral loopback port, on the machine's Postgres, in a database of its
+ * own (dropped on close) unless DATABASE_URL is given.
+ */
 export async function startTestServer(environment: Record<string, string> = {}): Promise<TestServer> {
+  const database = environment.DATABASE_URL ? undefined : await createTestDatabase();
   const config = loadConfig({
-    DATABASE_URL: testDatabaseUrl,
+    DATABASE_URL: database?.url ?? environment.DATABASE_URL!,
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
     BOOTSTRAP_DEFAULT_KEY: 'false',
     LOCAL_MODELS_DIR: sharedModelsDir,
     DATABASE_POOL_SIZE: '4',
+    JOBS_SUPERVISE_SECONDS: '1',
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
     ...environment,
   });
-  const running = await startServer(config, pino({ level: 'silent' }));
+  const running = await startServer(config, pino({ level: 'silent' })).catch(async (error: unknown) => {
+    await database?.drop();
+    throw error;
+  });
   return {
     baseUrl: `http://127.0.0.1:${running.port}`,
     running,
@@ -35,7 +45,10 @@ export async function startTestServer(environment: Record<string, string> = {}):
       const issued = await issueApiKey(running.services.db, { projectId: project.id, name: 'test', scopes });
       return { secret: issued.secret, keyId: issued.key.id, projectId: project.id };
     },
-    close: () => running.close(),
+    async close() {
+      await running.close();
+      await database?.drop();
+    },
   };
 }
 

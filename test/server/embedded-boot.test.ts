@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../helpers/paths.ts';
+import { startChildServer, type ChildServer } from '../helpers/child-server.ts';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -14,44 +13,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-interface Boot {
-  child: ChildProcess;
-  output: () => string;
-  port: number;
-}
-
-/** Runs `node server/main.ts` as `npm start` does, with no DATABASE_URL, until it listens. */
-async function boot(dataDir: string, postgresPort: number): Promise<Boot> {
-  const { DATABASE_URL: _ignored, ...environment } = process.env;
-  const child = spawn(process.execPath, ['server/main.ts'], {
-    cwd: repoRoot,
-    env: { ...environment, DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(postgresPort), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 50_000);
-    child.stdout!.on('data', () => {
-      const listening = /"port":(\d+)[^\n]*"msg":"listening"/.exec(output);
-      if (listening) {
-        clearTimeout(timer);
-        resolve(Number(listening[1]));
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${output}`));
-    });
-  });
-  return { child, output: () => output, port };
-}
-
-async function stop(running: Boot): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) => running.child.once('exit', (code) => resolve(code)));
-  running.child.kill('SIGTERM');
-  return exited;
+async function boot(dataDir: string, postgresPort: number): Promise<ChildServer> {
+  return startChildServer({ DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(postgresPort), BOOTSTRAP_DEFAULT_KEY: 'true' });
 }
 
 let dataDir: string;
@@ -80,11 +43,11 @@ describe('the embedded default (no DATABASE_URL)', () => {
       const logLines = first.output().split('\n').filter((line) => line.startsWith('{'));
       for (const line of logLines) expect(line).not.toContain(key);
 
-      const response = await fetch(`http://127.0.0.1:${first.port}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+      const response = await fetch(`${first.baseUrl}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
       expect(response.status).toBe(200);
       expect((await response.json()).object).toBe('list');
     } finally {
-      expect(await stop(first)).toBe(0);
+      expect(await first.stop()).toBe(0);
     }
   });
 
@@ -92,10 +55,10 @@ describe('the embedded default (no DATABASE_URL)', () => {
     const second = await boot(dataDir, postgresPort);
     try {
       expect(second.output()).not.toMatch(/sk_live_/);
-      const response = await fetch(`http://127.0.0.1:${second.port}/infra/ai/models`, { headers: { authorization: `Bearer ${key}` } });
+      const response = await fetch(`${second.baseUrl}/infra/ai/models`, { headers: { authorization: `Bearer ${key}` } });
       expect(response.status).toBe(200);
     } finally {
-      expect(await stop(second)).toBe(0);
+      expect(await second.stop()).toBe(0);
     }
   });
 });

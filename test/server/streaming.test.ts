@@ -141,6 +141,7 @@ describe('typed tRPC clients', () => {
 
   it('create a response with a mutation', async () => {
     const result = await client().infra.ai.responses.create.mutate({ model: 'fake:echo', input: 'typed' });
+    if (result.data.object !== 'response') throw new Error('expected a response, not an operation');
     expect(result.data.output_text).toBe('echo: typed');
     expect(result.data.usage?.total_tokens).toBe(10);
   });

@@ -1,0 +1,145 @@
+import type { Kysely } from 'kysely';
+import type { Job, PgBoss } from 'pg-boss';
+import type { Logger } from 'pino';
+import type { Database, Operation } from '../schema/db/types.ts';
+import {
+  cancelOperation,
+  claimOperation,
+  failOperation,
+  findOperation,
+  requeueOperation,
+  succeedOperation,
+} from '../schema/db/queries/operations.ts';
+import { listenForOperationCancels } from './operation-cancel-channel.ts';
+import { operationsDeadLetterQueue, operationsQueue, type OperationJob } from './queues.ts';
+
+export interface OperationOutcome {
+  result: unknown;
+  usage: Record<string, unknown> | null;
+  model: string | null;
+}
+
+export interface FailureDescription {
+  code: string;
+  message: string;
+  /** Transient (upstream 429/5xx, timeout): worth another attempt. */
+  retryable: boolean;
+}
+
+/** The primitives, as the layer above provides them: the worker only schedules and records. */
+export interface OperationExecutor {
+  execute(operation: Operation, signal: AbortSignal): Promise<OperationOutcome>;
+  /** Writes the result to the operation's destination; returns what the operation shows of it. */
+  storeResult(operation: Operation, result: unknown): Promise<unknown>;
+  describeFailure(error: unknown): FailureDescription;
+}
+
+export interface OperationWorkerOptions {
+  db: Kysely<Database>;
+  boss: PgBoss;
+  connectionString: string;
+  executor: OperationExecutor;
+  concurrency: number;
+  timeoutSeconds: number;
+  logger: Logger;
+  onFinished: (operation: Operation) => Promise<void>;
+}
+
+/**
+ * Runs queued operations: claims the row, runs the primitive with an AbortSignal (aborted by a
+ * cancel from any replica, or by the timeout), records the outcome. Transient failures go back
+ * to pg-boss for a retry with backoff; permanent ones end the operation failed. A worker killed
+ * mid-run leaves the job to expire, and pg-boss hands it out again (or to the dead-letter queue,
+ * whose handler ends the operation failed): nothing stays processing forever.
+ */
+export class OperationWorker {
+  readonly #options: OperationWorkerOptions;
+  readonly #running = new Map<string, AbortController>();
+  #cancelListener: { close(): Promise<void> } | undefined;
+
+  constructor(options: OperationWorkerOptions) {
+    this.#options = options;
+  }
+
+  async start(): Promise<void> {
+    const { boss, connectionString, logger, concurrency } = this.#options;
+    this.#cancelListener = await listenForOperationCancels(connectionString, logger, (operationId) =>
+      this.#running.get(operationId)?.abort(new DOMException('The operation was cancelled', 'AbortError')),
+    );
+    await boss.work<OperationJob>(
+      operationsQueue,
+      { batchSize: 1, localConcurrency: concurrency, includeMetadata: true, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 },
+      async ([job]) => this.#run(job!),
+    );
+    await boss.work<OperationJob>(operationsDeadLetterQueue, { batchSize: 1, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 }, async ([job]) => this.#abandon(job!.data.operationId));
+  }
+
+  async stop(): Promise<void> {
+    await this.#cancelListener?.close();
+  }
+
+  async #finish(operation: Operation | undefined): Promise<void> {
+    if (operation) await this.#options.onFinished(operation);
+  }
+
+  async #run(job: Job<OperationJob> & { retryCount?: number; retryLimit?: number }): Promise<void> {
+    const { db, executor, logger, timeoutSeconds } = this.#options;
+    const { operationId } = job.data;
+    const current = await findOperation(db, operationId);
+    if (!current) return;
+    if (current.cancel_requested_at && (current.status === 'queued' || current.status === 'processing')) {
+      // Its worker died after a cancel was asked: honour the cancel now.
+      await this.#finish(await cancelOperation(db, operationId, ['queued', 'processing']));
+      return;
+    }
+    const operation = await claimOperation(db, operationId);
+    if (!operation) return;
+
+    const cancel = new AbortController();
+    const timeout = AbortSignal.timeout(timeoutSeconds * 1000);
+    this.#running.set(operationId, cancel);
+    try {
+      const outcome = await executor.execute(operation, AbortSignal.any([cancel.signal, timeout]));
+      const destination = operation.result_destination ? await executor.storeResult(operation, outcome.result) : undefined;
+      await this.#finish(
+        await succeedOperation(db, operationId, {
+          result: destination === undefined ? outcome.result : null,
+          resultDestination: destination,
+          usage: outcome.usage,
+          model: outcome.model,
+        }),
+      );
+    } catch (error) {
+      if (cancel.signal.aborted) {
+        await this.#finish(await cancelOperation(db, operationId, ['processing']));
+        return;
+      }
+      const failure = timeout.aborted
+        ? { code: 'timeout', message: `The operation ran longer than ${timeoutSeconds} s`, retryable: false }
+        : executor.describeFailure(error);
+      const attemptsLeft = (job.retryLimit ?? 0) - (job.retryCount ?? 0);
+      if (failure.retryable && attemptsLeft > 0) {
+        await requeueOperation(db, operationId, { code: failure.code, message: failure.message });
+        logger.warn({ operation_id: operationId, code: failure.code, attempts_left: attemptsLeft }, 'operation failed; will retry');
+        throw error;
+      }
+      await this.#finish(await failOperation(db, operationId, { code: failure.code, message: failure.message }));
+    } finally {
+      this.#running.delete(operationId);
+    }
+  }
+
+  async #abandon(operationId: string): Promise<void> {
+    const { db } = this.#options;
+    const operation = await findOperation(db, operationId);
+    if (!operation) return;
+    if (operation.cancel_requested_at) {
+      await this.#finish(await cancelOperation(db, operationId, ['queued', 'processing']));
+      return;
+    }
+    const lastError = operation.error as { code: string; message: string } | null;
+    await this.#finish(
+      await failOperation(db, operationId, lastError ?? { code: 'worker_lost', message: 'The worker running this operation stopped on every attempt' }),
+    );
+  }
+}

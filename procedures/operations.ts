@@ -1,0 +1,57 @@
+import { ApiError } from '../router/errors.ts';
+import { router } from '../router/trpc.ts';
+import { defineNativeMutation, defineNativeQuery } from '../router/twin-routes.ts';
+import { operationIdInputSchema, operationSchema } from '../schema/api/operations.ts';
+import { toOperationWire } from '../schema/api/operation-wire.ts';
+
+const notFound = (id: string) => new ApiError('not_found', `operation_id: no operation "${id}" in this project`, { param: 'operation_id' });
+
+const get = defineNativeQuery({
+  scope: 'ai:read',
+  tag: 'Operations',
+  errorStatuses: [401, 403, 404, 429],
+  run: async (operationId: string, ctx) => {
+    const operation = await ctx.services.operations.find(ctx.principal.projectId, operationId);
+    if (!operation) throw notFound(operationId);
+    return toOperationWire(operation);
+  },
+  route: {
+    path: '/infra/ai/operations/{operation_id}',
+    summary: 'Get operation',
+    description: 'The state of a background operation: status, the time of each transition, usage, and the result or where it was written.',
+    input: operationIdInputSchema,
+    toArgs: (input) => input.operation_id,
+    output: operationSchema,
+    toOutput: (operation) => operation,
+  },
+});
+
+const cancel = defineNativeMutation({
+  scope: 'ai:generate',
+  tag: 'Operations',
+  errorStatuses: [401, 403, 404, 409, 429],
+  run: async (operationId: string, ctx) => {
+    const cancelled = await ctx.services.operations.cancel(ctx.principal.projectId, operationId);
+    if (cancelled.outcome === 'not_found') throw notFound(operationId);
+    if (cancelled.outcome === 'finished') {
+      throw new ApiError('conflict', `operation_id: the operation already ended ${cancelled.operation.status}`, {
+        param: 'operation_id',
+        details: { status: cancelled.operation.status },
+      });
+    }
+    return toOperationWire(cancelled.operation);
+  },
+  route: {
+    path: '/infra/ai/operations/{operation_id}/cancel',
+    summary: 'Cancel operation',
+    description:
+      'A queued operation is cancelled at once. A processing one has its work aborted, wherever it runs, and ends cancelled. ' +
+      'An operation that already ended answers 409.',
+    input: operationIdInputSchema,
+    toArgs: (input) => input.operation_id,
+    output: operationSchema,
+    toOutput: (operation) => operation,
+  },
+});
+
+export const operationsRouter = router({ get, cancel });

@@ -1,0 +1,130 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, Operation } from '../types.ts';
+
+export interface NewOperation {
+  id: string;
+  projectId: string;
+  kind: string;
+  route: string;
+  model: string | null;
+  input: unknown;
+  resultDestination: unknown;
+  webhookTopic: string | null;
+}
+
+export async function insertOperation(db: Kysely<Database>, operation: NewOperation): Promise<Operation> {
+  return db
+    .insertInto('operations')
+    .values({
+      id: operation.id,
+      project_id: operation.projectId,
+      kind: operation.kind,
+      route: operation.route,
+      status: 'queued',
+      model: operation.model,
+      input: JSON.stringify(operation.input),
+      result_destination: operation.resultDestination === undefined ? null : JSON.stringify(operation.resultDestination),
+      webhook_topic: operation.webhookTopic,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function setOperationJob(db: Kysely<Database>, id: string, jobId: string): Promise<Operation> {
+  return db.updateTable('operations').set({ job_id: jobId }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function findProjectOperation(db: Kysely<Database>, projectId: string, id: string): Promise<Operation | undefined> {
+  return db.selectFrom('operations').selectAll().where('id', '=', id).where('project_id', '=', projectId).executeTakeFirst();
+}
+
+export async function findOperation(db: Kysely<Database>, id: string): Promise<Operation | undefined> {
+  return db.selectFrom('operations').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Moves a queued (or, after a lost worker, processing) operation to processing; undefined when it has ended or was cancelled. */
+export async function claimOperation(db: Kysely<Database>, id: string): Promise<Operation | undefined> {
+  return db
+    .updateTable('operations')
+    .set({ status: 'processing', processing_at: sql`now()`, attempts: sql`attempts + 1` })
+    .where('id', '=', id)
+    .where('status', 'in', ['queued', 'processing'])
+    .where('cancel_requested_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function succeedOperation(
+  db: Kysely<Database>,
+  id: string,
+  outcome: { result: unknown; resultDestination: unknown; usage: unknown; model: string | null },
+): Promise<Operation | undefined> {
+  return db
+    .updateTable('operations')
+    .set({
+      status: 'succeeded',
+      succeeded_at: sql`now()`,
+      result: outcome.result === undefined ? null : JSON.stringify(outcome.result),
+      result_destination: outcome.resultDestination === undefined ? null : JSON.stringify(outcome.resultDestination),
+      usage: outcome.usage === undefined ? null : JSON.stringify(outcome.usage),
+      model: sql`coalesce(${outcome.model}, model)`,
+      error: null,
+    })
+    .where('id', '=', id)
+    .where('status', '=', 'processing')
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function failOperation(db: Kysely<Database>, id: string, error: { code: string; message: string }): Promise<Operation | undefined> {
+  return db
+    .updateTable('operations')
+    .set({ status: 'failed', failed_at: sql`now()`, error: JSON.stringify(error) })
+    .where('id', '=', id)
+    .where('status', 'in', ['queued', 'processing'])
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** A transient failure: back to queued until pg-boss retries it; the error stays visible meanwhile. */
+export async function requeueOperation(db: Kysely<Database>, id: string, error: { code: string; message: string }): Promise<void> {
+  await db
+    .updateTable('operations')
+    .set({ status: 'queued', error: JSON.stringify(error) })
+    .where('id', '=', id)
+    .where('status', '=', 'processing')
+    .execute();
+}
+
+export async function cancelOperation(db: Kysely<Database>, id: string, fromStatuses: ('queued' | 'processing')[]): Promise<Operation | undefined> {
+  return db
+    .updateTable('operations')
+    .set({ status: 'cancelled', cancelled_at: sql`now()` })
+    .where('id', '=', id)
+    .where('status', 'in', fromStatuses)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Marks a processing operation for cancellation; the replica running it aborts and ends it. */
+export async function requestOperationCancel(db: Kysely<Database>, projectId: string, id: string): Promise<Operation | undefined> {
+  return db
+    .updateTable('operations')
+    .set({ cancel_requested_at: sql`coalesce(cancel_requested_at, now())` })
+    .where('id', '=', id)
+    .where('project_id', '=', projectId)
+    .where('status', '=', 'processing')
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function cancelQueuedOperation(db: Kysely<Database>, projectId: string, id: string): Promise<Operation | undefined> {
+  return db
+    .updateTable('operations')
+    .set({ status: 'cancelled', cancelled_at: sql`now()` })
+    .where('id', '=', id)
+    .where('project_id', '=', projectId)
+    .where('status', '=', 'queued')
+    .returningAll()
+    .executeTakeFirst();
+}

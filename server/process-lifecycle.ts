@@ -1,0 +1,32 @@
+import type { Logger } from 'pino';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+
+/** The configuration, or a message naming every bad variable and exit code 1. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+/** On SIGINT/SIGTERM: close gracefully, exit 0; exit 1 if closing fails or takes over 20 s. */
+export function exitGracefullyOnSignals(logger: Logger, close: () => Promise<void>): void {
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    setTimeout(() => process.exit(1), 20_000).unref();
+    close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
