@@ -14,7 +14,10 @@ function percentile(sorted: number[], fraction: number): number {
  * Open-loop load at a fixed rate, requests spaced evenly (not in bursts), with sub-millisecond
  * latencies: the right tool for "added latency at N requests/s".
  */
-export async function runPacedLoad(name: string, options: { url: string; init: RequestInit; ratePerSecond: number; durationMs: number }): Promise<PacedResult> {
+export async function runPacedLoad(
+  name: string,
+  options: { url: string; init: RequestInit; ratePerSecond: number; durationMs: number; onBody?: (body: ArrayBuffer) => void },
+): Promise<PacedResult> {
   const latencies: number[] = [];
   let failures = 0;
   const inFlight: Promise<void>[] = [];
@@ -29,9 +32,13 @@ export async function runPacedLoad(name: string, options: { url: string; init: R
     inFlight.push(
       fetch(options.url, options.init).then(
         async (response) => {
-          await response.arrayBuffer();
-          if (response.ok) latencies.push(performance.now() - sent);
-          else failures++;
+          const body = await response.arrayBuffer();
+          if (!response.ok) {
+            failures++;
+            return;
+          }
+          latencies.push(performance.now() - sent);
+          options.onBody?.(body);
         },
         () => void failures++,
       ),

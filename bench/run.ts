@@ -1,11 +1,13 @@
 import { benchCatalog, type LoadResult } from './catalog.ts';
 import { benchLocalTokens, benchTextGateway } from './text-generation.ts';
+import { benchOperations } from './operations.ts';
 
 /** `npm run bench [-- name...]`: runs the named benchmarks (all by default) and prints a table. */
 const benchmarks: Record<string, () => Promise<LoadResult[]>> = {
   catalog: benchCatalog,
   'text-gateway': benchTextGateway,
   'local-tokens': benchLocalTokens,
+  operations: benchOperations,
 };
 
 const requested = process.argv.slice(2);

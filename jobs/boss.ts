@@ -2,16 +2,18 @@ import { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 
 /** pg-boss in its own schema of the service's database; queues and workers attach to it. */
-export async function startBoss(connectionString: string, logger: Logger, options: { superviseSeconds: number }): Promise<PgBoss> {
+export async function startBoss(connectionString: string, logger: Logger, options: { superviseSeconds: number; poolSize: number }): Promise<PgBoss> {
   const boss = new PgBoss({
     connectionString,
     schema: 'pgboss',
-    max: 6,
+    max: options.poolSize,
     // Workers wake on NOTIFY when a job is sent, instead of waiting for their next poll.
     useListenNotify: true,
     // How often lost jobs (expired, or missing heartbeats) are detected and retried.
     superviseIntervalSeconds: options.superviseSeconds,
     monitorIntervalSeconds: options.superviseSeconds,
+    // Backlog counts (which switch workers to continuous fetching) stay fresh.
+    queueCacheIntervalSeconds: 1,
   });
   boss.on('error', (error) => logger.error({ err: error }, 'pg-boss error'));
   await boss.start();

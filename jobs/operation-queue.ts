@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { fromKysely, type PgBoss } from 'pg-boss';
 import { createId } from '../schema/db/ids.ts';
@@ -7,7 +8,6 @@ import {
   findProjectOperation,
   insertOperation,
   requestOperationCancel,
-  setOperationJob,
   type NewOperation,
 } from '../schema/db/queries/operations.ts';
 import { operationsQueue, type OperationJob } from './queues.ts';
@@ -33,13 +33,14 @@ export class OperationQueue {
   }
 
   /** The row and its job commit together: an accepted operation is never without its job. */
-  async enqueue(operation: Omit<NewOperation, 'id'>): Promise<Operation> {
+  async enqueue(operation: Omit<NewOperation, 'id' | 'jobId'>): Promise<Operation> {
+    // The job id is chosen here so that the row is written once, already pointing at its job.
+    const jobId = randomUUID();
     return this.#db.transaction().execute(async (trx) => {
-      const row = await insertOperation(trx, { ...operation, id: createId('aiop') });
+      const row = await insertOperation(trx, { ...operation, id: createId('aiop'), jobId });
       const job: OperationJob = { operationId: row.id };
-      const jobId = await this.#boss.send(operationsQueue, job, { db: fromKysely(trx as never) });
-      if (!jobId) throw new Error('pg-boss did not create the operation job');
-      return setOperationJob(trx, row.id, jobId);
+      await this.#boss.send(operationsQueue, job, { id: jobId, db: fromKysely(trx as never) });
+      return row;
     });
   }
 

@@ -13,6 +13,8 @@ import {
 import { listenForOperationCancels } from './operation-cancel-channel.ts';
 import { operationsDeadLetterQueue, operationsQueue, type OperationJob } from './queues.ts';
 
+const jobsPerFetch = 2;
+
 export interface OperationOutcome {
   result: unknown;
   usage: Record<string, unknown> | null;
@@ -68,8 +70,29 @@ export class OperationWorker {
     );
     await boss.work<OperationJob>(
       operationsQueue,
-      { batchSize: 1, localConcurrency: concurrency, includeMetadata: true, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 },
-      async ([job]) => this.#run(job!),
+      {
+        // Pairs, settled per job: a worker whose fetch came back full asks again at once, so a
+        // backlog drains at full speed instead of one job per poll; NOTIFY wakes idle workers.
+        batchSize: jobsPerFetch,
+        localConcurrency: Math.max(1, Math.ceil(concurrency / jobsPerFetch)),
+        includeMetadata: true,
+        perJobResults: true,
+        burstWhenBatchFull: true,
+        pollingIntervalSeconds: 1,
+        notifyPollingIntervalSeconds: 1,
+      },
+      async (jobs) =>
+        Promise.all(
+          jobs.map(async (job) => {
+            try {
+              await this.#run(job);
+              return { id: job.id, status: 'completed' as const };
+            } catch (error) {
+              // pg-boss retries a failed job with backoff while it has attempts left.
+              return { id: job.id, status: 'failed' as const, output: { message: (error as Error).message } };
+            }
+          }),
+        ),
     );
     await boss.work<OperationJob>(operationsDeadLetterQueue, { batchSize: 1, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 }, async ([job]) => this.#abandon(job!.data.operationId));
   }

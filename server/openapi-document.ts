@@ -4,6 +4,7 @@ import { appRouter } from '../router/app-router.ts';
 import { nativeErrorSchema, openAiErrorSchema, routeTreeOf } from '../router/errors.ts';
 import type { ProcedureMeta } from '../router/trpc.ts';
 import { scopes } from '../router/scopes.ts';
+import { rawRoutePaths } from './openapi-raw-routes.ts';
 
 const statusDescriptions: Record<number, string> = {
   400: 'Bad request: the message names the field and the reason',
@@ -71,6 +72,7 @@ export function createOpenApiDocument(baseUrl: string): OpenAPIObject {
       },
     },
     defs: { NativeError: nativeErrorSchema, OpenAIError: openAiErrorSchema },
+    paths: rawRoutePaths,
   });
 
   const operations = collectOperationMeta();

@@ -38,7 +38,7 @@ export async function startServices(config: Config, logger: Logger, options: { r
     const keyStore = new KeyStore({ db, logger });
     await keyStore.listenForRevocations(database.connectionString);
     stops.push(() => keyStore.close());
-    const boss = await startBoss(database.connectionString, logger, { superviseSeconds: config.operations.superviseSeconds });
+    const boss = await startBoss(database.connectionString, logger, { superviseSeconds: config.operations.superviseSeconds, poolSize: config.databasePoolSize });
     stops.push(() => stopBoss(boss));
     await ensureQueues(boss, config.operations, config.webhooks);
 

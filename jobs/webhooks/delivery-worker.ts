@@ -33,7 +33,7 @@ export class WebhookDeliveryWorker {
   async start(): Promise<void> {
     await this.#boss.work<WebhookJob>(
       webhookDeliveriesQueue,
-      { batchSize: 1, localConcurrency: 4, includeMetadata: true, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 },
+      { batchSize: 1, localConcurrency: 4, includeMetadata: true, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1, burstWhenReadyExceeds: 1 },
       async ([job]) => this.#deliver(job!),
     );
   }

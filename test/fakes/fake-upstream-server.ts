@@ -5,7 +5,9 @@ export interface RecordedRequest {
   method: string;
   url: string;
   headers: IncomingMessage['headers'];
+  /** The body parsed as JSON when it is JSON. */
   body: any;
+  raw: Buffer;
   /** Resolves when the client closed the connection before the response ended. */
   aborted: Promise<void>;
   wasAborted: () => boolean;
@@ -29,7 +31,8 @@ export async function startFakeUpstream(handler: FakeHandler): Promise<FakeUpstr
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
+    const raw = Buffer.concat(chunks);
+    const text = raw.toString('utf8');
     let aborted = false;
     const abortedPromise = new Promise<void>((resolve) => {
       res.on('close', () => {
@@ -43,7 +46,8 @@ export async function startFakeUpstream(handler: FakeHandler): Promise<FakeUpstr
       method: req.method ?? 'GET',
       url: req.url ?? '/',
       headers: req.headers,
-      body: text ? JSON.parse(text) : undefined,
+      body: parseJsonOrUndefined(text),
+      raw,
       aborted: abortedPromise,
       wasAborted: () => aborted,
       wasFinished: () => res.writableFinished,
@@ -84,4 +88,12 @@ export function lastUserText(messages: { role: string; content: unknown }[]): st
   if (!last) return '';
   if (typeof last.content === 'string') return last.content;
   return (last.content as { type: string; text?: string }[]).filter((part) => part.type === 'text').map((part) => part.text).join('');
+}
+
+function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -54,6 +54,13 @@ describe('/openapi.json', () => {
   });
 
 
+  it('documents the routes express serves raw (object bytes) and the operation routes', () => {
+    expect(Object.keys(document.paths['/infra/storage/buckets/{bucket_id}/objects/{key}']).sort()).toEqual(['delete', 'get', 'head', 'put']);
+    expect(document.paths['/infra/storage/buckets/{bucket_id}/objects/{key}'].put.security).toEqual([{ ApiKey: ['ai:generate'] }]);
+    expect(document.paths['/infra/ai/operations/{operation_id}'].get.security).toEqual([{ ApiKey: ['ai:read'] }]);
+    expect(Object.keys(document.paths['/infra/ai/operations/{operation_id}/cancel'].post.responses)).toContain('409');
+  });
+
   it('documents the server-sent event answer of streaming routes', () => {
     for (const path of ['/infra/ai/responses', '/v1/responses', '/v1/chat/completions']) {
       expect(Object.keys(document.paths[path].post.responses['200'].content), path).toEqual(['application/json', 'text/event-stream']);

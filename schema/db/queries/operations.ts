@@ -10,6 +10,7 @@ export interface NewOperation {
   input: unknown;
   resultDestination: unknown;
   webhookTopic: string | null;
+  jobId: string;
 }
 
 export async function insertOperation(db: Kysely<Database>, operation: NewOperation): Promise<Operation> {
@@ -25,13 +26,10 @@ export async function insertOperation(db: Kysely<Database>, operation: NewOperat
       input: JSON.stringify(operation.input),
       result_destination: operation.resultDestination === undefined ? null : JSON.stringify(operation.resultDestination),
       webhook_topic: operation.webhookTopic,
+      job_id: operation.jobId,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-}
-
-export async function setOperationJob(db: Kysely<Database>, id: string, jobId: string): Promise<Operation> {
-  return db.updateTable('operations').set({ job_id: jobId }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
 }
 
 export async function findProjectOperation(db: Kysely<Database>, projectId: string, id: string): Promise<Operation | undefined> {
