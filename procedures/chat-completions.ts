@@ -7,7 +7,7 @@ import { chatCompletionRequestSchema, chatCompletionSchema, type ChatCompletion,
 import { operationSchema } from '../schema/api/operations.ts';
 import { fromChatCompletionRequest } from './text/text-args.ts';
 import { toChatChunks, toChatCompletion } from './text/chat-objects.ts';
-import { generateText, startTextStream } from './text/text-service.ts';
+import { checkTextRequest, generateText, startTextStream } from './text/text-service.ts';
 
 /** The chat-completions alias: same service, billing and providers as /infra/ai/responses. */
 const create = defineMutationRoute({
@@ -17,6 +17,7 @@ const create = defineMutationRoute({
   streams: true,
   async: {
     kind: 'chat.completions',
+    precheck: (input: unknown, ctx: CallContext) => checkTextRequest('chat.completions', fromChatCompletionRequest(input as ChatCompletionRequest), ctx),
     usageOf: (output: unknown) => (output as ChatCompletion).usage,
     modelOf: (output: unknown) => (output as ChatCompletion).model,
   },
@@ -24,7 +25,7 @@ const create = defineMutationRoute({
     if (request.stream) {
       throw new ApiError('bad_request', 'stream: use the chat.completions.stream subscription for streamed output', { param: 'stream' });
     }
-    const { entry, result } = await generateText(fromChatCompletionRequest(request), ctx.services, ctx.signal);
+    const { entry, result } = await generateText('chat.completions', fromChatCompletionRequest(request), ctx);
     return toChatCompletion(entry, result);
   },
   route: {
@@ -44,7 +45,7 @@ const stream = defineStream({
   scope: 'ai:generate',
   input: chatCompletionRequestSchema,
   run: async (request, ctx) => {
-    const { entry, parts } = await startTextStream(fromChatCompletionRequest(request), ctx.services, ctx.signal);
+    const { entry, parts } = await startTextStream('chat.completions', fromChatCompletionRequest(request), ctx);
     return toChatChunks(entry, parts, request.stream_options?.include_usage === true);
   },
 });

@@ -7,7 +7,7 @@ import { operationSchema } from '../schema/api/operations.ts';
 import { responseObjectSchema, responsesRequestSchema, type ResponseObject, type ResponsesRequest } from '../schema/api/responses.ts';
 import { fromResponsesRequest } from './text/text-args.ts';
 import { toResponseEvents, toResponseObject } from './text/response-objects.ts';
-import { generateText, startTextStream } from './text/text-service.ts';
+import { checkTextRequest, generateText, startTextStream } from './text/text-service.ts';
 
 const generationErrors = [400, 401, 402, 403, 404, 429];
 
@@ -16,6 +16,7 @@ const responseOrOperation = z.union([responseObjectSchema, operationSchema]);
 
 const asyncResponses = {
   kind: 'responses',
+  precheck: (input: unknown, ctx: CallContext) => checkTextRequest('responses', fromResponsesRequest(input as ResponsesRequest), ctx),
   usageOf: (output: unknown) => (output as ResponseObject).usage,
   modelOf: (output: unknown) => (output as ResponseObject).model,
 };
@@ -30,7 +31,7 @@ function rejectStreamFlag(request: ResponsesRequest): ResponsesRequest {
 
 async function createResponse(request: ResponsesRequest, ctx: CallContext) {
   const args = fromResponsesRequest(rejectStreamFlag(request));
-  const { entry, result } = await generateText(args, ctx.services, ctx.signal);
+  const { entry, result } = await generateText('responses', args, ctx);
   return toResponseObject(entry, args, result);
 }
 
@@ -65,7 +66,7 @@ const create = defineTwinMutations({
 
 async function streamResponse(request: ResponsesRequest, ctx: CallContext) {
   const args = fromResponsesRequest(request);
-  const { entry, parts } = await startTextStream(args, ctx.services, ctx.signal);
+  const { entry, parts } = await startTextStream('responses', args, ctx);
   return toResponseEvents(entry, args, parts);
 }
 

@@ -20,10 +20,16 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   return next({ ctx: { principal } });
 });
 
+/** Auth, then the route's scope, then the key's requests-per-minute budget (refused requests cost nothing). */
 export function scopedProcedure(scope: Scope) {
-  return authedProcedure.use(({ ctx, next }) => {
+  return authedProcedure.use(async ({ ctx, next }) => {
     if (!ctx.principal.scopes.has(scope)) {
       throw new ApiError('forbidden', `This API key lacks the "${scope}" scope required by this route`);
+    }
+    const limits = ctx.services.rateLimits;
+    if (limits && !ctx.background) {
+      const headers = await limits.consume('requests', ctx.principal.keyId, ctx.principal.limits.requestsPerMinute, 1);
+      Object.assign(ctx.response.headers, headers);
     }
     return next();
   });

@@ -5,6 +5,7 @@ import type { Database } from '../schema/db/types.ts';
 import type { ModelCatalog } from '../providers/catalog.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { KeyStore } from './key-store.ts';
+import type { RateLimits } from './rate-limits.ts';
 import type { OperationQueue } from '../jobs/operation-queue.ts';
 import type { StorageService } from '../procedures/storage/storage-service.ts';
 
@@ -18,6 +19,8 @@ export interface Services {
   logger: Logger;
   storage: StorageService;
   operations: OperationQueue;
+  /** Absent when ENFORCE_LIMITS=false. */
+  rateLimits: RateLimits | undefined;
 }
 
 /** Filled in while a request runs and written to its log line when it ends. */
@@ -34,6 +37,8 @@ export interface RequestContext {
   log: RequestLog;
   /** Aborted when the client goes away before the response ends. */
   signal: AbortSignal;
-  /** What a procedure asks of the HTTP answer beyond its body (202 for an accepted operation). */
-  response: { status?: number };
+  /** What a procedure asks of the HTTP answer beyond its body: 202 for an accepted operation, rate-limit headers. */
+  response: { status?: number; headers: Record<string, string> };
+  /** Set when a background worker runs the call: its request was already counted and checked. */
+  background?: boolean;
 }

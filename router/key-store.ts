@@ -5,11 +5,14 @@ import type { Database } from '../schema/db/types.ts';
 import { apiKeyRevokedChannel, findActiveApiKeyByHash } from '../schema/db/queries/api-keys.ts';
 import { hashApiKey } from './api-key-material.ts';
 import { isScope, type Scope } from './scopes.ts';
+import type { Limits } from './rate-limits.ts';
 
 export interface Principal {
   projectId: string;
   keyId: string;
   scopes: ReadonlySet<Scope>;
+  /** The key's own limits, else its project's, else the configured defaults. */
+  limits: Limits;
 }
 
 interface CachedPrincipal {
@@ -30,8 +33,11 @@ export class KeyStore {
   #listener: pg.Client | undefined;
   #closed = false;
 
-  constructor(options: { db: Kysely<Database>; logger: Logger; ttlMs?: number }) {
+  readonly #defaultLimits: Limits;
+
+  constructor(options: { db: Kysely<Database>; logger: Logger; defaultLimits: Limits; ttlMs?: number }) {
     this.#db = options.db;
+    this.#defaultLimits = options.defaultLimits;
     this.#logger = options.logger;
     this.#ttlMs = options.ttlMs ?? 30_000;
   }
@@ -48,6 +54,10 @@ export class KeyStore {
       projectId: row.project_id,
       keyId: row.id,
       scopes: new Set(row.scopes.filter(isScope)),
+      limits: {
+        requestsPerMinute: row.requests_per_minute ?? row.project_requests_per_minute ?? this.#defaultLimits.requestsPerMinute,
+        tokensPerMinute: row.tokens_per_minute ?? row.project_tokens_per_minute ?? this.#defaultLimits.tokensPerMinute,
+      },
     };
     this.#cache.set(keyHash, { principal, expiresAt: Date.now() + this.#ttlMs });
     return principal;

@@ -26,6 +26,7 @@ export async function enqueueOperation(ctx: CallContext, request: EnqueueRequest
   }
   const operation = await ctx.services.operations.enqueue({
     projectId: ctx.principal.projectId,
+    keyId: ctx.principal.keyId,
     kind: request.kind,
     route: request.route,
     model: request.input.model ?? null,

@@ -28,6 +28,8 @@ export interface AsyncSupport {
   /** Usage and model to record on the operation, read from the route's output. */
   usageOf?: (output: unknown) => Record<string, unknown> | null;
   modelOf?: (output: unknown) => string | null;
+  /** What must hold before the operation is accepted (model exists, the balance covers it): throws otherwise. */
+  precheck?: (input: unknown, ctx: CallContext) => Promise<void>;
 }
 
 /**
@@ -104,6 +106,7 @@ function prepare<TInput extends z.ZodObject, TOutput extends z.ZodType>(
     const input = opts.input as z.output<TInput> & AsyncFields;
     const ctx: CallContext = { ...opts.ctx, signal: opts.signal ?? opts.ctx.signal };
     if (definition.async && input.async === true) {
+      await definition.async.precheck?.(input, ctx);
       const operation = await enqueueOperation(ctx, { kind: definition.async.kind, route: side.path, input });
       ctx.response.status = 202;
       return wrap(operation) as never;

@@ -5,7 +5,7 @@ import { openDatabase } from './database.ts';
 import { issueApiKey } from './api-key-admin.ts';
 import { insertProject, listProjects, findProject } from '../schema/db/queries/projects.ts';
 import { listApiKeys, revokeApiKey } from '../schema/db/queries/api-keys.ts';
-import { insertGrant, sumBalance } from '../schema/db/queries/ledger.ts';
+import { findBalance, insertGrant } from '../schema/db/queries/ledger.ts';
 import { isScope, scopes as allScopes, type Scope } from '../router/scopes.ts';
 
 const usage = `Usage: npm run admin -- <command> [options]
@@ -99,12 +99,12 @@ try {
           throw new UsageError('--amount must be a positive decimal with at most 12 decimals');
         }
         print(await insertGrant(db, { projectId, amount, note: values.note }));
-        process.stdout.write(`Balance: ${await sumBalance(db, projectId)} tokens\n`);
+        process.stdout.write(`Balance: ${await findBalance(db, projectId)} tokens\n`);
         break;
       }
       case 'tokens:balance': {
         const projectId = await requireProject(requireOption(values.project, 'project'));
-        print({ project_id: projectId, balance: await sumBalance(db, projectId) });
+        print({ project_id: projectId, balance: await findBalance(db, projectId) });
         break;
       }
       default:

@@ -81,10 +81,11 @@ export function createApp(services: Services): Express {
       if (failure.status >= 500) services.logger.error({ err: error, request_id: localsOf(res).requestId }, 'procedure failed');
     },
     responseMeta: ({ errors, ctx }) => {
+      const headers = ctx?.response.headers ?? {};
       const error = errors[0];
-      if (!error) return ctx?.response.status ? { status: ctx.response.status } : {};
+      if (!error) return { ...(ctx?.response.status ? { status: ctx.response.status } : {}), headers };
       const failure = describeError(error);
-      return { status: failure.status, headers: failure.headers ?? {} };
+      return { status: failure.status, headers: { ...headers, ...failure.headers } };
     },
   });
 

@@ -20,6 +20,9 @@ const upstreamModel = z.union([
     capabilities: z.array(capabilitySchema).min(1).optional(),
     context_window: z.number().int().positive().optional(),
     max_output_tokens: z.number().int().positive().optional(),
+    /** Service tokens per million input/output tokens; free when absent. */
+    input_per_million: z.string().regex(/^\d+(\.\d+)?$/).optional(),
+    output_per_million: z.string().regex(/^\d+(\.\d+)?$/).optional(),
   }),
 ]);
 
@@ -92,6 +95,10 @@ const environmentSchema = z.object({
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   S3_FORCE_PATH_STYLE: booleanText.default(true),
   BOOTSTRAP_DEFAULT_KEY: booleanText.default(true),
+  ENFORCE_LIMITS: booleanText.default(true),
+  RATE_LIMIT_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  RATE_LIMIT_TOKENS_PER_MINUTE: z.coerce.number().int().min(1).default(2_000_000),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
 });
 
 export type UpstreamModelSetting = z.infer<typeof upstreamModel>;
@@ -149,6 +156,14 @@ export type StorageConfig =
       forcePathStyle: boolean;
     };
 
+export interface LimitsConfig {
+  /** Off: no rate limits and no token ledger (benchmarks compare both). */
+  enforce: boolean;
+  requestsPerMinute: number;
+  tokensPerMinute: number;
+  redisUrl: string | undefined;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -168,6 +183,7 @@ export interface Config {
   bootstrapDefaultKey: boolean;
   operations: OperationsConfig;
   webhooks: WebhooksConfig;
+  limits: LimitsConfig;
   storage: StorageConfig;
 }
 
@@ -266,6 +282,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       retryDelaySeconds: env.OPERATION_RETRY_DELAY_SECONDS,
       heartbeatSeconds: env.OPERATION_HEARTBEAT_SECONDS,
       superviseSeconds: env.JOBS_SUPERVISE_SECONDS,
+    },
+    limits: {
+      enforce: env.ENFORCE_LIMITS,
+      requestsPerMinute: env.RATE_LIMIT_REQUESTS_PER_MINUTE,
+      tokensPerMinute: env.RATE_LIMIT_TOKENS_PER_MINUTE,
+      redisUrl: env.REDIS_URL,
     },
     webhooks: {
       maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,

@@ -8,6 +8,7 @@ import { startEmbeddedPostgres } from './embedded-postgres.ts';
 
 export interface DatabaseHandle {
   db: Kysely<Database>;
+  pool: pg.Pool;
   connectionString: string;
   embedded: boolean;
   close(): Promise<void>;
@@ -34,6 +35,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
 
   return {
     db,
+    pool,
     connectionString,
     embedded: embedded !== undefined,
     async close() {

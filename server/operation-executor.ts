@@ -24,8 +24,14 @@ export function createOperationExecutor(services: Services): OperationExecutor {
         authorization: undefined,
         log: { route: operation.route, projectId: operation.project_id },
         signal,
-        response: {},
-        principal: { projectId: operation.project_id, keyId: `operation:${operation.id}`, scopes: new Set(scopes) },
+        response: { headers: {} },
+        background: true,
+        principal: {
+          projectId: operation.project_id,
+          keyId: operation.key_id ?? `operation:${operation.id}`,
+          scopes: new Set(scopes),
+          limits: { requestsPerMinute: Number.MAX_SAFE_INTEGER, tokensPerMinute: Number.MAX_SAFE_INTEGER },
+        },
       };
       const output = await route.execute(input as never, ctx);
       return { result: output, usage: route.usageOf?.(output) ?? null, model: route.modelOf?.(output) ?? null };

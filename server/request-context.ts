@@ -5,5 +5,10 @@ import { localsOf } from './request-lifecycle.ts';
 /** The tRPC context of one HTTP request, shared by the tRPC, REST and SSE mounts. */
 export function createRequestContext(services: Services, req: Request, res: Response): RequestContext {
   const locals = localsOf(res);
-  return { services, requestId: locals.requestId, authorization: req.headers.authorization, log: locals.log, signal: locals.clientGone, response: {} };
+  return { services, requestId: locals.requestId, authorization: req.headers.authorization, log: locals.log, signal: locals.clientGone, response: { headers: {} } };
+}
+
+/** Headers procedures asked for (rate-limit counts) on answers that express writes itself. */
+export function applyResponseHeaders(res: Response, ctx: RequestContext): void {
+  for (const [name, value] of Object.entries(ctx.response.headers)) res.setHeader(name, value);
 }

@@ -14,6 +14,7 @@ import { WebhookDeliveryWorker } from '../jobs/webhooks/delivery-worker.ts';
 import { dispatchOperationEvent } from '../jobs/webhooks/dispatch.ts';
 import { openDatabase, type DatabaseHandle } from './database.ts';
 import { createOperationExecutor } from './operation-executor.ts';
+import { createRateLimits } from './rate-limit-store.ts';
 
 export interface RunningServices extends Services {
   database: DatabaseHandle;
@@ -35,7 +36,7 @@ export async function startServices(config: Config, logger: Logger, options: { r
     const { db } = database;
     const providers = await loadProviders(config);
     stops.push(() => providers.close());
-    const keyStore = new KeyStore({ db, logger });
+    const keyStore = new KeyStore({ db, logger, defaultLimits: config.limits });
     await keyStore.listenForRevocations(database.connectionString);
     stops.push(() => keyStore.close());
     const boss = await startBoss(database.connectionString, logger, { superviseSeconds: config.operations.superviseSeconds, poolSize: config.databasePoolSize });
@@ -55,6 +56,7 @@ export async function startServices(config: Config, logger: Logger, options: { r
       keyStore,
       storage: new StorageService({ db, store: createObjectStore(config.storage), maxObjectBytes: config.storage.maxObjectBytes }),
       operations: new OperationQueue({ db, boss, onFinished }),
+      rateLimits: createRateLimits(config, database, stops),
       database,
       boss,
       close: closeAll,

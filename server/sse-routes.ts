@@ -3,7 +3,7 @@ import { appRouter } from '../router/app-router.ts';
 import type { Services } from '../router/context.ts';
 import { describeError } from '../router/errors.ts';
 import { createCallerFactory } from '../router/trpc.ts';
-import { createRequestContext } from './request-context.ts';
+import { applyResponseHeaders, createRequestContext } from './request-context.ts';
 import { sendError } from './error-responses.ts';
 import { localsOf } from './request-lifecycle.ts';
 
@@ -60,11 +60,13 @@ export function createSseRouter(services: Services): Router {
         if (ctx.signal.aborted) return;
         const failure = describeError(error);
         if (failure.status >= 500) services.logger.error({ err: error, request_id: ctx.requestId }, 'stream failed to start');
+        applyResponseHeaders(res, ctx);
         sendError(req, res, failure);
         return;
       }
 
       res.status(200);
+      applyResponseHeaders(res, ctx);
       res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
       res.setHeader('Cache-Control', 'no-cache, no-transform');
       res.setHeader('X-Accel-Buffering', 'no');

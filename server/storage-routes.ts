@@ -4,7 +4,7 @@ import type { Services } from '../router/context.ts';
 import { describeError } from '../router/errors.ts';
 import { createCallerFactory } from '../router/trpc.ts';
 import { sendError } from './error-responses.ts';
-import { createRequestContext } from './request-context.ts';
+import { applyResponseHeaders, createRequestContext } from './request-context.ts';
 import { localsOf } from './request-lifecycle.ts';
 
 const createCaller = createCallerFactory(appRouter);
@@ -30,12 +30,19 @@ function setObjectHeaders(res: Response, object: ObjectWire): void {
  */
 export function createStorageRouter(services: Services): Router {
   const storage = express.Router();
+  /** Runs the procedure call; the rate-limit headers it produced go out before any body. */
   const handle =
     (run: (caller: ReturnType<typeof createCaller>, req: Request, res: Response) => Promise<void>) =>
     async (req: Request, res: Response) => {
       localsOf(res).log.route = objectPath.replace(':bucketId', '{bucket_id}').replace('*key', '{key}');
+      const ctx = createRequestContext(services, req, res);
+      const writeHead = res.writeHead.bind(res);
+      res.writeHead = ((...args: Parameters<Response['writeHead']>) => {
+        applyResponseHeaders(res, ctx);
+        return writeHead(...args);
+      }) as Response['writeHead'];
       try {
-        await run(createCaller(createRequestContext(services, req, res)), req, res);
+        await run(createCaller(ctx), req, res);
       } catch (error) {
         sendError(req, res, describeError(error));
       }

@@ -1,11 +1,15 @@
 import { ApiError } from '../../router/errors.ts';
 import type { Services } from '../../router/context.ts';
+import { checkAffordable, openCharge, type Charge } from '../../router/billing.ts';
+import type { CallContext } from '../../router/twin-routes.ts';
 import type { ModelEntry } from '../../schema/api/models.ts';
 import type {
   TextGenerationRequest,
   TextGenerationResult,
   TextStreamPart,
 } from '../../providers/spec/text-generation.ts';
+import { estimateUsage } from '../../providers/spec/text-generation.ts';
+import { textChargeRequest, unitsOf } from './text-billing.ts';
 import { findModelOrThrow } from '../models.ts';
 import type { TextArgs } from './text-args.ts';
 
@@ -51,9 +55,23 @@ function prepareText(args: TextArgs, services: Services, signal: AbortSignal | u
   };
 }
 
-export async function generateText(args: TextArgs, services: Services, signal: AbortSignal | undefined) {
-  const { entry, request } = prepareText(args, services, signal);
-  const result: TextGenerationResult = await services.providers.textModel(entry).generate(request);
+/** For `async: true`: the checks a request must pass before it is accepted (model, input, balance). */
+export async function checkTextRequest(primitive: string, args: TextArgs, ctx: CallContext): Promise<void> {
+  const { entry, request } = prepareText(args, ctx.services, undefined);
+  await checkAffordable(ctx, textChargeRequest(primitive, entry, request));
+}
+
+export async function generateText(primitive: string, args: TextArgs, ctx: CallContext) {
+  const { entry, request } = prepareText(args, ctx.services, ctx.signal);
+  const charge = await openCharge(ctx, textChargeRequest(primitive, entry, request));
+  let result: TextGenerationResult;
+  try {
+    result = await ctx.services.providers.textModel(entry).generate(request);
+  } catch (error) {
+    await charge.settle({ input: 0, output: 0 }, ctx.signal?.aborted ? 'cancelled' : 'failed');
+    throw error;
+  }
+  await charge.settle(unitsOf(result.usage), 'succeeded');
   return { entry, result };
 }
 
@@ -66,22 +84,48 @@ export interface StartedTextStream {
  * Starts generating and waits for the first part, so that a failure to start (unknown model,
  * upstream 429) is still an ordinary error response rather than an event in a 200 stream.
  */
-export async function startTextStream(args: TextArgs, services: Services, signal: AbortSignal | undefined): Promise<StartedTextStream> {
+export async function startTextStream(primitive: string, args: TextArgs, ctx: CallContext): Promise<StartedTextStream> {
   if (args.async) throw new ApiError('bad_request', 'stream: cannot be combined with async', { param: 'stream' });
-  const { entry, request } = prepareText(args, services, signal);
-  const iterator = services.providers.textModel(entry).stream(request)[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  async function* parts(): AsyncGenerator<TextStreamPart> {
-    try {
-      if (!first.done) yield first.value;
-      while (true) {
-        const next = await iterator.next();
-        if (next.done) return;
-        yield next.value;
-      }
-    } finally {
-      await iterator.return?.();
-    }
+  const { entry, request } = prepareText(args, ctx.services, ctx.signal);
+  const charge = await openCharge(ctx, textChargeRequest(primitive, entry, request));
+  const iterator = ctx.services.providers.textModel(entry).stream(request)[Symbol.asyncIterator]();
+  let first: IteratorResult<TextStreamPart>;
+  try {
+    first = await iterator.next();
+  } catch (error) {
+    await charge.settle({ input: 0, output: 0 }, 'failed');
+    throw error;
   }
-  return { entry, parts: parts() };
+  return { entry, parts: settleWhenDone(first, iterator, charge, request.messages, ctx.signal) };
+}
+
+/**
+ * Relays the parts and settles the charge however the stream ends: the reported usage when it
+ * finishes; otherwise (client gone, upstream broke off) the input and what was generated so far.
+ */
+async function* settleWhenDone(
+  first: IteratorResult<TextStreamPart>,
+  iterator: AsyncIterator<TextStreamPart>,
+  charge: Charge,
+  messages: Parameters<typeof estimateUsage>[0],
+  signal: AbortSignal | undefined,
+): AsyncGenerator<TextStreamPart> {
+  let generated = '';
+  let finished = false;
+  try {
+    let current = first;
+    while (!current.done) {
+      const part = current.value;
+      if (part.type === 'text-delta') generated += part.text;
+      else {
+        finished = true;
+        await charge.settle(unitsOf(part.usage), 'succeeded');
+      }
+      yield part;
+      current = await iterator.next();
+    }
+  } finally {
+    if (!finished) await charge.settle(unitsOf(estimateUsage(messages, generated)), signal?.aborted ? 'disconnected' : 'failed');
+    await iterator.return?.();
+  }
 }

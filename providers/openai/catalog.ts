@@ -19,6 +19,9 @@ export function listOpenAiCompatibleModels(upstream: OpenAiCompatibleUpstreamCon
       ...(override?.capabilities ? { capabilities: override.capabilities } : {}),
       ...(override?.context_window ? { contextWindow: override.context_window } : {}),
       ...(override?.max_output_tokens ? { maxOutputTokens: override.max_output_tokens } : {}),
+      ...(override?.input_per_million || override?.output_per_million
+        ? { pricing: { unit: 'token' as const, input_per_million: override.input_per_million ?? '0', output_per_million: override.output_per_million ?? '0' } }
+        : {}),
       provider: upstream.name,
       upstreamModel: id,
     });

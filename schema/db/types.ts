@@ -6,6 +6,8 @@ export interface ProjectsTable {
   id: string;
   name: string;
   created_at: CreatedAt;
+  requests_per_minute: ColumnType<number | null, number | null | undefined, number | null>;
+  tokens_per_minute: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface ApiKeysTable {
@@ -19,13 +21,20 @@ export interface ApiKeysTable {
   scopes: string[];
   created_at: CreatedAt;
   revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  requests_per_minute: ColumnType<number | null, number | null | undefined, number | null>;
+  tokens_per_minute: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
-/** Append-only token movements; the balance of a project is their sum. */
+/**
+ * Append-only token movements; a project's balance is their sum. A call reserves its most
+ * possible cost (`reservation`, negative) and gives back what it did not use (`release`).
+ */
 export interface LedgerEntriesTable {
   id: Generated<string>;
   project_id: string;
-  kind: 'grant';
+  kind: 'grant' | 'reservation' | 'release';
+  reservation_id: string | null;
+  key_id: string | null;
   /** numeric(38,12), carried as a string to keep decimals exact. */
   amount: string;
   note: string | null;
@@ -52,6 +61,7 @@ export interface OperationsTable {
   error: Json;
   webhook_topic: string | null;
   job_id: string | null;
+  key_id: string | null;
   attempts: ColumnType<number, number | undefined, number>;
   cancel_requested_at: Timestamp;
   created_at: CreatedAt;
@@ -112,6 +122,28 @@ export interface WebhookAttemptsTable {
   created_at: CreatedAt;
 }
 
+export interface ProjectBalancesTable {
+  project_id: string;
+  balance: ColumnType<string, string | undefined, string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface UsageRecordsTable {
+  id: Generated<string>;
+  project_id: string;
+  key_id: string;
+  primitive: string;
+  model: string | null;
+  input_units: ColumnType<string, number, number>;
+  output_units: ColumnType<string, number, number>;
+  unit: string;
+  tokens_charged: ColumnType<string, string, string>;
+  latency_ms: number;
+  status: string;
+  request_id: string;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   projects: ProjectsTable;
   api_keys: ApiKeysTable;
@@ -122,7 +154,11 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  project_balances: ProjectBalancesTable;
+  usage_records: UsageRecordsTable;
 }
+
+export type UsageRecord = Selectable<UsageRecordsTable>;
 
 export type Operation = Selectable<OperationsTable>;
 export type StorageBucket = Selectable<StorageBucketsTable>;

@@ -3,6 +3,7 @@ import { loadConfig } from '../../server/config.ts';
 import { startServer, type RunningServer } from '../../server/http-server.ts';
 import { issueApiKey } from '../../server/api-key-admin.ts';
 import { insertProject } from '../../schema/db/queries/projects.ts';
+import { insertGrant } from '../../schema/db/queries/ledger.ts';
 import type { Scope } from '../../router/scopes.ts';
 import { sharedModelsDir } from './paths.ts';
 import { createTestDatabase } from './test-database.ts';
@@ -10,8 +11,8 @@ import { createTestDatabase } from './test-database.ts';
 export interface TestServer {
   baseUrl: string;
   running: RunningServer;
-  /** A fresh project with one key holding the given scopes. */
-  createKey(scopes?: Scope[]): Promise<{ secret: string; keyId: string; projectId: string }>;
+  /** A fresh project granted `grant` tokens (default 1000), with one key holding the given scopes. */
+  createKey(scopes?: Scope[], grant?: string): Promise<{ secret: string; keyId: string; projectId: string }>;
   close(): Promise<void>;
 }
 
@@ -40,8 +41,9 @@ export async function startTestServer(environment: Record<string, string> = {}):
   return {
     baseUrl: `http://127.0.0.1:${running.port}`,
     running,
-    async createKey(scopes = ['ai:read', 'ai:generate']) {
+    async createKey(scopes = ['ai:read', 'ai:generate'], grant = '1000') {
       const project = await insertProject(running.services.db, `test-${Date.now()}`);
+      if (grant !== '0') await insertGrant(running.services.db, { projectId: project.id, amount: grant });
       const issued = await issueApiKey(running.services.db, { projectId: project.id, name: 'test', scopes });
       return { secret: issued.secret, keyId: issued.key.id, projectId: project.id };
     },

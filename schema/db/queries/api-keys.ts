@@ -3,20 +3,49 @@ import type { ApiKey, Database, NewApiKey } from '../types.ts';
 
 export type ApiKeySummary = Omit<ApiKey, 'key_hash'>;
 
-const summaryColumns = ['id', 'project_id', 'name', 'display_prefix', 'scopes', 'created_at', 'revoked_at'] as const;
+const summaryColumns = [
+  'id',
+  'project_id',
+  'name',
+  'display_prefix',
+  'scopes',
+  'created_at',
+  'revoked_at',
+  'requests_per_minute',
+  'tokens_per_minute',
+] as const;
 
 export async function insertApiKey(db: Kysely<Database>, key: NewApiKey): Promise<ApiKeySummary> {
   return db.insertInto('api_keys').values(key).returning(summaryColumns).executeTakeFirstOrThrow();
 }
 
-/** The active key with this hash, if any; revoked keys are not returned. */
-export async function findActiveApiKeyByHash(db: Kysely<Database>, keyHash: string): Promise<ApiKeySummary | undefined> {
+/** The active key with this hash and its project's default limits; revoked keys are not returned. */
+export async function findActiveApiKeyByHash(db: Kysely<Database>, keyHash: string) {
   return db
     .selectFrom('api_keys')
-    .select(summaryColumns)
-    .where('key_hash', '=', keyHash)
-    .where('revoked_at', 'is', null)
+    .innerJoin('projects', 'projects.id', 'api_keys.project_id')
+    .select(summaryColumns.map((column) => `api_keys.${column}` as const))
+    .select(['projects.requests_per_minute as project_requests_per_minute', 'projects.tokens_per_minute as project_tokens_per_minute'])
+    .where('api_keys.key_hash', '=', keyHash)
+    .where('api_keys.revoked_at', 'is', null)
     .executeTakeFirst();
+}
+
+/** Per-key limits; null falls back to the project's, then to the configured default. */
+export async function setApiKeyLimits(
+  db: Kysely<Database>,
+  id: string,
+  limits: { requestsPerMinute?: number | null; tokensPerMinute?: number | null },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('api_keys')
+    .set({
+      ...(limits.requestsPerMinute === undefined ? {} : { requests_per_minute: limits.requestsPerMinute }),
+      ...(limits.tokensPerMinute === undefined ? {} : { tokens_per_minute: limits.tokensPerMinute }),
+    })
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
 
 export async function listApiKeys(db: Kysely<Database>, projectId?: string): Promise<ApiKeySummary[]> {

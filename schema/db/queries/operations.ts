@@ -11,6 +11,7 @@ export interface NewOperation {
   resultDestination: unknown;
   webhookTopic: string | null;
   jobId: string;
+  keyId: string;
 }
 
 export async function insertOperation(db: Kysely<Database>, operation: NewOperation): Promise<Operation> {
@@ -27,6 +28,7 @@ export async function insertOperation(db: Kysely<Database>, operation: NewOperat
       result_destination: operation.resultDestination === undefined ? null : JSON.stringify(operation.resultDestination),
       webhook_topic: operation.webhookTopic,
       job_id: operation.jobId,
+      key_id: operation.keyId,
     })
     .returningAll()
     .executeTakeFirstOrThrow();

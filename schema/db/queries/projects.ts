@@ -1,13 +1,15 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database, Project } from '../types.ts';
 import { createId } from '../ids.ts';
 
+/** A project and its (empty) balance row. */
 export async function insertProject(db: Kysely<Database>, name: string): Promise<Project> {
-  return db
-    .insertInto('projects')
-    .values({ id: createId('proj'), name })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const result = await sql<Project>`
+    with project as (insert into projects (id, name) values (${createId('proj')}, ${name}) returning *),
+    balance as (insert into project_balances (project_id) select id from project)
+    select * from project
+  `.execute(db);
+  return result.rows[0]!;
 }
 
 export async function listProjects(db: Kysely<Database>): Promise<Project[]> {

@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import Big from 'big.js';
+import type { ModelEntry, Pricing } from '../schema/api/models.ts';
+import { findBalance, reserveTokens, settleAndRecordUsage } from '../schema/db/queries/ledger.ts';
+import { ApiError } from './errors.ts';
+import type { CallContext } from './twin-routes.ts';
+
+/** Units a call consumes: model tokens in and out, or one count of the pricing's own unit. */
+export interface Units {
+  input: number;
+  output: number;
+}
+
+/** Exact decimal cost in service tokens (big.js: prices go down to 1e-7, no floats for money). */
+export function costOf(pricing: Pricing, units: Units): Big {
+  if (pricing.unit === 'token') {
+    const perInput = new Big(pricing.input_per_million ?? '0');
+    const perOutput = new Big(pricing.output_per_million ?? '0');
+    return perInput.times(units.input).plus(perOutput.times(units.output)).div(1_000_000);
+  }
+  return new Big(pricing.per_unit ?? '0').times(units.input);
+}
+
+const toAmount = (amount: Big) => amount.round(12, Big.roundUp).toFixed(12);
+
+export interface ChargeRequest {
+  primitive: string;
+  model: ModelEntry;
+  /** The most the call can consume: what is reserved, so the balance can never go negative. */
+  upperBound: Units;
+  /** A realistic count for the tokens-per-minute budget (OpenAI counts an estimate, not the worst case). */
+  rateEstimate: number;
+}
+
+export interface Charge {
+  /** Settles to what was really used (never more than reserved) and records the usage; idempotent. */
+  settle(used: Units, status: 'succeeded' | 'failed' | 'cancelled' | 'disconnected'): Promise<void>;
+}
+
+function insufficient(balance: string, estimate: Big, model: ModelEntry): ApiError {
+  return new ApiError(
+    'insufficient_tokens',
+    `Insufficient tokens: this call to ${model.id} may cost up to ${toAmount(estimate)} tokens and the project balance is ${balance}`,
+    { details: { balance, estimate: toAmount(estimate), model: model.id }, openAiCode: 'insufficient_quota' },
+  );
+}
+
+/**
+ * Opens the billing of one call: counts its tokens against the key's per-minute budget, then
+ * reserves its most possible cost (402 when the balance cannot cover it). Free models reserve
+ * nothing. Rejected calls give everything back.
+ */
+export async function openCharge(ctx: CallContext, request: ChargeRequest): Promise<Charge> {
+  const { services, principal } = ctx;
+  const limits = services.rateLimits;
+  const started = performance.now();
+  if (!limits) return { settle: async () => {} };
+
+  const tokensPerMinute = principal.limits.tokensPerMinute;
+  if (!ctx.background) {
+    Object.assign(ctx.response.headers, await limits.consume('tokens', principal.keyId, tokensPerMinute, request.rateEstimate));
+  }
+  const reserved = costOf(request.model.pricing, request.upperBound);
+  let reservationId: string | null = null;
+  if (reserved.gt(0)) {
+    reservationId = randomUUID();
+    const outcome = await reserveTokens(services.db, { id: reservationId, projectId: principal.projectId, keyId: principal.keyId, amount: toAmount(reserved) });
+    if (!outcome.reserved) {
+      if (!ctx.background) await limits.refund(principal.keyId, tokensPerMinute, request.rateEstimate);
+      throw insufficient(outcome.balance, reserved, request.model);
+    }
+  }
+
+  let settled = false;
+  return {
+    async settle(used, status) {
+      if (settled) return;
+      settled = true;
+      const actual = costOf(request.model.pricing, used);
+      // Upper bounds hold for honest upstreams; should one report more, the reservation caps the charge.
+      const charged = actual.gt(reserved) && reservationId ? reserved : actual;
+      await settleAndRecordUsage(services.db, {
+        reservationId,
+        release: toAmount(reserved.minus(charged)),
+        usage: {
+          projectId: principal.projectId,
+          keyId: principal.keyId,
+          primitive: request.primitive,
+          model: request.model.id,
+          inputUnits: used.input,
+          outputUnits: used.output,
+          unit: request.model.pricing.unit,
+          tokensCharged: toAmount(charged),
+          latencyMs: Math.round(performance.now() - started),
+          status,
+          requestId: ctx.requestId,
+        },
+      });
+      if (!ctx.background) await limits.refund(principal.keyId, tokensPerMinute, request.rateEstimate - used.input - used.output);
+    },
+  };
+}
+
+/** For `async: true`: refuse at request time what the balance could not pay when the work runs. */
+export async function checkAffordable(ctx: CallContext, request: ChargeRequest): Promise<void> {
+  if (!ctx.services.rateLimits) return;
+  const estimate = costOf(request.model.pricing, request.upperBound);
+  if (estimate.lte(0)) return;
+  const balance = await findBalance(ctx.services.db, ctx.principal.projectId);
+  if (new Big(balance).lt(estimate)) throw insufficient(balance, estimate, request.model);
+}
