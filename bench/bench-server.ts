@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { Database } from '../schema/db/types.ts';
 import { issueApiKey } from '../server/api-key-admin.ts';
 import { insertProject } from '../schema/db/queries/projects.ts';
+import { insertGrant } from '../schema/db/queries/ledger.ts';
 import { migrateToLatest } from '../schema/db/migrate.ts';
 import type { Scope } from '../router/scopes.ts';
 
@@ -59,11 +60,12 @@ export async function startBenchServer(environment: Record<string, string> = {})
   };
 }
 
-export async function createBenchKey(scopes: Scope[] = ['ai:read', 'ai:generate']): Promise<string> {
+export async function createBenchKey(scopes: Scope[] = ['ai:read', 'ai:generate'], grant = '1000000'): Promise<string> {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: benchDatabaseUrl, max: 1 }) }) });
   try {
     await migrateToLatest(db as Kysely<unknown>);
     const project = await insertProject(db, `bench-${Date.now()}`);
+    await insertGrant(db, { projectId: project.id, amount: grant });
     return (await issueApiKey(db, { projectId: project.id, name: 'bench', scopes })).secret;
   } finally {
     await db.destroy();

@@ -1,6 +1,7 @@
 import { benchCatalog, type LoadResult } from './catalog.ts';
 import { benchLocalTokens, benchTextGateway } from './text-generation.ts';
 import { benchOperations } from './operations.ts';
+import { benchEnforcement } from './enforcement.ts';
 
 /** `npm run bench [-- name...]`: runs the named benchmarks (all by default) and prints a table. */
 const benchmarks: Record<string, () => Promise<LoadResult[]>> = {
@@ -8,6 +9,7 @@ const benchmarks: Record<string, () => Promise<LoadResult[]>> = {
   'text-gateway': benchTextGateway,
   'local-tokens': benchLocalTokens,
   operations: benchOperations,
+  enforcement: benchEnforcement,
 };
 
 const requested = process.argv.slice(2);

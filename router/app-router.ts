@@ -5,6 +5,7 @@ import { chatCompletionsRouter } from '../procedures/chat-completions.ts';
 import { operationsRouter } from '../procedures/operations.ts';
 import { storageRouter } from '../procedures/storage.ts';
 import { webhooksRouter } from '../procedures/webhooks.ts';
+import { usageProcedure } from '../procedures/usage.ts';
 
 /**
  * Procedure paths mirror the REST trees, so a typed client reads like the docs:
@@ -16,6 +17,7 @@ export const appRouter = router({
       models: modelsRouter,
       responses: responsesRouter,
       operations: operationsRouter,
+      usage: usageProcedure,
     }),
     storage: storageRouter,
     webhooks: webhooksRouter,

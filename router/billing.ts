@@ -33,8 +33,11 @@ export interface ChargeRequest {
 }
 
 export interface Charge {
-  /** Settles to what was really used (never more than reserved) and records the usage; idempotent. */
-  settle(used: Units, status: 'succeeded' | 'failed' | 'cancelled' | 'disconnected'): Promise<void>;
+  /**
+   * Settles to what was really used (never more than reserved) and records the usage; idempotent.
+   * The writes run after the answer (tracked, so shutdown waits for them), off the latency path.
+   */
+  settle(used: Units, status: 'succeeded' | 'failed' | 'cancelled' | 'disconnected'): void;
 }
 
 function insufficient(balance: string, estimate: Big, model: ModelEntry): ApiError {
@@ -54,7 +57,7 @@ export async function openCharge(ctx: CallContext, request: ChargeRequest): Prom
   const { services, principal } = ctx;
   const limits = services.rateLimits;
   const started = performance.now();
-  if (!limits) return { settle: async () => {} };
+  if (!limits) return { settle: () => {} };
 
   const tokensPerMinute = principal.limits.tokensPerMinute;
   if (!ctx.background) {
@@ -64,7 +67,7 @@ export async function openCharge(ctx: CallContext, request: ChargeRequest): Prom
   let reservationId: string | null = null;
   if (reserved.gt(0)) {
     reservationId = randomUUID();
-    const outcome = await reserveTokens(services.db, { id: reservationId, projectId: principal.projectId, keyId: principal.keyId, amount: toAmount(reserved) });
+    const outcome = await reserveTokens(services.hotPathDb, { id: reservationId, projectId: principal.projectId, keyId: principal.keyId, amount: toAmount(reserved) });
     if (!outcome.reserved) {
       if (!ctx.background) await limits.refund(principal.keyId, tokensPerMinute, request.rateEstimate);
       throw insufficient(outcome.balance, reserved, request.model);
@@ -72,14 +75,21 @@ export async function openCharge(ctx: CallContext, request: ChargeRequest): Prom
   }
 
   let settled = false;
+  const latencyMs = () => Math.round(performance.now() - started);
   return {
-    async settle(used, status) {
+    settle(used, status) {
       if (settled) return;
       settled = true;
+      const latency = latencyMs();
+      services.background.run('settle charge', () => settle(used, status, latency));
+    },
+  };
+
+  async function settle(used: Units, status: string, latency: number): Promise<void> {
       const actual = costOf(request.model.pricing, used);
       // Upper bounds hold for honest upstreams; should one report more, the reservation caps the charge.
       const charged = actual.gt(reserved) && reservationId ? reserved : actual;
-      await settleAndRecordUsage(services.db, {
+      await settleAndRecordUsage(services.hotPathDb, {
         reservationId,
         release: toAmount(reserved.minus(charged)),
         usage: {
@@ -91,14 +101,13 @@ export async function openCharge(ctx: CallContext, request: ChargeRequest): Prom
           outputUnits: used.output,
           unit: request.model.pricing.unit,
           tokensCharged: toAmount(charged),
-          latencyMs: Math.round(performance.now() - started),
+          latencyMs: latency,
           status,
           requestId: ctx.requestId,
         },
       });
-      if (!ctx.background) await limits.refund(principal.keyId, tokensPerMinute, request.rateEstimate - used.input - used.output);
-    },
-  };
+      if (!ctx.background) await limits!.refund(principal.keyId, tokensPerMinute, request.rateEstimate - used.input - used.output);
+  }
 }
 
 /** For `async: true`: refuse at request time what the balance could not pay when the work runs. */

@@ -6,6 +6,7 @@ import type { ModelCatalog } from '../providers/catalog.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { KeyStore } from './key-store.ts';
 import type { RateLimits } from './rate-limits.ts';
+import type { BackgroundTasks } from './background-tasks.ts';
 import type { OperationQueue } from '../jobs/operation-queue.ts';
 import type { StorageService } from '../procedures/storage/storage-service.ts';
 
@@ -13,12 +14,16 @@ import type { StorageService } from '../procedures/storage/storage-service.ts';
 export interface Services {
   config: Config;
   db: Kysely<Database>;
+  /** Same database; commits of per-request ledger writes do not wait for the WAL flush. */
+  hotPathDb: Kysely<Database>;
   catalog: ModelCatalog;
   providers: ProviderRegistry;
   keyStore: KeyStore;
   logger: Logger;
   storage: StorageService;
   operations: OperationQueue;
+  /** Work finished after the answer (charge settlement), awaited at shutdown. */
+  background: BackgroundTasks;
   /** Absent when ENFORCE_LIMITS=false. */
   rateLimits: RateLimits | undefined;
 }

@@ -3,8 +3,8 @@ import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { openDatabase } from './database.ts';
 import { issueApiKey } from './api-key-admin.ts';
-import { insertProject, listProjects, findProject } from '../schema/db/queries/projects.ts';
-import { listApiKeys, revokeApiKey } from '../schema/db/queries/api-keys.ts';
+import { insertProject, listProjects, findProject, setProjectLimits } from '../schema/db/queries/projects.ts';
+import { listApiKeys, revokeApiKey, setApiKeyLimits } from '../schema/db/queries/api-keys.ts';
 import { findBalance, insertGrant } from '../schema/db/queries/ledger.ts';
 import { isScope, scopes as allScopes, type Scope } from '../router/scopes.ts';
 
@@ -19,6 +19,10 @@ const usage = `Usage: npm run admin -- <command> [options]
   tokens:grant --project <id> --amount <decimal> [--note <text>]
                                                   grant tokens to a project
   tokens:balance --project <id>                   show a project's token balance
+  keys:limits <key_id> [--rpm <n|default>] [--tpm <n|default>]
+                                                  set a key's requests/tokens per minute
+  projects:limits --project <id> [--rpm <n|default>] [--tpm <n|default>]
+                                                  set a project's default limits for its keys
 
 Uses DATABASE_URL, or the embedded database under DATA_DIR when it is unset.`;
 
@@ -34,6 +38,15 @@ function parseScopes(text: string | undefined): Scope[] {
   return requested as Scope[];
 }
 
+/** `--rpm 100` sets, `--rpm default` clears (falls back), absent leaves as is. */
+function parseLimit(text: string | undefined, name: string): number | null | undefined {
+  if (text === undefined) return undefined;
+  if (text === 'default') return null;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`--${name} must be a positive integer or "default"`);
+  return value;
+}
+
 function requireOption(value: string | undefined, name: string): string {
   if (!value) throw new UsageError(`--${name} is required`);
   return value;
@@ -46,6 +59,8 @@ const { positionals, values } = parseArgs({
     name: { type: 'string' },
     scopes: { type: 'string' },
     amount: { type: 'string' },
+    rpm: { type: 'string' },
+    tpm: { type: 'string' },
     note: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -105,6 +120,19 @@ try {
       case 'tokens:balance': {
         const projectId = await requireProject(requireOption(values.project, 'project'));
         print({ project_id: projectId, balance: await findBalance(db, projectId) });
+        break;
+      }
+      case 'keys:limits': {
+        const keyId = requireOption(rest[0], 'key id');
+        const updated = await setApiKeyLimits(db, keyId, { requestsPerMinute: parseLimit(values.rpm, 'rpm'), tokensPerMinute: parseLimit(values.tpm, 'tpm') });
+        if (!updated) throw new UsageError(`No key "${keyId}"`);
+        process.stdout.write(`Limits of ${keyId} updated (cached keys pick them up within 30 s)\n`);
+        break;
+      }
+      case 'projects:limits': {
+        const projectId = await requireProject(requireOption(values.project, 'project'));
+        await setProjectLimits(db, projectId, { requestsPerMinute: parseLimit(values.rpm, 'rpm'), tokensPerMinute: parseLimit(values.tpm, 'tpm') });
+        process.stdout.write(`Default limits of ${projectId} updated\n`);
         break;
       }
       default:

@@ -8,6 +8,13 @@ import { startEmbeddedPostgres } from './embedded-postgres.ts';
 
 export interface DatabaseHandle {
   db: Kysely<Database>;
+  /**
+   * For the per-request ledger and rate-limit writes: commits do not wait for the WAL flush
+   * (synchronous_commit=off). Row locks still serialise reservations, so no balance is ever
+   * overspent; a database crash can lose the last fraction of a second of them, i.e. undercharge.
+   */
+  hotPathDb: Kysely<Database>;
+  hotPathPool: pg.Pool;
   pool: pg.Pool;
   connectionString: string;
   embedded: boolean;
@@ -24,22 +31,29 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
   const pool = new pg.Pool({ connectionString, max: config.databasePoolSize });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const hotPathPool = new pg.Pool({ connectionString, max: config.databasePoolSize, options: '-c synchronous_commit=off' });
+  hotPathPool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
+  const hotPathDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: hotPathPool }) });
 
   try {
     await migrateToLatest(db as Kysely<unknown>);
   } catch (error) {
     await db.destroy();
+    await hotPathDb.destroy();
     await embedded?.stop();
     throw error;
   }
 
   return {
     db,
+    hotPathDb,
+    hotPathPool,
     pool,
     connectionString,
     embedded: embedded !== undefined,
     async close() {
       await db.destroy();
+      await hotPathDb.destroy();
       await embedded?.stop();
     },
   };

@@ -6,7 +6,7 @@ import type { DatabaseHandle } from './database.ts';
 /** Redis when REDIS_URL is set, else the service's own Postgres; none when limits are off. */
 export function createRateLimits(config: Config, database: DatabaseHandle, stops: (() => Promise<void>)[]): RateLimits | undefined {
   if (!config.limits.enforce) return undefined;
-  if (!config.limits.redisUrl) return new RateLimits({ pool: database.pool });
+  if (!config.limits.redisUrl) return new RateLimits({ pool: database.hotPathPool });
   const redis = new Redis(config.limits.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
   stops.push(async () => {
     await redis.quit().catch(() => redis.disconnect());

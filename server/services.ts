@@ -15,6 +15,7 @@ import { dispatchOperationEvent } from '../jobs/webhooks/dispatch.ts';
 import { openDatabase, type DatabaseHandle } from './database.ts';
 import { createOperationExecutor } from './operation-executor.ts';
 import { createRateLimits } from './rate-limit-store.ts';
+import { BackgroundTasks } from '../router/background-tasks.ts';
 
 export interface RunningServices extends Services {
   database: DatabaseHandle;
@@ -34,6 +35,9 @@ export async function startServices(config: Config, logger: Logger, options: { r
   };
   try {
     const { db } = database;
+    // Settlements still running after the last answer finish before the database closes.
+    const background = new BackgroundTasks(logger);
+    stops.push(() => background.drain());
     const providers = await loadProviders(config);
     stops.push(() => providers.close());
     const keyStore = new KeyStore({ db, logger, defaultLimits: config.limits });
@@ -51,12 +55,14 @@ export async function startServices(config: Config, logger: Logger, options: { r
       config,
       logger,
       db,
+      hotPathDb: database.hotPathDb,
       catalog: providers.catalog,
       providers,
       keyStore,
       storage: new StorageService({ db, store: createObjectStore(config.storage), maxObjectBytes: config.storage.maxObjectBytes }),
       operations: new OperationQueue({ db, boss, onFinished }),
       rateLimits: createRateLimits(config, database, stops),
+      background,
       database,
       boss,
       close: closeAll,

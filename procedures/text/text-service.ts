@@ -68,10 +68,10 @@ export async function generateText(primitive: string, args: TextArgs, ctx: CallC
   try {
     result = await ctx.services.providers.textModel(entry).generate(request);
   } catch (error) {
-    await charge.settle({ input: 0, output: 0 }, ctx.signal?.aborted ? 'cancelled' : 'failed');
+    charge.settle({ input: 0, output: 0 }, ctx.signal?.aborted ? 'cancelled' : 'failed');
     throw error;
   }
-  await charge.settle(unitsOf(result.usage), 'succeeded');
+  charge.settle(unitsOf(result.usage), 'succeeded');
   return { entry, result };
 }
 
@@ -93,7 +93,7 @@ export async function startTextStream(primitive: string, args: TextArgs, ctx: Ca
   try {
     first = await iterator.next();
   } catch (error) {
-    await charge.settle({ input: 0, output: 0 }, 'failed');
+    charge.settle({ input: 0, output: 0 }, 'failed');
     throw error;
   }
   return { entry, parts: settleWhenDone(first, iterator, charge, request.messages, ctx.signal) };
@@ -119,13 +119,13 @@ async function* settleWhenDone(
       if (part.type === 'text-delta') generated += part.text;
       else {
         finished = true;
-        await charge.settle(unitsOf(part.usage), 'succeeded');
+        charge.settle(unitsOf(part.usage), 'succeeded');
       }
       yield part;
       current = await iterator.next();
     }
   } finally {
-    if (!finished) await charge.settle(unitsOf(estimateUsage(messages, generated)), signal?.aborted ? 'disconnected' : 'failed');
+    if (!finished) charge.settle(unitsOf(estimateUsage(messages, generated)), signal?.aborted ? 'disconnected' : 'failed');
     await iterator.return?.();
   }
 }

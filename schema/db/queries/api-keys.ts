@@ -35,8 +35,11 @@ export async function findActiveApiKeyByHash(db: Kysely<Database>, keyHash: stri
 export async function setApiKeyLimits(
   db: Kysely<Database>,
   id: string,
-  limits: { requestsPerMinute?: number | null; tokensPerMinute?: number | null },
+  limits: { requestsPerMinute?: number | null | undefined; tokensPerMinute?: number | null | undefined },
 ): Promise<boolean> {
+  if (limits.requestsPerMinute === undefined && limits.tokensPerMinute === undefined) {
+    return (await db.selectFrom('api_keys').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+  }
   const result = await db
     .updateTable('api_keys')
     .set({

@@ -27,3 +27,19 @@ export async function countProjects(db: Kysely<Database>): Promise<number> {
     .executeTakeFirstOrThrow();
   return Number(row.count);
 }
+
+export async function setProjectLimits(
+  db: Kysely<Database>,
+  id: string,
+  limits: { requestsPerMinute?: number | null | undefined; tokensPerMinute?: number | null | undefined },
+): Promise<void> {
+  if (limits.requestsPerMinute === undefined && limits.tokensPerMinute === undefined) return;
+  await db
+    .updateTable('projects')
+    .set({
+      ...(limits.requestsPerMinute === undefined ? {} : { requests_per_minute: limits.requestsPerMinute }),
+      ...(limits.tokensPerMinute === undefined ? {} : { tokens_per_minute: limits.tokensPerMinute }),
+    })
+    .where('id', '=', id)
+    .execute();
+}

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { tokenAmountSchema } from './models.ts';
+
+export const usageInputSchema = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
+
+export const usageRecordSchema = z.object({
+  primitive: z.string(),
+  model: z.string().nullable(),
+  key_id: z.string(),
+  input_units: z.int(),
+  output_units: z.int(),
+  unit: z.string(),
+  tokens_charged: tokenAmountSchema,
+  latency_ms: z.int(),
+  status: z.string(),
+  request_id: z.string(),
+  created_at: z.iso.datetime(),
+});
+
+export const usageSchema = z
+  .object({
+    project_id: z.string(),
+    balance: z.string().meta({ description: 'Tokens left, exact decimal; reservations of calls in flight are already taken out' }),
+    recent: z.array(usageRecordSchema),
+  })
+  .meta({ id: 'ProjectUsage' });

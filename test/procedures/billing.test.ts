@@ -1,0 +1,164 @@
+import OpenAI from 'openai';
+import Big from 'big.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findBalance, listRecentUsage, sumLedger } from '../../schema/db/queries/ledger.ts';
+import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { waitForOperation } from '../helpers/operations.ts';
+import { startFakeOpenAi } from '../fakes/fake-openai.ts';
+import type { FakeUpstream } from '../fakes/fake-upstream-server.ts';
+
+/** 1000 tokens per million in, 2000 out: the fake's 7 + 3 tokens cost exactly 0.013. */
+const priced = (id: string) => ({ id, input_per_million: '1000', output_per_million: '2000' });
+const exactCost = '0.013';
+
+let fake: FakeUpstream;
+let server: TestServer;
+
+beforeAll(async () => {
+  fake = await startFakeOpenAi();
+  server = await startTestServer({
+    OPENAI_COMPAT_UPSTREAMS: JSON.stringify([
+      { name: 'fake', base_url: `${fake.baseUrl}/v1`, models: [priced('echo'), priced('sleepy'), priced('endless'), priced('refuses')] },
+    ]),
+  });
+});
+afterAll(async () => {
+  await server.close();
+  await fake.close();
+});
+
+const db = () => server.running.services.db;
+
+async function post(secret: string, path: string, body: object, signal?: AbortSignal) {
+  return fetch(server.baseUrl + path, { method: 'POST', headers: { ...bearer(secret), 'content-type': 'application/json' }, body: JSON.stringify(body), signal });
+}
+
+const chat = (model: string, extra: object = {}) => ({ model: `fake:${model}`, messages: [{ role: 'user' as const, content: 'hello there' }], max_tokens: 50, ...extra });
+
+/**
+ * The balance kept for checks equals the ledger's own sum, and is what we expect. Settlement runs
+ * just after the answer is sent, so this waits for it (bounded).
+ */
+async function expectBalance(projectId: string, expected: string) {
+  let balance = await findBalance(db(), projectId);
+  for (let poll = 0; poll < 50 && !new Big(balance).eq(expected); poll++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    balance = await findBalance(db(), projectId);
+  }
+  expect(new Big(balance).eq(expected), `balance ${balance}, expected ${expected}`).toBe(true);
+  expect(new Big(await sumLedger(db(), projectId)).eq(balance)).toBe(true);
+}
+
+async function latestUsage(projectId: string) {
+  for (let poll = 0; poll < 50; poll++) {
+    const [usage] = await listRecentUsage(db(), projectId, 1);
+    if (usage) return usage;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('no usage recorded');
+}
+
+describe('402 insufficient tokens', () => {
+  it('answers 402 with the balance and the estimate, on both trees', async () => {
+    const poor = await server.createKey(undefined, '0.0001');
+    const native = await post(poor.secret, '/infra/ai/responses', { model: 'fake:echo', input: 'x', max_output_tokens: 100 });
+    expect(native.status).toBe(402);
+    const body = (await native.json()) as any;
+    expect(body.error.code).toBe('insufficient_tokens');
+    expect(body.error.details.balance).toBe('0.000100000000');
+    expect(new Big(body.error.details.estimate).gt('0.0001')).toBe(true);
+
+    const client = new OpenAI({ apiKey: poor.secret, baseURL: `${server.baseUrl}/v1`, maxRetries: 0 });
+    await expect(client.chat.completions.create(chat('echo'))).rejects.toMatchObject({ status: 402, error: { type: 'insufficient_quota', code: 'insufficient_quota' } });
+    await expectBalance(poor.projectId, '0.0001');
+    expect(fake.requests.some((request) => request.headers.authorization === poor.secret)).toBe(false);
+  });
+
+  it('is answered at request time for async work too', async () => {
+    const poor = await server.createKey(undefined, '0');
+    const accepted = await post(poor.secret, '/v1/chat/completions', chat('echo', { async: true }));
+    expect(accepted.status).toBe(402);
+  });
+});
+
+describe('settlement', () => {
+  it('charges exactly the real usage of a sync call and releases the rest', async () => {
+    const key = await server.createKey(undefined, '1');
+    expect((await post(key.secret, '/v1/chat/completions', chat('echo'))).status).toBe(200);
+    await expectBalance(key.projectId, new Big(1).minus(exactCost).toString());
+    const usage = await latestUsage(key.projectId);
+    expect(usage).toMatchObject({ primitive: 'chat.completions', model: 'fake:echo', status: 'succeeded', key_id: key.keyId, unit: 'token' });
+    expect([Number(usage!.input_units), Number(usage!.output_units)]).toEqual([7, 3]);
+    expect(new Big(usage!.tokens_charged).eq(exactCost)).toBe(true);
+  });
+
+  it('charges a streamed call its reported usage', async () => {
+    const key = await server.createKey(undefined, '1');
+    const response = await post(key.secret, '/infra/ai/responses', { model: 'fake:echo', input: 'streamed', stream: true, max_output_tokens: 50 });
+    await response.text();
+    await expectBalance(key.projectId, new Big(1).minus(exactCost).toString());
+  });
+
+  it('charges a disconnected stream what was generated, and no more than it reserved', async () => {
+    const key = await server.createKey(undefined, '1');
+    const controller = new AbortController();
+    const response = await post(key.secret, '/v1/chat/completions', chat('endless', { stream: true }), controller.signal);
+    const reader = response.body!.getReader();
+    let text = '';
+    while ((text.match(/more/g) ?? []).length < 5) text += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+    let usage;
+    for (let poll = 0; poll < 100 && !usage; poll++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      [usage] = await listRecentUsage(db(), key.projectId, 1);
+    }
+    expect(usage!.status).toBe('disconnected');
+    expect(Number(usage!.output_units)).toBeGreaterThan(0);
+    const charged = new Big(usage!.tokens_charged);
+    expect(charged.gt(0)).toBe(true);
+    await expectBalance(key.projectId, new Big(1).minus(charged).toString());
+  });
+
+  it('charges a failed call nothing', async () => {
+    const key = await server.createKey(undefined, '1');
+    expect((await post(key.secret, '/v1/chat/completions', chat('refuses'))).status).toBe(400);
+    await expectBalance(key.projectId, '1');
+    const usage = await latestUsage(key.projectId);
+    expect(usage.status).toBe('failed');
+  });
+
+  it('charges an async operation when it runs, against the key that asked', async () => {
+    const key = await server.createKey(undefined, '1');
+    const accepted = (await (await post(key.secret, '/v1/chat/completions', chat('echo', { async: true }))).json()) as { id: string };
+    await waitForOperation(server.baseUrl, key.secret, accepted.id, ['succeeded']);
+    await expectBalance(key.projectId, new Big(1).minus(exactCost).toString());
+    expect((await latestUsage(key.projectId)).key_id).toBe(key.keyId);
+  });
+
+  it('shows the balance and recent usage to the project', async () => {
+    const key = await server.createKey(undefined, '2');
+    await post(key.secret, '/v1/chat/completions', chat('echo'));
+    await latestUsage(key.projectId);
+    const response = await fetch(`${server.baseUrl}/infra/ai/usage`, { headers: bearer(key.secret) });
+    const body = (await response.json()) as any;
+    expect(new Big(body.data.balance).eq(new Big(2).minus(exactCost))).toBe(true);
+    expect(body.data.recent[0]).toMatchObject({ primitive: 'chat.completions', model: 'fake:echo', input_units: 7, output_units: 3, status: 'succeeded' });
+    expect(new Big(body.data.recent[0].tokens_charged).eq(exactCost)).toBe(true);
+  });
+});
+
+describe('concurrency', () => {
+  it('lets at most 10 of 100 parallel calls through when the balance covers 10, and never goes negative', async () => {
+    const probe = await server.createKey(undefined, '0');
+    const estimate = new Big(
+      ((await (await post(probe.secret, '/v1/chat/completions', chat('sleepy'))).json()) as any).error.message.match(/up to ([\d.]+) tokens/)[1],
+    );
+    const key = await server.createKey(undefined, estimate.times(10.5).toFixed(12));
+    const answers = await Promise.all(Array.from({ length: 100 }, () => post(key.secret, '/v1/chat/completions', chat('sleepy')).then((response) => response.status)));
+    expect(answers.filter((status) => status === 200)).toHaveLength(10);
+    expect(answers.filter((status) => status === 402)).toHaveLength(90);
+    const balance = new Big(await findBalance(db(), key.projectId));
+    expect(balance.gte(0)).toBe(true);
+    await expectBalance(key.projectId, estimate.times(10.5).minus(new Big(exactCost).times(10)).toFixed(12));
+  }, 30_000);
+});
