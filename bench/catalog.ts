@@ -29,7 +29,9 @@ export async function benchCatalog(): Promise<LoadResult[]> {
     const key = await createBenchKey(['ai:read']);
     const request = { url: `${server.baseUrl}/v1/models`, headers: { authorization: `Bearer ${key}` } };
     await runLoad('warm-up', { ...request, connections: 50, duration: 3 });
-    return [await runLoad('GET /v1/models (auth, 50 connections)', { ...request, connections: 50, duration: 10 })];
+    const results = [await runLoad('GET /v1/models (auth + rate limit, 50 connections)', { ...request, connections: 50, duration: 10 })];
+    if (results.some((result) => result.non2xx > 0 || result.errors > 0)) throw new Error('the catalog benchmark got failed requests');
+    return results;
   } finally {
     await server.stop();
   }

@@ -12,8 +12,6 @@ export async function benchEnforcement(): Promise<LoadResult[]> {
   const { baseUrl: fakeUrl } = JSON.parse(fake.firstLine) as { baseUrl: string };
   const environment = {
     OPENAI_COMPAT_UPSTREAMS: JSON.stringify([{ name: 'fake', base_url: `${fakeUrl}/v1`, models: [{ id: 'gpt-bench', input_per_million: '0.15', output_per_million: '0.6' }] }]),
-    RATE_LIMIT_REQUESTS_PER_MINUTE: '100000000',
-    RATE_LIMIT_TOKENS_PER_MINUTE: '1000000000',
   };
   const results: PacedResult[] = [];
   try {

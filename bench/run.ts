@@ -2,6 +2,7 @@ import { benchCatalog, type LoadResult } from './catalog.ts';
 import { benchLocalTokens, benchTextGateway } from './text-generation.ts';
 import { benchOperations } from './operations.ts';
 import { benchEnforcement } from './enforcement.ts';
+import { benchRetrieval } from './retrieval.ts';
 
 /** `npm run bench [-- name...]`: runs the named benchmarks (all by default) and prints a table. */
 const benchmarks: Record<string, () => Promise<LoadResult[]>> = {
@@ -10,6 +11,7 @@ const benchmarks: Record<string, () => Promise<LoadResult[]>> = {
   'local-tokens': benchLocalTokens,
   operations: benchOperations,
   enforcement: benchEnforcement,
+  retrieval: benchRetrieval,
 };
 
 const requested = process.argv.slice(2);

@@ -8,6 +8,7 @@ import {
   modelEntrySchema,
   openAiModelListSchema,
   openAiModelSchema,
+  type Capability,
   type ModelEntry,
 } from '../schema/api/models.ts';
 import { normalizeModelId, type ModelCatalog, type ModelFilter } from '../providers/catalog.ts';
@@ -25,6 +26,26 @@ export function findModelOrThrow(catalog: ModelCatalog, modelId: string): ModelE
       param: 'model',
       openAiCode: 'model_not_found',
     });
+  }
+  return entry;
+}
+
+/**
+ * The model a request names, or the configured/first available one with the capability; checks
+ * the model has it. `param` names the request field in errors.
+ */
+export function resolveModelFor(
+  catalog: ModelCatalog,
+  capability: Capability,
+  requested: string | undefined,
+  configuredDefault: string | undefined,
+  param = 'model',
+): ModelEntry {
+  const id = requested ?? configuredDefault ?? catalog.list({ capability }).find((entry) => entry.available)?.id;
+  if (!id) throw new ApiError('bad_request', `${param}: required, as this deployment has no default ${capability} model`, { param });
+  const entry = findModelOrThrow(catalog, id);
+  if (!entry.capabilities.includes(capability)) {
+    throw new ApiError('bad_request', `${param}: ${entry.id} has no ${capability} capability (it has ${entry.capabilities.join(', ')})`, { param });
   }
   return entry;
 }

@@ -7,6 +7,10 @@ import { LlamaTextModel } from './local/llama-text-model.ts';
 import { listOpenAiCompatibleModels } from './openai/catalog.ts';
 import { OpenAiCompatibleTextModel } from './openai/text-model.ts';
 import type { TextGenerationModel } from './spec/text-generation.ts';
+import type { EmbeddingModel } from './spec/embeddings.ts';
+import { SentenceEncoder, sentenceEncoderEntry } from './local/sentence-encoder.ts';
+import { OpenAiCompatibleEmbeddingModel } from './openai/embedding-model.ts';
+import { WorkersAiEmbeddingModel } from './workers-ai/embedding-model.ts';
 import { listWorkersAiModels, workersAiProviderName } from './workers-ai/catalog.ts';
 import { WorkersAiTextModel } from './workers-ai/text-model.ts';
 
@@ -20,6 +24,8 @@ export class ProviderRegistry {
   readonly #localFiles: Map<string, string>;
   readonly #llama: LlamaRuntime;
   readonly #textModels = new Map<string, TextGenerationModel>();
+  readonly #embeddingModels = new Map<string, EmbeddingModel>();
+  readonly #sentenceEncoder = new SentenceEncoder();
 
   constructor(options: { config: Config; catalog: ModelCatalog; localFiles: Map<string, string> }) {
     this.#config = options.config;
@@ -37,6 +43,30 @@ export class ProviderRegistry {
     return model;
   }
 
+  embeddingModel(entry: ModelEntry): EmbeddingModel {
+    let model = this.#embeddingModels.get(entry.id);
+    if (!model) {
+      model = this.#createEmbeddingModel(entry);
+      this.#embeddingModels.set(entry.id, model);
+    }
+    return model;
+  }
+
+  #createEmbeddingModel(entry: ModelEntry): EmbeddingModel {
+    const timeoutMs = this.#config.upstreamTimeoutMs;
+    if (entry.id === sentenceEncoderEntry.id) return this.#sentenceEncoder;
+    if (entry.provider === workersAiProviderName && this.#config.workersAi) {
+      return new WorkersAiEmbeddingModel({ config: this.#config.workersAi, upstreamModel: entry.upstream_model, timeoutMs });
+    }
+    return new OpenAiCompatibleEmbeddingModel({ upstream: this.#upstream(entry), upstreamModel: entry.upstream_model, timeoutMs });
+  }
+
+  #upstream(entry: ModelEntry) {
+    const upstream = this.#config.openAiCompatibleUpstreams.find((candidate) => candidate.name === entry.provider);
+    if (!upstream) throw new Error(`No provider configured for ${entry.id}`);
+    return upstream;
+  }
+
   #createTextModel(entry: ModelEntry): TextGenerationModel {
     const timeoutMs = this.#config.upstreamTimeoutMs;
     if (entry.provider === localProviderName) {
@@ -47,9 +77,7 @@ export class ProviderRegistry {
     if (entry.provider === workersAiProviderName && this.#config.workersAi) {
       return new WorkersAiTextModel({ config: this.#config.workersAi, upstreamModel: entry.upstream_model, timeoutMs });
     }
-    const upstream = this.#config.openAiCompatibleUpstreams.find((candidate) => candidate.name === entry.provider);
-    if (!upstream) throw new Error(`No provider configured for ${entry.id}`);
-    return new OpenAiCompatibleTextModel({ upstream, upstreamModel: entry.upstream_model, timeoutMs });
+    return new OpenAiCompatibleTextModel({ upstream: this.#upstream(entry), upstreamModel: entry.upstream_model, timeoutMs });
   }
 
   async close(): Promise<void> {
@@ -62,6 +90,7 @@ export async function loadProviders(config: Config): Promise<ProviderRegistry> {
   const local = await discoverGgufModels(config.local.modelsDir);
   const catalog = new ModelCatalog([
     ...local.map((model) => model.entry),
+    sentenceEncoderEntry,
     ...config.openAiCompatibleUpstreams.flatMap(listOpenAiCompatibleModels),
     ...(config.workersAi ? listWorkersAiModels(config.workersAi) : []),
   ]);

@@ -6,6 +6,8 @@ import { operationsRouter } from '../procedures/operations.ts';
 import { storageRouter } from '../procedures/storage.ts';
 import { webhooksRouter } from '../procedures/webhooks.ts';
 import { usageProcedure } from '../procedures/usage.ts';
+import { embeddingsRouter, openAiEmbeddingsRouter } from '../procedures/embeddings.ts';
+import { documentsRouter } from '../procedures/documents.ts';
 
 /**
  * Procedure paths mirror the REST trees, so a typed client reads like the docs:
@@ -18,6 +20,8 @@ export const appRouter = router({
       responses: responsesRouter,
       operations: operationsRouter,
       usage: usageProcedure,
+      embeddings: embeddingsRouter,
+      documents: documentsRouter,
     }),
     storage: storageRouter,
     webhooks: webhooksRouter,
@@ -26,6 +30,7 @@ export const appRouter = router({
     models: openAiModelsRouter,
     responses: openAiResponsesRouter,
     chat: router({ completions: chatCompletionsRouter }),
+    embeddings: openAiEmbeddingsRouter,
   }),
 });
 

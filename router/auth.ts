@@ -28,7 +28,7 @@ export function scopedProcedure(scope: Scope) {
     }
     const limits = ctx.services.rateLimits;
     if (limits && !ctx.background) {
-      const headers = await limits.consume('requests', ctx.principal.keyId, ctx.principal.limits.requestsPerMinute, 1);
+      const headers = await limits.consumeRequest(ctx.principal.keyId, ctx.principal.limits.requestsPerMinute);
       Object.assign(ctx.response.headers, headers);
     }
     return next();

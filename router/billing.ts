@@ -25,7 +25,8 @@ const toAmount = (amount: Big) => amount.round(12, Big.roundUp).toFixed(12);
 
 export interface ChargeRequest {
   primitive: string;
-  model: ModelEntry;
+  /** The model run, or for primitives priced per call (chunking), their own id and price. */
+  model: Pick<ModelEntry, 'id' | 'pricing'>;
   /** The most the call can consume: what is reserved, so the balance can never go negative. */
   upperBound: Units;
   /** A realistic count for the tokens-per-minute budget (OpenAI counts an estimate, not the worst case). */
@@ -40,7 +41,7 @@ export interface Charge {
   settle(used: Units, status: 'succeeded' | 'failed' | 'cancelled' | 'disconnected'): void;
 }
 
-function insufficient(balance: string, estimate: Big, model: ModelEntry): ApiError {
+function insufficient(balance: string, estimate: Big, model: ChargeRequest['model']): ApiError {
   return new ApiError(
     'insufficient_tokens',
     `Insufficient tokens: this call to ${model.id} may cost up to ${toAmount(estimate)} tokens and the project balance is ${balance}`,

@@ -17,6 +17,23 @@ function formatReset(milliseconds: number): string {
   return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m${seconds % 60}s`;
 }
 
+/** Requests taken from the shared store by this process and not yet spent. */
+interface Lease {
+  available: number;
+  spent: number;
+  /** The store's count when the lease was taken (it includes the whole lease). */
+  consumed: number;
+  expiresAt: number;
+}
+
+function leaseHeaders(limit: number, lease: Lease, now: number): Record<string, string> {
+  return {
+    'x-ratelimit-limit-requests': String(limit),
+    'x-ratelimit-remaining-requests': String(Math.max(0, limit - lease.consumed + lease.available)),
+    'x-ratelimit-reset-requests': formatReset(lease.expiresAt - now),
+  };
+}
+
 function headersOf(kind: Kind, limit: number, state: RateLimiterRes): Record<string, string> {
   return {
     [`x-ratelimit-limit-${kind}`]: String(limit),
@@ -33,6 +50,7 @@ function headersOf(kind: Kind, limit: number, state: RateLimiterRes): Record<str
 export class RateLimits {
   readonly #create: (points: number, keyPrefix: string) => RateLimiterAbstract;
   readonly #limiters = new Map<string, RateLimiterAbstract>();
+  readonly #leases = new Map<string, Lease>();
 
   constructor(store: { redis: Redis } | { pool: pg.Pool }) {
     this.#create = (points, keyPrefix) =>
@@ -50,6 +68,43 @@ export class RateLimits {
       this.#limiters.set(id, limiter);
     }
     return limiter;
+  }
+
+  /**
+   * Counts one request. Busy keys take a lease of several requests at once from the shared
+   * store and spend it here, so the store sees one write per lease rather than per request; what
+   * every replica leases still sums to at most the limit. Small limits lease one at a time (exact).
+   */
+  async consumeRequest(keyId: string, limit: number): Promise<Record<string, string>> {
+    const leaseKey = `${keyId}:${limit}`;
+    const lease = this.#leases.get(leaseKey);
+    const now = Date.now();
+    if (lease && lease.expiresAt > now && lease.available > 0) {
+      lease.available--;
+      lease.spent++;
+      return leaseHeaders(limit, lease, now);
+    }
+    const size = Math.max(1, Math.floor(limit / 50));
+    const limiter = this.#limiter('requests', limit);
+    for (const points of size > 1 ? [size, 1] : [1]) {
+      try {
+        const state = await limiter.consume(keyId, points);
+        const fresh: Lease = { available: points - 1, spent: 1, consumed: state.consumedPoints, expiresAt: now + state.msBeforeNext };
+        this.#leases.set(leaseKey, fresh);
+        return leaseHeaders(limit, fresh, now);
+      } catch (rejection) {
+        if (!(rejection instanceof RateLimiterRes)) throw rejection;
+        await limiter.reward(keyId, points).catch(() => {});
+        if (points === 1) {
+          const headers = {
+            ...headersOf('requests', limit, new RateLimiterRes(0, rejection.msBeforeNext, rejection.consumedPoints - points)),
+            'Retry-After': String(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000))),
+          };
+          throw new ApiError('rate_limited', `Rate limit reached: ${limit} requests per minute for this API key`, { headers, openAiCode: 'rate_limit_exceeded' });
+        }
+      }
+    }
+    throw new Error('unreachable');
   }
 
   /** Counts `points` against the key; the headers to send, or a 429 carrying them. */

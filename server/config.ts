@@ -65,6 +65,7 @@ const environmentSchema = z.object({
   LOCAL_QUEUE_LIMIT: z.coerce.number().int().min(0).max(10_000).default(64),
   LOCAL_MAX_CONTEXT: z.coerce.number().int().min(128).default(4096),
   DEFAULT_TEXT_MODEL: z.string().min(1).optional(),
+  DEFAULT_EMBEDDINGS_MODEL: z.string().min(1).optional(),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
   SSE_KEEPALIVE_MS: z.coerce.number().int().min(100).default(15_000),
   OPENAI_API_KEY: z.string().min(1).optional(),
@@ -176,6 +177,7 @@ export interface Config {
   publicBaseUrl: string | undefined;
   local: LocalModelsConfig;
   defaultTextModel: string | undefined;
+  defaultEmbeddingsModel: string | undefined;
   upstreamTimeoutMs: number;
   sseKeepAliveMs: number;
   openAiCompatibleUpstreams: OpenAiCompatibleUpstreamConfig[];
@@ -261,6 +263,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       maxContextSize: env.LOCAL_MAX_CONTEXT,
     },
     defaultTextModel: env.DEFAULT_TEXT_MODEL,
+    defaultEmbeddingsModel: env.DEFAULT_EMBEDDINGS_MODEL,
     upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
     sseKeepAliveMs: env.SSE_KEEPALIVE_MS,
     openAiCompatibleUpstreams: upstreams,

@@ -10,7 +10,7 @@ import type {
 } from '../../providers/spec/text-generation.ts';
 import { estimateUsage } from '../../providers/spec/text-generation.ts';
 import { textChargeRequest, unitsOf } from './text-billing.ts';
-import { findModelOrThrow } from '../models.ts';
+import { resolveModelFor } from '../models.ts';
 import type { TextArgs } from './text-args.ts';
 
 interface PreparedText {
@@ -18,23 +18,9 @@ interface PreparedText {
   request: TextGenerationRequest;
 }
 
-function resolveModelId(args: TextArgs, services: Services): string {
-  if (args.model) return args.model;
-  const fallback = services.config.defaultTextModel ?? services.catalog.list({ capability: 'text_generation' }).find((entry) => entry.available)?.id;
-  if (!fallback) {
-    throw new ApiError('bad_request', 'model: required, as this deployment has no default text model', { param: 'model' });
-  }
-  return fallback;
-}
-
 /** Resolves the model and checks that it can take this request, before any work starts. */
 function prepareText(args: TextArgs, services: Services, signal: AbortSignal | undefined): PreparedText {
-  const entry = findModelOrThrow(services.catalog, resolveModelId(args, services));
-  if (!entry.capabilities.includes('text_generation')) {
-    throw new ApiError('bad_request', `model: ${entry.id} does not generate text (capabilities: ${entry.capabilities.join(', ')})`, {
-      param: 'model',
-    });
-  }
+  const entry = resolveModelFor(services.catalog, 'text_generation', args.model, services.config.defaultTextModel);
   const hasImages = args.messages.some((message) => message.content.some((part) => part.type === 'image'));
   if (hasImages && !entry.input_modalities.includes('image')) {
     throw new ApiError('bad_request', `input: ${entry.id} accepts text only, and the input holds an image`, { param: 'input' });

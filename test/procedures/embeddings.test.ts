@@ -1,0 +1,119 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cosineSimilarity } from '../../providers/spec/embeddings.ts';
+import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { startFakeUpstream, sendJson, type FakeUpstream } from '../fakes/fake-upstream-server.ts';
+import { fakeAccountId } from '../fakes/fake-workers-ai.ts';
+
+let openAiFake: FakeUpstream;
+let workersFake: FakeUpstream;
+let server: TestServer;
+let key: string;
+
+beforeAll(async () => {
+  // OpenAI's /embeddings wire format: floats in, index order restored from `index`.
+  openAiFake = await startFakeUpstream((request, res) => {
+    const inputs: string[] = request.body.input;
+    const data = inputs.map((text, index) => ({ object: 'embedding', index, embedding: [text.length, 1, 0] })).reverse();
+    sendJson(res, 200, { object: 'list', data, model: request.body.model, usage: { prompt_tokens: 5 * inputs.length, total_tokens: 5 * inputs.length } });
+  });
+  // Workers AI bge: `{text: [...]}` → `result: {shape, data}` in the v4 envelope.
+  workersFake = await startFakeUpstream((request, res) => {
+    const texts: string[] = request.body.text;
+    sendJson(res, 200, { result: { shape: [texts.length, 2], data: texts.map((text) => [text.length, 2]) }, success: true, errors: [], messages: [] });
+  });
+  server = await startTestServer({
+    OPENAI_API_KEY: 'sk-upstream',
+    OPENAI_BASE_URL: `${openAiFake.baseUrl}/v1`,
+    OPENAI_MODELS: 'text-embedding-3-small',
+    WORKERS_AI_ACCOUNT_ID: fakeAccountId,
+    WORKERS_AI_API_TOKEN: 'cf-token',
+    WORKERS_AI_BASE_URL: `${workersFake.baseUrl}/client/v4`,
+    WORKERS_AI_MODELS: 'bge-m3',
+  });
+  key = (await server.createKey()).secret;
+});
+afterAll(async () => {
+  await server.close();
+  await openAiFake.close();
+  await workersFake.close();
+});
+
+const client = () => new OpenAI({ apiKey: key, baseURL: `${server.baseUrl}/v1`, maxRetries: 0 });
+const local = 'local:universal-sentence-encoder-lite';
+
+describe('local embeddings (Universal Sentence Encoder lite, offline)', () => {
+  it('places related texts closer than unrelated ones', async () => {
+    const response = await client().embeddings.create({
+      model: local,
+      input: ['The cat sat on the mat', 'A kitten is resting on a rug', 'Quarterly revenue grew by ten percent'],
+      encoding_format: 'float',
+    });
+    expect(response.data).toHaveLength(3);
+    const [cat, kitten, revenue] = response.data.map((item) => item.embedding);
+    expect(cat).toHaveLength(512);
+    expect(cosineSimilarity(cat!, kitten!)).toBeGreaterThan(cosineSimilarity(cat!, revenue!) + 0.3);
+    expect(response.usage.prompt_tokens).toBeGreaterThan(0);
+  });
+
+  it('returns the same vectors as base64 little-endian float32 (the SDK default)', async () => {
+    const floats = await client().embeddings.create({ model: local, input: 'hello world', encoding_format: 'float' });
+    // The SDK asks for base64 when no format is given, and decodes it back to numbers.
+    const decoded = await client().embeddings.create({ model: local, input: 'hello world' });
+    expect(decoded.data[0]!.embedding).toHaveLength(512);
+    decoded.data[0]!.embedding.forEach((value, index) => expect(value).toBeCloseTo(floats.data[0]!.embedding[index]!, 6));
+
+    const raw = await fetch(`${server.baseUrl}/infra/ai/embeddings`, {
+      method: 'POST',
+      headers: { ...bearer(key), 'content-type': 'application/json' },
+      body: JSON.stringify({ model: local, input: 'hello world', encoding_format: 'base64' }),
+    });
+    const body = (await raw.json()) as any;
+    expect(body.status).toBe('ok');
+    const bytes = Buffer.from(body.data.data[0].embedding, 'base64');
+    expect(bytes.length).toBe(512 * 4);
+    expect(bytes.readFloatLE(0)).toBeCloseTo(floats.data[0]!.embedding[0]!, 6);
+  });
+
+  it('is the default embeddings model and refuses other dimensions', async () => {
+    const response = await client().embeddings.create({ input: 'defaults', encoding_format: 'float' } as never);
+    expect(response.model).toBe(local);
+    await expect(client().embeddings.create({ model: local, input: 'x', dimensions: 256 })).rejects.toMatchObject({ status: 400, error: { param: 'dimensions' } });
+  });
+});
+
+describe('upstream embeddings', () => {
+  it('maps the OpenAI wire format and keeps input order', async () => {
+    const response = await client().embeddings.create({ model: 'openai:text-embedding-3-small', input: ['a', 'bbb'], encoding_format: 'float', dimensions: 3 });
+    expect(response.data.map((item) => item.embedding[0])).toEqual([1, 3]);
+    expect(response.usage.prompt_tokens).toBe(10);
+    expect(openAiFake.requests.at(-1)!.body).toEqual({ model: 'text-embedding-3-small', input: ['a', 'bbb'], encoding_format: 'float', dimensions: 3 });
+  });
+
+  it('maps Workers AI bge-m3', async () => {
+    const response = await client().embeddings.create({ model: 'workers-ai:bge-m3', input: ['xy', 'xyz'], encoding_format: 'float' });
+    expect(response.data.map((item) => item.embedding)).toEqual([
+      [2, 2],
+      [3, 2],
+    ]);
+    expect(workersFake.requests.at(-1)!.url).toBe(`/client/v4/accounts/${fakeAccountId}/ai/run/@cf/baai/bge-m3`);
+  });
+});
+
+describe('bad input', () => {
+  it.each([
+    [{ input: '' }, 'input'],
+    [{ input: [] }, 'input'],
+    [{ input: ['ok', 7] }, 'input'],
+    [{ input: 'x', encoding_format: 'hex' }, 'encoding_format'],
+    [{ input: 'x', model: 'local:stories260K' }, 'model'],
+  ])('%j answers 400 naming %s', async (body, param) => {
+    const response = await fetch(`${server.baseUrl}/v1/embeddings`, {
+      method: 'POST',
+      headers: { ...bearer(key), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as any).error.param).toBe(param);
+  });
+});
