@@ -11,6 +11,10 @@ import type { EmbeddingModel } from './spec/embeddings.ts';
 import { SentenceEncoder, sentenceEncoderEntry } from './local/sentence-encoder.ts';
 import { OpenAiCompatibleEmbeddingModel } from './openai/embedding-model.ts';
 import { WorkersAiEmbeddingModel } from './workers-ai/embedding-model.ts';
+import type { RerankModel } from './spec/rerank.ts';
+import { Bm25SemanticReranker, bm25RerankEntry } from './local/bm25-rerank.ts';
+import { WorkersAiRerankModel } from './workers-ai/rerank-model.ts';
+import { OpenAiCompatibleRerankModel } from './openai/rerank-model.ts';
 import { listWorkersAiModels, workersAiProviderName } from './workers-ai/catalog.ts';
 import { WorkersAiTextModel } from './workers-ai/text-model.ts';
 
@@ -26,6 +30,7 @@ export class ProviderRegistry {
   readonly #textModels = new Map<string, TextGenerationModel>();
   readonly #embeddingModels = new Map<string, EmbeddingModel>();
   readonly #sentenceEncoder = new SentenceEncoder();
+  readonly #localReranker = new Bm25SemanticReranker(this.#sentenceEncoder);
 
   constructor(options: { config: Config; catalog: ModelCatalog; localFiles: Map<string, string> }) {
     this.#config = options.config;
@@ -41,6 +46,14 @@ export class ProviderRegistry {
       this.#textModels.set(entry.id, model);
     }
     return model;
+  }
+
+  rerankModel(entry: ModelEntry): RerankModel {
+    if (entry.id === bm25RerankEntry.id) return this.#localReranker;
+    if (entry.provider === workersAiProviderName && this.#config.workersAi) {
+      return new WorkersAiRerankModel({ config: this.#config.workersAi, upstreamModel: entry.upstream_model, timeoutMs: this.#config.upstreamTimeoutMs });
+    }
+    return new OpenAiCompatibleRerankModel({ upstream: this.#upstream(entry), upstreamModel: entry.upstream_model, timeoutMs: this.#config.upstreamTimeoutMs });
   }
 
   embeddingModel(entry: ModelEntry): EmbeddingModel {
@@ -91,6 +104,7 @@ export async function loadProviders(config: Config): Promise<ProviderRegistry> {
   const catalog = new ModelCatalog([
     ...local.map((model) => model.entry),
     sentenceEncoderEntry,
+    bm25RerankEntry,
     ...config.openAiCompatibleUpstreams.flatMap(listOpenAiCompatibleModels),
     ...(config.workersAi ? listWorkersAiModels(config.workersAi) : []),
   ]);

@@ -8,6 +8,7 @@ import { webhooksRouter } from '../procedures/webhooks.ts';
 import { usageProcedure } from '../procedures/usage.ts';
 import { embeddingsRouter, openAiEmbeddingsRouter } from '../procedures/embeddings.ts';
 import { documentsRouter } from '../procedures/documents.ts';
+import { rerankProcedure } from '../procedures/rerank.ts';
 
 /**
  * Procedure paths mirror the REST trees, so a typed client reads like the docs:
@@ -22,6 +23,7 @@ export const appRouter = router({
       usage: usageProcedure,
       embeddings: embeddingsRouter,
       documents: documentsRouter,
+      rerank: rerankProcedure,
     }),
     storage: storageRouter,
     webhooks: webhooksRouter,

@@ -1,0 +1,50 @@
+import { openCharge } from '../router/billing.ts';
+import { defineNativeMutation } from '../router/twin-routes.ts';
+import { rerankRequestSchema, rerankResponseSchema, type RerankRequestInput } from '../schema/api/rerank.ts';
+import { resolveModelFor } from './models.ts';
+
+/** Rerank candidates by relevance to a query (no /v1 alias in the reference). */
+export const rerankProcedure = defineNativeMutation({
+  scope: 'ai:generate',
+  tag: 'Representations, Ranking & Safety',
+  errorStatuses: [400, 401, 402, 403, 404, 429],
+  run: async (request: RerankRequestInput, ctx) => {
+    const entry = resolveModelFor(ctx.services.catalog, 'rerank', request.model, undefined);
+    const documents = request.documents.map((document) => (typeof document === 'string' ? document : document.text));
+    const bytes = [request.query, ...documents].reduce((sum, text) => sum + Buffer.byteLength(text), 0);
+    const charge = await openCharge(ctx, { primitive: 'rerank', model: entry, upperBound: { input: bytes, output: 0 }, rateEstimate: Math.ceil(bytes / 4) });
+    let ranked;
+    try {
+      ranked = await ctx.services.providers.rerankModel(entry).rerank({
+        query: request.query,
+        documents,
+        topN: request.top_n ?? documents.length,
+        signal: ctx.signal,
+      });
+    } catch (error) {
+      charge.settle({ input: 0, output: 0 }, 'failed');
+      throw error;
+    }
+    charge.settle({ input: ranked.inputTokens, output: 0 }, 'succeeded');
+    return {
+      object: 'list' as const,
+      model: entry.id,
+      results: ranked.results.map((result) => ({
+        index: result.index,
+        relevance_score: result.score,
+        ...(request.return_documents ? { document: { text: documents[result.index]! } } : {}),
+      })),
+      scoring: ranked.method,
+      usage: { total_tokens: ranked.inputTokens },
+    };
+  },
+  route: {
+    path: '/infra/ai/rerank',
+    summary: 'Rerank documents',
+    description: 'Orders 1–100 documents by relevance to the query; results carry the index, the score and (by default) the document.',
+    input: rerankRequestSchema,
+    toArgs: (input) => input,
+    output: rerankResponseSchema,
+    toOutput: (ranked) => ranked,
+  },
+});
