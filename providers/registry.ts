@@ -15,6 +15,10 @@ import type { RerankModel } from './spec/rerank.ts';
 import { Bm25SemanticReranker, bm25RerankEntry } from './local/bm25-rerank.ts';
 import { WorkersAiRerankModel } from './workers-ai/rerank-model.ts';
 import { OpenAiCompatibleRerankModel } from './openai/rerank-model.ts';
+import type { ModerationModel } from './spec/moderation.ts';
+import { OfflineModerator, offlineModerationEntry } from './local/offline-moderation.ts';
+import { OpenAiCompatibleModerationModel } from './openai/moderation-model.ts';
+import { WorkersAiLlamaGuardModel } from './workers-ai/llama-guard-model.ts';
 import { listWorkersAiModels, workersAiProviderName } from './workers-ai/catalog.ts';
 import { WorkersAiTextModel } from './workers-ai/text-model.ts';
 
@@ -31,6 +35,7 @@ export class ProviderRegistry {
   readonly #embeddingModels = new Map<string, EmbeddingModel>();
   readonly #sentenceEncoder = new SentenceEncoder();
   readonly #localReranker = new Bm25SemanticReranker(this.#sentenceEncoder);
+  readonly #offlineModerator = new OfflineModerator(this.#sentenceEncoder);
 
   constructor(options: { config: Config; catalog: ModelCatalog; localFiles: Map<string, string> }) {
     this.#config = options.config;
@@ -46,6 +51,15 @@ export class ProviderRegistry {
       this.#textModels.set(entry.id, model);
     }
     return model;
+  }
+
+  moderationModel(entry: ModelEntry): ModerationModel {
+    const timeoutMs = this.#config.upstreamTimeoutMs;
+    if (entry.id === offlineModerationEntry.id) return this.#offlineModerator;
+    if (entry.provider === workersAiProviderName && this.#config.workersAi) {
+      return new WorkersAiLlamaGuardModel({ config: this.#config.workersAi, upstreamModel: entry.upstream_model, timeoutMs });
+    }
+    return new OpenAiCompatibleModerationModel({ upstream: this.#upstream(entry), upstreamModel: entry.upstream_model, timeoutMs });
   }
 
   rerankModel(entry: ModelEntry): RerankModel {
@@ -105,6 +119,7 @@ export async function loadProviders(config: Config): Promise<ProviderRegistry> {
     ...local.map((model) => model.entry),
     sentenceEncoderEntry,
     bm25RerankEntry,
+    offlineModerationEntry,
     ...config.openAiCompatibleUpstreams.flatMap(listOpenAiCompatibleModels),
     ...(config.workersAi ? listWorkersAiModels(config.workersAi) : []),
   ]);

@@ -9,6 +9,7 @@ import { usageProcedure } from '../procedures/usage.ts';
 import { embeddingsRouter, openAiEmbeddingsRouter } from '../procedures/embeddings.ts';
 import { documentsRouter } from '../procedures/documents.ts';
 import { rerankProcedure } from '../procedures/rerank.ts';
+import { moderationsRouter, openAiModerationsRouter } from '../procedures/moderations.ts';
 
 /**
  * Procedure paths mirror the REST trees, so a typed client reads like the docs:
@@ -24,6 +25,7 @@ export const appRouter = router({
       embeddings: embeddingsRouter,
       documents: documentsRouter,
       rerank: rerankProcedure,
+      moderations: moderationsRouter,
     }),
     storage: storageRouter,
     webhooks: webhooksRouter,
@@ -33,6 +35,7 @@ export const appRouter = router({
     responses: openAiResponsesRouter,
     chat: router({ completions: chatCompletionsRouter }),
     embeddings: openAiEmbeddingsRouter,
+    moderations: openAiModerationsRouter,
   }),
 });
 

@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { openCharge } from '../router/billing.ts';
+import { ApiError } from '../router/errors.ts';
+import { router } from '../router/trpc.ts';
+import { defineTwinMutations, type CallContext } from '../router/twin-routes.ts';
+import type { ModerationInput } from '../providers/spec/moderation.ts';
+import { moderationRequestSchema, moderationResponseSchema, type ModerationRequest } from '../schema/api/moderations.ts';
+import { resolveModelFor } from './models.ts';
+
+function toInputs(input: ModerationRequest['input']): ModerationInput[][] {
+  if (typeof input === 'string') return [[{ type: 'text', text: input }]];
+  if (input.every((item) => typeof item === 'string')) return (input as string[]).map((text) => [{ type: 'text', text }]);
+  return [(input as Exclude<typeof input[number], string>[]).map((part) => (part.type === 'text' ? { type: 'text', text: part.text } : { type: 'image', url: part.image_url.url }))];
+}
+
+/** Classifies; never blocks. OpenAI's shape and category names on both trees. */
+async function moderate(request: ModerationRequest, ctx: CallContext) {
+  const { services } = ctx;
+  const entry = resolveModelFor(services.catalog, 'moderation', request.model, undefined);
+  const inputs = toInputs(request.input);
+  if (inputs.some((parts) => parts.some((part) => part.type === 'image')) && !entry.input_modalities.includes('image')) {
+    throw new ApiError('bad_request', `input: ${entry.id} reads text only`, { param: 'input' });
+  }
+  const bytes = inputs.flat().reduce((sum, part) => sum + (part.type === 'text' ? Buffer.byteLength(part.text) : 2000), 0);
+  const charge = await openCharge(ctx, { primitive: 'moderations', model: entry, upperBound: { input: entry.pricing.unit === 'call' ? 1 : bytes, output: 0 }, rateEstimate: Math.ceil(bytes / 4) });
+  let classified;
+  try {
+    classified = await services.providers.moderationModel(entry).classify(inputs, ctx.signal);
+  } catch (error) {
+    charge.settle({ input: 0, output: 0 }, 'failed');
+    throw error;
+  }
+  charge.settle({ input: entry.pricing.unit === 'call' ? 1 : classified.inputTokens, output: 0 }, 'succeeded');
+  return {
+    id: `modr-${randomUUID().replaceAll('-', '')}`,
+    model: entry.id,
+    results: classified.results.map((result) => ({
+      flagged: result.flagged,
+      categories: result.categories,
+      category_scores: result.scores,
+      category_applied_input_types: result.appliedInputTypes,
+    })),
+  };
+}
+
+const create = defineTwinMutations({
+  scope: 'ai:generate',
+  tag: 'Representations, Ranking & Safety',
+  errorStatuses: [400, 401, 402, 403, 404, 429],
+  run: moderate,
+  canonical: {
+    path: '/infra/ai/moderations',
+    summary: 'Moderate content',
+    description: 'Policy-neutral classification with OpenAI category names and scores in [0,1]: it classifies, it never blocks.',
+    input: moderationRequestSchema,
+    toArgs: (input) => input,
+    output: moderationResponseSchema,
+    toOutput: (result) => result,
+  },
+  compat: {
+    path: '/v1/moderations',
+    summary: 'Create moderation (OpenAI-compatible)',
+    input: moderationRequestSchema,
+    toArgs: (input) => input,
+    output: moderationResponseSchema,
+    toOutput: (result) => result,
+  },
+});
+
+export const moderationsRouter = router({ create: create.canonical });
+export const openAiModerationsRouter = router({ create: create.compat });
