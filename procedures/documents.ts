@@ -1,7 +1,17 @@
 import { openCharge } from '../router/billing.ts';
 import { router } from '../router/trpc.ts';
 import { defineNativeMutation } from '../router/twin-routes.ts';
-import { chunkRequestSchema, chunkResponseSchema, type ChunkRequest } from '../schema/api/documents.ts';
+import { z } from 'zod';
+import {
+  chunkRequestSchema,
+  chunkResponseSchema,
+  parsedDocumentSchema,
+  parseRequestSchema,
+  type ChunkRequest,
+  type ParseRequest,
+} from '../schema/api/documents.ts';
+import { operationSchema } from '../schema/api/operations.ts';
+import type { CallContext } from '../router/twin-routes.ts';
 import { chunkBlocks } from './documents/chunker.ts';
 
 /** The reference prices a chunk call itself (0.0000015 tokens), whatever its size. */
@@ -37,4 +47,67 @@ const chunk = defineNativeMutation({
   },
 });
 
-export const documentsRouter = router({ chunk });
+/** Parsing runs offline and is not charged; each call is recorded (unit: call). */
+const parsePricing = { id: 'local:document-parser', pricing: { unit: 'call' as const, per_unit: '0' } };
+
+async function loadFile(request: ParseRequest, ctx: CallContext) {
+  if (request.file) {
+    const bytes = Buffer.from(request.file.data, 'base64');
+    return { bytes, contentType: request.file.content_type, filename: request.file.filename };
+  }
+  const { object, bytes } = await ctx.services.storage.getObject(ctx.principal.projectId, request.storage_ref!, 'storage_ref.key');
+  return { bytes, contentType: object.content_type, filename: object.key.split('/').at(-1) };
+}
+
+async function parseDocument(request: ParseRequest, ctx: CallContext) {
+  const file = await loadFile(request, ctx);
+  const charge = await openCharge(ctx, { primitive: 'documents.parse', model: parsePricing, upperBound: { input: 1, output: 0 }, rateEstimate: 0 });
+  try {
+    const parsed = await ctx.services.providers.documents.parse(file, ctx.signal);
+    charge.settle({ input: 1, output: 0 }, 'succeeded');
+    return {
+      object: 'document' as const,
+      metadata: {
+        detected_type: parsed.type,
+        content_type: file.contentType ?? null,
+        pages: parsed.pages,
+        title: parsed.title,
+        ocr_pages: parsed.ocrPages,
+        characters: parsed.blocks.reduce((sum, block) => sum + block.text.length, 0),
+      },
+      blocks: parsed.blocks,
+    };
+  } catch (error) {
+    charge.settle({ input: 0, output: 0 }, 'failed');
+    throw error;
+  }
+}
+
+const parse = defineNativeMutation({
+  scope: 'ai:generate',
+  tag: 'Documents',
+  errorStatuses: [400, 401, 402, 403, 404, 413, 429],
+  async: {
+    kind: 'documents.parse',
+    // A storage_ref must exist and be the caller's before the operation is accepted.
+    precheck: async (input, ctx) => {
+      const request = input as ParseRequest;
+      if (request.storage_ref) await ctx.services.storage.headObject(ctx.principal.projectId, request.storage_ref, 'storage_ref.key');
+    },
+  },
+  run: parseDocument,
+  route: {
+    path: '/infra/ai/documents/parse',
+    summary: 'Parse a document',
+    description:
+      'PDF (text layer; scanned pages rendered and read by OCR), DOCX, HTML, Markdown, plain text, and PNG/JPEG/WebP/TIFF images (OCR) ' +
+      'into normalized blocks (heading with level, paragraph, list_item, table, code, page_break; page and bbox where known) plus metadata. ' +
+      'Send JSON (file as base64, or storage_ref) or multipart/form-data with a "file" part. Unsupported types answer 415, damaged files 400.',
+    input: parseRequestSchema,
+    toArgs: (input) => input,
+    output: z.union([parsedDocumentSchema, operationSchema]),
+    toOutput: (parsed) => parsed,
+  },
+});
+
+export const documentsRouter = router({ chunk, parse });

@@ -19,6 +19,7 @@ import type { ModerationModel } from './spec/moderation.ts';
 import { OfflineModerator, offlineModerationEntry } from './local/offline-moderation.ts';
 import { OpenAiCompatibleModerationModel } from './openai/moderation-model.ts';
 import { WorkersAiLlamaGuardModel } from './workers-ai/llama-guard-model.ts';
+import { DocumentParser } from './local/documents/document-parser.ts';
 import { listWorkersAiModels, workersAiProviderName } from './workers-ai/catalog.ts';
 import { WorkersAiTextModel } from './workers-ai/text-model.ts';
 
@@ -36,6 +37,8 @@ export class ProviderRegistry {
   readonly #sentenceEncoder = new SentenceEncoder();
   readonly #localReranker = new Bm25SemanticReranker(this.#sentenceEncoder);
   readonly #offlineModerator = new OfflineModerator(this.#sentenceEncoder);
+  /** Offline parsing of PDF, DOCX, HTML, Markdown, text and images (OCR). */
+  readonly documents = new DocumentParser();
 
   constructor(options: { config: Config; catalog: ModelCatalog; localFiles: Map<string, string> }) {
     this.#config = options.config;
@@ -108,6 +111,7 @@ export class ProviderRegistry {
   }
 
   async close(): Promise<void> {
+    await this.documents.close();
     await this.#llama.dispose();
   }
 }

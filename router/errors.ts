@@ -2,6 +2,7 @@ import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import { z } from 'zod';
 import { ProviderError, type ProviderErrorKind } from '../providers/spec/provider-error.ts';
+import { DocumentError } from '../providers/local/documents/document-types.ts';
 
 /**
  * The one table of error codes: native code → HTTP status, the tRPC code that carries it, and
@@ -108,8 +109,14 @@ function describeProviderError(error: ProviderError): ErrorDescription {
 }
 
 /** Anything thrown inside a request, described without leaking internals. */
+function describeDocumentError(error: DocumentError): ErrorDescription {
+  const code = error.kind === 'unsupported' ? 'unsupported_media_type' : 'bad_request';
+  return { code, status: errorCodes[code].status, message: error.message, param: 'file', details: undefined, openAiCode: undefined, headers: undefined };
+}
+
 export function describeError(error: unknown): ErrorDescription {
   if (error instanceof ProviderError) return describeProviderError(error);
+  if (error instanceof DocumentError) return describeDocumentError(error);
   if (error instanceof ApiError) {
     return {
       code: error.apiCode,
@@ -123,6 +130,7 @@ export function describeError(error: unknown): ErrorDescription {
   }
   if (error instanceof TRPCError) {
     if (error.cause instanceof ProviderError) return describeProviderError(error.cause);
+    if (error.cause instanceof DocumentError) return describeDocumentError(error.cause);
     if (error.cause instanceof z.ZodError) {
       return { code: 'bad_request', status: 400, openAiCode: undefined, headers: undefined, ...describeZodIssues(error.cause.issues) };
     }

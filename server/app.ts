@@ -7,6 +7,7 @@ import type { Services } from '../router/context.ts';
 import { createRequestContext } from './request-context.ts';
 import { createSseRouter } from './sse-routes.ts';
 import { createStorageRouter } from './storage-routes.ts';
+import { createMultipartRouter } from './multipart-routes.ts';
 import { describeError } from '../router/errors.ts';
 import { createDocsRouter } from './docs-page.ts';
 import { answerUnknownRoute, createErrorHandler, replaceAdapterErrorBodies } from './error-responses.ts';
@@ -91,6 +92,7 @@ export function createApp(services: Services): Express {
 
   // Raw object bodies: before the JSON parser, which would otherwise consume JSON uploads.
   app.use(createStorageRouter(services));
+  app.use(createMultipartRouter(services));
   const apiTrees = ['/infra', '/v1'];
   app.use(apiTrees, express.json({ limit: services.config.maxBodyBytes }));
   app.use(foldModelIdSlashes);

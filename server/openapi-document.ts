@@ -96,5 +96,22 @@ export function createOpenApiDocument(baseUrl: string): OpenAPIObject {
     }
   }
 
+  // The parse route also takes multipart/form-data (served by server/multipart-routes.ts).
+  const parse = (document.paths?.['/infra/ai/documents/parse'] as { post?: { requestBody?: { content?: Record<string, unknown> } } } | undefined)?.post;
+  if (parse?.requestBody?.content) {
+    parse.requestBody.content['multipart/form-data'] = {
+      schema: {
+        type: 'object',
+        required: ['file'],
+        properties: {
+          file: { type: 'string', format: 'binary' },
+          content_type: { type: 'string' },
+          async: { type: 'string', enum: ['true', 'false'] },
+          webhook_topic: { type: 'string' },
+          result_destination: { type: 'string', description: 'JSON: {"bucket_id","key"}' },
+        },
+      },
+    };
+  }
   return document;
 }

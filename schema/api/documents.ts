@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { asyncFields, storageRefSchema } from './common.ts';
 
 export const blockTypeSchema = z.enum(['heading', 'paragraph', 'list_item', 'table', 'code', 'page_break', 'text']);
 
@@ -47,3 +48,47 @@ export const chunkResponseSchema = z
     overlap_chars: z.int(),
   })
   .meta({ id: 'Chunks' });
+
+export const parseRequestSchema = z
+  .object({
+    file: z
+      .object({
+        data: z.string().min(1).meta({ description: 'The file, base64-encoded' }),
+        content_type: z.string().min(1).max(255).optional(),
+        filename: z.string().max(255).optional(),
+      })
+      .optional()
+      .meta({ description: 'Inline file (or send multipart/form-data with a "file" part)' }),
+    storage_ref: storageRefSchema.optional().meta({ description: 'A stored object to parse instead' }),
+    ...asyncFields,
+  })
+  .superRefine((request, ctx) => {
+    if ((request.file === undefined) === (request.storage_ref === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['file'], message: 'Provide file or storage_ref (exactly one)' });
+    }
+  })
+  .meta({ id: 'ParseDocumentRequest' });
+export type ParseRequest = z.output<typeof parseRequestSchema>;
+
+export const parsedDocumentSchema = z
+  .object({
+    object: z.literal('document'),
+    metadata: z.object({
+      detected_type: z.enum(['pdf', 'docx', 'html', 'markdown', 'text', 'image']),
+      content_type: z.string().nullable(),
+      pages: z.int(),
+      title: z.string().nullable(),
+      ocr_pages: z.array(z.int()).meta({ description: 'Pages read by OCR (no text layer, or an image)' }),
+      characters: z.int(),
+    }),
+    blocks: z.array(
+      z.object({
+        type: z.enum(['heading', 'paragraph', 'list_item', 'table', 'code', 'page_break']),
+        text: z.string(),
+        page: z.int().optional(),
+        level: z.int().optional(),
+        bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]).optional().meta({ description: '[left, top, right, bottom], origin top left' }),
+      }),
+    ),
+  })
+  .meta({ id: 'ParsedDocument' });

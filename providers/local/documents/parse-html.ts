@@ -54,7 +54,10 @@ export function parseHtml(html: string): { blocks: Block[]; title: string | null
     if (node.type !== 'tag' && node.type !== 'root' && node.type !== 'script' && node.type !== 'style') return;
     const element = node as Element;
     const name = element.name;
-    if (name === 'title') pageTitle = clean(textOf(element)) || null;
+    if (name === 'head') {
+      const title = element.children.find((child) => child.type === 'tag' && (child as Element).name === 'title');
+      if (title) pageTitle = clean((title as Element).children.map(textOf).join('')) || null;
+    }
     if (skipped.has(name)) return;
     const heading = /^h([1-6])$/.exec(name);
     if (heading) push({ type: 'heading', level: Number(heading[1]), text: clean(textOf(element)) });
