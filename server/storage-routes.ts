@@ -30,56 +30,65 @@ function setObjectHeaders(res: Response, object: ObjectWire): void {
  */
 export function createStorageRouter(services: Services): Router {
   const storage = express.Router();
-  /** Runs the procedure call; the rate-limit headers it produced go out before any body. */
+  /**
+   * `call` runs the procedure and returns how to write its answer; the rate-limit headers the
+   * call produced are set first, so they precede any body.
+   */
   const handle =
-    (run: (caller: ReturnType<typeof createCaller>, req: Request, res: Response) => Promise<void>) =>
+    (call: (caller: ReturnType<typeof createCaller>, req: Request) => Promise<(res: Response) => void>) =>
     async (req: Request, res: Response) => {
       localsOf(res).log.route = objectPath.replace(':bucketId', '{bucket_id}').replace('*key', '{key}');
       const ctx = createRequestContext(services, req, res);
-      const writeHead = res.writeHead.bind(res);
-      res.writeHead = ((...args: Parameters<Response['writeHead']>) => {
-        applyResponseHeaders(res, ctx);
-        return writeHead(...args);
-      }) as Response['writeHead'];
+      let write: (res: Response) => void;
       try {
-        await run(createCaller(ctx), req, res);
+        write = await call(createCaller(ctx), req);
       } catch (error) {
+        applyResponseHeaders(res, ctx);
         sendError(req, res, describeError(error));
+        return;
       }
+      applyResponseHeaders(res, ctx);
+      write(res);
     };
 
   storage.put(
     objectPath,
     express.raw({ type: () => true, limit: services.config.storage.maxObjectBytes }),
-    handle(async (caller, req, res) => {
+    handle(async (caller, req) => {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const object = await caller.infra.storage.objects.put({
         ...refOf(req),
         content_type: req.headers['content-type'] ?? 'application/octet-stream',
         body,
       });
-      res.json({ status: 'ok', data: object });
+      return (res) => res.json({ status: 'ok', data: object });
     }),
   );
   storage.get(
     objectPath,
-    handle(async (caller, req, res) => {
+    handle(async (caller, req) => {
       const { object, bytes } = await caller.infra.storage.objects.get(refOf(req));
-      setObjectHeaders(res, object);
-      res.end(bytes);
+      return (res) => {
+        setObjectHeaders(res, object);
+        res.end(bytes);
+      };
     }),
   );
   storage.head(
     objectPath,
-    handle(async (caller, req, res) => {
-      setObjectHeaders(res, await caller.infra.storage.objects.head(refOf(req)));
-      res.end();
+    handle(async (caller, req) => {
+      const object = await caller.infra.storage.objects.head(refOf(req));
+      return (res) => {
+        setObjectHeaders(res, object);
+        res.end();
+      };
     }),
   );
   storage.delete(
     objectPath,
-    handle(async (caller, req, res) => {
-      res.json({ status: 'ok', data: await caller.infra.storage.objects.delete(refOf(req)) });
+    handle(async (caller, req) => {
+      const deleted = await caller.infra.storage.objects.delete(refOf(req));
+      return (res) => res.json({ status: 'ok', data: deleted });
     }),
   );
   return storage;

@@ -32,8 +32,4 @@ export class ProviderError extends Error {
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.param = options.param;
   }
-
-  get isRetryable(): boolean {
-    return this.kind !== 'invalid_request';
-  }
 }
