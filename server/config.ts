@@ -96,6 +96,7 @@ const environmentSchema = z.object({
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   S3_FORCE_PATH_STYLE: booleanText.default(true),
   BOOTSTRAP_DEFAULT_KEY: booleanText.default(true),
+  BOOTSTRAP_TOKEN_GRANT: z.string().regex(/^\d{1,20}(\.\d{1,12})?$/, 'must be a decimal amount of tokens').default('1000'),
   ENFORCE_LIMITS: booleanText.default(true),
   RATE_LIMIT_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_TOKENS_PER_MINUTE: z.coerce.number().int().min(1).default(2_000_000),
@@ -183,6 +184,8 @@ export interface Config {
   openAiCompatibleUpstreams: OpenAiCompatibleUpstreamConfig[];
   workersAi: WorkersAiConfig | undefined;
   bootstrapDefaultKey: boolean;
+  /** Tokens granted to the default project created on first boot. */
+  bootstrapTokenGrant: string;
   operations: OperationsConfig;
   webhooks: WebhooksConfig;
   limits: LimitsConfig;
@@ -277,6 +280,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
           }
         : undefined,
     bootstrapDefaultKey: env.BOOTSTRAP_DEFAULT_KEY,
+    bootstrapTokenGrant: env.BOOTSTRAP_TOKEN_GRANT,
     operations: {
       runWorkers: env.RUN_WORKERS,
       concurrency: env.OPERATION_CONCURRENCY,

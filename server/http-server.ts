@@ -17,7 +17,7 @@ export interface RunningServer {
 /** Boots services, the first-run key when asked for, and the HTTP listener. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const services = await startServices(config, logger);
-  const bootstrapKey = config.bootstrapDefaultKey ? await bootstrapDefaultProject(services.db) : undefined;
+  const bootstrapKey = config.bootstrapDefaultKey ? await bootstrapDefaultProject(services.db, config.bootstrapTokenGrant) : undefined;
   const app = createApp(services);
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(listening)));

@@ -15,7 +15,7 @@ function printBootstrapKey(issued: IssuedApiKey, config: Config, port: number): 
       '',
       `    ${issued.secret}`,
       '',
-      'It is shown only this once; store it now. Scopes: ' + issued.key.scopes.join(', '),
+      'It is shown only this once; store it now. Scopes: ' + issued.key.scopes.join(', ') + `. Balance: ${config.bootstrapTokenGrant} tokens.`,
       `Use it:  curl -H "Authorization: Bearer ${issued.secret}" ${base}/v1/models`,
       '='.repeat(78),
       '',

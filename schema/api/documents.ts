@@ -53,7 +53,11 @@ export const parseRequestSchema = z
   .object({
     file: z
       .object({
-        data: z.string().min(1).meta({ description: 'The file, base64-encoded' }),
+        data: z
+          .string()
+          .min(1)
+          .regex(/^[A-Za-z0-9+/\s]*={0,2}\s*$/, 'must be base64')
+          .meta({ description: 'The file, base64-encoded' }),
         content_type: z.string().min(1).max(255).optional(),
         filename: z.string().max(255).optional(),
       })

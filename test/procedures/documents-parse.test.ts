@@ -118,6 +118,16 @@ describe('parse', () => {
     const corrupt = await parse(Buffer.from('%PDF-1.7\nthis is not really a pdf'), 'application/pdf');
     expect(corrupt.status).toBe(400);
     expect(corrupt.body.error.message).toMatch(/^file: not a readable PDF/);
+    const mislabelled = await parse(Buffer.from('just some words'), 'application/pdf');
+    expect(mislabelled.status).toBe(400);
+    expect(mislabelled.body.error.message).toBe('file: declared application/pdf, but the bytes are not one');
+    const notBase64 = await fetch(`${server.baseUrl}/infra/ai/documents/parse`, {
+      method: 'POST',
+      headers: { ...bearer(key), 'content-type': 'application/json' },
+      body: JSON.stringify({ file: { data: '!!!not base64!!!', content_type: 'application/pdf' } }),
+    });
+    expect(notBase64.status).toBe(400);
+    expect(((await notBase64.json()) as any).error.message).toMatch(/^file\.data: must be base64/);
     const badDocx = await parse(Buffer.from('PK\u0003\u0004 word/ broken zip'), 'application/vnd.openxmlformats-officedocument.wordprocessingml.document');
     expect(badDocx.status).toBe(400);
     const neither = await fetch(`${server.baseUrl}/infra/ai/documents/parse`, {

@@ -40,6 +40,7 @@ describe('the embedded default (no DATABASE_URL)', () => {
       expect(printed, first.output()).not.toBeNull();
       key = printed![0];
       expect(first.output()).toContain(`curl -H "Authorization: Bearer ${key}"`);
+      expect(first.output()).toContain('Balance: 1000 tokens');
       const logLines = first.output().split('\n').filter((line) => line.startsWith('{'));
       for (const line of logLines) expect(line).not.toContain(key);
 

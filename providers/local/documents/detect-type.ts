@@ -16,6 +16,10 @@ export function detectDocumentType(bytes: Uint8Array, contentType: string | unde
     throw new DocumentError('unsupported', 'file: a ZIP archive that is not a DOCX document');
   }
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  // Declared as a supported binary format whose signature the bytes lack: damaged or mislabelled.
+  if (type === 'application/pdf' || type.includes('wordprocessingml') || /^image\/(png|jpeg|webp|tiff)$/.test(type)) {
+    throw new DocumentError('corrupt', `file: declared ${type}, but the bytes are not one`);
+  }
   const extension = filename?.toLowerCase().split('.').at(-1);
   if (type === 'text/html' || type === 'application/xhtml+xml' || extension === 'html' || extension === 'htm') return 'html';
   if (type === 'text/markdown' || type === 'text/x-markdown' || extension === 'md' || extension === 'markdown') return 'markdown';
