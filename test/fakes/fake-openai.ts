@@ -9,10 +9,18 @@ import { lastUserText, sendJson, sleep, startEventStream, startFakeUpstream, typ
  * - `slow`: waits 2 s before answering; `endless`: streams a word every 20 ms until the client leaves
  * - `pausing`: streams one word, pauses 600 ms, then finishes; `dies`: streams two words, then drops the connection
  * - `sleepy`: answers after 1.5 s (or as soon as the client leaves); `flaky-<anything>`: 503 twice, then answers
+ * - `gated`: holds every request until the test opens the gate
  */
-export async function startFakeOpenAi(): Promise<FakeUpstream> {
+export interface FakeOpenAi extends FakeUpstream {
+  gate: { waiting(): number; open(): void };
+}
+
+export async function startFakeOpenAi(): Promise<FakeOpenAi> {
   const calls = new Map<string, number>();
-  return startFakeUpstream(async (request: RecordedRequest, res: ServerResponse) => {
+  let waiting = 0;
+  let openGate: () => void = () => {};
+  const gateOpened = new Promise<void>((resolve) => (openGate = resolve));
+  const fake = await startFakeUpstream(async (request: RecordedRequest, res: ServerResponse) => {
     if (request.url !== '/v1/chat/completions') return sendJson(res, 404, { error: { message: `Invalid URL (POST ${request.url})`, type: 'invalid_request_error' } });
     const { model, messages, stream } = request.body;
     const created = 1_700_000_000;
@@ -26,6 +34,10 @@ export async function startFakeOpenAi(): Promise<FakeUpstream> {
         return sendJson(res, 400, { error: { message: "This model's maximum context length is 8 tokens", type: 'invalid_request_error', code: 'context_length_exceeded' } });
       case 'slow':
         await sleep(2000);
+        break;
+      case 'gated':
+        waiting++;
+        await gateOpened;
         break;
       case 'sleepy':
         await Promise.race([sleep(1500), request.aborted]);
@@ -76,4 +88,5 @@ export async function startFakeOpenAi(): Promise<FakeUpstream> {
     send('[DONE]');
     res.end();
   });
+  return Object.assign(fake, { gate: { waiting: () => waiting, open: () => openGate() } });
 }

@@ -4,21 +4,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBalance, listRecentUsage, sumLedger } from '../../schema/db/queries/ledger.ts';
 import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { waitForOperation } from '../helpers/operations.ts';
-import { startFakeOpenAi } from '../fakes/fake-openai.ts';
-import type { FakeUpstream } from '../fakes/fake-upstream-server.ts';
+import { startFakeOpenAi, type FakeOpenAi } from '../fakes/fake-openai.ts';
 
 /** 1000 tokens per million in, 2000 out: the fake's 7 + 3 tokens cost exactly 0.013. */
 const priced = (id: string) => ({ id, input_per_million: '1000', output_per_million: '2000' });
 const exactCost = '0.013';
 
-let fake: FakeUpstream;
+let fake: FakeOpenAi;
 let server: TestServer;
 
 beforeAll(async () => {
   fake = await startFakeOpenAi();
   server = await startTestServer({
     OPENAI_COMPAT_UPSTREAMS: JSON.stringify([
-      { name: 'fake', base_url: `${fake.baseUrl}/v1`, models: [priced('echo'), priced('sleepy'), priced('endless'), priced('refuses')] },
+      { name: 'fake', base_url: `${fake.baseUrl}/v1`, models: [priced('echo'), priced('gated'), priced('endless'), priced('refuses')] },
     ]),
   });
 });
@@ -41,7 +40,7 @@ const chat = (model: string, extra: object = {}) => ({ model: `fake:${model}`, m
  */
 async function expectBalance(projectId: string, expected: string) {
   let balance = await findBalance(db(), projectId);
-  for (let poll = 0; poll < 50 && !new Big(balance).eq(expected); poll++) {
+  for (let poll = 0; poll < 150 && !new Big(balance).eq(expected); poll++) {
     await new Promise((resolve) => setTimeout(resolve, 20));
     balance = await findBalance(db(), projectId);
   }
@@ -50,7 +49,7 @@ async function expectBalance(projectId: string, expected: string) {
 }
 
 async function latestUsage(projectId: string) {
-  for (let poll = 0; poll < 50; poll++) {
+  for (let poll = 0; poll < 150; poll++) {
     const [usage] = await listRecentUsage(db(), projectId, 1);
     if (usage) return usage;
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -151,10 +150,21 @@ describe('concurrency', () => {
   it('lets at most 10 of 100 parallel calls through when the balance covers 10, and never goes negative', async () => {
     const probe = await server.createKey(undefined, '0');
     const estimate = new Big(
-      ((await (await post(probe.secret, '/v1/chat/completions', chat('sleepy'))).json()) as any).error.message.match(/up to ([\d.]+) tokens/)[1],
+      ((await (await post(probe.secret, '/v1/chat/completions', chat('gated'))).json()) as any).error.message.match(/up to ([\d.]+) tokens/)[1],
     );
     const key = await server.createKey(undefined, estimate.times(10.5).toFixed(12));
-    const answers = await Promise.all(Array.from({ length: 100 }, () => post(key.secret, '/v1/chat/completions', chat('sleepy')).then((response) => response.status)));
+    // The upstream holds every admitted call until all 100 are either held there or refused: the
+    // admitted ones keep their reservations the whole time, whatever the machine's speed.
+    let refused = 0;
+    const calls = Array.from({ length: 100 }, () =>
+      post(key.secret, '/v1/chat/completions', chat('gated')).then((response) => {
+        if (response.status === 402) refused++;
+        return response.status;
+      }),
+    );
+    for (let poll = 0; poll < 500 && refused + fake.gate.waiting() < 100; poll++) await new Promise((resolve) => setTimeout(resolve, 20));
+    fake.gate.open();
+    const answers = await Promise.all(calls);
     expect(answers.filter((status) => status === 200)).toHaveLength(10);
     expect(answers.filter((status) => status === 402)).toHaveLength(90);
     const balance = new Big(await findBalance(db(), key.projectId));
