@@ -20,6 +20,7 @@ import { OfflineModerator, offlineModerationEntry } from './local/offline-modera
 import { OpenAiCompatibleModerationModel } from './openai/moderation-model.ts';
 import { WorkersAiLlamaGuardModel } from './workers-ai/llama-guard-model.ts';
 import { DocumentParser } from './local/documents/document-parser.ts';
+import { listRealtimeModels } from './realtime/catalog.ts';
 import { listWorkersAiModels, workersAiProviderName } from './workers-ai/catalog.ts';
 import { WorkersAiTextModel } from './workers-ai/text-model.ts';
 
@@ -126,6 +127,7 @@ export async function loadProviders(config: Config): Promise<ProviderRegistry> {
     offlineModerationEntry,
     ...config.openAiCompatibleUpstreams.flatMap(listOpenAiCompatibleModels),
     ...(config.workersAi ? listWorkersAiModels(config.workersAi) : []),
+    ...(config.realtime ? listRealtimeModels(config.realtime) : []),
   ]);
   return new ProviderRegistry({ config, catalog, localFiles: new Map(local.map((model) => [model.entry.id, model.filePath])) });
 }

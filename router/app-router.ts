@@ -10,6 +10,7 @@ import { embeddingsRouter, openAiEmbeddingsRouter } from '../procedures/embeddin
 import { documentsRouter } from '../procedures/documents.ts';
 import { rerankProcedure } from '../procedures/rerank.ts';
 import { moderationsRouter, openAiModerationsRouter } from '../procedures/moderations.ts';
+import { openAiRealtimeRouter, realtimeRouter } from '../procedures/realtime.ts';
 
 /**
  * Procedure paths mirror the REST trees, so a typed client reads like the docs:
@@ -26,6 +27,7 @@ export const appRouter = router({
       documents: documentsRouter,
       rerank: rerankProcedure,
       moderations: moderationsRouter,
+      realtime: realtimeRouter,
     }),
     storage: storageRouter,
     webhooks: webhooksRouter,
@@ -36,6 +38,7 @@ export const appRouter = router({
     chat: router({ completions: chatCompletionsRouter }),
     embeddings: openAiEmbeddingsRouter,
     moderations: openAiModerationsRouter,
+    realtime: openAiRealtimeRouter,
   }),
 });
 

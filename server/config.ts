@@ -97,6 +97,9 @@ const environmentSchema = z.object({
   S3_FORCE_PATH_STYLE: booleanText.default(true),
   BOOTSTRAP_DEFAULT_KEY: booleanText.default(true),
   BOOTSTRAP_TOKEN_GRANT: z.string().regex(/^\d{1,20}(\.\d{1,12})?$/, 'must be a decimal amount of tokens').default('1000'),
+  REALTIME_UPSTREAM_URL: z.string().regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL').optional(),
+  REALTIME_API_KEY: z.string().min(1).optional(),
+  REALTIME_MODELS: commaList.optional(),
   ENFORCE_LIMITS: booleanText.default(true),
   RATE_LIMIT_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_TOKENS_PER_MINUTE: z.coerce.number().int().min(1).default(2_000_000),
@@ -166,6 +169,12 @@ export interface LimitsConfig {
   redisUrl: string | undefined;
 }
 
+export interface RealtimeConfig {
+  upstreamUrl: string;
+  apiKey: string | undefined;
+  models: string[];
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -190,6 +199,8 @@ export interface Config {
   webhooks: WebhooksConfig;
   limits: LimitsConfig;
   storage: StorageConfig;
+  /** Absent: no realtime models, and minting answers 501. */
+  realtime: RealtimeConfig | undefined;
 }
 
 export class ConfigError extends Error {
@@ -290,6 +301,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       heartbeatSeconds: env.OPERATION_HEARTBEAT_SECONDS,
       superviseSeconds: env.JOBS_SUPERVISE_SECONDS,
     },
+    realtime: env.REALTIME_UPSTREAM_URL
+      ? {
+          upstreamUrl: env.REALTIME_UPSTREAM_URL,
+          apiKey: env.REALTIME_API_KEY ?? env.OPENAI_API_KEY,
+          models: env.REALTIME_MODELS ?? ['gpt-4o-realtime-preview'],
+        }
+      : undefined,
     limits: {
       enforce: env.ENFORCE_LIMITS,
       requestsPerMinute: env.RATE_LIMIT_REQUESTS_PER_MINUTE,

@@ -5,6 +5,7 @@ import type { Config } from './config.ts';
 import { createApp } from './app.ts';
 import { bootstrapDefaultProject, type IssuedApiKey } from './api-key-admin.ts';
 import { startServices, type RunningServices } from './services.ts';
+import { attachRealtimeProxy } from './realtime-proxy.ts';
 
 export interface RunningServer {
   services: RunningServices;
@@ -26,6 +27,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     throw error;
   });
   server.keepAliveTimeout = 65_000;
+  const realtimeProxy = attachRealtimeProxy(server, services);
   const port = (server.address() as AddressInfo).port;
 
   let closing: Promise<void> | undefined;
@@ -36,6 +38,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     bootstrapKey,
     close() {
       closing ??= (async () => {
+        realtimeProxy.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

@@ -14,6 +14,6 @@ export function createRandomToken(length = 22): string {
   return token + createRandomToken(length - token.length);
 }
 
-export function createId(prefix: 'proj' | 'key' | 'aiop' | 'sb' | 'wh' | 'whd' | 'evt'): string {
+export function createId(prefix: 'proj' | 'key' | 'aiop' | 'sb' | 'wh' | 'whd' | 'evt' | 'sess'): string {
   return `${prefix}_${createRandomToken(20)}`;
 }

@@ -144,6 +144,18 @@ export interface UsageRecordsTable {
   created_at: CreatedAt;
 }
 
+export interface RealtimeSessionsTable {
+  id: string;
+  project_id: string;
+  key_id: string;
+  model: string;
+  upstream_model: string;
+  secret_hash: string;
+  settings: ColumnType<Record<string, unknown>, string, never>;
+  expires_at: ColumnType<Date, Date, never>;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   projects: ProjectsTable;
   api_keys: ApiKeysTable;
@@ -156,7 +168,10 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   project_balances: ProjectBalancesTable;
   usage_records: UsageRecordsTable;
+  realtime_sessions: RealtimeSessionsTable;
 }
+
+export type RealtimeSession = Selectable<RealtimeSessionsTable>;
 
 export type UsageRecord = Selectable<UsageRecordsTable>;
 

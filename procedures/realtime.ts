@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import { openCharge } from '../router/billing.ts';
+import { ApiError } from '../router/errors.ts';
+import { router } from '../router/trpc.ts';
+import { defineTwinMutations, type CallContext } from '../router/twin-routes.ts';
+import { createId, createRandomToken } from '../schema/db/ids.ts';
+import { insertRealtimeSession } from '../schema/db/queries/realtime-sessions.ts';
+import { realtimeSessionRequestSchema, realtimeSessionSchema, type RealtimeSessionRequest } from '../schema/api/realtime.ts';
+import { resolveModelFor } from './models.ts';
+
+export const realtimeProxyPath = '/v1/realtime';
+
+export function hashClientSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/**
+ * Mints a short-lived client secret for the websocket proxy: browsers and phones connect with it,
+ * never with a provider key or the caller's API key.
+ */
+async function mintSession(request: RealtimeSessionRequest, ctx: CallContext) {
+  const { services, principal } = ctx;
+  if (!services.config.realtime) {
+    throw new ApiError('not_implemented', 'Realtime proxy not configured: set REALTIME_UPSTREAM_URL on this deployment');
+  }
+  const entry = resolveModelFor(services.catalog, 'realtime', request.model, undefined);
+  const charge = await openCharge(ctx, { primitive: 'realtime.sessions', model: entry, upperBound: { input: 1, output: 0 }, rateEstimate: 0 });
+  const secret = `ek_${createRandomToken(40)}`;
+  const expiresAt = new Date(Date.now() + request.ttl_seconds * 1000);
+  const settings = {
+    ...(request.voice ? { voice: request.voice } : {}),
+    ...(request.instructions ? { instructions: request.instructions } : {}),
+    ...(request.modalities ? { modalities: request.modalities } : {}),
+  };
+  const session = await insertRealtimeSession(services.db, {
+    id: createId('sess'),
+    projectId: principal.projectId,
+    keyId: principal.keyId,
+    model: entry.id,
+    upstreamModel: entry.upstream_model,
+    secretHash: hashClientSecret(secret),
+    settings,
+    expiresAt,
+  });
+  charge.settle({ input: 1, output: 0 }, 'succeeded');
+  const base = services.config.publicBaseUrl ?? `http://localhost:${services.config.port}`;
+  const expires = Math.floor(expiresAt.getTime() / 1000);
+  return {
+    id: session.id,
+    object: 'realtime.session' as const,
+    model: entry.id,
+    voice: request.voice ?? null,
+    instructions: request.instructions ?? null,
+    modalities: request.modalities ?? null,
+    expires_at: expires,
+    client_secret: { value: secret, expires_at: expires },
+    proxy_url: `${base.replace(/^http/, 'ws')}${realtimeProxyPath}`,
+  };
+}
+
+const create = defineTwinMutations({
+  scope: 'ai:generate',
+  tag: 'Realtime Sessions',
+  errorStatuses: [400, 401, 402, 403, 429, 501],
+  run: mintSession,
+  canonical: {
+    path: '/infra/ai/realtime/sessions',
+    summary: 'Create realtime session',
+    description: 'A short-lived client secret and the proxy URL to open a realtime websocket with; provider credentials never leave the server.',
+    input: realtimeSessionRequestSchema,
+    toArgs: (input) => input,
+    output: realtimeSessionSchema,
+    toOutput: (session) => session,
+  },
+  compat: {
+    path: '/v1/realtime/sessions',
+    summary: 'Create realtime session (OpenAI-compatible)',
+    input: realtimeSessionRequestSchema,
+    toArgs: (input) => input,
+    output: realtimeSessionSchema,
+    toOutput: (session) => session,
+  },
+});
+
+export const realtimeRouter = router({ sessions: router({ create: create.canonical }) });
+export const openAiRealtimeRouter = router({ sessions: router({ create: create.compat }) });

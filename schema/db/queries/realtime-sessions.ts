@@ -1,0 +1,32 @@
+import type { Kysely } from 'kysely';
+import type { Database, RealtimeSession } from '../types.ts';
+
+export async function insertRealtimeSession(
+  db: Kysely<Database>,
+  session: { id: string; projectId: string; keyId: string; model: string; upstreamModel: string; secretHash: string; settings: Record<string, unknown>; expiresAt: Date },
+): Promise<RealtimeSession> {
+  return db
+    .insertInto('realtime_sessions')
+    .values({
+      id: session.id,
+      project_id: session.projectId,
+      key_id: session.keyId,
+      model: session.model,
+      upstream_model: session.upstreamModel,
+      secret_hash: session.secretHash,
+      settings: JSON.stringify(session.settings),
+      expires_at: session.expiresAt,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** The session a client secret opens, while it has not expired. */
+export async function findLiveRealtimeSession(db: Kysely<Database>, secretHash: string): Promise<RealtimeSession | undefined> {
+  return db
+    .selectFrom('realtime_sessions')
+    .selectAll()
+    .where('secret_hash', '=', secretHash)
+    .where('expires_at', '>', new Date())
+    .executeTakeFirst();
+}
