@@ -1,6 +1,6 @@
 import { openCharge } from '../router/billing.ts';
 import { router } from '../router/trpc.ts';
-import { defineTwinMutations, type CallContext } from '../router/twin-routes.ts';
+import { defineMirroredMutations, type CallContext } from '../router/twin-routes.ts';
 import { embeddingsRequestSchema, embeddingsResponseSchema, type EmbeddingsRequest, type EmbeddingsResponse } from '../schema/api/embeddings.ts';
 import { resolveModelFor } from './models.ts';
 
@@ -42,27 +42,18 @@ async function createEmbeddings(request: EmbeddingsRequest, ctx: CallContext): P
   };
 }
 
-const create = defineTwinMutations({
+const create = defineMirroredMutations({
   scope: 'ai:generate',
   tag: 'Representations, Ranking & Safety',
   errorStatuses: [400, 401, 402, 403, 404, 429],
   run: createEmbeddings,
-  canonical: {
-    path: '/infra/ai/embeddings',
+  input: embeddingsRequestSchema,
+  output: embeddingsResponseSchema,
+  paths: {
+    canonical: '/infra/ai/embeddings',
+    compat: '/v1/embeddings',
     summary: 'Create embeddings',
     description: 'Embedding vectors for one text or many. Returned only: nothing is indexed.',
-    input: embeddingsRequestSchema,
-    toArgs: (input) => input,
-    output: embeddingsResponseSchema,
-    toOutput: (embeddings) => embeddings,
-  },
-  compat: {
-    path: '/v1/embeddings',
-    summary: 'Create embeddings (OpenAI-compatible)',
-    input: embeddingsRequestSchema,
-    toArgs: (input) => input,
-    output: embeddingsResponseSchema,
-    toOutput: (embeddings) => embeddings,
   },
 });
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { openCharge } from '../router/billing.ts';
 import { ApiError } from '../router/errors.ts';
 import { router } from '../router/trpc.ts';
-import { defineTwinMutations, type CallContext } from '../router/twin-routes.ts';
+import { defineMirroredMutations, type CallContext } from '../router/twin-routes.ts';
 import type { ModerationInput } from '../providers/spec/moderation.ts';
 import { moderationRequestSchema, moderationResponseSchema, type ModerationRequest } from '../schema/api/moderations.ts';
 import { resolveModelFor } from './models.ts';
@@ -43,27 +43,18 @@ async function moderate(request: ModerationRequest, ctx: CallContext) {
   };
 }
 
-const create = defineTwinMutations({
+const create = defineMirroredMutations({
   scope: 'ai:generate',
   tag: 'Representations, Ranking & Safety',
   errorStatuses: [400, 401, 402, 403, 404, 429],
   run: moderate,
-  canonical: {
-    path: '/infra/ai/moderations',
+  input: moderationRequestSchema,
+  output: moderationResponseSchema,
+  paths: {
+    canonical: '/infra/ai/moderations',
+    compat: '/v1/moderations',
     summary: 'Moderate content',
     description: 'Policy-neutral classification with OpenAI category names and scores in [0,1]: it classifies, it never blocks.',
-    input: moderationRequestSchema,
-    toArgs: (input) => input,
-    output: moderationResponseSchema,
-    toOutput: (result) => result,
-  },
-  compat: {
-    path: '/v1/moderations',
-    summary: 'Create moderation (OpenAI-compatible)',
-    input: moderationRequestSchema,
-    toArgs: (input) => input,
-    output: moderationResponseSchema,
-    toOutput: (result) => result,
   },
 });
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { openCharge } from '../router/billing.ts';
 import { ApiError } from '../router/errors.ts';
 import { router } from '../router/trpc.ts';
-import { defineTwinMutations, type CallContext } from '../router/twin-routes.ts';
+import { defineMirroredMutations, type CallContext } from '../router/twin-routes.ts';
 import { createId, createRandomToken } from '../schema/db/ids.ts';
 import { insertRealtimeSession } from '../schema/db/queries/realtime-sessions.ts';
 import { realtimeSessionRequestSchema, realtimeSessionSchema, type RealtimeSessionRequest } from '../schema/api/realtime.ts';
@@ -58,27 +58,18 @@ async function mintSession(request: RealtimeSessionRequest, ctx: CallContext) {
   };
 }
 
-const create = defineTwinMutations({
+const create = defineMirroredMutations({
   scope: 'ai:generate',
   tag: 'Realtime Sessions',
   errorStatuses: [400, 401, 402, 403, 429, 501],
   run: mintSession,
-  canonical: {
-    path: '/infra/ai/realtime/sessions',
+  input: realtimeSessionRequestSchema,
+  output: realtimeSessionSchema,
+  paths: {
+    canonical: '/infra/ai/realtime/sessions',
+    compat: '/v1/realtime/sessions',
     summary: 'Create realtime session',
     description: 'A short-lived client secret and the proxy URL to open a realtime websocket with; provider credentials never leave the server.',
-    input: realtimeSessionRequestSchema,
-    toArgs: (input) => input,
-    output: realtimeSessionSchema,
-    toOutput: (session) => session,
-  },
-  compat: {
-    path: '/v1/realtime/sessions',
-    summary: 'Create realtime session (OpenAI-compatible)',
-    input: realtimeSessionRequestSchema,
-    toArgs: (input) => input,
-    output: realtimeSessionSchema,
-    toOutput: (session) => session,
   },
 });
 

@@ -175,3 +175,23 @@ export function defineTwinMutations<TArgs, TResult, NIn extends z.ZodObject, NDa
     compat: defineMutationRoute({ ...definition, route: definition.compat }),
   };
 }
+
+/**
+ * Both procedures of a POST primitive whose native data is already the OpenAI shape: one input
+ * and output schema, served at two paths (the native one inside the envelope).
+ */
+export function defineMirroredMutations<TIn extends z.ZodObject, TOut extends z.ZodType>(
+  definition: Omit<PrimitiveDefinition<z.output<TIn>, z.input<TOut>, TIn, TOut, TIn, TOut>, 'canonical' | 'compat'> & {
+    input: TIn;
+    output: TOut;
+    paths: { canonical: `/${string}`; compat: `/${string}`; summary: string; description: string };
+  },
+) {
+  const { input, output, paths } = definition;
+  const side = { input, output, toArgs: (value: z.output<TIn>) => value, toOutput: (result: z.input<TOut>) => result, description: paths.description };
+  return defineTwinMutations({
+    ...definition,
+    canonical: { ...side, path: paths.canonical, summary: paths.summary },
+    compat: { ...side, path: paths.compat, summary: `${paths.summary} (OpenAI-compatible)` },
+  });
+}
