@@ -21,6 +21,10 @@ import { OpenAiCompatibleModerationModel } from './openai/moderation-model.ts';
 import { WorkersAiLlamaGuardModel } from './workers-ai/llama-guard-model.ts';
 import { DocumentParser } from './local/documents/document-parser.ts';
 import { listRealtimeModels } from './realtime/catalog.ts';
+import type { SpeechModel } from './spec/speech.ts';
+import { EspeakSpeech, espeakEntry } from './local/espeak-speech.ts';
+import { OpenAiCompatibleSpeechModel } from './openai/speech-model.ts';
+import { WorkersAiMeloTtsModel } from './workers-ai/melotts-model.ts';
 import { listWorkersAiModels, workersAiProviderName } from './workers-ai/catalog.ts';
 import { WorkersAiTextModel } from './workers-ai/text-model.ts';
 
@@ -38,6 +42,7 @@ export class ProviderRegistry {
   readonly #sentenceEncoder = new SentenceEncoder();
   readonly #localReranker = new Bm25SemanticReranker(this.#sentenceEncoder);
   readonly #offlineModerator = new OfflineModerator(this.#sentenceEncoder);
+  readonly #espeak = new EspeakSpeech();
   /** Offline parsing of PDF, DOCX, HTML, Markdown, text and images (OCR). */
   readonly documents = new DocumentParser();
 
@@ -55,6 +60,15 @@ export class ProviderRegistry {
       this.#textModels.set(entry.id, model);
     }
     return model;
+  }
+
+  speechModel(entry: ModelEntry): SpeechModel {
+    const timeoutMs = this.#config.upstreamTimeoutMs;
+    if (entry.id === espeakEntry.id) return this.#espeak;
+    if (entry.provider === workersAiProviderName && this.#config.workersAi) {
+      return new WorkersAiMeloTtsModel({ config: this.#config.workersAi, upstreamModel: entry.upstream_model, timeoutMs });
+    }
+    return new OpenAiCompatibleSpeechModel({ upstream: this.#upstream(entry), upstreamModel: entry.upstream_model, timeoutMs });
   }
 
   moderationModel(entry: ModelEntry): ModerationModel {
@@ -125,6 +139,7 @@ export async function loadProviders(config: Config): Promise<ProviderRegistry> {
     sentenceEncoderEntry,
     bm25RerankEntry,
     offlineModerationEntry,
+    espeakEntry,
     ...config.openAiCompatibleUpstreams.flatMap(listOpenAiCompatibleModels),
     ...(config.workersAi ? listWorkersAiModels(config.workersAi) : []),
     ...(config.realtime ? listRealtimeModels(config.realtime) : []),

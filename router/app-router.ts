@@ -11,6 +11,7 @@ import { documentsRouter } from '../procedures/documents.ts';
 import { rerankProcedure } from '../procedures/rerank.ts';
 import { moderationsRouter, openAiModerationsRouter } from '../procedures/moderations.ts';
 import { openAiRealtimeRouter, realtimeRouter } from '../procedures/realtime.ts';
+import { audioRouter, openAiAudioRouter } from '../procedures/audio.ts';
 
 /**
  * Procedure paths mirror the REST trees, so a typed client reads like the docs:
@@ -28,6 +29,7 @@ export const appRouter = router({
       rerank: rerankProcedure,
       moderations: moderationsRouter,
       realtime: realtimeRouter,
+      audio: audioRouter,
     }),
     storage: storageRouter,
     webhooks: webhooksRouter,
@@ -39,6 +41,7 @@ export const appRouter = router({
     embeddings: openAiEmbeddingsRouter,
     moderations: openAiModerationsRouter,
     realtime: openAiRealtimeRouter,
+    audio: openAiAudioRouter,
   }),
 });
 

@@ -5,6 +5,7 @@ import { scopedProcedure } from './auth.ts';
 import type { Scope } from './scopes.ts';
 import { registerAsyncRoute } from './async-routes.ts';
 import { enqueueOperation } from './operations.ts';
+import type { StorableResult } from '../procedures/storage/storage-service.ts';
 
 export interface CallContext extends RequestContext {
   principal: Principal;
@@ -45,6 +46,8 @@ export interface PrimitiveDefinition<TArgs, TResult, NIn extends z.ZodObject, ND
   streams?: boolean;
   /** Present when the primitive accepts `async: true`: its output schemas then include the operation. */
   async?: AsyncSupport;
+  /** How a result is written to `result_destination` (binary results as their own bytes); JSON otherwise. */
+  storable?: (output: unknown) => StorableResult;
   run: (args: TArgs, ctx: CallContext) => Promise<TResult> | TResult;
   canonical: RouteSide<TArgs, TResult, NIn, NData>;
   compat: RouteSide<TArgs, TResult, OIn, OOut>;
@@ -81,7 +84,8 @@ function prepare<TInput extends z.ZodObject, TOutput extends z.ZodType>(
   const wrap = (data: unknown) => (envelope === 'native' ? { status: 'ok' as const, data } : data);
   /** The route's own output for an input: what the sync answer carries and what an operation stores. */
   const execute = async (input: z.output<TInput>, ctx: CallContext) => side.toOutput(await definition.run(side.toArgs(input), ctx), input);
-  if (definition.async) registerAsyncRoute(side.path, { ...definition.async, input: side.input, execute });
+  const storable = definition.storable ?? ((output: unknown): StorableResult => ({ json: output }));
+  if (definition.async) registerAsyncRoute(side.path, { ...definition.async, input: side.input, execute, storable });
 
   const builder = scopedProcedure(definition.scope)
     .meta({
@@ -113,7 +117,7 @@ function prepare<TInput extends z.ZodObject, TOutput extends z.ZodType>(
     }
     const result = await execute(input, ctx);
     if (input.result_destination) {
-      await ctx.services.storage.writeResult(ctx.principal.projectId, input.result_destination, { json: result });
+      await ctx.services.storage.writeResult(ctx.principal.projectId, input.result_destination, storable(result));
     }
     // Generic zod types defeat tRPC's output inference here; the output parser checks the value.
     return wrap(result) as never;

@@ -8,6 +8,7 @@ import { createRequestContext } from './request-context.ts';
 import { createSseRouter } from './sse-routes.ts';
 import { createStorageRouter } from './storage-routes.ts';
 import { createMultipartRouter } from './multipart-routes.ts';
+import { createAudioRouter } from './audio-routes.ts';
 import { describeError } from '../router/errors.ts';
 import { createDocsRouter } from './docs-page.ts';
 import { answerUnknownRoute, createErrorHandler, replaceAdapterErrorBodies } from './error-responses.ts';
@@ -97,6 +98,7 @@ export function createApp(services: Services): Express {
   app.use(apiTrees, express.json({ limit: services.config.maxBodyBytes }));
   app.use(foldModelIdSlashes);
   app.use(createSseRouter(services));
+  app.use(createAudioRouter(services));
   app.use(apiTrees, replaceAdapterErrorBodies, (req, res, next) => {
     // Mounted handlers see the path relative to the mount; the adapter matches full paths.
     const mountedUrl = req.url;

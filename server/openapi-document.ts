@@ -96,6 +96,13 @@ export function createOpenApiDocument(baseUrl: string): OpenAPIObject {
     }
   }
 
+  // Speech answers audio bytes: always on /v1, with response_format "binary" on the native route.
+  const audioContent = { 'audio/*': { schema: { type: 'string', format: 'binary' } } };
+  for (const [path, keepJson] of [['/v1/audio/speech', false], ['/infra/ai/audio/speech', true]] as const) {
+    const ok = (document.paths?.[path] as { post?: { responses?: Record<string, { content?: Record<string, unknown> }> } } | undefined)?.post?.responses?.['200'];
+    if (ok) ok.content = keepJson ? { ...ok.content, ...audioContent } : audioContent;
+  }
+
   // The parse route also takes multipart/form-data (served by server/multipart-routes.ts).
   const parse = (document.paths?.['/infra/ai/documents/parse'] as { post?: { requestBody?: { content?: Record<string, unknown> } } } | undefined)?.post;
   if (parse?.requestBody?.content) {

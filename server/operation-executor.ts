@@ -39,7 +39,8 @@ export function createOperationExecutor(services: Services): OperationExecutor {
 
     storeResult(operation: Operation, result: unknown) {
       const destination = operation.result_destination as { bucket_id: string; key: string };
-      return services.storage.writeResult(operation.project_id, destination, { json: result });
+      const route = findAsyncRoute(operation.route);
+      return services.storage.writeResult(operation.project_id, destination, route ? route.storable(result) : { json: result });
     },
 
     describeFailure(error: unknown) {

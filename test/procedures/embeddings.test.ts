@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cosineSimilarity } from '../../providers/spec/embeddings.ts';
 import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { upstreamEnvironment } from '../helpers/upstream-environment.ts';
 import { startFakeUpstream, sendJson, type FakeUpstream } from '../fakes/fake-upstream-server.ts';
 import { fakeAccountId } from '../fakes/fake-workers-ai.ts';
 
@@ -22,15 +23,9 @@ beforeAll(async () => {
     const texts: string[] = request.body.text;
     sendJson(res, 200, { result: { shape: [texts.length, 2], data: texts.map((text) => [text.length, 2]) }, success: true, errors: [], messages: [] });
   });
-  server = await startTestServer({
-    OPENAI_API_KEY: 'sk-upstream',
-    OPENAI_BASE_URL: `${openAiFake.baseUrl}/v1`,
-    OPENAI_MODELS: 'text-embedding-3-small',
-    WORKERS_AI_ACCOUNT_ID: fakeAccountId,
-    WORKERS_AI_API_TOKEN: 'cf-token',
-    WORKERS_AI_BASE_URL: `${workersFake.baseUrl}/client/v4`,
-    WORKERS_AI_MODELS: 'bge-m3',
-  });
+  server = await startTestServer(
+    upstreamEnvironment({ openAi: { fake: openAiFake, models: 'text-embedding-3-small' }, workersAi: { fake: workersFake, models: 'bge-m3' } }),
+  );
   key = (await server.createKey()).secret;
 });
 afterAll(async () => {

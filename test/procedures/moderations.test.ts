@@ -2,8 +2,8 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { moderationCategories } from '../../providers/spec/moderation.ts';
 import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { upstreamEnvironment } from '../helpers/upstream-environment.ts';
 import { sendJson, startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream-server.ts';
-import { fakeAccountId } from '../fakes/fake-workers-ai.ts';
 
 let openAiFake: FakeUpstream;
 let workersFake: FakeUpstream;
@@ -32,15 +32,9 @@ beforeAll(async () => {
     const response = text.includes('attack') ? { safe: false, categories: ['S1', 'S10'] } : { safe: true, categories: [] };
     sendJson(res, 200, { result: { response, usage: { prompt_tokens: 9, completion_tokens: 3 } }, success: true, errors: [], messages: [] });
   });
-  server = await startTestServer({
-    OPENAI_API_KEY: 'sk-upstream',
-    OPENAI_BASE_URL: `${openAiFake.baseUrl}/v1`,
-    OPENAI_MODELS: 'omni-moderation-latest',
-    WORKERS_AI_ACCOUNT_ID: fakeAccountId,
-    WORKERS_AI_API_TOKEN: 'cf-token',
-    WORKERS_AI_BASE_URL: `${workersFake.baseUrl}/client/v4`,
-    WORKERS_AI_MODELS: 'llama-guard-3-8b',
-  });
+  server = await startTestServer(
+    upstreamEnvironment({ openAi: { fake: openAiFake, models: 'omni-moderation-latest' }, workersAi: { fake: workersFake, models: 'llama-guard-3-8b' } }),
+  );
   key = (await server.createKey()).secret;
   client = new OpenAI({ apiKey: key, baseURL: `${server.baseUrl}/v1`, maxRetries: 0 });
 });

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { openCharge } from '../router/billing.ts';
+import { ApiError } from '../router/errors.ts';
+import { router } from '../router/trpc.ts';
+import { defineTwinMutations, type CallContext } from '../router/twin-routes.ts';
+import type { AudioFormat } from '../providers/spec/speech.ts';
+import {
+  openAiSpeechRequestSchema,
+  speechRequestSchema,
+  speechResultSchema,
+  type OpenAiSpeechRequestInput,
+  type SpeechRequestInput,
+  type SpeechResultWire,
+} from '../schema/api/audio.ts';
+import { operationSchema } from '../schema/api/operations.ts';
+import { resolveModelFor } from './models.ts';
+
+interface SpeechArgs {
+  model: string | undefined;
+  text: string;
+  voice: string | undefined;
+  format: AudioFormat;
+  speed: number;
+  instructions: string | undefined;
+}
+
+async function synthesize(args: SpeechArgs, ctx: CallContext): Promise<SpeechResultWire> {
+  const entry = resolveModelFor(ctx.services.catalog, 'speech', args.model, undefined);
+  const model = ctx.services.providers.speechModel(entry);
+  if (!(model.formats as readonly string[]).includes(args.format)) {
+    throw new ApiError('bad_request', `response_format: ${entry.id} produces ${model.formats.join(', ')}`, { param: 'response_format' });
+  }
+  const characters = args.text.length;
+  const units = { input: entry.pricing.unit === 'character' ? characters : entry.pricing.unit === 'token' ? Buffer.byteLength(args.text) : 1, output: 0 };
+  const charge = await openCharge(ctx, { primitive: 'audio.speech', model: entry, upperBound: units, rateEstimate: Math.ceil(characters / 4) });
+  try {
+    const result = await model.synthesize({ text: args.text, voice: args.voice, format: args.format, speed: args.speed, instructions: args.instructions, signal: ctx.signal });
+    charge.settle(units, 'succeeded');
+    return {
+      object: 'audio.speech',
+      model: entry.id,
+      format: result.format,
+      content_type: result.contentType,
+      duration_seconds: result.durationSeconds === null ? null : Math.round(result.durationSeconds * 1000) / 1000,
+      bytes: result.audio.byteLength,
+      audio: Buffer.from(result.audio).toString('base64'),
+    };
+  } catch (error) {
+    charge.settle({ input: 0, output: 0 }, 'failed');
+    throw error;
+  }
+}
+
+const output = z.union([speechResultSchema, operationSchema]);
+
+const create = defineTwinMutations({
+  scope: 'ai:generate',
+  tag: 'Audio',
+  errorStatuses: [400, 401, 402, 403, 404, 429],
+  async: { kind: 'audio.speech' },
+  // A stored result is the audio itself, with its content type.
+  storable: (result) => {
+    const speech = result as SpeechResultWire;
+    return { bytes: Buffer.from(speech.audio, 'base64'), contentType: speech.content_type };
+  },
+  run: synthesize,
+  canonical: {
+    path: '/infra/ai/audio/speech',
+    summary: 'Generate speech',
+    description:
+      'Speech from text. response_format json (default) answers the audio inline as base64 with its format and duration; ' +
+      'binary answers the audio bytes. audio_format picks the encoding. Offline: local:espeak-ng (mp3, wav, pcm).',
+    input: speechRequestSchema,
+    toArgs: (input: SpeechRequestInput): SpeechArgs => ({
+      model: input.model,
+      text: input.input,
+      voice: input.voice,
+      format: input.audio_format,
+      speed: input.speed,
+      instructions: input.instructions,
+    }),
+    output,
+    toOutput: (result) => result,
+  },
+  compat: {
+    path: '/v1/audio/speech',
+    summary: 'Generate speech (OpenAI-compatible)',
+    description: 'OpenAI audio.speech: the answer is the audio bytes in response_format (mp3 by default).',
+    input: openAiSpeechRequestSchema,
+    toArgs: (input: OpenAiSpeechRequestInput): SpeechArgs => ({
+      model: input.model,
+      text: input.input,
+      voice: input.voice,
+      format: input.response_format,
+      speed: input.speed,
+      instructions: input.instructions,
+    }),
+    output,
+    toOutput: (result) => result,
+  },
+});
+
+export const audioRouter = router({ speech: router({ create: create.canonical }) });
+export const openAiAudioRouter = router({ speech: router({ create: create.compat }) });
