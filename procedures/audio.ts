@@ -14,6 +14,7 @@ import {
 } from '../schema/api/audio.ts';
 import { operationSchema } from '../schema/api/operations.ts';
 import { resolveModelFor } from './models.ts';
+import { openAiRecognitionRouter, recognitionRouter } from './transcriptions.ts';
 
 interface SpeechArgs {
   model: string | undefined;
@@ -100,5 +101,5 @@ const create = defineTwinMutations({
   },
 });
 
-export const audioRouter = router({ speech: router({ create: create.canonical }) });
-export const openAiAudioRouter = router({ speech: router({ create: create.compat }) });
+export const audioRouter = router({ speech: router({ create: create.canonical }), ...recognitionRouter._def.record });
+export const openAiAudioRouter = router({ speech: router({ create: create.compat }), ...openAiRecognitionRouter._def.record });

@@ -25,6 +25,9 @@ import type { SpeechModel } from './spec/speech.ts';
 import { EspeakSpeech, espeakEntry } from './local/espeak-speech.ts';
 import { OpenAiCompatibleSpeechModel } from './openai/speech-model.ts';
 import { WorkersAiMeloTtsModel } from './workers-ai/melotts-model.ts';
+import type { TranscriptionModel } from './spec/transcription.ts';
+import { OpenAiCompatibleTranscriptionModel } from './openai/transcription-model.ts';
+import { WorkersAiWhisperModel } from './workers-ai/whisper-model.ts';
 import { listWorkersAiModels, workersAiProviderName } from './workers-ai/catalog.ts';
 import { WorkersAiTextModel } from './workers-ai/text-model.ts';
 
@@ -60,6 +63,15 @@ export class ProviderRegistry {
       this.#textModels.set(entry.id, model);
     }
     return model;
+  }
+
+  /** Speech recognition runs upstream only: no offline weights are packaged. */
+  transcriptionModel(entry: ModelEntry): TranscriptionModel {
+    const timeoutMs = this.#config.upstreamTimeoutMs;
+    if (entry.provider === workersAiProviderName && this.#config.workersAi) {
+      return new WorkersAiWhisperModel({ config: this.#config.workersAi, upstreamModel: entry.upstream_model, timeoutMs });
+    }
+    return new OpenAiCompatibleTranscriptionModel({ upstream: this.#upstream(entry), upstreamModel: entry.upstream_model, timeoutMs });
   }
 
   speechModel(entry: ModelEntry): SpeechModel {

@@ -16,7 +16,7 @@ interface Upload {
 }
 
 /** Reads a multipart body: one `file` part (bounded by MAX_BODY_BYTES) and plain fields. */
-function readMultipart(req: Request, maxBytes: number): Promise<Upload> {
+export function readMultipart(req: Request, maxBytes: number): Promise<Upload> {
   return new Promise((resolve, reject) => {
     const upload: Upload = { fields: {} };
     let parser: busboy.Busboy;

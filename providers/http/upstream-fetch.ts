@@ -44,7 +44,7 @@ function upstreamMessage(bodyText: string): string | undefined {
 }
 
 /** Maps an upstream's non-2xx answer to what our caller should see. */
-async function providerErrorFromResponse(response: Dispatcher.ResponseData, upstreamName: string): Promise<ProviderError> {
+export async function providerErrorFromResponse(response: Dispatcher.ResponseData, upstreamName: string): Promise<ProviderError> {
   const message = upstreamMessage(await response.body.text().catch(() => ''));
   const status = response.statusCode;
   const detail = message ? `: ${message}` : '';

@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { openCharge } from '../router/billing.ts';
+import { router } from '../router/trpc.ts';
+import { defineTwinMutations, type CallContext } from '../router/twin-routes.ts';
+import { operationSchema } from '../schema/api/operations.ts';
+import { transcriptionRequestSchema, transcriptSchema, type TranscriptionRequestInput, type TranscriptWire } from '../schema/api/transcriptions.ts';
+import { resolveModelFor } from './models.ts';
+import { toSrt, toVtt } from './audio/transcript-formats.ts';
+
+/** An upper bound on audio length from its size: no common codec goes below ~4 kbit/s of speech. */
+const maxSecondsPerByte = 1 / 500;
+
+async function loadAudio(request: TranscriptionRequestInput, ctx: CallContext) {
+  if (request.base64) return { bytes: Buffer.from(request.base64, 'base64'), contentType: request.content_type, filename: request.name ?? 'audio' };
+  const { object, bytes } = await ctx.services.storage.getObject(ctx.principal.projectId, request.storage_ref!, 'storage_ref.key');
+  return { bytes, contentType: object.content_type, filename: request.name ?? object.key.split('/').at(-1) ?? 'audio' };
+}
+
+function recognize(task: 'transcribe' | 'translate') {
+  return async (request: TranscriptionRequestInput, ctx: CallContext): Promise<TranscriptWire> => {
+    const capability = task === 'transcribe' ? 'transcription' : 'translation';
+    const entry = resolveModelFor(ctx.services.catalog, capability, request.model, undefined);
+    const audio = await loadAudio(request, ctx);
+    const boundSeconds = Math.ceil(audio.bytes.length * maxSecondsPerByte) + 1;
+    const units = (seconds: number) => ({ input: entry.pricing.unit === 'audio_second' ? Math.ceil(seconds) : 1, output: 0 });
+    const charge = await openCharge(ctx, { primitive: `audio.${capability}s`, model: entry, upperBound: units(boundSeconds), rateEstimate: 0 });
+    try {
+      const result = await ctx.services.providers.transcriptionModel(entry).transcribe({
+        audio: audio.bytes,
+        contentType: audio.contentType,
+        filename: audio.filename,
+        task,
+        language: request.language,
+        prompt: request.prompt,
+        temperature: request.temperature,
+        signal: ctx.signal,
+      });
+      charge.settle(units(result.durationSeconds ?? boundSeconds), 'succeeded');
+      const format = request.response_format;
+      const formatted =
+        format === 'srt'
+          ? toSrt(result.text, result.segments, result.durationSeconds)
+          : format === 'vtt'
+            ? toVtt(result.text, result.segments, result.durationSeconds)
+            : format === 'text'
+              ? result.text
+              : null;
+      return {
+        object: task === 'transcribe' ? 'audio.transcription' : 'audio.translation',
+        model: entry.id,
+        text: result.text,
+        language: result.language,
+        duration_seconds: result.durationSeconds,
+        segments: result.segments.map((segment, id) => ({ id, ...segment })),
+        response_format: format,
+        formatted,
+      };
+    } catch (error) {
+      charge.settle({ input: 0, output: 0 }, 'failed');
+      throw error;
+    }
+  };
+}
+
+/** OpenAI's JSON shapes of a transcript; text, SRT and WebVTT are written as plain text by server/audio-routes.ts. */
+export function toOpenAiTranscript(transcript: TranscriptWire, task: 'transcribe' | 'translate') {
+  if (transcript.response_format === 'verbose_json') {
+    return {
+      task: task === 'transcribe' ? 'transcribe' : 'translate',
+      language: transcript.language ?? 'english',
+      duration: transcript.duration_seconds ?? 0,
+      text: transcript.text,
+      segments: transcript.segments.map((segment) => ({
+        id: segment.id,
+        seek: 0,
+        start: segment.start,
+        end: segment.end,
+        text: segment.text,
+        tokens: [],
+        temperature: 0,
+        avg_logprob: 0,
+        compression_ratio: 0,
+        no_speech_prob: 0,
+      })),
+    };
+  }
+  return {
+    text: transcript.formatted ?? transcript.text,
+    ...(transcript.duration_seconds === null ? {} : { usage: { type: 'duration' as const, seconds: Math.ceil(transcript.duration_seconds) } }),
+  };
+}
+
+/** Verbose first: zod keeps the first member that parses, and the plain shape would strip the rest. */
+const openAiTranscriptSchema = z.union([
+  z.object({ task: z.string(), language: z.string(), duration: z.number(), text: z.string(), segments: z.array(z.record(z.string(), z.unknown())) }),
+  z.object({ text: z.string(), usage: z.object({ type: z.literal('duration'), seconds: z.int() }).optional() }),
+]);
+
+function defineRecognition(task: 'transcribe' | 'translate') {
+  const noun = task === 'transcribe' ? 'transcriptions' : 'translations';
+  return defineTwinMutations({
+    scope: 'ai:generate',
+    tag: 'Audio',
+    errorStatuses: [400, 401, 402, 403, 404, 429],
+    async: { kind: `audio.${noun}` },
+    run: recognize(task),
+    canonical: {
+      path: `/infra/ai/audio/${noun}`,
+      summary: task === 'transcribe' ? 'Transcribe audio' : 'Translate audio to English',
+      description:
+        'Audio from base64, a storage_ref, or a multipart "file" upload. Runs on an upstream (OpenAI whisper, Workers AI whisper): ' +
+        'no speech-recognition weights ship offline, so without one no model has this capability.',
+      input: transcriptionRequestSchema,
+      toArgs: (input) => input,
+      output: z.union([transcriptSchema, operationSchema]),
+      toOutput: (transcript) => transcript,
+    },
+    compat: {
+      path: `/v1/audio/${noun}`,
+      summary: task === 'transcribe' ? 'Create transcription (OpenAI-compatible)' : 'Create translation (OpenAI-compatible)',
+      description: 'OpenAI multipart upload (file, model, prompt, language, response_format json|text|srt|verbose_json|vtt, temperature).',
+      input: transcriptionRequestSchema,
+      toArgs: (input) => input,
+      output: z.union([openAiTranscriptSchema, operationSchema]),
+      toOutput: (transcript) => toOpenAiTranscript(transcript, task),
+    },
+  });
+}
+
+const transcriptions = defineRecognition('transcribe');
+const translations = defineRecognition('translate');
+
+export const recognitionRouter = router({ transcriptions: router({ create: transcriptions.canonical }), translations: router({ create: translations.canonical }) });
+export const openAiRecognitionRouter = router({ transcriptions: router({ create: transcriptions.compat }), translations: router({ create: translations.compat }) });

@@ -1,0 +1,28 @@
+/** The provider-side contract for speech recognition (transcription, and translation to English). */
+export interface TranscriptionRequest {
+  audio: Uint8Array;
+  contentType: string | undefined;
+  filename: string;
+  task: 'transcribe' | 'translate';
+  language?: string | undefined;
+  prompt?: string | undefined;
+  temperature?: number | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface TranscriptSegment {
+  start: number;
+  end: number;
+  text: string;
+}
+
+export interface TranscriptionResult {
+  text: string;
+  language: string | null;
+  durationSeconds: number | null;
+  segments: TranscriptSegment[];
+}
+
+export interface TranscriptionModel {
+  transcribe(request: TranscriptionRequest): Promise<TranscriptionResult>;
+}

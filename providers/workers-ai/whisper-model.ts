@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import type { WorkersAiConfig } from '../../server/config.ts';
+import { postUpstreamJson, readUpstreamJson } from '../http/upstream-fetch.ts';
+import { ProviderError } from '../spec/provider-error.ts';
+import type { TranscriptionModel, TranscriptionRequest, TranscriptionResult } from '../spec/transcription.ts';
+
+const resultSchema = z.object({
+  result: z.object({
+    text: z.string(),
+    segments: z.array(z.object({ start: z.number(), end: z.number(), text: z.string() })).nullish(),
+    transcription_info: z.object({ language: z.string().nullish(), duration: z.number().nullish() }).nullish(),
+  }),
+});
+
+/** `@cf/openai/whisper-large-v3-turbo`: base64 audio, `task` transcribe or translate; only `text` is guaranteed. */
+export class WorkersAiWhisperModel implements TranscriptionModel {
+  readonly #options: { config: WorkersAiConfig; upstreamModel: string; timeoutMs: number };
+
+  constructor(options: { config: WorkersAiConfig; upstreamModel: string; timeoutMs: number }) {
+    this.#options = options;
+  }
+
+  async transcribe(request: TranscriptionRequest): Promise<TranscriptionResult> {
+    const { config, upstreamModel, timeoutMs } = this.#options;
+    const call = {
+      url: `${config.baseUrl.replace(/\/+$/, '')}/accounts/${encodeURIComponent(config.accountId)}/ai/run/${upstreamModel}`,
+      headers: { authorization: `Bearer ${config.apiToken}` },
+      body: {
+        audio: Buffer.from(request.audio).toString('base64'),
+        task: request.task,
+        ...(request.language ? { language: request.language } : {}),
+        ...(request.prompt ? { initial_prompt: request.prompt } : {}),
+      },
+      signal: request.signal,
+      timeoutMs,
+      upstreamName: 'Workers AI',
+    };
+    const parsed = resultSchema.safeParse(await readUpstreamJson(await postUpstreamJson(call), call));
+    if (!parsed.success) throw new ProviderError('bad_gateway', 'Workers AI sent an unexpected transcription');
+    const { text, segments, transcription_info: info } = parsed.data.result;
+    return {
+      text: text.trim(),
+      language: info?.language ?? null,
+      durationSeconds: info?.duration ?? null,
+      segments: (segments ?? []).map((segment) => ({ start: segment.start, end: segment.end, text: segment.text.trim() })),
+    };
+  }
+}
