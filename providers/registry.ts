@@ -28,6 +28,9 @@ import { WorkersAiMeloTtsModel } from './workers-ai/melotts-model.ts';
 import type { TranscriptionModel } from './spec/transcription.ts';
 import { OpenAiCompatibleTranscriptionModel } from './openai/transcription-model.ts';
 import { WorkersAiWhisperModel } from './workers-ai/whisper-model.ts';
+import type { ImageModel } from './spec/images.ts';
+import { OpenAiCompatibleImageModel } from './openai/image-model.ts';
+import { WorkersAiFluxModel } from './workers-ai/flux-model.ts';
 import { listWorkersAiModels, workersAiProviderName } from './workers-ai/catalog.ts';
 import { WorkersAiTextModel } from './workers-ai/text-model.ts';
 
@@ -63,6 +66,15 @@ export class ProviderRegistry {
       this.#textModels.set(entry.id, model);
     }
     return model;
+  }
+
+  /** Images run upstream only: no offline weights are packaged. */
+  imageModel(entry: ModelEntry): ImageModel {
+    const timeoutMs = this.#config.upstreamTimeoutMs;
+    if (entry.provider === workersAiProviderName && this.#config.workersAi) {
+      return new WorkersAiFluxModel({ config: this.#config.workersAi, upstreamModel: entry.upstream_model, timeoutMs });
+    }
+    return new OpenAiCompatibleImageModel({ upstream: this.#upstream(entry), upstreamModel: entry.upstream_model, timeoutMs });
   }
 
   /** Speech recognition runs upstream only: no offline weights are packaged. */

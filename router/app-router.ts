@@ -12,6 +12,7 @@ import { rerankProcedure } from '../procedures/rerank.ts';
 import { moderationsRouter, openAiModerationsRouter } from '../procedures/moderations.ts';
 import { openAiRealtimeRouter, realtimeRouter } from '../procedures/realtime.ts';
 import { audioRouter, openAiAudioRouter } from '../procedures/audio.ts';
+import { imagesRouter, openAiImagesRouter } from '../procedures/images.ts';
 
 /**
  * Procedure paths mirror the REST trees, so a typed client reads like the docs:
@@ -30,6 +31,7 @@ export const appRouter = router({
       moderations: moderationsRouter,
       realtime: realtimeRouter,
       audio: audioRouter,
+      images: imagesRouter,
     }),
     storage: storageRouter,
     webhooks: webhooksRouter,
@@ -42,6 +44,7 @@ export const appRouter = router({
     moderations: openAiModerationsRouter,
     realtime: openAiRealtimeRouter,
     audio: openAiAudioRouter,
+    images: openAiImagesRouter,
   }),
 });
 

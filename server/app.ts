@@ -10,6 +10,7 @@ import { createStorageRouter } from './storage-routes.ts';
 import { createMultipartRouter } from './multipart-routes.ts';
 import { createAudioRouter } from './audio-routes.ts';
 import { createRecognitionRouter } from './recognition-routes.ts';
+import { createImageRouter } from './image-routes.ts';
 import { describeError } from '../router/errors.ts';
 import { createDocsRouter } from './docs-page.ts';
 import { answerUnknownRoute, createErrorHandler, replaceAdapterErrorBodies } from './error-responses.ts';
@@ -101,6 +102,7 @@ export function createApp(services: Services): Express {
   app.use(createSseRouter(services));
   app.use(createAudioRouter(services));
   app.use(createRecognitionRouter(services));
+  app.use(createImageRouter(services));
   app.use(apiTrees, replaceAdapterErrorBodies, (req, res, next) => {
     // Mounted handlers see the path relative to the mount; the adapter matches full paths.
     const mountedUrl = req.url;

@@ -10,18 +10,27 @@ import { localsOf } from './request-lifecycle.ts';
 
 const createCaller = createCallerFactory(appRouter);
 
+interface UploadedFile {
+  data: Buffer;
+  contentType: string;
+  filename: string;
+}
+
 interface Upload {
-  file?: { data: Buffer; contentType: string; filename: string };
+  /** The part named `file`. */
+  file?: UploadedFile;
+  /** Every file part by field name (`image[]` counts as `image`). */
+  files: Record<string, UploadedFile>;
   fields: Record<string, string>;
 }
 
 /** Reads a multipart body: one `file` part (bounded by MAX_BODY_BYTES) and plain fields. */
 export function readMultipart(req: Request, maxBytes: number): Promise<Upload> {
   return new Promise((resolve, reject) => {
-    const upload: Upload = { fields: {} };
+    const upload: Upload = { fields: {}, files: {} };
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: req.headers, limits: { fileSize: maxBytes, files: 1, fields: 20, fieldSize: 64 * 1024 } });
+      parser = busboy({ headers: req.headers, limits: { fileSize: maxBytes, files: 4, fields: 20, fieldSize: 64 * 1024 } });
     } catch (error) {
       reject(new ApiError('bad_request', `Malformed multipart body: ${(error as Error).message}`));
       return;
@@ -29,9 +38,12 @@ export function readMultipart(req: Request, maxBytes: number): Promise<Upload> {
     parser.on('file', (name, stream, info) => {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('limit', () => reject(new ApiError('payload_too_large', 'file: larger than MAX_BODY_BYTES', { param: 'file' })));
+      stream.on('limit', () => reject(new ApiError('payload_too_large', `${name}: larger than MAX_BODY_BYTES`, { param: name })));
       stream.on('end', () => {
-        if (name === 'file') upload.file = { data: Buffer.concat(chunks), contentType: info.mimeType, filename: info.filename ?? 'upload' };
+        const uploaded = { data: Buffer.concat(chunks), contentType: info.mimeType, filename: info.filename ?? 'upload' };
+        const field = name.replace(/\[\]$/, '');
+        upload.files[field] ??= uploaded;
+        if (field === 'file') upload.file = uploaded;
       });
     });
     parser.on('field', (name, value) => (upload.fields[name] = value));

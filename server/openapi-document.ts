@@ -103,22 +103,27 @@ export function createOpenApiDocument(baseUrl: string): OpenAPIObject {
     if (ok) ok.content = keepJson ? { ...ok.content, ...audioContent } : audioContent;
   }
 
-  // The parse route also takes multipart/form-data (served by server/multipart-routes.ts).
-  const parse = (document.paths?.['/infra/ai/documents/parse'] as { post?: { requestBody?: { content?: Record<string, unknown> } } } | undefined)?.post;
-  if (parse?.requestBody?.content) {
-    parse.requestBody.content['multipart/form-data'] = {
-      schema: {
-        type: 'object',
-        required: ['file'],
-        properties: {
-          file: { type: 'string', format: 'binary' },
-          content_type: { type: 'string' },
-          async: { type: 'string', enum: ['true', 'false'] },
-          webhook_topic: { type: 'string' },
-          result_destination: { type: 'string', description: 'JSON: {"bucket_id","key"}' },
-        },
-      },
-    };
+  // Routes that also take multipart/form-data (served by server/*-routes.ts before the REST adapter).
+  const binary = { type: 'string', format: 'binary' };
+  const text = { type: 'string' };
+  const audioUpload = { file: binary, model: text, prompt: text, language: text, response_format: text, temperature: text, async: text, webhook_topic: text };
+  const imageUpload = { image: binary, mask: binary, prompt: text, model: text, n: text, size: text, response_format: text, async: text, webhook_topic: text };
+  const multipart: Record<string, { required: string[]; properties: Record<string, unknown> }> = {
+    '/infra/ai/documents/parse': { required: ['file'], properties: { file: binary, content_type: text, async: text, webhook_topic: text, result_destination: text } },
+    '/infra/ai/audio/transcriptions': { required: ['file'], properties: audioUpload },
+    '/infra/ai/audio/translations': { required: ['file'], properties: audioUpload },
+    '/v1/audio/transcriptions': { required: ['file'], properties: audioUpload },
+    '/v1/audio/translations': { required: ['file'], properties: audioUpload },
+    '/infra/ai/images/edits': { required: ['image', 'prompt'], properties: imageUpload },
+    '/infra/ai/images/variations': { required: ['image'], properties: imageUpload },
+    '/v1/images/edits': { required: ['image', 'prompt'], properties: imageUpload },
+    '/v1/images/variations': { required: ['image'], properties: imageUpload },
+  };
+  for (const [path, schema] of Object.entries(multipart)) {
+    const post = (document.paths?.[path] as { post?: { requestBody?: { content?: Record<string, unknown> }; responses?: Record<string, { content?: Record<string, unknown> }> } } | undefined)?.post;
+    if (post?.requestBody?.content) post.requestBody.content['multipart/form-data'] = { schema: { type: 'object', ...schema } };
+    // OpenAI answers text, SRT and WebVTT transcripts as plain text.
+    if (path.startsWith('/v1/audio/') && post?.responses?.['200']?.content) post.responses['200'].content['text/plain'] = { schema: text };
   }
   return document;
 }

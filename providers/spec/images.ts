@@ -1,0 +1,28 @@
+/** The provider-side contract for image generation, editing and variation. */
+export interface ImageInput {
+  bytes: Uint8Array;
+  contentType: string;
+  filename: string;
+}
+
+export interface GeneratedImage {
+  bytes: Uint8Array;
+  contentType: string;
+  revisedPrompt: string | null;
+}
+
+export interface ImageRequest {
+  prompt?: string | undefined;
+  n: number;
+  size?: string | undefined;
+  steps?: number | undefined;
+  image?: ImageInput | undefined;
+  mask?: ImageInput | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface ImageModel {
+  generate(request: ImageRequest): Promise<GeneratedImage[]>;
+  edit?(request: ImageRequest): Promise<GeneratedImage[]>;
+  vary?(request: ImageRequest): Promise<GeneratedImage[]>;
+}

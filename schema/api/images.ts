@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { asyncFields, storageRefSchema } from './common.ts';
+
+/** An image given inline (base64) or by storage reference. */
+export const imageSourceSchema = z.union([
+  storageRefSchema,
+  z.object({
+    base64: z.string().min(1).regex(/^[A-Za-z0-9+/\s]*={0,2}\s*$/, 'must be base64'),
+    content_type: z.string().max(255).optional(),
+    name: z.string().max(255).optional(),
+  }),
+]);
+export type ImageSource = z.infer<typeof imageSourceSchema>;
+
+const commonFields = {
+  model: z.string().min(1).optional(),
+  n: z.int().min(1).max(4).default(1),
+  size: z.string().regex(/^(\d+x\d+|auto)$/, 'must look like 1024x1024').optional(),
+  response_format: z.enum(['b64_json', 'url']).default('b64_json').meta({ description: 'url answers a data: URL (nothing is hosted)' }),
+  user: z.string().optional(),
+  ...asyncFields,
+};
+
+export const imageGenerationRequestSchema = z
+  .object({
+    ...commonFields,
+    prompt: z.string().min(1).max(32_000),
+    steps: z.int().min(1).max(16).optional(),
+    quality: z.string().optional(),
+    style: z.string().optional(),
+  })
+  .meta({ id: 'CreateImageRequest' });
+
+export const imageEditRequestSchema = z
+  .object({ ...commonFields, prompt: z.string().min(1).max(32_000), image: imageSourceSchema, mask: imageSourceSchema.optional() })
+  .meta({ id: 'EditImageRequest' });
+
+export const imageVariationRequestSchema = z.object({ ...commonFields, image: imageSourceSchema }).meta({ id: 'ImageVariationRequest' });
+
+export type ImageRequestInput = z.output<typeof imageEditRequestSchema> | z.output<typeof imageGenerationRequestSchema> | z.output<typeof imageVariationRequestSchema>;
+
+export const imagesResultSchema = z
+  .object({
+    object: z.literal('list'),
+    model: z.string(),
+    created: z.int(),
+    data: z.array(z.object({ b64_json: z.string(), content_type: z.string(), revised_prompt: z.string().nullable() })),
+  })
+  .meta({ id: 'Images' });
+export type ImagesResult = z.infer<typeof imagesResultSchema>;
+
+export const openAiImagesResponseSchema = z
+  .object({
+    created: z.int(),
+    data: z.array(z.object({ b64_json: z.string().optional(), url: z.string().optional(), revised_prompt: z.string().optional() })),
+  })
+  .meta({ id: 'OpenAIImagesResponse' });
