@@ -1,9 +1,9 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cosineSimilarity } from '../../providers/spec/embeddings.ts';
-import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts';
-import { upstreamEnvironment } from '../helpers/upstream-environment.ts';
-import { startFakeUpstream, sendJson, type FakeUpstream } from '../fakes/fake-upstream-server.ts';
+import { bearer, type TestServer } from '../helpers/test-server.ts';
+import { startUpstreamTestServer, type UpstreamTestServer } from '../helpers/upstream-test-server.ts';
+import { sendJson, type FakeUpstream } from '../fakes/fake-upstream-server.ts';
 import { fakeAccountId } from '../fakes/fake-workers-ai.ts';
 
 let openAiFake: FakeUpstream;
@@ -11,28 +11,31 @@ let workersFake: FakeUpstream;
 let server: TestServer;
 let key: string;
 
+let upstreams: UpstreamTestServer;
+
 beforeAll(async () => {
-  // OpenAI's /embeddings wire format: floats in, index order restored from `index`.
-  openAiFake = await startFakeUpstream((request, res) => {
-    const inputs: string[] = request.body.input;
-    const data = inputs.map((text, index) => ({ object: 'embedding', index, embedding: [text.length, 1, 0] })).reverse();
-    sendJson(res, 200, { object: 'list', data, model: request.body.model, usage: { prompt_tokens: 5 * inputs.length, total_tokens: 5 * inputs.length } });
+  upstreams = await startUpstreamTestServer({
+    // OpenAI's /embeddings wire format: floats in, index order restored from `index`.
+    openAi: {
+      models: 'text-embedding-3-small',
+      handler: (request, res) => {
+        const inputs: string[] = request.body.input;
+        const data = inputs.map((text, index) => ({ object: 'embedding', index, embedding: [text.length, 1, 0] })).reverse();
+        sendJson(res, 200, { object: 'list', data, model: request.body.model, usage: { prompt_tokens: 5 * inputs.length, total_tokens: 5 * inputs.length } });
+      },
+    },
+    // Workers AI bge: `{text: [...]}` → `result: {shape, data}` in the v4 envelope.
+    workersAi: {
+      models: 'bge-m3',
+      handler: (request, res) => {
+        const texts: string[] = request.body.text;
+        sendJson(res, 200, { result: { shape: [texts.length, 2], data: texts.map((text) => [text.length, 2]) }, success: true, errors: [], messages: [] });
+      },
+    },
   });
-  // Workers AI bge: `{text: [...]}` → `result: {shape, data}` in the v4 envelope.
-  workersFake = await startFakeUpstream((request, res) => {
-    const texts: string[] = request.body.text;
-    sendJson(res, 200, { result: { shape: [texts.length, 2], data: texts.map((text) => [text.length, 2]) }, success: true, errors: [], messages: [] });
-  });
-  server = await startTestServer(
-    upstreamEnvironment({ openAi: { fake: openAiFake, models: 'text-embedding-3-small' }, workersAi: { fake: workersFake, models: 'bge-m3' } }),
-  );
-  key = (await server.createKey()).secret;
+  ({ server, key, openAiFake, workersFake } = upstreams);
 });
-afterAll(async () => {
-  await server.close();
-  await openAiFake.close();
-  await workersFake.close();
-});
+afterAll(() => upstreams.close());
 
 const client = () => new OpenAI({ apiKey: key, baseURL: `${server.baseUrl}/v1`, maxRetries: 0 });
 const local = 'local:universal-sentence-encoder-lite';
@@ -73,7 +76,10 @@ describe('local embeddings (Universal Sentence Encoder lite, offline)', () => {
   it('is the default embeddings model and refuses other dimensions', async () => {
     const response = await client().embeddings.create({ input: 'defaults', encoding_format: 'float' } as never);
     expect(response.model).toBe(local);
-    await expect(client().embeddings.create({ model: local, input: 'x', dimensions: 256 })).rejects.toMatchObject({ status: 400, error: { param: 'dimensions' } });
+    await expect(client().embeddings.create({ model: local, input: 'x', dimensions: 256 })).rejects.toMatchObject({
+      status: 400,
+      error: { param: 'dimensions' },
+    });
   });
 });
 

@@ -1,9 +1,9 @@
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts';
-import { upstreamEnvironment } from '../helpers/upstream-environment.ts';
+import { startUpstreamTestServer, type UpstreamTestServer } from '../helpers/upstream-test-server.ts';
 import { waitForOperation } from '../helpers/operations.ts';
-import { sendJson, startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream-server.ts';
+import { sendJson, type FakeUpstream } from '../fakes/fake-upstream-server.ts';
 
 const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
 const jpeg = Buffer.from('ffd8ffe000104a464946', 'hex');
@@ -14,30 +14,46 @@ let server: TestServer;
 let key: string;
 let client: OpenAI;
 
+let upstreams: UpstreamTestServer;
+
 beforeAll(async () => {
-  // OpenAI images: generations as JSON, edits and variations as multipart; base64 PNGs back.
-  openAiFake = await startFakeUpstream((request, res) => {
-    const n = request.url.endsWith('/generations') ? request.body.n : Number(/name="n"\r\n\r\n(\d+)/.exec(request.raw.toString('latin1'))?.[1] ?? 1);
-    sendJson(res, 200, { created: 1, data: Array.from({ length: n }, () => ({ b64_json: png.toString('base64'), revised_prompt: 'a revised prompt' })) });
+  upstreams = await startUpstreamTestServer({
+    // OpenAI images: generations as JSON, edits and variations as multipart; base64 PNGs back.
+    openAi: {
+      models: 'dall-e-2',
+      handler: (request, res) => {
+        const n = request.url.endsWith('/generations') ? request.body.n : Number(/name="n"\r\n\r\n(\d+)/.exec(request.raw.toString('latin1'))?.[1] ?? 1);
+        sendJson(res, 200, { created: 1, data: Array.from({ length: n }, () => ({ b64_json: png.toString('base64'), revised_prompt: 'a revised prompt' })) });
+      },
+    },
+    // FLUX.1 schnell: one base64 JPEG per call.
+    workersAi: {
+      models: 'flux-1-schnell',
+      handler: (_request, res) => sendJson(res, 200, { result: { image: jpeg.toString('base64') }, success: true, errors: [], messages: [] }),
+    },
   });
-  // FLUX.1 schnell: one base64 JPEG per call.
-  workersFake = await startFakeUpstream((_request, res) => sendJson(res, 200, { result: { image: jpeg.toString('base64') }, success: true, errors: [], messages: [] }));
-  server = await startTestServer(upstreamEnvironment({ openAi: { fake: openAiFake, models: 'dall-e-2' }, workersAi: { fake: workersFake, models: 'flux-1-schnell' } }));
-  key = (await server.createKey()).secret;
-  client = new OpenAI({ apiKey: key, baseURL: `${server.baseUrl}/v1`, maxRetries: 0 });
+  ({ server, key, openAiFake, workersFake, client } = upstreams);
 });
-afterAll(async () => {
-  await server.close();
-  await openAiFake.close();
-  await workersFake.close();
-});
+afterAll(() => upstreams.close());
 
 describe('the official SDK', () => {
   it('generates images as base64 or data URLs', async () => {
-    const generated = await client.images.generate({ model: 'openai:dall-e-2', prompt: 'a lighthouse at dawn', n: 2, response_format: 'b64_json', size: '512x512' });
+    const generated = await client.images.generate({
+      model: 'openai:dall-e-2',
+      prompt: 'a lighthouse at dawn',
+      n: 2,
+      response_format: 'b64_json',
+      size: '512x512',
+    });
     expect(generated.data).toHaveLength(2);
     expect(Buffer.from(generated.data![0]!.b64_json!, 'base64').equals(png)).toBe(true);
-    expect(openAiFake.requests.at(-1)!.body).toMatchObject({ model: 'dall-e-2', prompt: 'a lighthouse at dawn', n: 2, size: '512x512', response_format: 'b64_json' });
+    expect(openAiFake.requests.at(-1)!.body).toMatchObject({
+      model: 'dall-e-2',
+      prompt: 'a lighthouse at dawn',
+      n: 2,
+      size: '512x512',
+      response_format: 'b64_json',
+    });
     const urls = await client.images.generate({ model: 'workers-ai:flux-1-schnell', prompt: 'a fox', response_format: 'url' });
     expect(urls.data![0]!.url).toBe(`data:image/jpeg;base64,${jpeg.toString('base64')}`);
   });

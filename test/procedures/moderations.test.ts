@@ -1,9 +1,9 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { moderationCategories } from '../../providers/spec/moderation.ts';
-import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts';
-import { upstreamEnvironment } from '../helpers/upstream-environment.ts';
-import { sendJson, startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream-server.ts';
+import { bearer, type TestServer } from '../helpers/test-server.ts';
+import { startUpstreamTestServer, type UpstreamTestServer } from '../helpers/upstream-test-server.ts';
+import { sendJson, type FakeUpstream } from '../fakes/fake-upstream-server.ts';
 
 let openAiFake: FakeUpstream;
 let workersFake: FakeUpstream;
@@ -11,38 +11,40 @@ let server: TestServer;
 let client: OpenAI;
 let key: string;
 
+let upstreams: UpstreamTestServer;
+
 beforeAll(async () => {
-  // OpenAI /moderations: one result per input, every category present.
-  openAiFake = await startFakeUpstream((request, res) => {
-    const inputs = Array.isArray(request.body.input) && typeof request.body.input[0] === 'string' ? request.body.input : [request.body.input];
-    const results = inputs.map((input: unknown) => {
-      const bad = JSON.stringify(input).includes('hate');
-      return {
-        flagged: bad,
-        categories: Object.fromEntries(moderationCategories.map((category) => [category, bad && category === 'hate'])),
-        category_scores: Object.fromEntries(moderationCategories.map((category) => [category, bad && category === 'hate' ? 0.97 : 0.01])),
-        category_applied_input_types: Object.fromEntries(moderationCategories.map((category) => [category, ['text']])),
-      };
-    });
-    sendJson(res, 200, { id: 'modr-upstream', model: request.body.model, results });
+  upstreams = await startUpstreamTestServer({
+    // OpenAI /moderations: one result per input, every category present.
+    openAi: {
+      models: 'omni-moderation-latest',
+      handler: (request, res) => {
+        const inputs = Array.isArray(request.body.input) && typeof request.body.input[0] === 'string' ? request.body.input : [request.body.input];
+        const results = inputs.map((input: unknown) => {
+          const bad = JSON.stringify(input).includes('hate');
+          return {
+            flagged: bad,
+            categories: Object.fromEntries(moderationCategories.map((category) => [category, bad && category === 'hate'])),
+            category_scores: Object.fromEntries(moderationCategories.map((category) => [category, bad && category === 'hate' ? 0.97 : 0.01])),
+            category_applied_input_types: Object.fromEntries(moderationCategories.map((category) => [category, ['text']])),
+          };
+        });
+        sendJson(res, 200, { id: 'modr-upstream', model: request.body.model, results });
+      },
+    },
+    // Llama Guard 3 in JSON mode: `{safe, categories: ["S1", ...]}`.
+    workersAi: {
+      models: 'llama-guard-3-8b',
+      handler: (request, res) => {
+        const text: string = request.body.messages[0].content;
+        const response = text.includes('attack') ? { safe: false, categories: ['S1', 'S10'] } : { safe: true, categories: [] };
+        sendJson(res, 200, { result: { response, usage: { prompt_tokens: 9, completion_tokens: 3 } }, success: true, errors: [], messages: [] });
+      },
+    },
   });
-  // Llama Guard 3 in JSON mode: `{safe, categories: ["S1", ...]}`.
-  workersFake = await startFakeUpstream((request, res) => {
-    const text: string = request.body.messages[0].content;
-    const response = text.includes('attack') ? { safe: false, categories: ['S1', 'S10'] } : { safe: true, categories: [] };
-    sendJson(res, 200, { result: { response, usage: { prompt_tokens: 9, completion_tokens: 3 } }, success: true, errors: [], messages: [] });
-  });
-  server = await startTestServer(
-    upstreamEnvironment({ openAi: { fake: openAiFake, models: 'omni-moderation-latest' }, workersAi: { fake: workersFake, models: 'llama-guard-3-8b' } }),
-  );
-  key = (await server.createKey()).secret;
-  client = new OpenAI({ apiKey: key, baseURL: `${server.baseUrl}/v1`, maxRetries: 0 });
+  ({ server, key, openAiFake, workersFake, client } = upstreams);
 });
-afterAll(async () => {
-  await server.close();
-  await openAiFake.close();
-  await workersFake.close();
-});
+afterAll(() => upstreams.close());
 
 const local = 'local:moderation-offline';
 
@@ -95,7 +97,10 @@ describe('upstream moderation', () => {
     expect(moderation.results.map((result) => result.flagged)).toEqual([false, true]);
     const multimodal = await client.moderations.create({
       model: 'openai:omni-moderation-latest',
-      input: [{ type: 'text', text: 'caption' }, { type: 'image_url', image_url: { url: 'https://example.com/a.png' } }],
+      input: [
+        { type: 'text', text: 'caption' },
+        { type: 'image_url', image_url: { url: 'https://example.com/a.png' } },
+      ],
     });
     expect(multimodal.results).toHaveLength(1);
     expect(openAiFake.requests.at(-1)!.body.input[1]).toEqual({ type: 'image_url', image_url: { url: 'https://example.com/a.png' } });

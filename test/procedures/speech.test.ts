@@ -1,9 +1,9 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts';
-import { upstreamEnvironment } from '../helpers/upstream-environment.ts';
+import { bearer, type TestServer } from '../helpers/test-server.ts';
+import { startUpstreamTestServer, type UpstreamTestServer } from '../helpers/upstream-test-server.ts';
 import { waitForOperation } from '../helpers/operations.ts';
-import { startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream-server.ts';
+import type { FakeUpstream } from '../fakes/fake-upstream-server.ts';
 
 let openAiFake: FakeUpstream;
 let workersFake: FakeUpstream;
@@ -14,28 +14,30 @@ let client: OpenAI;
 const riff = (bytes: Uint8Array) => Buffer.from(bytes.subarray(0, 4)).toString('latin1') === 'RIFF';
 const mp3Frame = (bytes: Uint8Array) => bytes[0] === 0xff && (bytes[1]! & 0xe0) === 0xe0;
 
+let upstreams: UpstreamTestServer;
+
 beforeAll(async () => {
-  // OpenAI /audio/speech: JSON in, audio bytes out.
-  openAiFake = await startFakeUpstream((request, res) => {
-    res.writeHead(200, { 'content-type': 'audio/mpeg' });
-    res.end(Buffer.from([0xff, 0xfb, 0x90, 0x64, ...Buffer.from(String(request.body.input))]));
+  upstreams = await startUpstreamTestServer({
+    // OpenAI /audio/speech: JSON in, audio bytes out.
+    openAi: {
+      models: 'tts-1',
+      handler: (request, res) => {
+        res.writeHead(200, { 'content-type': 'audio/mpeg' });
+        res.end(Buffer.from([0xff, 0xfb, 0x90, 0x64, ...Buffer.from(String(request.body.input))]));
+      },
+    },
+    // MeloTTS: base64 MP3 inside the v4 envelope.
+    workersAi: {
+      models: 'melotts',
+      handler: (request, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ result: { audio: Buffer.from([0xff, 0xf3, 1, 2]).toString('base64') }, success: true, errors: [], messages: [] }));
+      },
+    },
   });
-  // MeloTTS: base64 MP3 inside the v4 envelope.
-  workersFake = await startFakeUpstream((request, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ result: { audio: Buffer.from([0xff, 0xf3, 1, 2]).toString('base64') }, success: true, errors: [], messages: [] }));
-  });
-  server = await startTestServer(
-    upstreamEnvironment({ openAi: { fake: openAiFake, models: 'tts-1' }, workersAi: { fake: workersFake, models: 'melotts' } }),
-  );
-  key = (await server.createKey()).secret;
-  client = new OpenAI({ apiKey: key, baseURL: `${server.baseUrl}/v1`, maxRetries: 0 });
+  ({ server, key, openAiFake, workersFake, client } = upstreams);
 });
-afterAll(async () => {
-  await server.close();
-  await openAiFake.close();
-  await workersFake.close();
-});
+afterAll(() => upstreams.close());
 
 describe('offline speech (eSpeak NG)', () => {
   it('answers the official SDK with audio bytes: mp3 by default, wav and pcm on request', async () => {
@@ -55,7 +57,11 @@ describe('offline speech (eSpeak NG)', () => {
 
   it('answers JSON with inline audio on the native route by default, bytes when asked', async () => {
     const post = (body: object) =>
-      fetch(`${server.baseUrl}/infra/ai/audio/speech`, { method: 'POST', headers: { ...bearer(key), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${server.baseUrl}/infra/ai/audio/speech`, {
+        method: 'POST',
+        headers: { ...bearer(key), 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const json = (await (await post({ input: 'Inline audio please.', audio_format: 'wav' })).json()) as any;
     expect(json.data).toMatchObject({ object: 'audio.speech', model: 'local:espeak-ng', format: 'wav', content_type: 'audio/wav' });
     expect(json.data.duration_seconds).toBeGreaterThan(0.5);
@@ -85,11 +91,15 @@ describe('offline speech (eSpeak NG)', () => {
   });
 
   it('writes async results to storage as audio', async () => {
-    const bucket = ((await (await fetch(`${server.baseUrl}/infra/storage/buckets`, {
-      method: 'POST',
-      headers: { ...bearer(key), 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'voice' }),
-    })).json()) as any).data.id;
+    const bucket = (
+      (await (
+        await fetch(`${server.baseUrl}/infra/storage/buckets`, {
+          method: 'POST',
+          headers: { ...bearer(key), 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'voice' }),
+        })
+      ).json()) as any
+    ).data.id;
     const accepted = await fetch(`${server.baseUrl}/v1/audio/speech`, {
       method: 'POST',
       headers: { ...bearer(key), 'content-type': 'application/json' },

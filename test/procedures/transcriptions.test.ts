@@ -1,9 +1,9 @@
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts';
-import { upstreamEnvironment } from '../helpers/upstream-environment.ts';
+import { startUpstreamTestServer, type UpstreamTestServer } from '../helpers/upstream-test-server.ts';
 import { waitForOperation } from '../helpers/operations.ts';
-import { sendJson, startFakeUpstream, type FakeUpstream } from '../fakes/fake-upstream-server.ts';
+import { sendJson, type FakeUpstream } from '../fakes/fake-upstream-server.ts';
 
 let openAiFake: FakeUpstream;
 let workersFake: FakeUpstream;
@@ -13,34 +13,43 @@ let client: OpenAI;
 
 const audio = Buffer.from('ID3 pretend this is an mp3 of someone saying hello world');
 
+let upstreams: UpstreamTestServer;
+
 beforeAll(async () => {
-  // OpenAI /audio/transcriptions and /audio/translations: multipart in, verbose JSON out.
-  openAiFake = await startFakeUpstream((request, res) => {
-    const translating = request.url.endsWith('/translations');
-    sendJson(res, 200, {
-      task: translating ? 'translate' : 'transcribe',
-      language: 'english',
-      duration: 2.5,
-      text: translating ? 'Good morning' : 'hello world',
-      segments: [
-        { id: 0, start: 0, end: 1.2, text: translating ? ' Good' : ' hello' },
-        { id: 1, start: 1.2, end: 2.5, text: translating ? ' morning' : ' world' },
-      ],
-    });
+  upstreams = await startUpstreamTestServer({
+    // OpenAI /audio/transcriptions and /audio/translations: multipart in, verbose JSON out.
+    openAi: {
+      models: 'whisper-1',
+      handler: (request, res) => {
+        const translating = request.url.endsWith('/translations');
+        sendJson(res, 200, {
+          task: translating ? 'translate' : 'transcribe',
+          language: 'english',
+          duration: 2.5,
+          text: translating ? 'Good morning' : 'hello world',
+          segments: [
+            { id: 0, start: 0, end: 1.2, text: translating ? ' Good' : ' hello' },
+            { id: 1, start: 1.2, end: 2.5, text: translating ? ' morning' : ' world' },
+          ],
+        });
+      },
+    },
+    // whisper-large-v3-turbo: base64 audio in, `result.text` (and optional info) out.
+    workersAi: {
+      models: 'whisper-large-v3-turbo',
+      handler: (request, res) => {
+        sendJson(res, 200, {
+          result: { text: request.body.task === 'translate' ? 'good evening' : 'bonsoir', transcription_info: { language: 'fr', duration: 1.5 } },
+          success: true,
+          errors: [],
+          messages: [],
+        });
+      },
+    },
   });
-  // whisper-large-v3-turbo: base64 audio in, `result.text` (and optional info) out.
-  workersFake = await startFakeUpstream((request, res) => {
-    sendJson(res, 200, { result: { text: request.body.task === 'translate' ? 'good evening' : 'bonsoir', transcription_info: { language: 'fr', duration: 1.5 } }, success: true, errors: [], messages: [] });
-  });
-  server = await startTestServer(upstreamEnvironment({ openAi: { fake: openAiFake, models: 'whisper-1' }, workersAi: { fake: workersFake, models: 'whisper-large-v3-turbo' } }));
-  key = (await server.createKey()).secret;
-  client = new OpenAI({ apiKey: key, baseURL: `${server.baseUrl}/v1`, maxRetries: 0 });
+  ({ server, key, openAiFake, workersFake, client } = upstreams);
 });
-afterAll(async () => {
-  await server.close();
-  await openAiFake.close();
-  await workersFake.close();
-});
+afterAll(() => upstreams.close());
 
 describe('the official SDK (multipart)', () => {
   it('transcribes, in json, verbose_json and srt', async () => {
@@ -51,7 +60,11 @@ describe('the official SDK (multipart)', () => {
     expect(sent.raw.toString('latin1')).toContain('name="model"\r\n\r\nwhisper-1');
     expect(sent.raw.includes(audio)).toBe(true);
 
-    const verbose = await client.audio.transcriptions.create({ file: await toFile(audio, 'hello.mp3'), model: 'openai:whisper-1', response_format: 'verbose_json' });
+    const verbose = await client.audio.transcriptions.create({
+      file: await toFile(audio, 'hello.mp3'),
+      model: 'openai:whisper-1',
+      response_format: 'verbose_json',
+    });
     expect(verbose.duration).toBe(2.5);
     expect(verbose.segments?.map((segment) => segment.text)).toEqual(['hello', 'world']);
 
@@ -68,7 +81,11 @@ describe('the official SDK (multipart)', () => {
 
 describe('the native route', () => {
   const post = (body: object) =>
-    fetch(`${server.baseUrl}/infra/ai/audio/transcriptions`, { method: 'POST', headers: { ...bearer(key), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${server.baseUrl}/infra/ai/audio/transcriptions`, {
+      method: 'POST',
+      headers: { ...bearer(key), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   it('takes base64, answers the transcript with segments and a WebVTT rendering', async () => {
     const response = await post({ model: 'openai:whisper-1', base64: audio.toString('base64'), name: 'a.mp3', response_format: 'vtt' });
@@ -81,15 +98,25 @@ describe('the native route', () => {
     const form = new FormData();
     form.append('file', new Blob([audio], { type: 'audio/mpeg' }), 'a.mp3');
     form.append('model', 'workers-ai:whisper-large-v3-turbo');
-    const uploaded = (await (await fetch(`${server.baseUrl}/infra/ai/audio/transcriptions`, { method: 'POST', headers: bearer(key), body: form })).json()) as any;
+    const uploaded = (await (
+      await fetch(`${server.baseUrl}/infra/ai/audio/transcriptions`, { method: 'POST', headers: bearer(key), body: form })
+    ).json()) as any;
     expect(uploaded.data).toMatchObject({ text: 'bonsoir', language: 'fr' });
 
-    const bucket = ((await (await fetch(`${server.baseUrl}/infra/storage/buckets`, {
-      method: 'POST',
-      headers: { ...bearer(key), 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'audio' }),
-    })).json()) as any).data.id;
-    await fetch(`${server.baseUrl}/infra/storage/buckets/${bucket}/objects/call.mp3`, { method: 'PUT', headers: { ...bearer(key), 'content-type': 'audio/mpeg' }, body: audio });
+    const bucket = (
+      (await (
+        await fetch(`${server.baseUrl}/infra/storage/buckets`, {
+          method: 'POST',
+          headers: { ...bearer(key), 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'audio' }),
+        })
+      ).json()) as any
+    ).data.id;
+    await fetch(`${server.baseUrl}/infra/storage/buckets/${bucket}/objects/call.mp3`, {
+      method: 'PUT',
+      headers: { ...bearer(key), 'content-type': 'audio/mpeg' },
+      body: audio,
+    });
     const stored = (await (await post({ model: 'openai:whisper-1', storage_ref: { bucket_id: bucket, key: 'call.mp3' } })).json()) as any;
     expect(stored.data.text).toBe('hello world');
 
