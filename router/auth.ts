@@ -1,12 +1,13 @@
 import { ApiError } from './errors.ts';
 import { isWellFormedApiKey } from './api-key-material.ts';
-import { publicProcedure } from './trpc.ts';
+import type { RequestContext } from './context.ts';
+import type { Principal } from './key-store.ts';
+import { baseProcedure } from './trpc.ts';
 import type { Scope } from './scopes.ts';
 
 const bearerPattern = /^Bearer\s+(\S+)\s*$/i;
 
-/** Narrows the context to a principal: later code never checks for a missing caller. */
-export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+async function authenticate(ctx: RequestContext): Promise<Principal> {
   if (!ctx.authorization) {
     throw new ApiError('unauthorized', 'Missing API key: send "Authorization: Bearer sk_live_..."');
   }
@@ -16,21 +17,29 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   }
   const principal = await ctx.services.keyStore.authenticate(key);
   if (!principal) throw new ApiError('unauthorized', 'Invalid or revoked API key');
-  ctx.log.projectId = principal.projectId;
-  return next({ ctx: { principal } });
-});
+  return principal;
+}
 
-/** Auth, then the route's scope, then the key's requests-per-minute budget (refused requests cost nothing). */
+/**
+ * Route logging, auth, the route's scope, then the key's requests-per-minute budget (refused
+ * requests cost nothing). One middleware rather than a chain: every tRPC middleware step copies
+ * the call's options, which showed up as a fifth of the catalog's CPU profile.
+ * The context is narrowed to a principal, so later code never checks for a missing caller.
+ */
 export function scopedProcedure(scope: Scope) {
-  return authedProcedure.use(async ({ ctx, next }) => {
-    if (!ctx.principal.scopes.has(scope)) {
+  return baseProcedure.use(async ({ ctx, meta, path, next }) => {
+    // Set first so the log line names the route even when the call fails.
+    ctx.log.route = meta?.openapi?.path ?? path;
+    const principal = await authenticate(ctx);
+    ctx.log.projectId = principal.projectId;
+    if (!principal.scopes.has(scope)) {
       throw new ApiError('forbidden', `This API key lacks the "${scope}" scope required by this route`);
     }
     const limits = ctx.services.rateLimits;
     if (limits && !ctx.background) {
-      const headers = await limits.consumeRequest(ctx.principal.keyId, ctx.principal.limits.requestsPerMinute);
+      const headers = await limits.consumeRequest(principal.keyId, principal.limits.requestsPerMinute);
       Object.assign(ctx.response.headers, headers);
     }
-    return next();
+    return next({ ctx: { principal } });
   });
 }

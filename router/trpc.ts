@@ -37,8 +37,5 @@ export const router = t.router;
 export const middleware = t.middleware;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Records the route on the request log so the log line names it even when the call fails. */
-export const publicProcedure = t.procedure.use(({ ctx, meta, path, next }) => {
-  ctx.log.route = meta?.openapi?.path ?? path;
-  return next();
-});
+/** The bare builder; router/auth.ts adds the one middleware every route runs. */
+export const baseProcedure = t.procedure;
