@@ -1,8 +1,8 @@
-import { z } from 'zod';
-import { openCharge } from '../router/billing.ts';
+import { runCharged } from '../router/billing.ts';
 import { ApiError } from '../router/errors.ts';
 import { router } from '../router/trpc.ts';
-import { defineTwinMutations, type CallContext } from '../router/twin-routes.ts';
+import { defineTwinMutations, modelCallErrors } from '../router/primitive.ts';
+import type { CallContext } from '../router/context.ts';
 import type { AudioFormat } from '../providers/spec/speech.ts';
 import {
   openAiSpeechRequestSchema,
@@ -12,7 +12,6 @@ import {
   type SpeechRequestInput,
   type SpeechResultWire,
 } from '../schema/api/audio.ts';
-import { operationSchema } from '../schema/api/operations.ts';
 import { resolveModelFor } from './models.ts';
 import { openAiRecognitionRouter, recognitionRouter } from './transcriptions.ts';
 
@@ -33,31 +32,35 @@ async function synthesize(args: SpeechArgs, ctx: CallContext): Promise<SpeechRes
   }
   const characters = args.text.length;
   const units = { input: entry.pricing.unit === 'character' ? characters : entry.pricing.unit === 'token' ? Buffer.byteLength(args.text) : 1, output: 0 };
-  const charge = await openCharge(ctx, { primitive: 'audio.speech', model: entry, upperBound: units, rateEstimate: Math.ceil(characters / 4) });
-  try {
-    const result = await model.synthesize({ text: args.text, voice: args.voice, format: args.format, speed: args.speed, instructions: args.instructions, signal: ctx.signal });
-    charge.settle(units, 'succeeded');
-    return {
-      object: 'audio.speech',
-      model: entry.id,
-      format: result.format,
-      content_type: result.contentType,
-      duration_seconds: result.durationSeconds === null ? null : Math.round(result.durationSeconds * 1000) / 1000,
-      bytes: result.audio.byteLength,
-      audio: Buffer.from(result.audio).toString('base64'),
-    };
-  } catch (error) {
-    charge.settle({ input: 0, output: 0 }, 'failed');
-    throw error;
-  }
+  const result = await runCharged(
+    ctx,
+    { primitive: 'audio.speech', model: entry, upperBound: units, rateEstimate: Math.ceil(characters / 4) },
+    () => model.synthesize({ text: args.text, voice: args.voice, format: args.format, speed: args.speed, instructions: args.instructions, signal: ctx.signal }),
+    () => units,
+  );
+  return {
+    object: 'audio.speech',
+    model: entry.id,
+    format: result.format,
+    content_type: result.contentType,
+    duration_seconds: result.durationSeconds === null ? null : Math.round(result.durationSeconds * 1000) / 1000,
+    bytes: result.audio.byteLength,
+    audio: Buffer.from(result.audio).toString('base64'),
+  };
 }
 
-const output = z.union([speechResultSchema, operationSchema]);
+const output = speechResultSchema;
+
+/** The audio itself as the answer, in its own content type. */
+const audioBytes = {
+  body: (speech: SpeechResultWire) => ({ bytes: Buffer.from(speech.audio, 'base64'), contentType: speech.content_type }),
+  contentTypes: ['audio/mpeg', 'audio/wav', 'audio/pcm', 'audio/ogg', 'audio/aac', 'audio/flac'],
+};
 
 const create = defineTwinMutations({
   scope: 'ai:generate',
   tag: 'Audio',
-  errorStatuses: [400, 401, 402, 403, 404, 429],
+  errorStatuses: modelCallErrors,
   async: { kind: 'audio.speech' },
   // A stored result is the audio itself, with its content type.
   storable: (result) => {
@@ -82,6 +85,7 @@ const create = defineTwinMutations({
     }),
     output,
     toOutput: (result) => result,
+    rawAnswer: { ...audioBytes, when: (request) => request.response_format === 'binary' },
   },
   compat: {
     path: '/v1/audio/speech',
@@ -98,6 +102,8 @@ const create = defineTwinMutations({
     }),
     output,
     toOutput: (result) => result,
+    // OpenAI clients expect the audio itself.
+    rawAnswer: audioBytes,
   },
 });
 

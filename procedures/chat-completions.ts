@@ -1,10 +1,9 @@
 import { ApiError } from '../router/errors.ts';
 import { defineStream } from '../router/streams.ts';
 import { router } from '../router/trpc.ts';
-import { defineMutationRoute, type CallContext } from '../router/twin-routes.ts';
-import { z } from 'zod';
+import { defineMutationRoute, modelCallErrors } from '../router/primitive.ts';
+import type { CallContext } from '../router/context.ts';
 import { chatCompletionRequestSchema, chatCompletionSchema, type ChatCompletion, type ChatCompletionRequest } from '../schema/api/chat-completions.ts';
-import { operationSchema } from '../schema/api/operations.ts';
 import { fromChatCompletionRequest } from './text/text-args.ts';
 import { toChatChunks, toChatCompletion } from './text/chat-objects.ts';
 import { checkTextRequest, generateText, startTextStream } from './text/text-service.ts';
@@ -13,8 +12,7 @@ import { checkTextRequest, generateText, startTextStream } from './text/text-ser
 const create = defineMutationRoute({
   scope: 'ai:generate',
   tag: 'Responses',
-  errorStatuses: [400, 401, 402, 403, 404, 429],
-  streams: true,
+  errorStatuses: modelCallErrors,
   async: {
     kind: 'chat.completions',
     precheck: (input: unknown, ctx: CallContext) => checkTextRequest('chat.completions', fromChatCompletionRequest(input as ChatCompletionRequest), ctx),
@@ -36,13 +34,15 @@ const create = defineMutationRoute({
       '(and a usage chunk when stream_options.include_usage is set).',
     input: chatCompletionRequestSchema,
     toArgs: (input) => input,
-    output: z.union([chatCompletionSchema, operationSchema]),
+    output: chatCompletionSchema,
     toOutput: (completion) => completion,
   },
 });
 
 const stream = defineStream({
   scope: 'ai:generate',
+  path: '/v1/chat/completions',
+  framing: 'data-then-done',
   input: chatCompletionRequestSchema,
   run: async (request, ctx) => {
     const { entry, parts } = await startTextStream('chat.completions', fromChatCompletionRequest(request), ctx);

@@ -1,7 +1,6 @@
-import { openCharge } from '../router/billing.ts';
+import { runCharged } from '../router/billing.ts';
 import { router } from '../router/trpc.ts';
-import { defineNativeMutation } from '../router/twin-routes.ts';
-import { z } from 'zod';
+import { defineNativeMutation } from '../router/primitive.ts';
 import {
   chunkRequestSchema,
   chunkResponseSchema,
@@ -10,8 +9,7 @@ import {
   type ChunkRequest,
   type ParseRequest,
 } from '../schema/api/documents.ts';
-import { operationSchema } from '../schema/api/operations.ts';
-import type { CallContext } from '../router/twin-routes.ts';
+import type { CallContext } from '../router/context.ts';
 import { chunkBlocks } from './documents/chunker.ts';
 
 /** The reference prices a chunk call itself (0.0000015 tokens), whatever its size. */
@@ -22,10 +20,13 @@ const chunk = defineNativeMutation({
   tag: 'Documents',
   errorStatuses: [400, 401, 402, 403, 429],
   run: async (request: ChunkRequest, ctx) => {
-    const charge = await openCharge(ctx, { primitive: 'documents.chunk', model: chunkPricing, upperBound: { input: 1, output: 0 }, rateEstimate: 0 });
-    const blocks = request.blocks ?? [{ text: request.text! }];
-    const { source, chunks } = chunkBlocks(blocks, { maxChars: request.max_chars, overlapChars: request.overlap_chars });
-    charge.settle({ input: 1, output: 0 }, 'succeeded');
+    const oneCall = { input: 1, output: 0 };
+    const { source, chunks } = await runCharged(
+      ctx,
+      { primitive: 'documents.chunk', model: chunkPricing, upperBound: oneCall, rateEstimate: 0 },
+      () => chunkBlocks(request.blocks ?? [{ text: request.text! }], { maxChars: request.max_chars, overlapChars: request.overlap_chars }),
+      () => oneCall,
+    );
     return {
       object: 'list' as const,
       chunks: chunks.map((item) => ({ ...item, char_count: item.text.length })),
@@ -61,36 +62,35 @@ async function loadFile(request: ParseRequest, ctx: CallContext) {
 
 async function parseDocument(request: ParseRequest, ctx: CallContext) {
   const file = await loadFile(request, ctx);
-  const charge = await openCharge(ctx, { primitive: 'documents.parse', model: parsePricing, upperBound: { input: 1, output: 0 }, rateEstimate: 0 });
-  try {
-    const parsed = await ctx.services.providers.documents.parse(file, ctx.signal);
-    charge.settle({ input: 1, output: 0 }, 'succeeded');
-    return {
-      object: 'document' as const,
-      metadata: {
-        detected_type: parsed.type,
-        content_type: file.contentType ?? null,
-        pages: parsed.pages,
-        title: parsed.title,
-        ocr_pages: parsed.ocrPages,
-        characters: parsed.blocks.reduce((sum, block) => sum + block.text.length, 0),
-      },
-      blocks: parsed.blocks,
-    };
-  } catch (error) {
-    charge.settle({ input: 0, output: 0 }, 'failed');
-    throw error;
-  }
+  const oneCall = { input: 1, output: 0 };
+  const parsed = await runCharged(
+    ctx,
+    { primitive: 'documents.parse', model: parsePricing, upperBound: oneCall, rateEstimate: 0 },
+    () => ctx.services.providers.documents.parse(file, ctx.signal),
+    () => oneCall,
+  );
+  return {
+    object: 'document' as const,
+    metadata: {
+      detected_type: parsed.type,
+      content_type: file.contentType ?? null,
+      pages: parsed.pages,
+      title: parsed.title,
+      ocr_pages: parsed.ocrPages,
+      characters: parsed.blocks.reduce((sum, block) => sum + block.text.length, 0),
+    },
+    blocks: parsed.blocks,
+  };
 }
 
 const parse = defineNativeMutation({
   scope: 'ai:generate',
   tag: 'Documents',
-  errorStatuses: [400, 401, 402, 403, 404, 413, 429],
+  errorStatuses: [400, 401, 402, 403, 404, 429, 503],
   async: {
     kind: 'documents.parse',
     // A storage_ref must exist and be the caller's before the operation is accepted.
-    precheck: async (input, ctx) => {
+    precheck: async (input: unknown, ctx: CallContext) => {
       const request = input as ParseRequest;
       if (request.storage_ref) await ctx.services.storage.headObject(ctx.principal.projectId, request.storage_ref, 'storage_ref.key');
     },
@@ -102,11 +102,15 @@ const parse = defineNativeMutation({
     description:
       'PDF (text layer; scanned pages rendered and read by OCR), DOCX, HTML, Markdown, plain text, and PNG/JPEG/WebP/TIFF images (OCR) ' +
       'into normalized blocks (heading with level, paragraph, list_item, table, code, page_break; page and bbox where known) plus metadata. ' +
-      'Send JSON (file as base64, or storage_ref) or multipart/form-data with a "file" part. Unsupported types answer 415, damaged files 400.',
+      'Send JSON (file as base64, or storage_ref) or multipart/form-data with a "file" part (its own Content-Type names the type) and the other fields as form fields. ' +
+      'Unsupported types answer 415, damaged files 400.',
     input: parseRequestSchema,
     toArgs: (input) => input,
-    output: z.union([parsedDocumentSchema, operationSchema]),
+    output: parsedDocumentSchema,
     toOutput: (parsed) => parsed,
+    multipart: {
+      files: { file: { required: true, into: (file) => ({ file: { data: file.data.toString('base64'), content_type: file.contentType, filename: file.filename } }) } },
+    },
   },
 });
 

@@ -1,6 +1,7 @@
-import { openCharge } from '../router/billing.ts';
+import { runCharged } from '../router/billing.ts';
 import { router } from '../router/trpc.ts';
-import { defineMirroredMutations, type CallContext } from '../router/twin-routes.ts';
+import { defineMirroredMutations, modelCallErrors } from '../router/primitive.ts';
+import type { CallContext } from '../router/context.ts';
 import { embeddingsRequestSchema, embeddingsResponseSchema, type EmbeddingsRequest, type EmbeddingsResponse } from '../schema/api/embeddings.ts';
 import { resolveModelFor } from './models.ts';
 
@@ -16,20 +17,12 @@ async function createEmbeddings(request: EmbeddingsRequest, ctx: CallContext): P
   const entry = resolveModelFor(services.catalog, 'embeddings', request.model, services.config.defaultEmbeddingsModel);
   const texts = typeof request.input === 'string' ? [request.input] : request.input;
   const bytes = texts.reduce((sum, text) => sum + Buffer.byteLength(text), 0);
-  const charge = await openCharge(ctx, {
-    primitive: 'embeddings',
-    model: entry,
-    upperBound: { input: bytes, output: 0 },
-    rateEstimate: Math.ceil(bytes / 4),
-  });
-  let result;
-  try {
-    result = await services.providers.embeddingModel(entry).embed({ texts, dimensions: request.dimensions, signal: ctx.signal });
-  } catch (error) {
-    charge.settle({ input: 0, output: 0 }, 'failed');
-    throw error;
-  }
-  charge.settle({ input: result.inputTokens, output: 0 }, 'succeeded');
+  const result = await runCharged(
+    ctx,
+    { primitive: 'embeddings', model: entry, upperBound: { input: bytes, output: 0 }, rateEstimate: Math.ceil(bytes / 4) },
+    () => services.providers.embeddingModel(entry).embed({ texts, dimensions: request.dimensions, signal: ctx.signal }),
+    (embedded) => ({ input: embedded.inputTokens, output: 0 }),
+  );
   return {
     object: 'list',
     data: result.vectors.map((vector, index) => ({
@@ -45,7 +38,7 @@ async function createEmbeddings(request: EmbeddingsRequest, ctx: CallContext): P
 const create = defineMirroredMutations({
   scope: 'ai:generate',
   tag: 'Representations, Ranking & Safety',
-  errorStatuses: [400, 401, 402, 403, 404, 429],
+  errorStatuses: modelCallErrors,
   run: createEmbeddings,
   input: embeddingsRequestSchema,
   output: embeddingsResponseSchema,

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { openCharge } from '../router/billing.ts';
+import { runCharged } from '../router/billing.ts';
 import { ApiError } from '../router/errors.ts';
 import { router } from '../router/trpc.ts';
-import { defineTwinMutations, type CallContext } from '../router/twin-routes.ts';
+import { defineTwinMutations, modelCallErrors } from '../router/primitive.ts';
+import type { CallContext } from '../router/context.ts';
 import type { Capability } from '../schema/api/models.ts';
 import type { ImageInput } from '../providers/spec/images.ts';
-import { operationSchema } from '../schema/api/operations.ts';
+import type { UploadedFile } from '../router/transport.ts';
 import {
   imageEditRequestSchema,
   imageGenerationRequestSchema,
@@ -40,28 +41,27 @@ function imagesFor(operation: Operation) {
     const image = 'image' in request ? await loadImage(request.image, 'image', ctx) : undefined;
     const mask = 'mask' in request ? await loadImage(request.mask, 'mask', ctx) : undefined;
     const units = { input: entry.pricing.unit === 'image' ? request.n : 1, output: 0 };
-    const charge = await openCharge(ctx, { primitive: `images.${operation}`, model: entry, upperBound: units, rateEstimate: 0 });
-    try {
-      const images = await run({
-        prompt: 'prompt' in request ? request.prompt : undefined,
-        n: request.n,
-        size: request.size === 'auto' ? undefined : request.size,
-        steps: 'steps' in request ? request.steps : undefined,
-        image,
-        mask,
-        signal: ctx.signal,
-      });
-      charge.settle({ input: entry.pricing.unit === 'image' ? images.length : 1, output: 0 }, 'succeeded');
-      return {
-        object: 'list',
-        model: entry.id,
-        created: Math.floor(Date.now() / 1000),
-        data: images.map((generated) => ({ b64_json: Buffer.from(generated.bytes).toString('base64'), content_type: generated.contentType, revised_prompt: generated.revisedPrompt })),
-      };
-    } catch (error) {
-      charge.settle({ input: 0, output: 0 }, 'failed');
-      throw error;
-    }
+    const images = await runCharged(
+      ctx,
+      { primitive: `images.${operation}`, model: entry, upperBound: units, rateEstimate: 0 },
+      () =>
+        run({
+          prompt: 'prompt' in request ? request.prompt : undefined,
+          n: request.n,
+          size: request.size === 'auto' ? undefined : request.size,
+          steps: 'steps' in request ? request.steps : undefined,
+          image,
+          mask,
+          signal: ctx.signal,
+        }),
+      (generated) => ({ input: entry.pricing.unit === 'image' ? generated.length : 1, output: 0 }),
+    );
+    return {
+      object: 'list',
+      model: entry.id,
+      created: Math.floor(Date.now() / 1000),
+      data: images.map((generated) => ({ b64_json: Buffer.from(generated.bytes).toString('base64'), content_type: generated.contentType, revised_prompt: generated.revisedPrompt })),
+    };
   };
 }
 
@@ -84,11 +84,22 @@ function storable(output: unknown) {
     : { json: result };
 }
 
+const asImageSource = (file: UploadedFile) => ({ base64: file.data.toString('base64'), content_type: file.contentType, name: file.filename });
+
+/** How OpenAI clients send edits and variations: the image (and mask) as file parts. */
+const imageUpload = (withMask: boolean) => ({
+  files: {
+    image: { required: true, into: (file: UploadedFile) => ({ image: asImageSource(file) }) },
+    ...(withMask ? { mask: { required: false, into: (file: UploadedFile) => ({ mask: asImageSource(file) }) } } : {}),
+  },
+});
+
 function defineImageRoutes<TIn extends z.ZodObject>(operation: Operation, noun: string, input: TIn, summary: string, description: string) {
+  const multipart = operation === 'generate' ? {} : { multipart: imageUpload(operation === 'edit') };
   return defineTwinMutations({
     scope: 'ai:generate',
     tag: 'Images',
-    errorStatuses: [400, 401, 402, 403, 404, 429],
+    errorStatuses: modelCallErrors,
     async: { kind: `images.${noun}` },
     storable,
     run: imagesFor(operation),
@@ -98,8 +109,9 @@ function defineImageRoutes<TIn extends z.ZodObject>(operation: Operation, noun: 
       description: `${description} Runs on an upstream (OpenAI, Workers AI FLUX): no image weights ship offline.`,
       input,
       toArgs: (value) => value as ImageRequestInput,
-      output: z.union([imagesResultSchema, operationSchema]),
+      output: imagesResultSchema,
       toOutput: (result) => result,
+      ...multipart,
     },
     compat: {
       path: `/v1/images/${noun}`,
@@ -107,8 +119,9 @@ function defineImageRoutes<TIn extends z.ZodObject>(operation: Operation, noun: 
       description: `${description} OpenAI clients send edits and variations as multipart.`,
       input,
       toArgs: (value) => value as ImageRequestInput,
-      output: z.union([openAiImagesResponseSchema, operationSchema]),
+      output: openAiImagesResponseSchema,
       toOutput: (result, value) => toOpenAiImages(result, (value as { response_format: 'b64_json' | 'url' }).response_format),
+      ...multipart,
     },
   });
 }

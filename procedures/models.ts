@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ApiError } from '../router/errors.ts';
-import { defineTwinQueries } from '../router/twin-routes.ts';
+import { defineTwinQueries } from '../router/primitive.ts';
 import { router } from '../router/trpc.ts';
 import {
   getModelInputSchema,

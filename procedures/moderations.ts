@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { openCharge } from '../router/billing.ts';
+import { runCharged } from '../router/billing.ts';
 import { ApiError } from '../router/errors.ts';
 import { router } from '../router/trpc.ts';
-import { defineMirroredMutations, type CallContext } from '../router/twin-routes.ts';
+import { defineMirroredMutations, modelCallErrors } from '../router/primitive.ts';
+import type { CallContext } from '../router/context.ts';
 import type { ModerationInput } from '../providers/spec/moderation.ts';
 import { moderationRequestSchema, moderationResponseSchema, type ModerationRequest } from '../schema/api/moderations.ts';
 import { resolveModelFor } from './models.ts';
@@ -22,15 +23,13 @@ async function moderate(request: ModerationRequest, ctx: CallContext) {
     throw new ApiError('bad_request', `input: ${entry.id} reads text only`, { param: 'input' });
   }
   const bytes = inputs.flat().reduce((sum, part) => sum + (part.type === 'text' ? Buffer.byteLength(part.text) : 2000), 0);
-  const charge = await openCharge(ctx, { primitive: 'moderations', model: entry, upperBound: { input: entry.pricing.unit === 'call' ? 1 : bytes, output: 0 }, rateEstimate: Math.ceil(bytes / 4) });
-  let classified;
-  try {
-    classified = await services.providers.moderationModel(entry).classify(inputs, ctx.signal);
-  } catch (error) {
-    charge.settle({ input: 0, output: 0 }, 'failed');
-    throw error;
-  }
-  charge.settle({ input: entry.pricing.unit === 'call' ? 1 : classified.inputTokens, output: 0 }, 'succeeded');
+  const perCall = entry.pricing.unit === 'call';
+  const classified = await runCharged(
+    ctx,
+    { primitive: 'moderations', model: entry, upperBound: { input: perCall ? 1 : bytes, output: 0 }, rateEstimate: Math.ceil(bytes / 4) },
+    () => services.providers.moderationModel(entry).classify(inputs, ctx.signal),
+    (result) => ({ input: perCall ? 1 : result.inputTokens, output: 0 }),
+  );
   return {
     id: `modr-${randomUUID().replaceAll('-', '')}`,
     model: entry.id,
@@ -46,7 +45,7 @@ async function moderate(request: ModerationRequest, ctx: CallContext) {
 const create = defineMirroredMutations({
   scope: 'ai:generate',
   tag: 'Representations, Ranking & Safety',
-  errorStatuses: [400, 401, 402, 403, 404, 429],
+  errorStatuses: modelCallErrors,
   run: moderate,
   input: moderationRequestSchema,
   output: moderationResponseSchema,

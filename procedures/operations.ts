@@ -1,6 +1,6 @@
 import { ApiError } from '../router/errors.ts';
 import { router } from '../router/trpc.ts';
-import { defineNativeMutation, defineNativeQuery } from '../router/twin-routes.ts';
+import { defineNativeMutation, defineNativeQuery } from '../router/primitive.ts';
 import { operationIdInputSchema, operationSchema } from '../schema/api/operations.ts';
 import { toOperationWire } from '../schema/api/operation-wire.ts';
 

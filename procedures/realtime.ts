@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { openCharge } from '../router/billing.ts';
+import { runCharged } from '../router/billing.ts';
 import { ApiError } from '../router/errors.ts';
 import { router } from '../router/trpc.ts';
-import { defineMirroredMutations, type CallContext } from '../router/twin-routes.ts';
+import { defineMirroredMutations } from '../router/primitive.ts';
+import type { CallContext } from '../router/context.ts';
 import { createId, createRandomToken } from '../schema/db/ids.ts';
 import { insertRealtimeSession } from '../schema/db/queries/realtime-sessions.ts';
 import { realtimeSessionRequestSchema, realtimeSessionSchema, type RealtimeSessionRequest } from '../schema/api/realtime.ts';
@@ -24,7 +25,7 @@ async function mintSession(request: RealtimeSessionRequest, ctx: CallContext) {
     throw new ApiError('not_implemented', 'Realtime proxy not configured: set REALTIME_UPSTREAM_URL on this deployment');
   }
   const entry = resolveModelFor(services.catalog, 'realtime', request.model, undefined);
-  const charge = await openCharge(ctx, { primitive: 'realtime.sessions', model: entry, upperBound: { input: 1, output: 0 }, rateEstimate: 0 });
+  const oneSession = { input: 1, output: 0 };
   const secret = `ek_${createRandomToken(40)}`;
   const expiresAt = new Date(Date.now() + request.ttl_seconds * 1000);
   const settings = {
@@ -32,17 +33,22 @@ async function mintSession(request: RealtimeSessionRequest, ctx: CallContext) {
     ...(request.instructions ? { instructions: request.instructions } : {}),
     ...(request.modalities ? { modalities: request.modalities } : {}),
   };
-  const session = await insertRealtimeSession(services.db, {
-    id: createId('sess'),
-    projectId: principal.projectId,
-    keyId: principal.keyId,
-    model: entry.id,
-    upstreamModel: entry.upstream_model,
-    secretHash: hashClientSecret(secret),
-    settings,
-    expiresAt,
-  });
-  charge.settle({ input: 1, output: 0 }, 'succeeded');
+  const session = await runCharged(
+    ctx,
+    { primitive: 'realtime.sessions', model: entry, upperBound: oneSession, rateEstimate: 0 },
+    () =>
+      insertRealtimeSession(services.db, {
+        id: createId('sess'),
+        projectId: principal.projectId,
+        keyId: principal.keyId,
+        model: entry.id,
+        upstreamModel: entry.upstream_model,
+        secretHash: hashClientSecret(secret),
+        settings,
+        expiresAt,
+      }),
+    () => oneSession,
+  );
   const base = services.config.publicBaseUrl ?? `http://localhost:${services.config.port}`;
   const expires = Math.floor(expiresAt.getTime() / 1000);
   return {

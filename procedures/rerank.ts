@@ -1,5 +1,5 @@
-import { openCharge } from '../router/billing.ts';
-import { defineNativeMutation } from '../router/twin-routes.ts';
+import { runCharged } from '../router/billing.ts';
+import { defineNativeMutation, modelCallErrors } from '../router/primitive.ts';
 import { rerankRequestSchema, rerankResponseSchema, type RerankRequestInput } from '../schema/api/rerank.ts';
 import { resolveModelFor } from './models.ts';
 
@@ -7,25 +7,17 @@ import { resolveModelFor } from './models.ts';
 export const rerankProcedure = defineNativeMutation({
   scope: 'ai:generate',
   tag: 'Representations, Ranking & Safety',
-  errorStatuses: [400, 401, 402, 403, 404, 429],
+  errorStatuses: modelCallErrors,
   run: async (request: RerankRequestInput, ctx) => {
     const entry = resolveModelFor(ctx.services.catalog, 'rerank', request.model, undefined);
     const documents = request.documents.map((document) => (typeof document === 'string' ? document : document.text));
     const bytes = [request.query, ...documents].reduce((sum, text) => sum + Buffer.byteLength(text), 0);
-    const charge = await openCharge(ctx, { primitive: 'rerank', model: entry, upperBound: { input: bytes, output: 0 }, rateEstimate: Math.ceil(bytes / 4) });
-    let ranked;
-    try {
-      ranked = await ctx.services.providers.rerankModel(entry).rerank({
-        query: request.query,
-        documents,
-        topN: request.top_n ?? documents.length,
-        signal: ctx.signal,
-      });
-    } catch (error) {
-      charge.settle({ input: 0, output: 0 }, 'failed');
-      throw error;
-    }
-    charge.settle({ input: ranked.inputTokens, output: 0 }, 'succeeded');
+    const ranked = await runCharged(
+      ctx,
+      { primitive: 'rerank', model: entry, upperBound: { input: bytes, output: 0 }, rateEstimate: Math.ceil(bytes / 4) },
+      () => ctx.services.providers.rerankModel(entry).rerank({ query: request.query, documents, topN: request.top_n ?? documents.length, signal: ctx.signal }),
+      (result) => ({ input: result.inputTokens, output: 0 }),
+    );
     return {
       object: 'list' as const,
       model: entry.id,

@@ -1,18 +1,15 @@
 import { ApiError } from '../router/errors.ts';
 import { defineStream } from '../router/streams.ts';
 import { router } from '../router/trpc.ts';
-import { defineTwinMutations, type CallContext } from '../router/twin-routes.ts';
-import { z } from 'zod';
-import { operationSchema } from '../schema/api/operations.ts';
+import { defineTwinMutations, modelCallErrors } from '../router/primitive.ts';
+import type { CallContext } from '../router/context.ts';
 import { responseObjectSchema, responsesRequestSchema, type ResponseObject, type ResponsesRequest } from '../schema/api/responses.ts';
 import { fromResponsesRequest } from './text/text-args.ts';
 import { toResponseEvents, toResponseObject } from './text/response-objects.ts';
 import { checkTextRequest, generateText, startTextStream } from './text/text-service.ts';
 
-const generationErrors = [400, 401, 402, 403, 404, 429];
 
-/** With async: true the answer is the operation (202); the response object is its result. */
-const responseOrOperation = z.union([responseObjectSchema, operationSchema]);
+
 
 const asyncResponses = {
   kind: 'responses',
@@ -38,8 +35,7 @@ async function createResponse(request: ResponsesRequest, ctx: CallContext) {
 const create = defineTwinMutations({
   scope: 'ai:generate',
   tag: 'Responses',
-  errorStatuses: generationErrors,
-  streams: true,
+  errorStatuses: modelCallErrors,
   async: asyncResponses,
   run: createResponse,
   canonical: {
@@ -50,7 +46,7 @@ const create = defineTwinMutations({
       'With stream: true the answer is server-sent events in the Responses API sequence.',
     input: responsesRequestSchema,
     toArgs: (input) => input,
-    output: responseOrOperation,
+    output: responseObjectSchema,
     toOutput: (response) => ({ ...response, output_text: response.output.flatMap((item) => item.content.map((part) => part.text)).join('') }),
   },
   compat: {
@@ -59,7 +55,7 @@ const create = defineTwinMutations({
     description: 'The OpenAI Responses API. With stream: true the answer is its server-sent event sequence.',
     input: responsesRequestSchema,
     toArgs: (input) => input,
-    output: responseOrOperation,
+    output: responseObjectSchema,
     toOutput: (response) => response,
   },
 });
@@ -70,7 +66,8 @@ async function streamResponse(request: ResponsesRequest, ctx: CallContext) {
   return toResponseEvents(entry, args, parts);
 }
 
-const stream = defineStream({ scope: 'ai:generate', input: responsesRequestSchema, run: streamResponse });
+/** The same event sequence on both trees; each tree's REST path serves it for `stream: true`. */
+const streamOn = (path: `/${string}`) => defineStream({ scope: 'ai:generate', path, framing: 'named-events', input: responsesRequestSchema, run: streamResponse });
 
-export const responsesRouter = router({ create: create.canonical, stream });
-export const openAiResponsesRouter = router({ create: create.compat, stream });
+export const responsesRouter = router({ create: create.canonical, stream: streamOn('/infra/ai/responses') });
+export const openAiResponsesRouter = router({ create: create.compat, stream: streamOn('/v1/responses') });

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { router } from '../router/trpc.ts';
 import { scopedProcedure } from '../router/auth.ts';
-import { defineNativeMutation, defineNativeQuery } from '../router/twin-routes.ts';
+import { defineNativeMutation, defineNativeQuery, nativeEnvelope } from '../router/primitive.ts';
+import type { Scope } from '../router/scopes.ts';
+import type { TransportDeclaration } from '../router/transport.ts';
 import {
   bucketSchema,
   createBucketInputSchema,
@@ -10,7 +12,7 @@ import {
   storageObjectSchema,
 } from '../schema/api/storage.ts';
 import type { StorageBucket } from '../schema/db/types.ts';
-import { toObjectWire } from './storage/storage-service.ts';
+import { toObjectWire } from '../providers/storage/storage-service.ts';
 
 const toBucketWire = (bucket: StorageBucket) => ({ id: bucket.id, name: bucket.name, created_at: bucket.created_at.toISOString() });
 
@@ -70,33 +72,69 @@ const listObjects = defineNativeQuery({
 });
 
 /**
- * Object bytes travel as raw HTTP bodies, which trpc-to-openapi cannot carry: server/storage-routes.ts
- * serves PUT/GET/HEAD/DELETE and calls these procedures (auth and scopes included) through a caller.
+ * Object bytes travel as raw HTTP bodies, which trpc-to-openapi cannot carry: each procedure
+ * declares its transport (raw body in, bytes out) and the generic transport layer serves it.
  */
 const bytesSchema = z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'must be the raw request body');
+const objectPath = '/infra/storage/buckets/{bucket_id}/objects/{key}' as const;
+const objectErrors = [400, 401, 403, 404, 429];
+
+type ObjectWire = ReturnType<typeof toObjectWire>;
+
+/** The object's bytes (or, for HEAD, none) with the headers of a GET. */
+const objectAnswer = (withBody: boolean) => ({
+  body: ({ object, bytes }: { object: ObjectWire; bytes?: Uint8Array }) => ({
+    bytes: withBody && bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : undefined,
+    contentType: object.content_type,
+    headers: { 'Content-Length': String(object.size), ETag: `"${object.sha256}"`, 'Last-Modified': new Date(object.updated_at).toUTCString() },
+  }),
+  contentTypes: ['*/*'],
+});
+
+function objectRoute<TInput extends z.ZodObject>(
+  scope: Scope,
+  method: 'GET' | 'HEAD' | 'PUT' | 'DELETE',
+  input: TInput,
+  transport: Partial<TransportDeclaration> & { docs: NonNullable<TransportDeclaration['docs']> },
+) {
+  return scopedProcedure(scope)
+    .meta({
+      scope,
+      errorStatuses: method === 'PUT' ? [...objectErrors, 413] : objectErrors,
+      envelope: method === 'PUT' || method === 'DELETE' ? 'native' : 'none',
+      transport: { method, path: objectPath, greedyParam: 'key', input, ...transport },
+    })
+    .input(input);
+}
+
+const putInput = objectRefInputSchema.extend({ content_type: z.string().min(1).max(255), body: bytesSchema });
 
 const objects = router({
   list: listObjects,
-  put: scopedProcedure('ai:generate')
-    .input(objectRefInputSchema.extend({ content_type: z.string().min(1).max(255), body: bytesSchema }))
-    .mutation(async ({ input, ctx }) =>
-      toObjectWire(await ctx.services.storage.putObject(ctx.principal.projectId, input, input.content_type, input.body)),
-    ),
-  head: scopedProcedure('ai:read')
-    .input(objectRefInputSchema)
-    .query(async ({ input, ctx }) => toObjectWire(await ctx.services.storage.headObject(ctx.principal.projectId, input))),
-  get: scopedProcedure('ai:read')
-    .input(objectRefInputSchema)
-    .query(async ({ input, ctx }) => {
-      const { object, bytes } = await ctx.services.storage.getObject(ctx.principal.projectId, input);
-      return { object: toObjectWire(object), bytes };
-    }),
-  delete: scopedProcedure('ai:generate')
-    .input(objectRefInputSchema)
-    .mutation(async ({ input, ctx }) => {
-      await ctx.services.storage.deleteObject(ctx.principal.projectId, input);
-      return { deleted: true as const };
-    }),
+  put: objectRoute('ai:generate', 'PUT', putInput, {
+    rawBody: { into: (body, contentType) => ({ body, content_type: contentType }), maxBytes: (config) => config.storage.maxObjectBytes },
+    docs: { summary: 'Put object', description: 'The raw request body becomes the object; its Content-Type is kept.', tag: 'Storage', jsonOutput: nativeEnvelope(storageObjectSchema) },
+  }).mutation(async ({ input, ctx }) => ({
+    status: 'ok' as const,
+    data: toObjectWire(await ctx.services.storage.putObject(ctx.principal.projectId, input, input.content_type, input.body)),
+  })),
+  head: objectRoute('ai:read', 'HEAD', objectRefInputSchema, {
+    rawAnswer: objectAnswer(false),
+    docs: { summary: 'Head object', description: 'The headers of a GET, without the body.', tag: 'Storage' },
+  }).query(async ({ input, ctx }) => ({ object: toObjectWire(await ctx.services.storage.headObject(ctx.principal.projectId, input)) })),
+  get: objectRoute('ai:read', 'GET', objectRefInputSchema, {
+    rawAnswer: objectAnswer(true),
+    docs: { summary: 'Get object', description: 'The object bytes with their Content-Type, ETag (sha256) and Last-Modified.', tag: 'Storage' },
+  }).query(async ({ input, ctx }) => {
+    const { object, bytes } = await ctx.services.storage.getObject(ctx.principal.projectId, input);
+    return { object: toObjectWire(object), bytes };
+  }),
+  delete: objectRoute('ai:generate', 'DELETE', objectRefInputSchema, {
+    docs: { summary: 'Delete object', tag: 'Storage', jsonOutput: nativeEnvelope(z.object({ deleted: z.literal(true) })) },
+  }).mutation(async ({ input, ctx }) => {
+    await ctx.services.storage.deleteObject(ctx.principal.projectId, input);
+    return { status: 'ok' as const, data: { deleted: true as const } };
+  }),
 });
 
 export const storageRouter = router({ buckets: router({ create: createBucket, list: listBuckets }), objects });

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { openCharge } from '../router/billing.ts';
+import { runCharged } from '../router/billing.ts';
 import { router } from '../router/trpc.ts';
-import { defineTwinMutations, type CallContext } from '../router/twin-routes.ts';
-import { operationSchema } from '../schema/api/operations.ts';
+import { defineTwinMutations, modelCallErrors } from '../router/primitive.ts';
+import type { CallContext } from '../router/context.ts';
+import type { UploadedFile } from '../router/transport.ts';
 import { transcriptionRequestSchema, transcriptSchema, type TranscriptionRequestInput, type TranscriptWire } from '../schema/api/transcriptions.ts';
 import { resolveModelFor } from './models.ts';
 import { toSrt, toVtt } from './audio/transcript-formats.ts';
@@ -23,46 +24,45 @@ function recognize(task: 'transcribe' | 'translate') {
     const audio = await loadAudio(request, ctx);
     const boundSeconds = Math.ceil(audio.bytes.length * maxSecondsPerByte) + 1;
     const units = (seconds: number) => ({ input: entry.pricing.unit === 'audio_second' ? Math.ceil(seconds) : 1, output: 0 });
-    const charge = await openCharge(ctx, { primitive: `audio.${capability}s`, model: entry, upperBound: units(boundSeconds), rateEstimate: 0 });
-    try {
-      const result = await ctx.services.providers.transcriptionModel(entry).transcribe({
-        audio: audio.bytes,
-        contentType: audio.contentType,
-        filename: audio.filename,
-        task,
-        language: request.language,
-        prompt: request.prompt,
-        temperature: request.temperature,
-        signal: ctx.signal,
-      });
-      charge.settle(units(result.durationSeconds ?? boundSeconds), 'succeeded');
-      const format = request.response_format;
-      const formatted =
-        format === 'srt'
-          ? toSrt(result.text, result.segments, result.durationSeconds)
-          : format === 'vtt'
-            ? toVtt(result.text, result.segments, result.durationSeconds)
-            : format === 'text'
-              ? result.text
-              : null;
-      return {
-        object: task === 'transcribe' ? 'audio.transcription' : 'audio.translation',
-        model: entry.id,
-        text: result.text,
-        language: result.language,
-        duration_seconds: result.durationSeconds,
-        segments: result.segments.map((segment, id) => ({ id, ...segment })),
-        response_format: format,
-        formatted,
-      };
-    } catch (error) {
-      charge.settle({ input: 0, output: 0 }, 'failed');
-      throw error;
-    }
+    const result = await runCharged(
+      ctx,
+      { primitive: `audio.${capability}s`, model: entry, upperBound: units(boundSeconds), rateEstimate: 0 },
+      () =>
+        ctx.services.providers.transcriptionModel(entry).transcribe({
+          audio: audio.bytes,
+          contentType: audio.contentType,
+          filename: audio.filename,
+          task,
+          language: request.language,
+          prompt: request.prompt,
+          temperature: request.temperature,
+          signal: ctx.signal,
+        }),
+      (transcribed) => units(transcribed.durationSeconds ?? boundSeconds),
+    );
+    const format = request.response_format;
+    const formatted =
+      format === 'srt'
+        ? toSrt(result.text, result.segments, result.durationSeconds)
+        : format === 'vtt'
+          ? toVtt(result.text, result.segments, result.durationSeconds)
+          : format === 'text'
+            ? result.text
+            : null;
+    return {
+      object: task === 'transcribe' ? 'audio.transcription' : 'audio.translation',
+      model: entry.id,
+      text: result.text,
+      language: result.language,
+      duration_seconds: result.durationSeconds,
+      segments: result.segments.map((segment, id) => ({ id, ...segment })),
+      response_format: format,
+      formatted,
+    };
   };
 }
 
-/** OpenAI's JSON shapes of a transcript; text, SRT and WebVTT are written as plain text by server/audio-routes.ts. */
+/** OpenAI's JSON shapes of a transcript; text, SRT and WebVTT are answered as plain text (see `plainText`). */
 export function toOpenAiTranscript(transcript: TranscriptWire, task: 'transcribe' | 'translate') {
   if (transcript.response_format === 'verbose_json') {
     return {
@@ -96,12 +96,26 @@ const openAiTranscriptSchema = z.union([
   z.object({ text: z.string(), usage: z.object({ type: z.literal('duration'), seconds: z.int() }).optional() }),
 ]);
 
+/** How OpenAI clients send audio, and how the native tree accepts it too. */
+const audioUpload = {
+  files: { file: { required: true, into: (file: UploadedFile) => ({ base64: file.data.toString('base64'), content_type: file.contentType, name: file.filename }) } },
+};
+
+const plainTextFormats = new Set(['text', 'srt', 'vtt']);
+
+/** OpenAI answers text, SRT and WebVTT transcripts as plain text, not JSON. */
+const plainText = {
+  when: (request: Record<string, unknown>) => plainTextFormats.has(String(request.response_format)),
+  body: (transcript: { text?: string }) => ({ bytes: transcript.text ?? '', contentType: 'text/plain; charset=utf-8' }),
+  contentTypes: ['text/plain'],
+};
+
 function defineRecognition(task: 'transcribe' | 'translate') {
   const noun = task === 'transcribe' ? 'transcriptions' : 'translations';
   return defineTwinMutations({
     scope: 'ai:generate',
     tag: 'Audio',
-    errorStatuses: [400, 401, 402, 403, 404, 429],
+    errorStatuses: modelCallErrors,
     async: { kind: `audio.${noun}` },
     run: recognize(task),
     canonical: {
@@ -112,8 +126,9 @@ function defineRecognition(task: 'transcribe' | 'translate') {
         'no speech-recognition weights ship offline, so without one no model has this capability.',
       input: transcriptionRequestSchema,
       toArgs: (input) => input,
-      output: z.union([transcriptSchema, operationSchema]),
+      output: transcriptSchema,
       toOutput: (transcript) => transcript,
+      multipart: audioUpload,
     },
     compat: {
       path: `/v1/audio/${noun}`,
@@ -121,8 +136,10 @@ function defineRecognition(task: 'transcribe' | 'translate') {
       description: 'OpenAI multipart upload (file, model, prompt, language, response_format json|text|srt|verbose_json|vtt, temperature).',
       input: transcriptionRequestSchema,
       toArgs: (input) => input,
-      output: z.union([openAiTranscriptSchema, operationSchema]),
+      output: openAiTranscriptSchema,
       toOutput: (transcript) => toOpenAiTranscript(transcript, task),
+      multipart: audioUpload,
+      rawAnswer: plainText,
     },
   });
 }

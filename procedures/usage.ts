@@ -1,5 +1,5 @@
 import Big from 'big.js';
-import { defineNativeQuery } from '../router/twin-routes.ts';
+import { defineNativeQuery } from '../router/primitive.ts';
 import { findBalance, listRecentUsage } from '../schema/db/queries/ledger.ts';
 import { usageInputSchema, usageSchema } from '../schema/api/usage.ts';
 

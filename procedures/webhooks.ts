@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ApiError } from '../router/errors.ts';
 import { router } from '../router/trpc.ts';
-import { defineNativeDelete, defineNativeMutation, defineNativeQuery } from '../router/twin-routes.ts';
+import { defineNativeDelete, defineNativeMutation, defineNativeQuery } from '../router/primitive.ts';
 import { createWebhookSecret } from '../jobs/webhooks/signature.ts';
 import { checkWebhookUrl } from '../jobs/webhooks/target-guard.ts';
 import {

@@ -30,7 +30,8 @@ export function scopedProcedure(scope: Scope) {
   return baseProcedure.use(async ({ ctx, meta, path, next }) => {
     // Set first so the log line names the route even when the call fails.
     ctx.log.route = meta?.openapi?.path ?? path;
-    const principal = await authenticate(ctx);
+    // A background run carries the submitting key, re-read when the run started.
+    const principal = ctx.background?.principal ?? (await authenticate(ctx));
     ctx.log.projectId = principal.projectId;
     if (!principal.scopes.has(scope)) {
       throw new ApiError('forbidden', `This API key lacks the "${scope}" scope required by this route`);

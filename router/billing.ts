@@ -3,7 +3,7 @@ import Big from 'big.js';
 import type { ModelEntry, Pricing } from '../schema/api/models.ts';
 import { findBalance, reserveTokens, settleAndRecordUsage } from '../schema/db/queries/ledger.ts';
 import { ApiError } from './errors.ts';
-import type { CallContext } from './twin-routes.ts';
+import type { CallContext } from './context.ts';
 
 /** Units a call consumes: model tokens in and out, or one count of the pricing's own unit. */
 export interface Units {
@@ -109,6 +109,25 @@ export async function openCharge(ctx: CallContext, request: ChargeRequest): Prom
       });
       if (!ctx.background) await limits!.refund(principal.keyId, tokensPerMinute, request.rateEstimate - used.input - used.output);
   }
+}
+
+const nothing: Units = { input: 0, output: 0 };
+
+/**
+ * Runs a primitive's work under one charge: opened before it (402/429 refuse it unrun), settled
+ * to what the result says was used, or to nothing when the work fails or is abandoned.
+ */
+export async function runCharged<T>(ctx: CallContext, request: ChargeRequest, work: () => Promise<T> | T, used: (result: T) => Units): Promise<T> {
+  const charge = await openCharge(ctx, request);
+  let result: T;
+  try {
+    result = await work();
+  } catch (error) {
+    charge.settle(nothing, ctx.signal.aborted ? 'cancelled' : 'failed');
+    throw error;
+  }
+  charge.settle(used(result), 'succeeded');
+  return result;
 }
 
 /** For `async: true`: refuse at request time what the balance could not pay when the work runs. */

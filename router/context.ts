@@ -4,11 +4,11 @@ import type { Config } from '../server/config.ts';
 import type { Database } from '../schema/db/types.ts';
 import type { ModelCatalog } from '../providers/catalog.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
-import type { KeyStore } from './key-store.ts';
+import type { KeyStore, Principal } from './key-store.ts';
 import type { RateLimits } from './rate-limits.ts';
 import type { BackgroundTasks } from './background-tasks.ts';
 import type { OperationQueue } from '../jobs/operation-queue.ts';
-import type { StorageService } from '../procedures/storage/storage-service.ts';
+import type { StorageService } from '../providers/storage/storage-service.ts';
 
 /** Long-lived dependencies, built once at boot; no request in here (tests build callers on it). */
 export interface Services {
@@ -44,6 +44,14 @@ export interface RequestContext {
   signal: AbortSignal;
   /** What a procedure asks of the HTTP answer beyond its body: 202 for an accepted operation, rate-limit headers. */
   response: { status?: number; headers: Record<string, string> };
-  /** Set when a background worker runs the call: its request was already counted and checked. */
-  background?: boolean;
+  /**
+   * Set when a background worker runs the call: its request was already counted, and the caller
+   * is the key that submitted it (re-read when the run starts, so a revoked key fails the run).
+   */
+  background?: { principal: Principal };
+}
+
+/** The context of a call whose key has been checked: what procedures and primitives run with. */
+export interface CallContext extends RequestContext {
+  principal: Principal;
 }

@@ -3,6 +3,7 @@ import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import { z } from 'zod';
 import { ProviderError, type ProviderErrorKind } from '../providers/spec/provider-error.ts';
 import { DocumentError } from '../providers/local/documents/document-types.ts';
+import { StorageError } from '../providers/storage/storage-error.ts';
 
 /**
  * The one table of error codes: native code → HTTP status, the tRPC code that carries it, and
@@ -108,15 +109,33 @@ function describeProviderError(error: ProviderError): ErrorDescription {
   };
 }
 
-/** Anything thrown inside a request, described without leaking internals. */
 function describeDocumentError(error: DocumentError): ErrorDescription {
   const code = error.kind === 'unsupported' ? 'unsupported_media_type' : 'bad_request';
   return { code, status: errorCodes[code].status, message: error.message, param: 'file', details: undefined, openAiCode: undefined, headers: undefined };
 }
 
-export function describeError(error: unknown): ErrorDescription {
+function describeStorageError(error: StorageError): ErrorDescription {
+  return { code: error.kind, status: errorCodes[error.kind].status, message: error.message, param: error.param, details: undefined, openAiCode: undefined, headers: undefined };
+}
+
+/** The errors of lower layers that carry their own meaning; tRPC wraps them as the cause. */
+function describeDomainError(error: unknown): ErrorDescription | undefined {
   if (error instanceof ProviderError) return describeProviderError(error);
   if (error instanceof DocumentError) return describeDocumentError(error);
+  if (error instanceof StorageError) return describeStorageError(error);
+  return undefined;
+}
+
+/** Whether a failed call is worth another attempt: only what the provider says is transient. */
+export function isRetryable(error: unknown): boolean {
+  const cause = error instanceof TRPCError && error.cause ? error.cause : error;
+  return cause instanceof ProviderError && cause.retryable;
+}
+
+/** Anything thrown inside a request, described without leaking internals. */
+export function describeError(error: unknown): ErrorDescription {
+  const domain = describeDomainError(error);
+  if (domain) return domain;
   if (error instanceof ApiError) {
     return {
       code: error.apiCode,
@@ -129,8 +148,8 @@ export function describeError(error: unknown): ErrorDescription {
     };
   }
   if (error instanceof TRPCError) {
-    if (error.cause instanceof ProviderError) return describeProviderError(error.cause);
-    if (error.cause instanceof DocumentError) return describeDocumentError(error.cause);
+    const cause = describeDomainError(error.cause);
+    if (cause) return cause;
     if (error.cause instanceof z.ZodError) {
       return { code: 'bad_request', status: 400, openAiCode: undefined, headers: undefined, ...describeZodIssues(error.cause.issues) };
     }

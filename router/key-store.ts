@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Database } from '../schema/db/types.ts';
-import { apiKeyRevokedChannel, findActiveApiKeyByHash } from '../schema/db/queries/api-keys.ts';
+import { apiKeyRevokedChannel, findActiveApiKeyByHash, findActiveApiKeyById, type ActiveApiKey } from '../schema/db/queries/api-keys.ts';
 import { hashApiKey } from './api-key-material.ts';
 import { isScope, type Scope } from './scopes.ts';
 import type { Limits } from './rate-limits.ts';
@@ -50,7 +50,19 @@ export class KeyStore {
 
     const row = await findActiveApiKeyByHash(this.#db, keyHash);
     if (!row) return undefined;
-    const principal: Principal = {
+    const principal = this.#toPrincipal(row);
+    this.#cache.set(keyHash, { principal, expiresAt: Date.now() + this.#ttlMs });
+    return principal;
+  }
+
+  /** The key by id as it is now (uncached): undefined once revoked. For background runs. */
+  async principalOfKey(keyId: string): Promise<Principal | undefined> {
+    const row = await findActiveApiKeyById(this.#db, keyId);
+    return row && this.#toPrincipal(row);
+  }
+
+  #toPrincipal(row: ActiveApiKey): Principal {
+    return {
       projectId: row.project_id,
       keyId: row.id,
       scopes: new Set(row.scopes.filter(isScope)),
@@ -59,8 +71,6 @@ export class KeyStore {
         tokensPerMinute: row.tokens_per_minute ?? row.project_tokens_per_minute ?? this.#defaultLimits.tokensPerMinute,
       },
     };
-    this.#cache.set(keyHash, { principal, expiresAt: Date.now() + this.#ttlMs });
-    return principal;
   }
 
   evict(keyHash: string): void {

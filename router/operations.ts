@@ -1,7 +1,7 @@
 import type { OperationWire } from '../schema/api/operations.ts';
 import { toOperationWire } from '../schema/api/operation-wire.ts';
-import { validateObjectKey } from '../procedures/storage/storage-service.ts';
-import type { CallContext } from './twin-routes.ts';
+import { validateObjectKey } from '../providers/storage/storage-service.ts';
+import type { CallContext } from './context.ts';
 
 interface EnqueueRequest {
   kind: string;

@@ -1,20 +1,27 @@
 import type { z } from 'zod';
 import { scopedProcedure } from './auth.ts';
+import type { CallContext } from './context.ts';
 import type { Scope } from './scopes.ts';
-import type { CallContext } from './twin-routes.ts';
+import type { Framing } from './transport.ts';
 
 /**
  * The streaming variant of a primitive: a tRPC subscription yielding the tree's wire events.
- * Typed clients subscribe to it directly; `server/sse-routes.ts` serves the same generator as
- * server-sent events on the REST path when a request says `stream: true`.
+ * Typed clients subscribe to it directly; the generic transport (server/transports.ts) serves it
+ * as server-sent events on `path` when a REST request says `stream: true`.
  */
 export function defineStream<TInput extends z.ZodObject, TEvent>(definition: {
   scope: Scope;
+  path: `/${string}`;
+  framing: Framing;
   input: TInput;
   run: (input: z.output<TInput>, ctx: CallContext) => Promise<AsyncIterable<TEvent>>;
 }) {
   return scopedProcedure(definition.scope)
-    .meta({ scope: definition.scope })
+    .meta({
+      scope: definition.scope,
+      envelope: 'none',
+      transport: { method: 'POST', path: definition.path, input: definition.input, sse: { framing: definition.framing } },
+    })
     .input(definition.input)
     .subscription(async function* (opts): AsyncGenerator<TEvent> {
       const ctx: CallContext = { ...opts.ctx, signal: opts.signal ?? opts.ctx.signal };

@@ -3,13 +3,18 @@ import type { OpenApiMeta } from 'trpc-to-openapi';
 import type { RequestContext } from './context.ts';
 import { describeError } from './errors.ts';
 import type { Scope } from './scopes.ts';
+import type { BackgroundRoute, Envelope, TransportDeclaration } from './transport.ts';
 
 export type ProcedureMeta = OpenApiMeta<{
   scope?: Scope;
-  /** The non-2xx statuses the API reference lists for the route. */
+  /** The non-2xx statuses the route can answer (documented in the tree's error envelope). */
   errorStatuses?: number[];
-  /** The route also answers `stream: true` with server-sent events (served by server/sse-routes.ts). */
-  streams?: boolean;
+  /** The shape of the procedure's output: the native envelope or bare. */
+  envelope?: Envelope;
+  /** How the route travels beyond JSON in, JSON out (multipart, bytes, server-sent events). */
+  transport?: TransportDeclaration;
+  /** Present when the route accepts `async: true`: how the worker runs and records it. */
+  background?: BackgroundRoute;
 }>;
 
 const t = initTRPC

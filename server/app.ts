@@ -5,12 +5,7 @@ import { sql } from 'kysely';
 import { appRouter } from '../router/app-router.ts';
 import type { Services } from '../router/context.ts';
 import { createRequestContext } from './request-context.ts';
-import { createSseRouter } from './sse-routes.ts';
-import { createStorageRouter } from './storage-routes.ts';
-import { createMultipartRouter } from './multipart-routes.ts';
-import { createAudioRouter } from './audio-routes.ts';
-import { createRecognitionRouter } from './recognition-routes.ts';
-import { createImageRouter } from './image-routes.ts';
+import { createTransportRouter } from './transports.ts';
 import { describeError } from '../router/errors.ts';
 import { createDocsRouter } from './docs-page.ts';
 import { answerUnknownRoute, createErrorHandler, replaceAdapterErrorBodies } from './error-responses.ts';
@@ -34,6 +29,19 @@ function foldModelIdSlashes(req: Request, _res: Response, next: () => void): voi
       // leave it as sent; the catalog lookup answers 404
     }
     req.url = `/${match[1]}/models/${encodeURIComponent(modelId)}${query}`;
+  }
+  next();
+}
+
+/**
+ * A POST whose body is optional (cancel) may come with no body and no content type, as the
+ * reference's curl sends it: that is an empty JSON object, not a 415.
+ */
+function acceptEmptyBodies(req: Request, _res: Response, next: () => void): void {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (req.method === 'POST' && !hasBody && req.headers['content-type'] === undefined) {
+    req.headers['content-type'] = 'application/json';
+    req.body = {};
   }
   next();
 }
@@ -93,16 +101,12 @@ export function createApp(services: Services): Express {
     },
   });
 
-  // Raw object bodies: before the JSON parser, which would otherwise consume JSON uploads.
-  app.use(createStorageRouter(services));
-  app.use(createMultipartRouter(services));
+  // Multipart, raw bodies, byte answers and server-sent events, as each procedure declares them;
+  // each route reads its own body, so this comes before the JSON parser.
+  app.use(createTransportRouter(services, appRouter));
   const apiTrees = ['/infra', '/v1'];
-  app.use(apiTrees, express.json({ limit: services.config.maxBodyBytes }));
+  app.use(apiTrees, express.json({ limit: services.config.maxBodyBytes }), acceptEmptyBodies);
   app.use(foldModelIdSlashes);
-  app.use(createSseRouter(services));
-  app.use(createAudioRouter(services));
-  app.use(createRecognitionRouter(services));
-  app.use(createImageRouter(services));
   app.use(apiTrees, replaceAdapterErrorBodies, (req, res, next) => {
     // Mounted handlers see the path relative to the mount; the adapter matches full paths.
     const mountedUrl = req.url;

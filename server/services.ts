@@ -5,7 +5,7 @@ import type { Services } from '../router/context.ts';
 import { KeyStore } from '../router/key-store.ts';
 import { loadProviders } from '../providers/registry.ts';
 import { createObjectStore } from '../providers/storage/create-object-store.ts';
-import { StorageService } from '../procedures/storage/storage-service.ts';
+import { StorageService } from '../providers/storage/storage-service.ts';
 import { startBoss, stopBoss } from '../jobs/boss.ts';
 import { ensureQueues } from '../jobs/queues.ts';
 import { OperationQueue } from '../jobs/operation-queue.ts';
@@ -14,6 +14,7 @@ import { WebhookDeliveryWorker } from '../jobs/webhooks/delivery-worker.ts';
 import { dispatchOperationEvent } from '../jobs/webhooks/dispatch.ts';
 import { openDatabase, type DatabaseHandle } from './database.ts';
 import { createOperationExecutor } from './operation-executor.ts';
+import { appRouter } from '../router/app-router.ts';
 import { createRateLimits } from './rate-limit-store.ts';
 import { BackgroundTasks } from '../router/background-tasks.ts';
 
@@ -73,7 +74,7 @@ export async function startServices(config: Config, logger: Logger, options: { r
         db,
         boss,
         connectionString: database.connectionString,
-        executor: createOperationExecutor(services),
+        executor: createOperationExecutor(services, appRouter),
         concurrency: config.operations.concurrency,
         timeoutSeconds: config.operations.timeoutSeconds,
         logger,

@@ -1,7 +1,7 @@
 import { ApiError } from '../../router/errors.ts';
 import type { Services } from '../../router/context.ts';
-import { checkAffordable, openCharge, type Charge } from '../../router/billing.ts';
-import type { CallContext } from '../../router/twin-routes.ts';
+import { checkAffordable, openCharge, runCharged, type Charge } from '../../router/billing.ts';
+import type { CallContext } from '../../router/context.ts';
 import type { ModelEntry } from '../../schema/api/models.ts';
 import type {
   TextGenerationRequest,
@@ -49,15 +49,12 @@ export async function checkTextRequest(primitive: string, args: TextArgs, ctx: C
 
 export async function generateText(primitive: string, args: TextArgs, ctx: CallContext) {
   const { entry, request } = prepareText(args, ctx.services, ctx.signal);
-  const charge = await openCharge(ctx, textChargeRequest(primitive, entry, request));
-  let result: TextGenerationResult;
-  try {
-    result = await ctx.services.providers.textModel(entry).generate(request);
-  } catch (error) {
-    charge.settle({ input: 0, output: 0 }, ctx.signal?.aborted ? 'cancelled' : 'failed');
-    throw error;
-  }
-  charge.settle(unitsOf(result.usage), 'succeeded');
+  const result = await runCharged(
+    ctx,
+    textChargeRequest(primitive, entry, request),
+    () => ctx.services.providers.textModel(entry).generate(request),
+    (generated) => unitsOf(generated.usage),
+  );
   return { entry, result };
 }
 

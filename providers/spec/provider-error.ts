@@ -19,6 +19,8 @@ export class ProviderError extends Error {
   readonly upstreamStatus: number | undefined;
   readonly retryAfterSeconds: number | undefined;
   readonly param: string | undefined;
+  /** Whether the same call may succeed later: limits, timeouts, capacity and upstream failures, but not refused credentials. */
+  readonly retryable: boolean;
 
   constructor(
     kind: ProviderErrorKind,
@@ -31,5 +33,7 @@ export class ProviderError extends Error {
     this.upstreamStatus = options.upstreamStatus;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.param = options.param;
+    const refusedCredentials = options.upstreamStatus === 401 || options.upstreamStatus === 403;
+    this.retryable = kind !== 'invalid_request' && !refusedCredentials;
   }
 }

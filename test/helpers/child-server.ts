@@ -10,9 +10,18 @@ export interface ChildServer {
 }
 
 /** `node server/main.ts` in its own process, as `npm start` runs it; resolves once it listens. */
-export async function startChildServer(environment: Record<string, string>): Promise<ChildServer> {
+export function startChildServer(environment: Record<string, string>): Promise<ChildServer> {
+  return startChild('server/main.ts', environment, /"port":(\d+)[^\n]*"msg":"listening"/);
+}
+
+/** `node server/worker-main.ts`, as `npm run worker` runs it; resolves once its workers run. */
+export function startChildWorker(environment: Record<string, string>): Promise<ChildServer> {
+  return startChild('server/worker-main.ts', environment, /"msg":"worker started"/);
+}
+
+async function startChild(script: string, environment: Record<string, string>, ready: RegExp): Promise<ChildServer> {
   const { DATABASE_URL: _inherited, ...inherited } = process.env;
-  const child = spawn(process.execPath, ['server/main.ts'], {
+  const child = spawn(process.execPath, [script], {
     cwd: repoRoot,
     env: {
       ...inherited,
@@ -29,19 +38,19 @@ export async function startChildServer(environment: Record<string, string>): Pro
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 50_000);
+    const timer = setTimeout(() => reject(new Error(`${script} did not start:\n${output}`)), 50_000);
     const check = () => {
-      const listening = /"port":(\d+)[^\n]*"msg":"listening"/.exec(output);
-      if (listening) {
+      const started = ready.exec(output);
+      if (started) {
         clearTimeout(timer);
         child.stdout!.off('data', check);
-        resolve(Number(listening[1]));
+        resolve(Number(started[1] ?? 0));
       }
     };
     child.stdout!.on('data', check);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${output}`));
+      reject(new Error(`${script} exited with ${code}:\n${output}`));
     });
   });
   return {

@@ -3,6 +3,8 @@ import { bearer, startTestServer, type TestServer } from '../helpers/test-server
 import { getOperation, waitForOperation } from '../helpers/operations.ts';
 import { startFakeOpenAi } from '../fakes/fake-openai.ts';
 import type { FakeUpstream } from '../fakes/fake-upstream-server.ts';
+import { revokeApiKey } from '../../schema/db/queries/api-keys.ts';
+import { findProjectOperation } from '../../schema/db/queries/operations.ts';
 
 let fake: FakeUpstream;
 let server: TestServer;
@@ -137,6 +139,33 @@ describe('cancel', () => {
     expect((await fetch(`${server.baseUrl}/infra/ai/operations/aiop_missing`, { headers: bearer(key) })).status).toBe(404);
   });
 });
+
+describe('background runs', () => {
+  it('re-check the submitting key: an operation whose key was revoked while it queued fails unauthorized', async () => {
+    const submitter = await server.createKey();
+    const busy = await post('/v1/chat/completions', { model: 'fake:sleepy', messages: [{ role: 'user', content: 'x' }], async: true });
+    const queued = await post('/v1/chat/completions', { model: 'fake:echo', messages: [{ role: 'user', content: 'revoked later' }], async: true }, submitter.secret);
+    expect(queued.status).toBe(202);
+    await waitForOperation(server.baseUrl, key, busy.body.id, ['processing'], 10);
+    expect((await getOperation(server.baseUrl, submitter.secret, queued.body.id)).status).toBe('queued');
+    await revokeApiKey(server.running.services.db, submitter.keyId);
+
+    await waitForOperation(server.baseUrl, key, busy.body.id, ['succeeded']);
+    const refused = await waitUntilEnded(queued.body.id, submitter.projectId);
+    expect(refused).toMatchObject({ status: 'failed', error: { code: 'unauthorized' } });
+    expect(fake.requests.some((call) => JSON.stringify(call.body).includes('revoked later'))).toBe(false);
+  });
+});
+
+/** The revoked key cannot read its operation any more: read the row itself. */
+async function waitUntilEnded(operationId: string, projectId: string) {
+  for (let poll = 0; poll < 200; poll++) {
+    const operation = await findProjectOperation(server.running.services.db, projectId, operationId);
+    if (operation && ['succeeded', 'failed', 'cancelled'].includes(operation.status)) return operation;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`operation ${operationId} did not end`);
+}
 
 describe('result_destination', () => {
   async function createBucket(name: string) {

@@ -126,6 +126,38 @@ describe('the native route', () => {
     expect(done.result.text).toBe('hello world');
   });
 
+  it('takes every field of the JSON input as a form field (result_destination included) and refuses unknown ones', async () => {
+    const bucket = ((await (await fetch(`${server.baseUrl}/infra/storage/buckets`, {
+      method: 'POST',
+      headers: { ...bearer(key), 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'transcripts' }),
+    })).json()) as any).data.id;
+    const form = new FormData();
+    form.append('file', new Blob([audio], { type: 'audio/mpeg' }), 'a.mp3');
+    form.append('model', 'openai:whisper-1');
+    form.append('temperature', '0.2');
+    form.append('result_destination', JSON.stringify({ bucket_id: bucket, key: 'a.json' }));
+    const answer = await fetch(`${server.baseUrl}/v1/audio/transcriptions`, { method: 'POST', headers: bearer(key), body: form });
+    expect(answer.status).toBe(200);
+    expect(openAiFake.requests.at(-1)!.raw.toString('latin1')).toContain('name="temperature"\r\n\r\n0.2');
+    const stored = await fetch(`${server.baseUrl}/infra/storage/buckets/${bucket}/objects/a.json`, { headers: bearer(key) });
+    expect(((await stored.json()) as any).text).toBe('hello world');
+
+    const misspelt = new FormData();
+    misspelt.append('file', new Blob([audio], { type: 'audio/mpeg' }), 'a.mp3');
+    misspelt.append('model', 'openai:whisper-1');
+    misspelt.append('temprature', '0.2');
+    const refused = await fetch(`${server.baseUrl}/v1/audio/transcriptions`, { method: 'POST', headers: bearer(key), body: misspelt });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as any).error).toMatchObject({ param: 'temprature', message: expect.stringMatching(/^temprature: /) });
+
+    const missingFile = new FormData();
+    missingFile.append('model', 'openai:whisper-1');
+    const noFile = await fetch(`${server.baseUrl}/infra/ai/audio/transcriptions`, { method: 'POST', headers: bearer(key), body: missingFile });
+    expect(noFile.status).toBe(400);
+    expect(((await noFile.json()) as any).error.message).toMatch(/^file: /);
+  });
+
   it('validates the audio source', async () => {
     expect((await post({ model: 'openai:whisper-1' })).status).toBe(400);
     expect((await post({ model: 'openai:whisper-1', base64: '%%%' })).status).toBe(400);

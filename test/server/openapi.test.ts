@@ -61,6 +61,37 @@ describe('/openapi.json', () => {
     expect(Object.keys(document.paths['/infra/ai/operations/{operation_id}/cancel'].post.responses)).toContain('409');
   });
 
+  it('documents the 202 operation of async routes as its own response, not inside the 200', () => {
+    const parse = document.paths['/infra/ai/documents/parse'].post.responses;
+    expect(parse['202'].content['application/json'].schema.properties.data.$ref).toBe('#/components/schemas/Operation');
+    expect(JSON.stringify(parse['200'])).not.toContain('#/components/schemas/Operation');
+    const chat = document.paths['/v1/chat/completions'].post.responses;
+    expect(chat['202'].content['application/json'].schema.$ref).toBe('#/components/schemas/Operation');
+    expect(document.paths['/infra/ai/embeddings'].post.responses['202']).toBeUndefined();
+  });
+
+  it('lists 413 and 415 on JSON bodies, and upstream failures where a model runs', () => {
+    const embeddings = Object.keys(document.paths['/v1/embeddings'].post.responses);
+    expect(embeddings).toEqual(expect.arrayContaining(['413', '415', '502', '503', '504']));
+    expect(Object.keys(document.paths['/infra/ai/documents/chunk'].post.responses)).not.toContain('502');
+    expect(Object.keys(document.paths['/infra/storage/buckets/{bucket_id}/objects/{key}'].put.responses)).not.toContain('415');
+  });
+
+  it('derives multipart bodies and byte answers from the declarations', () => {
+    const upload = document.paths['/v1/audio/transcriptions'].post.requestBody.content['multipart/form-data'].schema;
+    expect(upload.properties.file).toEqual({ type: 'string', format: 'binary' });
+    expect(upload.required).toContain('file');
+    // What the file part replaces is not asked for twice; every other JSON field is a form field.
+    expect(upload.properties.base64).toBeUndefined();
+    expect(Object.keys(upload.properties)).toEqual(expect.arrayContaining(['model', 'language', 'response_format', 'result_destination', 'async']));
+    expect(Object.keys(document.paths['/v1/audio/transcriptions'].post.responses['200'].content)).toEqual(['application/json', 'text/plain']);
+    const edits = document.paths['/infra/ai/images/edits'].post.requestBody.content['multipart/form-data'].schema;
+    expect(edits.properties.mask).toEqual({ type: 'string', format: 'binary' });
+    expect(Object.keys(document.paths['/v1/audio/speech'].post.responses['200'].content)).not.toContain('application/json');
+    expect(Object.keys(document.paths['/infra/ai/audio/speech'].post.responses['200'].content)).toContain('application/json');
+    expect(Object.keys(document.paths['/infra/ai/audio/speech'].post.responses['200'].content)).toContain('audio/mpeg');
+  });
+
   it('documents the server-sent event answer of streaming routes', () => {
     for (const path of ['/infra/ai/responses', '/v1/responses', '/v1/chat/completions']) {
       expect(Object.keys(document.paths[path].post.responses['200'].content), path).toEqual(['application/json', 'text/event-stream']);

@@ -19,17 +19,26 @@ export async function insertApiKey(db: Kysely<Database>, key: NewApiKey): Promis
   return db.insertInto('api_keys').values(key).returning(summaryColumns).executeTakeFirstOrThrow();
 }
 
-/** The active key with this hash and its project's default limits; revoked keys are not returned. */
-export async function findActiveApiKeyByHash(db: Kysely<Database>, keyHash: string) {
+function selectActiveKeys(db: Kysely<Database>) {
   return db
     .selectFrom('api_keys')
     .innerJoin('projects', 'projects.id', 'api_keys.project_id')
     .select(summaryColumns.map((column) => `api_keys.${column}` as const))
     .select(['projects.requests_per_minute as project_requests_per_minute', 'projects.tokens_per_minute as project_tokens_per_minute'])
-    .where('api_keys.key_hash', '=', keyHash)
-    .where('api_keys.revoked_at', 'is', null)
-    .executeTakeFirst();
+    .where('api_keys.revoked_at', 'is', null);
 }
+
+/** The active key with this hash and its project's default limits; revoked keys are not returned. */
+export async function findActiveApiKeyByHash(db: Kysely<Database>, keyHash: string) {
+  return selectActiveKeys(db).where('api_keys.key_hash', '=', keyHash).executeTakeFirst();
+}
+
+/** The same, by id: a background run re-reads the key that submitted it. */
+export async function findActiveApiKeyById(db: Kysely<Database>, id: string) {
+  return selectActiveKeys(db).where('api_keys.id', '=', id).executeTakeFirst();
+}
+
+export type ActiveApiKey = NonNullable<Awaited<ReturnType<typeof findActiveApiKeyByHash>>>;
 
 /** Per-key limits; null falls back to the project's, then to the configured default. */
 export async function setApiKeyLimits(

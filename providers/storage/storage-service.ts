@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { ApiError } from '../../router/errors.ts';
-import type { ObjectStore } from '../../providers/storage/object-store.ts';
+import type { ObjectStore } from './object-store.ts';
+import { StorageError } from './storage-error.ts';
 import type { Database, StorageObject } from '../../schema/db/types.ts';
 import {
   deleteObjectRow,
@@ -41,7 +41,7 @@ export function validateObjectKey(key: string, param = 'key'): string {
             : key.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')
               ? 'must not contain empty, "." or ".." segments'
               : undefined;
-  if (problem) throw new ApiError('bad_request', `${param}: ${problem}`, { param });
+  if (problem) throw new StorageError('bad_request', `${param}: ${problem}`, param);
   return key;
 }
 
@@ -71,7 +71,7 @@ export class StorageService {
 
   async createBucket(projectId: string, name: string) {
     const bucket = await insertBucket(this.#db, projectId, name);
-    if (!bucket) throw new ApiError('conflict', `name: this project already has a bucket named "${name}"`, { param: 'name' });
+    if (!bucket) throw new StorageError('conflict', `name: this project already has a bucket named "${name}"`, 'name');
     return bucket;
   }
 
@@ -82,14 +82,14 @@ export class StorageService {
   /** Another project's bucket is as unknown as a missing one. */
   async requireBucket(projectId: string, bucketId: string, param = 'bucket_id') {
     const bucket = await findBucket(this.#db, projectId, bucketId);
-    if (!bucket) throw new ApiError('not_found', `${param}: no bucket "${bucketId}" in this project`, { param });
+    if (!bucket) throw new StorageError('not_found', `${param}: no bucket "${bucketId}" in this project`, param);
     return bucket;
   }
 
   async putObject(projectId: string, ref: StorageRef, contentType: string, bytes: Uint8Array): Promise<StorageObject> {
     validateObjectKey(ref.key);
     if (bytes.byteLength > this.maxObjectBytes) {
-      throw new ApiError('payload_too_large', `The object exceeds STORAGE_MAX_OBJECT_BYTES (${this.maxObjectBytes})`);
+      throw new StorageError('payload_too_large', `The object exceeds STORAGE_MAX_OBJECT_BYTES (${this.maxObjectBytes})`);
     }
     await this.requireBucket(projectId, ref.bucket_id);
     await this.#store.put(ref.bucket_id, ref.key, bytes);
@@ -101,14 +101,14 @@ export class StorageService {
     validateObjectKey(ref.key, param);
     await this.requireBucket(projectId, ref.bucket_id);
     const object = await findObject(this.#db, ref.bucket_id, ref.key);
-    if (!object) throw new ApiError('not_found', `${param}: no object "${ref.key}" in bucket ${ref.bucket_id}`, { param });
+    if (!object) throw new StorageError('not_found', `${param}: no object "${ref.key}" in bucket ${ref.bucket_id}`, param);
     return object;
   }
 
   async getObject(projectId: string, ref: StorageRef, param = 'key'): Promise<{ object: StorageObject; bytes: Buffer }> {
     const object = await this.headObject(projectId, ref, param);
     const bytes = await this.#store.get(ref.bucket_id, ref.key);
-    if (!bytes) throw new ApiError('not_found', `${param}: the bytes of "${ref.key}" are missing from the store`, { param });
+    if (!bytes) throw new StorageError('not_found', `${param}: the bytes of "${ref.key}" are missing from the store`, param);
     return { object, bytes };
   }
 
@@ -121,7 +121,7 @@ export class StorageService {
     validateObjectKey(ref.key);
     await this.requireBucket(projectId, ref.bucket_id);
     if (!(await deleteObjectRow(this.#db, ref.bucket_id, ref.key))) {
-      throw new ApiError('not_found', `key: no object "${ref.key}" in bucket ${ref.bucket_id}`, { param: 'key' });
+      throw new StorageError('not_found', `key: no object "${ref.key}" in bucket ${ref.bucket_id}`, 'key');
     }
     await this.#store.delete(ref.bucket_id, ref.key);
   }
