@@ -1,5 +1,5 @@
 import type { PgBoss } from 'pg-boss';
-import type { OperationsConfig, WebhooksConfig } from '../server/config.ts';
+import type { OperationsConfig, WebhooksConfig } from './settings.ts';
 
 export const operationsQueue = 'ai-operations';
 /** Jobs whose worker vanished on every attempt land here, and their operations end failed. */

@@ -34,119 +34,117 @@ import { WorkersAiFluxModel } from './workers-ai/flux-model.ts';
 import { listWorkersAiModels, workersAiProviderName } from './workers-ai/catalog.ts';
 import { WorkersAiTextModel } from './workers-ai/text-model.ts';
 
+/** The adapter contract of each capability family the registry serves. */
+interface Adapters {
+  text: TextGenerationModel;
+  embeddings: EmbeddingModel;
+  rerank: RerankModel;
+  moderation: ModerationModel;
+  speech: SpeechModel;
+  transcription: TranscriptionModel;
+  images: ImageModel;
+}
+type AdapterKind = keyof Adapters;
+type Factories = { [K in AdapterKind]?: (entry: ModelEntry) => Adapters[K] };
+
+/** Which table serves an entry: offline models, Workers AI, or an OpenAI-compatible upstream. */
+type ProviderKind = 'local' | 'workers-ai' | 'openai-compatible';
+
 /**
- * Resolves catalog entries to adapters. Capabilities are checked by the caller against the
- * entry; this only knows which adapter serves which provider.
+ * Resolves catalog entries to adapters through one table: provider kind → capability → factory.
+ * Capabilities are checked by the caller against the entry; a missing cell means that provider
+ * cannot serve that family. Adapters are built once per model and reused.
  */
 export class ProviderRegistry {
   readonly catalog: ModelCatalog;
   readonly #config: Config;
   readonly #localFiles: Map<string, string>;
   readonly #llama: LlamaRuntime;
-  readonly #textModels = new Map<string, TextGenerationModel>();
-  readonly #embeddingModels = new Map<string, EmbeddingModel>();
+  readonly #adapters = new Map<string, unknown>();
   readonly #sentenceEncoder = new SentenceEncoder();
-  readonly #localReranker = new Bm25SemanticReranker(this.#sentenceEncoder);
-  readonly #offlineModerator = new OfflineModerator(this.#sentenceEncoder);
-  readonly #espeak = new EspeakSpeech();
   /** Offline parsing of PDF, DOCX, HTML, Markdown, text and images (OCR). */
   readonly documents = new DocumentParser();
+  readonly #factories: Record<ProviderKind, Factories>;
 
   constructor(options: { config: Config; catalog: ModelCatalog; localFiles: Map<string, string> }) {
     this.#config = options.config;
     this.catalog = options.catalog;
     this.#localFiles = options.localFiles;
     this.#llama = new LlamaRuntime(options.config.local);
+    const timeoutMs = options.config.upstreamTimeoutMs;
+    const workersAi = (entry: ModelEntry) => ({ config: this.#config.workersAi!, upstreamModel: entry.upstream_model, timeoutMs });
+    const upstream = (entry: ModelEntry) => ({ upstream: this.#upstream(entry), upstreamModel: entry.upstream_model, timeoutMs });
+    const reranker = new Bm25SemanticReranker(this.#sentenceEncoder);
+    const moderator = new OfflineModerator(this.#sentenceEncoder);
+    const espeak = new EspeakSpeech();
+    // Images and speech recognition run upstream only: no offline weights are packaged.
+    this.#factories = {
+      local: {
+        text: (entry) => new LlamaTextModel({ runtime: this.#llama, filePath: this.#localFile(entry), modelId: entry.id }),
+        embeddings: () => this.#sentenceEncoder,
+        rerank: () => reranker,
+        moderation: () => moderator,
+        speech: () => espeak,
+      },
+      'workers-ai': {
+        text: (entry) => new WorkersAiTextModel(workersAi(entry)),
+        embeddings: (entry) => new WorkersAiEmbeddingModel(workersAi(entry)),
+        rerank: (entry) => new WorkersAiRerankModel(workersAi(entry)),
+        moderation: (entry) => new WorkersAiLlamaGuardModel(workersAi(entry)),
+        speech: (entry) => new WorkersAiMeloTtsModel(workersAi(entry)),
+        transcription: (entry) => new WorkersAiWhisperModel(workersAi(entry)),
+        images: (entry) => new WorkersAiFluxModel(workersAi(entry)),
+      },
+      'openai-compatible': {
+        text: (entry) => new OpenAiCompatibleTextModel(upstream(entry)),
+        embeddings: (entry) => new OpenAiCompatibleEmbeddingModel(upstream(entry)),
+        rerank: (entry) => new OpenAiCompatibleRerankModel(upstream(entry)),
+        moderation: (entry) => new OpenAiCompatibleModerationModel(upstream(entry)),
+        speech: (entry) => new OpenAiCompatibleSpeechModel(upstream(entry)),
+        transcription: (entry) => new OpenAiCompatibleTranscriptionModel(upstream(entry)),
+        images: (entry) => new OpenAiCompatibleImageModel(upstream(entry)),
+      },
+    };
   }
 
-  textModel(entry: ModelEntry): TextGenerationModel {
-    let model = this.#textModels.get(entry.id);
-    if (!model) {
-      model = this.#createTextModel(entry);
-      this.#textModels.set(entry.id, model);
+  /** The adapter of one capability family for a catalog entry. */
+  adapter<K extends AdapterKind>(kind: K, entry: ModelEntry): Adapters[K] {
+    const cacheKey = `${kind}:${entry.id}`;
+    let adapter = this.#adapters.get(cacheKey) as Adapters[K] | undefined;
+    if (!adapter) {
+      const providerKind = this.#providerKindOf(entry);
+      const factory = this.#factories[providerKind][kind] as ((entry: ModelEntry) => Adapters[K]) | undefined;
+      if (!factory) throw new Error(`${entry.id}: the ${providerKind} provider has no ${kind} adapter`);
+      adapter = factory(entry);
+      this.#adapters.set(cacheKey, adapter);
     }
-    return model;
+    return adapter;
   }
 
-  /** Images run upstream only: no offline weights are packaged. */
-  imageModel(entry: ModelEntry): ImageModel {
-    const timeoutMs = this.#config.upstreamTimeoutMs;
-    if (entry.provider === workersAiProviderName && this.#config.workersAi) {
-      return new WorkersAiFluxModel({ config: this.#config.workersAi, upstreamModel: entry.upstream_model, timeoutMs });
-    }
-    return new OpenAiCompatibleImageModel({ upstream: this.#upstream(entry), upstreamModel: entry.upstream_model, timeoutMs });
+  textModel = (entry: ModelEntry) => this.adapter('text', entry);
+  embeddingModel = (entry: ModelEntry) => this.adapter('embeddings', entry);
+  rerankModel = (entry: ModelEntry) => this.adapter('rerank', entry);
+  moderationModel = (entry: ModelEntry) => this.adapter('moderation', entry);
+  speechModel = (entry: ModelEntry) => this.adapter('speech', entry);
+  transcriptionModel = (entry: ModelEntry) => this.adapter('transcription', entry);
+  imageModel = (entry: ModelEntry) => this.adapter('images', entry);
+
+  #providerKindOf(entry: ModelEntry): ProviderKind {
+    if (entry.provider === localProviderName) return 'local';
+    if (entry.provider === workersAiProviderName && this.#config.workersAi) return 'workers-ai';
+    return 'openai-compatible';
   }
 
-  /** Speech recognition runs upstream only: no offline weights are packaged. */
-  transcriptionModel(entry: ModelEntry): TranscriptionModel {
-    const timeoutMs = this.#config.upstreamTimeoutMs;
-    if (entry.provider === workersAiProviderName && this.#config.workersAi) {
-      return new WorkersAiWhisperModel({ config: this.#config.workersAi, upstreamModel: entry.upstream_model, timeoutMs });
-    }
-    return new OpenAiCompatibleTranscriptionModel({ upstream: this.#upstream(entry), upstreamModel: entry.upstream_model, timeoutMs });
-  }
-
-  speechModel(entry: ModelEntry): SpeechModel {
-    const timeoutMs = this.#config.upstreamTimeoutMs;
-    if (entry.id === espeakEntry.id) return this.#espeak;
-    if (entry.provider === workersAiProviderName && this.#config.workersAi) {
-      return new WorkersAiMeloTtsModel({ config: this.#config.workersAi, upstreamModel: entry.upstream_model, timeoutMs });
-    }
-    return new OpenAiCompatibleSpeechModel({ upstream: this.#upstream(entry), upstreamModel: entry.upstream_model, timeoutMs });
-  }
-
-  moderationModel(entry: ModelEntry): ModerationModel {
-    const timeoutMs = this.#config.upstreamTimeoutMs;
-    if (entry.id === offlineModerationEntry.id) return this.#offlineModerator;
-    if (entry.provider === workersAiProviderName && this.#config.workersAi) {
-      return new WorkersAiLlamaGuardModel({ config: this.#config.workersAi, upstreamModel: entry.upstream_model, timeoutMs });
-    }
-    return new OpenAiCompatibleModerationModel({ upstream: this.#upstream(entry), upstreamModel: entry.upstream_model, timeoutMs });
-  }
-
-  rerankModel(entry: ModelEntry): RerankModel {
-    if (entry.id === bm25RerankEntry.id) return this.#localReranker;
-    if (entry.provider === workersAiProviderName && this.#config.workersAi) {
-      return new WorkersAiRerankModel({ config: this.#config.workersAi, upstreamModel: entry.upstream_model, timeoutMs: this.#config.upstreamTimeoutMs });
-    }
-    return new OpenAiCompatibleRerankModel({ upstream: this.#upstream(entry), upstreamModel: entry.upstream_model, timeoutMs: this.#config.upstreamTimeoutMs });
-  }
-
-  embeddingModel(entry: ModelEntry): EmbeddingModel {
-    let model = this.#embeddingModels.get(entry.id);
-    if (!model) {
-      model = this.#createEmbeddingModel(entry);
-      this.#embeddingModels.set(entry.id, model);
-    }
-    return model;
-  }
-
-  #createEmbeddingModel(entry: ModelEntry): EmbeddingModel {
-    const timeoutMs = this.#config.upstreamTimeoutMs;
-    if (entry.id === sentenceEncoderEntry.id) return this.#sentenceEncoder;
-    if (entry.provider === workersAiProviderName && this.#config.workersAi) {
-      return new WorkersAiEmbeddingModel({ config: this.#config.workersAi, upstreamModel: entry.upstream_model, timeoutMs });
-    }
-    return new OpenAiCompatibleEmbeddingModel({ upstream: this.#upstream(entry), upstreamModel: entry.upstream_model, timeoutMs });
+  #localFile(entry: ModelEntry): string {
+    const filePath = this.#localFiles.get(entry.id);
+    if (!filePath) throw new Error(`No GGUF file behind ${entry.id}`);
+    return filePath;
   }
 
   #upstream(entry: ModelEntry) {
     const upstream = this.#config.openAiCompatibleUpstreams.find((candidate) => candidate.name === entry.provider);
     if (!upstream) throw new Error(`No provider configured for ${entry.id}`);
     return upstream;
-  }
-
-  #createTextModel(entry: ModelEntry): TextGenerationModel {
-    const timeoutMs = this.#config.upstreamTimeoutMs;
-    if (entry.provider === localProviderName) {
-      const filePath = this.#localFiles.get(entry.id);
-      if (!filePath) throw new Error(`No GGUF file behind ${entry.id}`);
-      return new LlamaTextModel({ runtime: this.#llama, filePath, modelId: entry.id });
-    }
-    if (entry.provider === workersAiProviderName && this.#config.workersAi) {
-      return new WorkersAiTextModel({ config: this.#config.workersAi, upstreamModel: entry.upstream_model, timeoutMs });
-    }
-    return new OpenAiCompatibleTextModel({ upstream: this.#upstream(entry), upstreamModel: entry.upstream_model, timeoutMs });
   }
 
   async close(): Promise<void> {

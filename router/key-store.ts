@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import pg from 'pg';
+import { listen, type Listener } from '../schema/db/listen.ts';
 import type { Logger } from 'pino';
 import type { Database } from '../schema/db/types.ts';
 import { apiKeyRevokedChannel, findActiveApiKeyByHash, findActiveApiKeyById, type ActiveApiKey } from '../schema/db/queries/api-keys.ts';
@@ -30,7 +30,7 @@ export class KeyStore {
   readonly #cache = new Map<string, CachedPrincipal>();
   readonly #ttlMs: number;
   readonly #logger: Logger;
-  #listener: pg.Client | undefined;
+  #listener: Listener | undefined;
   #closed = false;
 
   readonly #defaultLimits: Limits;
@@ -80,24 +80,12 @@ export class KeyStore {
   /** Listens for revocations made by any process sharing the database. */
   async listenForRevocations(connectionString: string): Promise<void> {
     if (this.#closed) return;
-    const client = new pg.Client({ connectionString });
-    client.on('notification', (message) => {
-      if (message.payload) this.evict(message.payload);
-    });
-    client.on('error', (error) => {
-      if (this.#closed) return;
-      this.#logger.warn({ err: error }, 'key revocation listener lost; reconnecting');
-      this.#cache.clear();
-      this.#listener = undefined;
-      setTimeout(() => void this.listenForRevocations(connectionString).catch(() => {}), 1000).unref();
-    });
-    await client.connect();
-    await client.query(`LISTEN ${apiKeyRevokedChannel}`);
-    this.#listener = client;
+    // Revocations sent while the connection was down were missed: forget every cached key.
+    this.#listener = await listen(connectionString, apiKeyRevokedChannel, this.#logger, (keyHash) => this.evict(keyHash), () => this.#cache.clear());
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    await this.#listener?.end().catch(() => {});
+    await this.#listener?.close();
   }
 }

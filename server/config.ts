@@ -1,7 +1,12 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { capabilitySchema } from '../schema/api/models.ts';
+import { openAiCompatibleUpstreamSetting, type OpenAiCompatibleUpstreamConfig, type UpstreamModelSetting } from '../providers/openai/settings.ts';
+import type { WorkersAiConfig } from '../providers/workers-ai/settings.ts';
+import type { LocalModelsConfig } from '../providers/local/settings.ts';
+import type { RealtimeConfig } from '../providers/realtime/settings.ts';
+import type { StorageConfig } from '../providers/storage/settings.ts';
+import type { OperationsConfig, WebhooksConfig } from '../jobs/settings.ts';
 
 /**
  * Every setting the service reads, parsed once at boot. Adapters and procedures receive the
@@ -13,27 +18,7 @@ const commaList = z
   .string()
   .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
 
-const upstreamModel = z.union([
-  z.string().min(1),
-  z.object({
-    id: z.string().min(1),
-    capabilities: z.array(capabilitySchema).min(1).optional(),
-    context_window: z.number().int().positive().optional(),
-    max_output_tokens: z.number().int().positive().optional(),
-    /** Service tokens per million input/output tokens; free when absent. */
-    input_per_million: z.string().regex(/^\d+(\.\d+)?$/).optional(),
-    output_per_million: z.string().regex(/^\d+(\.\d+)?$/).optional(),
-  }),
-]);
 
-const openAiCompatibleUpstream = z.object({
-  name: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes (it becomes the model id prefix)'),
-  base_url: z.url(),
-  api_key: z.string().optional(),
-  models: z.array(upstreamModel).min(1),
-});
 
 const jsonText = <T extends z.ZodType>(schema: T) =>
   z.string().transform((text, ctx) => {
@@ -71,7 +56,7 @@ const environmentSchema = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.url().default('https://api.openai.com/v1'),
   OPENAI_MODELS: commaList.optional(),
-  OPENAI_COMPAT_UPSTREAMS: jsonText(z.array(openAiCompatibleUpstream)).optional(),
+  OPENAI_COMPAT_UPSTREAMS: jsonText(z.array(openAiCompatibleUpstreamSetting)).optional(),
   WORKERS_AI_ACCOUNT_ID: z.string().min(1).optional(),
   WORKERS_AI_API_TOKEN: z.string().min(1).optional(),
   WORKERS_AI_BASE_URL: z.url().default('https://api.cloudflare.com/client/v4'),
@@ -106,73 +91,12 @@ const environmentSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
 });
 
-export type UpstreamModelSetting = z.infer<typeof upstreamModel>;
-
-export interface OpenAiCompatibleUpstreamConfig {
-  name: string;
-  baseUrl: string;
-  apiKey: string | undefined;
-  models: UpstreamModelSetting[];
-}
-
-export interface WorkersAiConfig {
-  accountId: string;
-  apiToken: string;
-  baseUrl: string;
-  models: string[] | undefined;
-}
-
-export interface LocalModelsConfig {
-  modelsDir: string;
-  threads: number;
-  gpu: 'auto' | 'cuda' | 'vulkan' | 'metal' | false;
-  concurrency: number;
-  queueLimit: number;
-  maxContextSize: number;
-}
-
-export interface OperationsConfig {
-  runWorkers: boolean;
-  concurrency: number;
-  timeoutSeconds: number;
-  retryLimit: number;
-  retryDelaySeconds: number;
-  heartbeatSeconds: number;
-  superviseSeconds: number;
-}
-
-export interface WebhooksConfig {
-  maxAttempts: number;
-  retryDelaySeconds: number;
-  timeoutMs: number;
-  allowPrivateTargets: boolean;
-}
-
-export type StorageConfig =
-  | { backend: 'fs'; maxObjectBytes: number; directory: string }
-  | {
-      backend: 's3';
-      maxObjectBytes: number;
-      endpoint: string | undefined;
-      region: string;
-      bucket: string;
-      accessKeyId: string | undefined;
-      secretAccessKey: string | undefined;
-      forcePathStyle: boolean;
-    };
-
 export interface LimitsConfig {
   /** Off: no rate limits and no token ledger (benchmarks compare both). */
   enforce: boolean;
   requestsPerMinute: number;
   tokensPerMinute: number;
   redisUrl: string | undefined;
-}
-
-export interface RealtimeConfig {
-  upstreamUrl: string;
-  apiKey: string | undefined;
-  models: string[];
 }
 
 export interface Config {

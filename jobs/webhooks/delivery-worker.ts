@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Job, PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import { request, type Agent } from 'undici';
-import type { WebhooksConfig } from '../../server/config.ts';
+import type { WebhooksConfig } from '../settings.ts';
 import type { Database } from '../../schema/db/types.ts';
 import { completeDelivery, findDeliveryWithEndpoint, insertAttempt } from '../../schema/db/queries/webhooks.ts';
 import { webhookDeliveriesQueue, type WebhookJob } from '../queues.ts';

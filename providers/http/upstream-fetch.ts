@@ -77,18 +77,24 @@ export function toProviderError(error: unknown, upstreamName: string, timeoutMs:
   return new ProviderError('bad_gateway', `${upstreamName} is unreachable or broke off the answer`, { cause: error });
 }
 
+/** An upstream POST whose body is already encoded (JSON text, a multipart form). */
+export interface EncodedUpstreamRequest extends Omit<UpstreamRequest, 'body'> {
+  body: string | Buffer;
+  contentType: string;
+}
+
 /**
- * POSTs JSON upstream over a pooled keep-alive connection (undici's request API: far less
- * per-call work than fetch). Resolves with a 2xx answer whose body is still unread; throws
- * ProviderError for upstream failures and timeouts, and the caller's abort reason on abort.
+ * POSTs upstream over a pooled keep-alive connection (undici's request API: far less per-call
+ * work than fetch). Resolves with a 2xx answer whose body is still unread; throws ProviderError
+ * for upstream failures and timeouts, and the caller's abort reason on abort.
  */
-export async function postUpstreamJson(upstream: UpstreamRequest): Promise<Dispatcher.ResponseData> {
+export async function postUpstream(upstream: EncodedUpstreamRequest): Promise<Dispatcher.ResponseData> {
   let response: Dispatcher.ResponseData;
   try {
     response = await request(upstream.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...upstream.headers },
-      body: JSON.stringify(upstream.body),
+      headers: { 'content-type': upstream.contentType, ...upstream.headers },
+      body: upstream.body,
       signal: upstream.signal,
       headersTimeout: upstream.timeoutMs,
       bodyTimeout: upstream.timeoutMs,
@@ -98,6 +104,11 @@ export async function postUpstreamJson(upstream: UpstreamRequest): Promise<Dispa
   }
   if (response.statusCode < 200 || response.statusCode >= 300) throw await providerErrorFromResponse(response, upstream.upstreamName);
   return response;
+}
+
+/** POSTs a JSON body upstream (see postUpstream). */
+export function postUpstreamJson(upstream: UpstreamRequest): Promise<Dispatcher.ResponseData> {
+  return postUpstream({ ...upstream, body: JSON.stringify(upstream.body), contentType: 'application/json' });
 }
 
 /** Reads a JSON body; a body that is not JSON is the upstream's fault. */

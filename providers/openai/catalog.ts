@@ -1,4 +1,4 @@
-import type { OpenAiCompatibleUpstreamConfig } from '../../server/config.ts';
+import type { OpenAiCompatibleUpstreamConfig } from './settings.ts';
 import type { ModelEntry } from '../../schema/api/models.ts';
 import { createModelEntry } from '../spec/model-entry.ts';
 import { knownOpenAiModels } from './known-models.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { OpenAiCompatibleUpstreamConfig } from '../../server/config.ts';
+import { upstreamEndpoint, type OpenAiCompatibleUpstreamConfig } from './settings.ts';
 import { postUpstreamJson, readUpstreamJson, type UpstreamRequest } from '../http/upstream-fetch.ts';
 import { estimateTokens, type EmbeddingModel, type EmbeddingRequest, type EmbeddingResult } from '../spec/embeddings.ts';
 import { ProviderError } from '../spec/provider-error.ts';
@@ -20,8 +20,7 @@ export class OpenAiCompatibleEmbeddingModel implements EmbeddingModel {
   async embed(request: EmbeddingRequest): Promise<EmbeddingResult> {
     const { upstream, upstreamModel, timeoutMs } = this.#options;
     const call: UpstreamRequest = {
-      url: `${upstream.baseUrl.replace(/\/+$/, '')}/embeddings`,
-      headers: upstream.apiKey ? { authorization: `Bearer ${upstream.apiKey}` } : {},
+      ...upstreamEndpoint(upstream, `embeddings`),
       body: {
         model: upstreamModel,
         input: request.texts,

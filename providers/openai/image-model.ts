@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { request as httpRequest } from 'undici';
-import type { OpenAiCompatibleUpstreamConfig } from '../../server/config.ts';
+import { upstreamEndpoint, type OpenAiCompatibleUpstreamConfig } from './settings.ts';
 import { buildMultipartBody, type MultipartFile } from '../http/multipart-body.ts';
-import { postUpstreamJson, providerErrorFromResponse, readUpstreamJson, toProviderError } from '../http/upstream-fetch.ts';
+import { postUpstream, postUpstreamJson, readUpstreamJson } from '../http/upstream-fetch.ts';
 import type { GeneratedImage, ImageModel, ImageRequest } from '../spec/images.ts';
 import { ProviderError } from '../spec/provider-error.ts';
 
@@ -20,13 +19,6 @@ export class OpenAiCompatibleImageModel implements ImageModel {
     return `Upstream "${this.#options.upstream.name}"`;
   }
 
-  #url(path: string) {
-    return `${this.#options.upstream.baseUrl.replace(/\/+$/, '')}/images/${path}`;
-  }
-
-  #auth(): Record<string, string> {
-    return this.#options.upstream.apiKey ? { authorization: `Bearer ${this.#options.upstream.apiKey}` } : {};
-  }
 
   #toImages(body: unknown): GeneratedImage[] {
     const parsed = imagesResponseSchema.safeParse(body);
@@ -37,8 +29,7 @@ export class OpenAiCompatibleImageModel implements ImageModel {
   async generate(request: ImageRequest): Promise<GeneratedImage[]> {
     const { upstreamModel, timeoutMs } = this.#options;
     const call = {
-      url: this.#url('generations'),
-      headers: this.#auth(),
+      ...upstreamEndpoint(this.#options.upstream, 'images/generations'),
       body: { model: upstreamModel, prompt: request.prompt, n: request.n, response_format: 'b64_json', ...(request.size ? { size: request.size } : {}) },
       signal: request.signal,
       timeoutMs,
@@ -63,20 +54,14 @@ export class OpenAiCompatibleImageModel implements ImageModel {
       { ...fields, model: upstreamModel, n: String(request.n), response_format: 'b64_json', ...(request.size ? { size: request.size } : {}) },
       files,
     );
-    let response;
-    try {
-      response = await httpRequest(this.#url(path), {
-        method: 'POST',
-        headers: { ...this.#auth(), 'content-type': multipart.contentType },
-        body: multipart.body,
-        signal: request.signal,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-    } catch (error) {
-      throw toProviderError(error, this.#name, timeoutMs, request.signal);
-    }
-    if (response.statusCode < 200 || response.statusCode >= 300) throw await providerErrorFromResponse(response, this.#name);
-    return this.#toImages(await readUpstreamJson(response, { upstreamName: this.#name, timeoutMs, signal: request.signal }));
+    const call = {
+      ...upstreamEndpoint(this.#options.upstream, `images/${path}`),
+      body: multipart.body,
+      contentType: multipart.contentType,
+      signal: request.signal,
+      timeoutMs,
+      upstreamName: this.#name,
+    };
+    return this.#toImages(await readUpstreamJson(await postUpstream(call), call));
   }
 }

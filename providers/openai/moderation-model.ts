@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { OpenAiCompatibleUpstreamConfig } from '../../server/config.ts';
+import { upstreamEndpoint, type OpenAiCompatibleUpstreamConfig } from './settings.ts';
 import { postUpstreamJson, readUpstreamJson, type UpstreamRequest } from '../http/upstream-fetch.ts';
 import { estimateTokens } from '../spec/embeddings.ts';
 import { moderationCategories, type ModerationCategory, type ModerationInput, type ModerationModel, type ModerationResult } from '../spec/moderation.ts';
@@ -39,8 +39,7 @@ export class OpenAiCompatibleModerationModel implements ModerationModel {
   async #call(input: unknown, signal: AbortSignal | undefined): Promise<ModerationResult[]> {
     const { upstream, upstreamModel, timeoutMs } = this.#options;
     const call: UpstreamRequest = {
-      url: `${upstream.baseUrl.replace(/\/+$/, '')}/moderations`,
-      headers: upstream.apiKey ? { authorization: `Bearer ${upstream.apiKey}` } : {},
+      ...upstreamEndpoint(upstream, `moderations`),
       body: { model: upstreamModel, input },
       signal,
       timeoutMs,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { OpenAiCompatibleUpstreamConfig } from '../../server/config.ts';
+import { upstreamEndpoint, type OpenAiCompatibleUpstreamConfig } from './settings.ts';
 import { postUpstreamJson, readUpstreamJson, type UpstreamRequest } from '../http/upstream-fetch.ts';
 import { estimateTokens } from '../spec/embeddings.ts';
 import { ProviderError } from '../spec/provider-error.ts';
@@ -21,8 +21,7 @@ export class OpenAiCompatibleRerankModel implements RerankModel {
   async rerank(request: RerankRequest): Promise<RerankResult> {
     const { upstream, upstreamModel, timeoutMs } = this.#options;
     const call: UpstreamRequest = {
-      url: `${upstream.baseUrl.replace(/\/+$/, '')}/rerank`,
-      headers: upstream.apiKey ? { authorization: `Bearer ${upstream.apiKey}` } : {},
+      ...upstreamEndpoint(upstream, `rerank`),
       body: { model: upstreamModel, query: request.query, documents: request.documents, top_n: request.topN },
       signal: request.signal,
       timeoutMs,

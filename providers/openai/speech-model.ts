@@ -1,4 +1,4 @@
-import type { OpenAiCompatibleUpstreamConfig } from '../../server/config.ts';
+import { upstreamEndpoint, type OpenAiCompatibleUpstreamConfig } from './settings.ts';
 import { postUpstreamJson, toProviderError, type UpstreamRequest } from '../http/upstream-fetch.ts';
 import { contentTypeOfAudio, type SpeechModel, type SpeechRequest, type SpeechResult } from '../spec/speech.ts';
 
@@ -14,8 +14,7 @@ export class OpenAiCompatibleSpeechModel implements SpeechModel {
   async synthesize(request: SpeechRequest): Promise<SpeechResult> {
     const { upstream, upstreamModel, timeoutMs } = this.#options;
     const call: UpstreamRequest = {
-      url: `${upstream.baseUrl.replace(/\/+$/, '')}/audio/speech`,
-      headers: upstream.apiKey ? { authorization: `Bearer ${upstream.apiKey}` } : {},
+      ...upstreamEndpoint(upstream, `audio/speech`),
       body: {
         model: upstreamModel,
         input: request.text,

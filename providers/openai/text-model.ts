@@ -1,4 +1,4 @@
-import type { OpenAiCompatibleUpstreamConfig } from '../../server/config.ts';
+import { upstreamEndpoint, type OpenAiCompatibleUpstreamConfig } from './settings.ts';
 import { postUpstreamJson, readUpstreamJson, type UpstreamRequest } from '../http/upstream-fetch.ts';
 import { parseJsonFrame, readSseData } from '../http/sse-reader.ts';
 import { ProviderError } from '../spec/provider-error.ts';
@@ -30,8 +30,7 @@ export class OpenAiCompatibleTextModel implements TextGenerationModel {
   #upstreamRequest(request: TextGenerationRequest, stream: boolean): UpstreamRequest {
     const { upstream, upstreamModel, timeoutMs } = this.#options;
     return {
-      url: `${upstream.baseUrl.replace(/\/+$/, '')}/chat/completions`,
-      headers: upstream.apiKey ? { authorization: `Bearer ${upstream.apiKey}` } : {},
+      ...upstreamEndpoint(upstream, `chat/completions`),
       body: toChatCompletionBody(upstreamModel, request, stream),
       signal: request.signal,
       timeoutMs,

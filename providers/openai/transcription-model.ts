@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { request as httpRequest } from 'undici';
 import { buildMultipartBody } from '../http/multipart-body.ts';
-import type { OpenAiCompatibleUpstreamConfig } from '../../server/config.ts';
-import { providerErrorFromResponse, readUpstreamJson, toProviderError } from '../http/upstream-fetch.ts';
+import { upstreamEndpoint, type OpenAiCompatibleUpstreamConfig } from './settings.ts';
+import { postUpstream, readUpstreamJson } from '../http/upstream-fetch.ts';
 import { ProviderError } from '../spec/provider-error.ts';
 import type { TranscriptionModel, TranscriptionRequest, TranscriptionResult } from '../spec/transcription.ts';
 
@@ -36,21 +35,16 @@ export class OpenAiCompatibleTranscriptionModel implements TranscriptionModel {
       { field: 'file', filename: request.filename, contentType: request.contentType ?? 'application/octet-stream', data: request.audio },
     );
     const path = request.task === 'translate' ? 'translations' : 'transcriptions';
-    let response;
-    try {
-      response = await httpRequest(`${upstream.baseUrl.replace(/\/+$/, '')}/audio/${path}`, {
-        method: 'POST',
-        headers: { 'content-type': multipart.contentType, ...(upstream.apiKey ? { authorization: `Bearer ${upstream.apiKey}` } : {}) },
-        body: multipart.body,
-        signal: request.signal,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-    } catch (error) {
-      throw toProviderError(error, upstreamName, timeoutMs, request.signal);
-    }
-    if (response.statusCode < 200 || response.statusCode >= 300) throw await providerErrorFromResponse(response, upstreamName);
-    const parsed = responseSchema.safeParse(await readUpstreamJson(response, { upstreamName, timeoutMs, signal: request.signal }));
+    const call = {
+      ...upstreamEndpoint(upstream, `audio/${path}`),
+      body: multipart.body,
+      contentType: multipart.contentType,
+      signal: request.signal,
+      timeoutMs,
+      upstreamName,
+    };
+    const response = await postUpstream(call);
+    const parsed = responseSchema.safeParse(await readUpstreamJson(response, call));
     if (!parsed.success) throw new ProviderError('bad_gateway', `${upstreamName} sent an unexpected transcription`);
     const body = parsed.data;
     return {

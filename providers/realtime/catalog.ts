@@ -1,4 +1,4 @@
-import type { RealtimeConfig } from '../../server/config.ts';
+import type { RealtimeConfig } from './settings.ts';
 import type { ModelEntry } from '../../schema/api/models.ts';
 import { createModelEntry } from '../spec/model-entry.ts';
 

@@ -1,4 +1,4 @@
-import type { StorageConfig } from '../../server/config.ts';
+import type { StorageConfig } from './settings.ts';
 import { FsObjectStore } from './fs-object-store.ts';
 import type { ObjectStore } from './object-store.ts';
 import { S3ObjectStore } from './s3-object-store.ts';

@@ -1,5 +1,5 @@
 import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { StorageConfig } from '../../server/config.ts';
+import type { StorageConfig } from './settings.ts';
 import type { ObjectStore } from './object-store.ts';
 
 export type S3ObjectStoreOptions = Omit<Extract<StorageConfig, { backend: 's3' }>, 'backend' | 'maxObjectBytes'>;

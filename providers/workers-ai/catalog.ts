@@ -1,4 +1,4 @@
-import type { WorkersAiConfig } from '../../server/config.ts';
+import type { WorkersAiConfig } from './settings.ts';
 import type { ModelEntry } from '../../schema/api/models.ts';
 import { createModelEntry } from '../spec/model-entry.ts';
 import { knownWorkersAiModels } from './known-models.ts';

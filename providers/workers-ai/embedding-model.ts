@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { WorkersAiConfig } from '../../server/config.ts';
+import { workersAiRunEndpoint, type WorkersAiConfig } from './settings.ts';
 import { postUpstreamJson, readUpstreamJson } from '../http/upstream-fetch.ts';
 import { estimateTokens, type EmbeddingModel, type EmbeddingRequest, type EmbeddingResult } from '../spec/embeddings.ts';
 import { ProviderError } from '../spec/provider-error.ts';
@@ -25,8 +25,7 @@ export class WorkersAiEmbeddingModel implements EmbeddingModel {
     for (let start = 0; start < request.texts.length; start += maxTextsPerCall) {
       const texts = request.texts.slice(start, start + maxTextsPerCall);
       const call = {
-        url: `${config.baseUrl.replace(/\/+$/, '')}/accounts/${encodeURIComponent(config.accountId)}/ai/run/${upstreamModel}`,
-        headers: { authorization: `Bearer ${config.apiToken}` },
+        ...workersAiRunEndpoint(config, upstreamModel),
         body: { text: texts },
         signal: request.signal,
         timeoutMs,

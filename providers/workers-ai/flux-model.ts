@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { WorkersAiConfig } from '../../server/config.ts';
+import { workersAiRunEndpoint, type WorkersAiConfig } from './settings.ts';
 import { postUpstreamJson, readUpstreamJson } from '../http/upstream-fetch.ts';
 import type { GeneratedImage, ImageModel, ImageRequest } from '../spec/images.ts';
 import { ProviderError } from '../spec/provider-error.ts';
@@ -18,8 +18,7 @@ export class WorkersAiFluxModel implements ImageModel {
     const { config, upstreamModel, timeoutMs } = this.#options;
     const one = async (): Promise<GeneratedImage> => {
       const call = {
-        url: `${config.baseUrl.replace(/\/+$/, '')}/accounts/${encodeURIComponent(config.accountId)}/ai/run/${upstreamModel}`,
-        headers: { authorization: `Bearer ${config.apiToken}` },
+        ...workersAiRunEndpoint(config, upstreamModel),
         body: { prompt: request.prompt, ...(request.steps ? { steps: Math.min(8, request.steps) } : {}) },
         signal: request.signal,
         timeoutMs,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { WorkersAiConfig } from '../../server/config.ts';
+import { workersAiRunEndpoint, type WorkersAiConfig } from './settings.ts';
 import { postUpstreamJson, readUpstreamJson } from '../http/upstream-fetch.ts';
 import { estimateTokens } from '../spec/embeddings.ts';
 import { moderationCategories, scoresToResult, type ModerationCategory, type ModerationInput, type ModerationModel, type ModerationResult } from '../spec/moderation.ts';
@@ -48,8 +48,7 @@ export class WorkersAiLlamaGuardModel implements ModerationModel {
     const results = await Promise.all(
       texts.map(async (text) => {
         const call = {
-          url: `${config.baseUrl.replace(/\/+$/, '')}/accounts/${encodeURIComponent(config.accountId)}/ai/run/${upstreamModel}`,
-          headers: { authorization: `Bearer ${config.apiToken}` },
+          ...workersAiRunEndpoint(config, upstreamModel),
           body: { messages: [{ role: 'user', content: text }], response_format: { type: 'json_object' } },
           signal,
           timeoutMs,

@@ -1,4 +1,4 @@
-import type { WorkersAiConfig } from '../../server/config.ts';
+import { workersAiRunEndpoint, type WorkersAiConfig } from './settings.ts';
 import { postUpstreamJson, toProviderError } from '../http/upstream-fetch.ts';
 import { ProviderError } from '../spec/provider-error.ts';
 import { contentTypeOfAudio, type SpeechModel, type SpeechRequest, type SpeechResult } from '../spec/speech.ts';
@@ -16,8 +16,7 @@ export class WorkersAiMeloTtsModel implements SpeechModel {
     const { config, upstreamModel, timeoutMs } = this.#options;
     if (request.format !== 'mp3') throw new ProviderError('invalid_request', `response_format: ${upstreamModel} produces mp3`, { param: 'response_format' });
     const call = {
-      url: `${config.baseUrl.replace(/\/+$/, '')}/accounts/${encodeURIComponent(config.accountId)}/ai/run/${upstreamModel}`,
-      headers: { authorization: `Bearer ${config.apiToken}` },
+      ...workersAiRunEndpoint(config, upstreamModel),
       body: { prompt: request.text, lang: 'en' },
       signal: request.signal,
       timeoutMs,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { WorkersAiConfig } from '../../server/config.ts';
+import { workersAiRunEndpoint, type WorkersAiConfig } from './settings.ts';
 import { postUpstreamJson, readUpstreamJson } from '../http/upstream-fetch.ts';
 import { estimateTokens } from '../spec/embeddings.ts';
 import { ProviderError } from '../spec/provider-error.ts';
@@ -18,8 +18,7 @@ export class WorkersAiRerankModel implements RerankModel {
   async rerank(request: RerankRequest): Promise<RerankResult> {
     const { config, upstreamModel, timeoutMs } = this.#options;
     const call = {
-      url: `${config.baseUrl.replace(/\/+$/, '')}/accounts/${encodeURIComponent(config.accountId)}/ai/run/${upstreamModel}`,
-      headers: { authorization: `Bearer ${config.apiToken}` },
+      ...workersAiRunEndpoint(config, upstreamModel),
       body: { query: request.query, contexts: request.documents.map((text) => ({ text })), top_k: request.topN },
       signal: request.signal,
       timeoutMs,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { WorkersAiConfig } from '../../server/config.ts';
+import { workersAiRunEndpoint, type WorkersAiConfig } from './settings.ts';
 import { postUpstreamJson, readUpstreamJson, type UpstreamRequest } from '../http/upstream-fetch.ts';
 import { parseJsonFrame, readSseData } from '../http/sse-reader.ts';
 import { ProviderError } from '../spec/provider-error.ts';
@@ -53,8 +53,7 @@ export class WorkersAiTextModel implements TextGenerationModel {
     const format = request.responseFormat;
     return {
       // The model name goes into the path unencoded (`@cf/meta/...`).
-      url: `${config.baseUrl.replace(/\/+$/, '')}/accounts/${encodeURIComponent(config.accountId)}/ai/run/${upstreamModel}`,
-      headers: { authorization: `Bearer ${config.apiToken}` },
+      ...workersAiRunEndpoint(config, upstreamModel),
       body: {
         messages: request.messages.map((message) => ({
           role: message.role === 'developer' ? 'system' : message.role,

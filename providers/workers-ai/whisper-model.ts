@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { WorkersAiConfig } from '../../server/config.ts';
+import { workersAiRunEndpoint, type WorkersAiConfig } from './settings.ts';
 import { postUpstreamJson, readUpstreamJson } from '../http/upstream-fetch.ts';
 import { ProviderError } from '../spec/provider-error.ts';
 import type { TranscriptionModel, TranscriptionRequest, TranscriptionResult } from '../spec/transcription.ts';
@@ -23,8 +23,7 @@ export class WorkersAiWhisperModel implements TranscriptionModel {
   async transcribe(request: TranscriptionRequest): Promise<TranscriptionResult> {
     const { config, upstreamModel, timeoutMs } = this.#options;
     const call = {
-      url: `${config.baseUrl.replace(/\/+$/, '')}/accounts/${encodeURIComponent(config.accountId)}/ai/run/${upstreamModel}`,
-      headers: { authorization: `Bearer ${config.apiToken}` },
+      ...workersAiRunEndpoint(config, upstreamModel),
       body: {
         audio: Buffer.from(request.audio).toString('base64'),
         task: request.task,

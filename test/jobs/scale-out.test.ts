@@ -122,13 +122,18 @@ describe('API replicas without workers, and separate worker processes', () => {
     const accepted = await postJson(first, '/v1/chat/completions', { model: 'fake:sleepy', messages: [{ role: 'user', content: 'cancel me' }], async: true });
     expect(accepted.status).toBe(202);
     await waitForOperation(first.baseUrl, key, accepted.body.id, ['processing'], 10);
-    const upstreamCall = fake.requests.find((call) => JSON.stringify(call.body).includes('cancel me'))!;
-    expect(upstreamCall.wasAborted()).toBe(false);
+    // The worker marks the operation processing just before it calls the upstream.
+    let upstreamCall = fake.requests.find((call) => JSON.stringify(call.body).includes('cancel me'));
+    for (let poll = 0; !upstreamCall && poll < 100; poll++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      upstreamCall = fake.requests.find((call) => JSON.stringify(call.body).includes('cancel me'));
+    }
+    expect(upstreamCall!.wasAborted()).toBe(false);
 
     const cancelled = await cancelLikeCurl(second, accepted.body.id);
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.data).toMatchObject({ id: accepted.body.id, status: 'cancelled' });
-    await upstreamCall.aborted;
-    expect(upstreamCall.wasAborted()).toBe(true);
+    await upstreamCall!.aborted;
+    expect(upstreamCall!.wasAborted()).toBe(true);
   }, 60_000);
 });

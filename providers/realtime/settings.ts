@@ -1,0 +1,5 @@
+export interface RealtimeConfig {
+  upstreamUrl: string;
+  apiKey: string | undefined;
+  models: string[];
+}
