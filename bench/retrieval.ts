@@ -1,4 +1,4 @@
-import { chunkBlocks } from '../procedures/documents/chunker.ts';
+import { chunkBlocks } from '../providers/local/documents/chunker.ts';
 import { SentenceEncoder } from '../providers/local/sentence-encoder.ts';
 import type { LoadResult } from './catalog.ts';
 import { PDFDocument, StandardFonts } from 'pdf-lib';

@@ -10,7 +10,6 @@ import {
   type ParseRequest,
 } from '../schema/api/documents.ts';
 import type { CallContext } from '../router/context.ts';
-import { chunkBlocks } from './documents/chunker.ts';
 
 /** The reference prices a chunk call itself (0.0000015 tokens), whatever its size. */
 const chunkPricing = { id: 'service:documents.chunk', pricing: { unit: 'call' as const, per_unit: '0.0000015' } };
@@ -24,7 +23,7 @@ const chunk = defineNativeMutation({
     const { source, chunks } = await runCharged(
       ctx,
       { primitive: 'documents.chunk', model: chunkPricing, upperBound: oneCall, rateEstimate: 0 },
-      () => chunkBlocks(request.blocks ?? [{ text: request.text! }], { maxChars: request.max_chars, overlapChars: request.overlap_chars }),
+      () => ctx.services.providers.chunker.chunk(request.blocks ?? [{ text: request.text! }], { maxChars: request.max_chars, overlapChars: request.overlap_chars }, ctx.signal),
       () => oneCall,
     );
     return {

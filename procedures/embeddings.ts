@@ -4,6 +4,7 @@ import { defineMirroredMutations, modelCallErrors } from '../router/primitive.ts
 import type { CallContext } from '../router/context.ts';
 import { embeddingsRequestSchema, embeddingsResponseSchema, type EmbeddingsRequest, type EmbeddingsResponse } from '../schema/api/embeddings.ts';
 import { resolveModelFor } from './models.ts';
+import { checkInputLimits } from './input-limits.ts';
 
 /** OpenAI's base64 form: the vector as little-endian float32 bytes. */
 export function encodeFloat32Base64(vector: number[]): string {
@@ -16,6 +17,7 @@ async function createEmbeddings(request: EmbeddingsRequest, ctx: CallContext): P
   const { services } = ctx;
   const entry = resolveModelFor(services.catalog, 'embeddings', request.model, services.config.defaultEmbeddingsModel);
   const texts = typeof request.input === 'string' ? [request.input] : request.input;
+  checkInputLimits(entry, texts, (index) => (typeof request.input === 'string' || index < 0 ? 'input' : `input.${index}`));
   const bytes = texts.reduce((sum, text) => sum + Buffer.byteLength(text), 0);
   const result = await runCharged(
     ctx,

@@ -7,6 +7,7 @@ import type { CallContext } from '../router/context.ts';
 import type { ModerationInput } from '../providers/spec/moderation.ts';
 import { moderationRequestSchema, moderationResponseSchema, type ModerationRequest } from '../schema/api/moderations.ts';
 import { resolveModelFor } from './models.ts';
+import { checkInputLimits } from './input-limits.ts';
 
 function toInputs(input: ModerationRequest['input']): ModerationInput[][] {
   if (typeof input === 'string') return [[{ type: 'text', text: input }]];
@@ -19,6 +20,8 @@ async function moderate(request: ModerationRequest, ctx: CallContext) {
   const { services } = ctx;
   const entry = resolveModelFor(services.catalog, 'moderation', request.model, undefined);
   const inputs = toInputs(request.input);
+  const texts = inputs.map((parts) => parts.map((part) => (part.type === 'text' ? part.text : '')).join('\n'));
+  checkInputLimits(entry, texts, (index) => (typeof request.input === 'string' || index < 0 ? 'input' : `input.${index}`));
   if (inputs.some((parts) => parts.some((part) => part.type === 'image')) && !entry.input_modalities.includes('image')) {
     throw new ApiError('bad_request', `input: ${entry.id} reads text only`, { param: 'input' });
   }

@@ -2,6 +2,7 @@ import { runCharged } from '../router/billing.ts';
 import { defineNativeMutation, modelCallErrors } from '../router/primitive.ts';
 import { rerankRequestSchema, rerankResponseSchema, type RerankRequestInput } from '../schema/api/rerank.ts';
 import { resolveModelFor } from './models.ts';
+import { checkInputLimits } from './input-limits.ts';
 
 /** Rerank candidates by relevance to a query (no /v1 alias in the reference). */
 export const rerankProcedure = defineNativeMutation({
@@ -11,6 +12,7 @@ export const rerankProcedure = defineNativeMutation({
   run: async (request: RerankRequestInput, ctx) => {
     const entry = resolveModelFor(ctx.services.catalog, 'rerank', request.model, undefined);
     const documents = request.documents.map((document) => (typeof document === 'string' ? document : document.text));
+    checkInputLimits(entry, [request.query, ...documents], (index) => (index === 0 ? 'query' : index < 0 ? 'documents' : `documents.${index - 1}`));
     const bytes = [request.query, ...documents].reduce((sum, text) => sum + Buffer.byteLength(text), 0);
     const ranked = await runCharged(
       ctx,

@@ -8,21 +8,19 @@ import { listOpenAiCompatibleModels } from './openai/catalog.ts';
 import { OpenAiCompatibleTextModel } from './openai/text-model.ts';
 import type { TextGenerationModel } from './spec/text-generation.ts';
 import type { EmbeddingModel } from './spec/embeddings.ts';
-import { SentenceEncoder, sentenceEncoderEntry } from './local/sentence-encoder.ts';
+import { bm25RerankEntry, espeakEntry, offlineModerationEntry, sentenceEncoderEntry } from './local/catalog.ts';
+import { ComputePool } from './local/compute/compute-pool.ts';
+import { Chunker, PooledDocumentParser, PooledEmbeddingModel, PooledModerator, PooledReranker, PooledSpeech } from './local/compute/pooled-models.ts';
 import { OpenAiCompatibleEmbeddingModel } from './openai/embedding-model.ts';
 import { WorkersAiEmbeddingModel } from './workers-ai/embedding-model.ts';
 import type { RerankModel } from './spec/rerank.ts';
-import { Bm25SemanticReranker, bm25RerankEntry } from './local/bm25-rerank.ts';
 import { WorkersAiRerankModel } from './workers-ai/rerank-model.ts';
 import { OpenAiCompatibleRerankModel } from './openai/rerank-model.ts';
 import type { ModerationModel } from './spec/moderation.ts';
-import { OfflineModerator, offlineModerationEntry } from './local/offline-moderation.ts';
 import { OpenAiCompatibleModerationModel } from './openai/moderation-model.ts';
 import { WorkersAiLlamaGuardModel } from './workers-ai/llama-guard-model.ts';
-import { DocumentParser } from './local/documents/document-parser.ts';
 import { listRealtimeModels } from './realtime/catalog.ts';
 import type { SpeechModel } from './spec/speech.ts';
-import { EspeakSpeech, espeakEntry } from './local/espeak-speech.ts';
 import { OpenAiCompatibleSpeechModel } from './openai/speech-model.ts';
 import { WorkersAiMeloTtsModel } from './workers-ai/melotts-model.ts';
 import type { TranscriptionModel } from './spec/transcription.ts';
@@ -61,9 +59,12 @@ export class ProviderRegistry {
   readonly #localFiles: Map<string, string>;
   readonly #llama: LlamaRuntime;
   readonly #adapters = new Map<string, unknown>();
-  readonly #sentenceEncoder = new SentenceEncoder();
-  /** Offline parsing of PDF, DOCX, HTML, Markdown, text and images (OCR). */
-  readonly documents = new DocumentParser();
+  /** Worker threads for every CPU-heavy offline model: nothing heavy runs on the request thread. */
+  readonly compute: ComputePool;
+  /** Offline parsing of PDF, DOCX, HTML, Markdown, text and images (OCR), on the compute pool. */
+  readonly documents: PooledDocumentParser;
+  /** Deterministic chunking; large inputs on the compute pool. */
+  readonly chunker: Chunker;
   readonly #factories: Record<ProviderKind, Factories>;
 
   constructor(options: { config: Config; catalog: ModelCatalog; localFiles: Map<string, string> }) {
@@ -71,17 +72,21 @@ export class ProviderRegistry {
     this.catalog = options.catalog;
     this.#localFiles = options.localFiles;
     this.#llama = new LlamaRuntime(options.config.local);
+    this.compute = new ComputePool(options.config.local.pool);
+    this.documents = new PooledDocumentParser(this.compute);
+    this.chunker = new Chunker(this.compute);
     const timeoutMs = options.config.upstreamTimeoutMs;
     const workersAi = (entry: ModelEntry) => ({ config: this.#config.workersAi!, upstreamModel: entry.upstream_model, timeoutMs });
     const upstream = (entry: ModelEntry) => ({ upstream: this.#upstream(entry), upstreamModel: entry.upstream_model, timeoutMs });
-    const reranker = new Bm25SemanticReranker(this.#sentenceEncoder);
-    const moderator = new OfflineModerator(this.#sentenceEncoder);
-    const espeak = new EspeakSpeech();
+    const encoder = new PooledEmbeddingModel(this.compute);
+    const reranker = new PooledReranker(this.compute);
+    const moderator = new PooledModerator(this.compute);
+    const espeak = new PooledSpeech(this.compute);
     // Images and speech recognition run upstream only: no offline weights are packaged.
     this.#factories = {
       local: {
         text: (entry) => new LlamaTextModel({ runtime: this.#llama, filePath: this.#localFile(entry), modelId: entry.id }),
-        embeddings: () => this.#sentenceEncoder,
+        embeddings: () => encoder,
         rerank: () => reranker,
         moderation: () => moderator,
         speech: () => espeak,
@@ -148,7 +153,7 @@ export class ProviderRegistry {
   }
 
   async close(): Promise<void> {
-    await this.documents.close();
+    await this.compute.close();
     await this.#llama.dispose();
   }
 }

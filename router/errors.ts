@@ -94,6 +94,7 @@ const codeByProviderErrorKind: Record<ProviderErrorKind, ApiErrorCode> = {
   bad_gateway: 'bad_gateway',
   timeout: 'gateway_timeout',
   unavailable: 'service_unavailable',
+  too_large: 'payload_too_large',
 };
 
 function describeProviderError(error: ProviderError): ErrorDescription {
@@ -109,8 +110,10 @@ function describeProviderError(error: ProviderError): ErrorDescription {
   };
 }
 
+const codeByDocumentErrorKind = { unsupported: 'unsupported_media_type', corrupt: 'bad_request', too_large: 'payload_too_large' } as const;
+
 function describeDocumentError(error: DocumentError): ErrorDescription {
-  const code = error.kind === 'unsupported' ? 'unsupported_media_type' : 'bad_request';
+  const code = codeByDocumentErrorKind[error.kind];
   return { code, status: errorCodes[code].status, message: error.message, param: 'file', details: undefined, openAiCode: undefined, headers: undefined };
 }
 

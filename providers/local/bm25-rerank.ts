@@ -1,15 +1,6 @@
-import { createModelEntry } from '../spec/model-entry.ts';
 import { cosineSimilarity, estimateTokens, type EmbeddingModel } from '../spec/embeddings.ts';
 import type { RerankModel, RerankRequest, RerankResult } from '../spec/rerank.ts';
-import { localProviderName } from './gguf-models.ts';
 
-export const bm25RerankEntry = createModelEntry({
-  provider: localProviderName,
-  upstreamModel: 'bm25+universal-sentence-encoder-lite',
-  name: 'bm25-semantic-rerank',
-  displayName: 'BM25 candidates, reranked by sentence-embedding cosine',
-  capabilities: ['rerank'],
-});
 
 const k1 = 1.2;
 const b = 0.75;

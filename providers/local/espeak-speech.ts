@@ -1,19 +1,9 @@
 import ESpeakNg from 'espeak-ng';
 import { Mp3Encoder } from '@breezystack/lamejs';
-import { createModelEntry } from '../spec/model-entry.ts';
 import { ProviderError } from '../spec/provider-error.ts';
 import { contentTypeOfAudio, type AudioFormat, type SpeechModel, type SpeechRequest, type SpeechResult } from '../spec/speech.ts';
-import { localProviderName } from './gguf-models.ts';
-import { BoundedQueue } from './bounded-queue.ts';
+import { espeakFormats } from './catalog.ts';
 
-export const espeakEntry = createModelEntry({
-  provider: localProviderName,
-  upstreamModel: 'espeak-ng',
-  name: 'espeak-ng',
-  displayName: 'eSpeak NG (offline, WASM)',
-  capabilities: ['speech'],
-  pricing: { unit: 'character', per_unit: '0' },
-});
 
 /** OpenAI's voice names, mapped onto eSpeak voices and variants so existing clients keep working. */
 const voices: Record<string, string> = {
@@ -104,8 +94,7 @@ function encodeMp3(samples: Int16Array, rate: number): Uint8Array {
  * PCM and MP3 (lamejs) out; one synthesis at a time on a bounded queue.
  */
 export class EspeakSpeech implements SpeechModel {
-  readonly formats = ['mp3', 'wav', 'pcm'] as const;
-  readonly #queue = new BoundedQueue({ concurrency: 1, limit: 64 });
+  readonly formats = espeakFormats;
 
   async synthesize(request: SpeechRequest): Promise<SpeechResult> {
     const voice = request.voice ?? 'alloy';
@@ -114,13 +103,14 @@ export class EspeakSpeech implements SpeechModel {
     if (!(this.formats as readonly string[]).includes(request.format)) {
       throw new ProviderError('invalid_request', `response_format: the offline voice produces ${this.formats.join(', ')}`, { param: 'response_format' });
     }
-    const wav = await this.#queue.run(async () => {
+    // One synthesis at a time per compute thread: the pool runs one task per thread.
+    const wav = await (async () => {
       // A fresh module per call: the CLI entry point runs once and keeps its state.
       const espeak = await ESpeakNg({
         arguments: ['-w', 'out.wav', '-v', espeakVoice, '-s', String(Math.round(wordsPerMinute * request.speed)), '--', request.text],
       });
       return espeak.FS.readFile('out.wav') as Uint8Array;
-    }, request.signal);
+    })();
     const wave = readWave(wav);
     const durationSeconds = wave.samples.length / wave.rate;
     const audio =

@@ -1,5 +1,5 @@
-import { getLlama, type Llama, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
-import { BoundedQueue } from './bounded-queue.ts';
+import { getLlama, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel } from 'node-llama-cpp';
+import { BoundedPool } from './bounded-pool.ts';
 
 export interface LlamaRuntimeOptions {
   threads: number;
@@ -15,7 +15,8 @@ export interface LlamaRuntimeOptions {
 export interface LoadedLlamaModel {
   model: LlamaModel;
   context: LlamaContext;
-  queue: BoundedQueue;
+  /** The context's sequences, each lent to one generation at a time. */
+  sequences: BoundedPool<LlamaContextSequence>;
 }
 
 /**
@@ -62,7 +63,8 @@ export class LlamaRuntime {
       sequences: this.#options.concurrency,
       threads: this.#options.threads,
     });
-    return { model, context, queue: new BoundedQueue({ concurrency: this.#options.concurrency, limit: this.#options.queueLimit }) };
+    const sequences = Array.from({ length: this.#options.concurrency }, () => context.getSequence());
+    return { model, context, sequences: new BoundedPool(sequences, this.#options.queueLimit) };
   }
 
   async dispose(): Promise<void> {

@@ -1,4 +1,4 @@
-import { LlamaCompletion, LlamaText, type LlamaGrammar, type Token } from 'node-llama-cpp';
+import { LlamaCompletion, LlamaText, type LlamaContextSequence, type LlamaGrammar, type Token } from 'node-llama-cpp';
 import { createAsyncChannel } from '../spec/async-channel.ts';
 import { ProviderError } from '../spec/provider-error.ts';
 import type {
@@ -40,8 +40,8 @@ export class LlamaTextModel implements TextGenerationModel {
     // Stops the generation when the consumer goes away, even without the caller's signal.
     const stop = new AbortController();
     const signal = request.signal ? AbortSignal.any([request.signal, stop.signal]) : stop.signal;
-    const run = loaded.queue
-      .run(() => this.#generate(loaded, request, signal, (part) => channel.push(part)), signal)
+    const run = loaded.sequences
+      .use((sequence) => this.#generate(loaded, sequence, request, signal, (part) => channel.push(part)), signal)
       .then(() => channel.end(), (error: unknown) => channel.fail(error));
     try {
       yield* channel;
@@ -67,6 +67,7 @@ export class LlamaTextModel implements TextGenerationModel {
 
   async #generate(
     loaded: LoadedLlamaModel,
+    sequence: LlamaContextSequence,
     request: TextGenerationRequest,
     signal: AbortSignal,
     emit: (part: TextStreamPart) => void,
@@ -83,7 +84,6 @@ export class LlamaTextModel implements TextGenerationModel {
     const grammar = await this.#grammarFor(request.responseFormat);
     const maxTokens = Math.min(request.maxOutputTokens ?? room, room);
 
-    const sequence = context.getSequence();
     const completion = new LlamaCompletion({ contextSequence: sequence });
     let outputTokens = 0;
     try {
@@ -101,7 +101,8 @@ export class LlamaTextModel implements TextGenerationModel {
       emit({ type: 'finish', finishReason, usage: { inputTokens: promptTokens.length, outputTokens } });
     } finally {
       completion.dispose({ disposeSequence: false });
-      sequence.dispose();
+      // The next generation on this sequence starts from an empty context.
+      await sequence.clearHistory();
     }
   }
 }

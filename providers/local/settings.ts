@@ -1,3 +1,5 @@
+import type { ComputePoolOptions } from './compute/compute-pool.ts';
+
 /** How local models run: where GGUF files live, threads, GPU, and the bounded queue in front of them. */
 export interface LocalModelsConfig {
   modelsDir: string;
@@ -6,4 +8,6 @@ export interface LocalModelsConfig {
   concurrency: number;
   queueLimit: number;
   maxContextSize: number;
+  /** The worker threads that run the CPU-heavy offline models. */
+  pool: ComputePoolOptions;
 }

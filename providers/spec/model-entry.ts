@@ -11,6 +11,9 @@ export interface ModelDescription {
   outputModalities?: Modality[];
   contextWindow?: number | null;
   maxOutputTokens?: number | null;
+  /** Limits this service enforces on the inputs of one request (local models: bounded work). */
+  maxInputTokens?: number | null;
+  maxRequestTokens?: number | null;
   pricing?: Pricing;
   available?: boolean;
 }
@@ -66,6 +69,8 @@ export function createModelEntry(description: ModelDescription): ModelEntry {
     limits: {
       context_window: description.contextWindow ?? null,
       max_output_tokens: description.maxOutputTokens ?? null,
+      max_input_tokens: description.maxInputTokens ?? null,
+      max_request_tokens: description.maxRequestTokens ?? null,
     },
     pricing: description.pricing ?? free,
     available: description.available ?? true,

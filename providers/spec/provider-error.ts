@@ -12,7 +12,9 @@ export type ProviderErrorKind =
   /** No answer in time: 504. */
   | 'timeout'
   /** Local capacity is exhausted (queue full): 503. */
-  | 'unavailable';
+  | 'unavailable'
+  /** The input is beyond what the model can take (its size, or the memory its work needs): 413. */
+  | 'too_large';
 
 export class ProviderError extends Error {
   readonly kind: ProviderErrorKind;
@@ -25,7 +27,7 @@ export class ProviderError extends Error {
   constructor(
     kind: ProviderErrorKind,
     message: string,
-    options: { upstreamStatus?: number; retryAfterSeconds?: number; param?: string; cause?: unknown } = {},
+    options: { upstreamStatus?: number; retryAfterSeconds?: number; param?: string; cause?: unknown; retryable?: boolean } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'ProviderError';
@@ -34,6 +36,6 @@ export class ProviderError extends Error {
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.param = options.param;
     const refusedCredentials = options.upstreamStatus === 401 || options.upstreamStatus === 403;
-    this.retryable = kind !== 'invalid_request' && !refusedCredentials;
+    this.retryable = options.retryable ?? (kind !== 'invalid_request' && kind !== 'too_large' && !refusedCredentials);
   }
 }

@@ -21,8 +21,9 @@ export const chunkRequestSchema = z
     if ((request.text === undefined) === (request.blocks === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['text'], message: 'Provide text or blocks (exactly one)' });
     }
-    if (request.overlap_chars >= request.max_chars) {
-      ctx.addIssue({ code: 'custom', path: ['overlap_chars'], message: 'Must be below max_chars' });
+    // Each chunk then moves the window on by at least a quarter of max_chars: output stays bounded.
+    if (request.overlap_chars > request.max_chars / 2) {
+      ctx.addIssue({ code: 'custom', path: ['overlap_chars'], message: `Must be at most half of max_chars (${Math.floor(request.max_chars / 2)})` });
     }
   })
   .meta({ id: 'ChunkRequest' });

@@ -57,6 +57,16 @@ export const modelEntrySchema = z
     limits: z.object({
       context_window: z.number().int().nullable(),
       max_output_tokens: z.number().int().nullable(),
+      max_input_tokens: z
+        .number()
+        .int()
+        .nullable()
+        .meta({ description: 'Longest single input this service accepts for the model (estimated at four characters a token); null: the upstream decides' }),
+      max_request_tokens: z
+        .number()
+        .int()
+        .nullable()
+        .meta({ description: 'Most input in one request, all inputs together (estimated the same way); null: the upstream decides' }),
     }),
     pricing: pricingSchema,
     available: z.boolean().meta({ description: 'Whether this deployment can serve the model right now' }),

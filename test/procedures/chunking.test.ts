@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chunkBlocks } from '../../procedures/documents/chunker.ts';
+import { chunkBlocks } from '../../providers/local/documents/chunker.ts';
 import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 const paragraph = (topic: string, sentences: number) =>
@@ -93,6 +93,7 @@ describe('POST /infra/ai/documents/chunk', () => {
     [{ text: 'x', max_chars: 8001 }, 'max_chars'],
     [{ text: 'x', max_chars: 500, overlap_chars: 500 }, 'overlap_chars'],
     [{ text: 'x', overlap_chars: 4001, max_chars: 8000 }, 'overlap_chars'],
+    [{ text: 'x', max_chars: 100, overlap_chars: 99 }, 'overlap_chars'],
     [{}, 'text'],
     [{ text: 'x', blocks: [{ text: 'y' }] }, 'text'],
     [{ blocks: [{ type: 'poem', text: 'y' }] }, 'blocks.0.type'],
@@ -100,5 +101,17 @@ describe('POST /infra/ai/documents/chunk', () => {
     const { status, body: answer } = await post(body);
     expect(status).toBe(400);
     expect(answer.error.message).toMatch(new RegExp(`^${field.replace(/\./g, '\\.')}: `));
+  });
+
+  it('bounds the answer: a text that would make too many chunks is a 400, and the server stays light', async () => {
+    const text = 'word '.repeat(1_800_000); // 9 MB
+    const refused = await post({ text, max_chars: 100, overlap_chars: 50 });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toMatch(/^max_chars: this text makes more than 20000 chunks/);
+    const accepted = await post({ text: text.slice(0, 400_000), max_chars: 8000, overlap_chars: 4000 });
+    expect(accepted.status).toBe(200);
+    const output = accepted.body.data.chunks.reduce((sum: number, chunk: { text: string }) => sum + chunk.text.length, 0);
+    expect(output).toBeLessThanOrEqual(4 * 400_000);
+    expect((await fetch(`${server.baseUrl}/healthz`)).status).toBe(200);
   });
 });

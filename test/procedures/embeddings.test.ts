@@ -41,6 +41,32 @@ const client = () => new OpenAI({ apiKey: key, baseURL: `${server.baseUrl}/v1`, 
 const local = 'local:universal-sentence-encoder-lite';
 
 describe('local embeddings (Universal Sentence Encoder lite, offline)', () => {
+  it('refuses inputs beyond the model limits, naming the input, before any work', async () => {
+    const post = (input: unknown) =>
+      fetch(`${server.baseUrl}/v1/embeddings`, { method: 'POST', headers: { ...bearer(key), 'content-type': 'application/json' }, body: JSON.stringify({ model: local, input }) });
+    const long = await post('x'.repeat(200_000));
+    expect(long.status).toBe(400);
+    expect(((await long.json()) as any).error).toMatchObject({ param: 'input', message: expect.stringMatching(/^input: about 50000 tokens .* at most 4096 tokens/) });
+    const third = await post(['short', 'short', 'y'.repeat(20_000)]);
+    expect(((await third.json()) as any).error.param).toBe('input.2');
+    const many = await post(Array.from({ length: 100 }, () => 'z'.repeat(16_000)));
+    expect(many.status).toBe(400);
+    expect(((await many.json()) as any).error.message).toMatch(/^input: about 400000 tokens in all; .* at most 300000 tokens per request/);
+  });
+
+  it('runs off the event loop: other requests are answered while a large batch embeds', async () => {
+    const order: string[] = [];
+    const batch = fetch(`${server.baseUrl}/v1/embeddings`, {
+      method: 'POST',
+      headers: { ...bearer(key), 'content-type': 'application/json' },
+      body: JSON.stringify({ model: local, input: Array.from({ length: 256 }, (_, index) => `sentence ${index} `.repeat(120)) }),
+    }).then((response) => order.push(`embeddings ${response.status}`));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let index = 0; index < 5; index++) order.push(`healthz ${(await fetch(`${server.baseUrl}/healthz`)).status}`);
+    await batch;
+    expect(order).toEqual([...Array(5).fill('healthz 200'), 'embeddings 200']);
+  });
+
   it('places related texts closer than unrelated ones', async () => {
     const response = await client().embeddings.create({
       model: local,

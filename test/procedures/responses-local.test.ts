@@ -27,6 +27,14 @@ describe('local text generation (stories260K)', () => {
     expect(response.usage).toMatchObject({ input_tokens: 4, output_tokens: 30, total_tokens: 34 });
   });
 
+  it('serves more concurrent requests than sequences: the extra ones wait, each gets the same greedy text', async () => {
+    // LOCAL_MAX_CONCURRENCY is 2: eight at once share two sequences.
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => client.responses.create({ model: 'local:stories260K', input: storyPrompt, temperature: 0, max_output_tokens: 30 })),
+    );
+    for (const answer of answers) expect(answer.output_text).toBe(greedyContinuation);
+  });
+
   it('uses the local model by default when no model is named', async () => {
     const response = await client.responses.create({ input: storyPrompt, temperature: 0, max_output_tokens: 30 } as never);
     expect(response.model).toBe('local:stories260K');

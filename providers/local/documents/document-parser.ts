@@ -2,6 +2,7 @@ import mammoth from 'mammoth';
 import { detectDocumentType } from './detect-type.ts';
 import { DocumentError, titleOf, type ParsedDocument } from './document-types.ts';
 import { Ocr } from './ocr.ts';
+import { checkArchive, checkImage } from './limits.ts';
 import { parseHtml } from './parse-html.ts';
 import { parseMarkdown, parseText } from './parse-markdown.ts';
 import { parsePdf } from './parse-pdf.ts';
@@ -25,6 +26,7 @@ export class DocumentParser {
       case 'pdf':
         return parsePdf(file.bytes, this.#ocr, signal);
       case 'docx': {
+        checkArchive(file.bytes);
         let html: string;
         try {
           html = (await mammoth.convertToHtml({ buffer: Buffer.from(file.bytes) })).value;
@@ -47,6 +49,7 @@ export class DocumentParser {
         return { type, pages: 1, title: null, blocks, ocrPages: [] };
       }
       case 'image': {
+        checkImage(file.bytes);
         let read;
         try {
           read = await this.#ocr.read(file.bytes, 1, signal);

@@ -22,11 +22,14 @@ export interface ParsedDocument {
   ocrPages: number[];
 }
 
-/** A file the parser cannot read: wrong kind (415) or damaged (400). */
-export class DocumentError extends Error {
-  readonly kind: 'unsupported' | 'corrupt';
+/** Why a file cannot be read: wrong kind (415), damaged (400), or beyond the parser's limits (413). */
+export type DocumentErrorKind = 'unsupported' | 'corrupt' | 'too_large';
 
-  constructor(kind: 'unsupported' | 'corrupt', message: string, options?: { cause?: unknown }) {
+/** A file the parser cannot read; always an error of the request, never of the process. */
+export class DocumentError extends Error {
+  readonly kind: DocumentErrorKind;
+
+  constructor(kind: DocumentErrorKind, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'DocumentError';
     this.kind = kind;

@@ -1,6 +1,7 @@
 import { getDocumentProxy, renderPageAsImage } from 'unpdf';
 import { DocumentError, titleOf, type Block, type ParsedDocument } from './document-types.ts';
 import type { Ocr } from './ocr.ts';
+import { documentLimits, renderScale } from './limits.ts';
 
 interface TextItem {
   str: string;
@@ -83,14 +84,21 @@ export async function parsePdf(bytes: Uint8Array, ocr: Ocr, signal?: AbortSignal
   } catch (error) {
     throw new DocumentError('corrupt', `file: not a readable PDF (${(error as Error).message})`, { cause: error });
   }
-  const pages: { lines: Line[] | undefined; number: number }[] = [];
+  if (document.numPages > documentLimits.maxPdfPages) {
+    throw new DocumentError('too_large', `file: a PDF of ${document.numPages} pages; the limit is ${documentLimits.maxPdfPages}`);
+  }
+  const pages: { lines: Line[] | undefined; number: number; width: number; height: number }[] = [];
   for (let number = 1; number <= document.numPages; number++) {
     signal?.throwIfAborted();
     const page = await document.getPage(number);
     const viewport = page.getViewport({ scale: 1 });
     const content = await page.getTextContent();
     const lines = toLines(content.items as TextItem[], viewport.height);
-    pages.push({ number, lines: lines.length > 0 ? lines : undefined });
+    pages.push({ number, lines: lines.length > 0 ? lines : undefined, width: viewport.width, height: viewport.height });
+  }
+  const scanned = pages.filter((page) => !page.lines).length;
+  if (scanned > documentLimits.maxOcrPages) {
+    throw new DocumentError('too_large', `file: ${scanned} pages have no text layer and need OCR; the limit is ${documentLimits.maxOcrPages}`);
   }
 
   const sizes = pages.flatMap((page) => (page.lines ?? []).flatMap((line) => Array(line.text.length).fill(Math.round(line.size * 2) / 2) as number[]));
@@ -106,10 +114,16 @@ export async function parsePdf(bytes: Uint8Array, ocr: Ocr, signal?: AbortSignal
       blocks.push(...toBlocks(page.lines, page.number, bodySize, headingSizes));
       continue;
     }
-    // No text layer: a scanned page.
-    const image = await renderPageAsImage(new Uint8Array(bytes), page.number, { canvasImport: () => import('@napi-rs/canvas'), scale: ocrScale });
+    // No text layer: a scanned page, rendered no larger than the pixel limit.
+    const scale = renderScale(page.width, page.height, ocrScale);
+    let image: ArrayBuffer;
+    try {
+      image = await renderPageAsImage(new Uint8Array(bytes), page.number, { canvasImport: () => import('@napi-rs/canvas'), scale });
+    } catch (error) {
+      throw new DocumentError('corrupt', `file: page ${page.number} cannot be rendered (${(error as Error).message})`, { cause: error });
+    }
     const read = await ocr.read(new Uint8Array(image), page.number, signal);
-    blocks.push(...read.blocks.map((block) => ({ ...block, bbox: block.bbox?.map((value) => value / ocrScale) as Block['bbox'] })));
+    blocks.push(...read.blocks.map((block) => ({ ...block, bbox: block.bbox?.map((value) => value / scale) as Block['bbox'] })));
     ocrPages.push(page.number);
   }
   const info = (await document.getMetadata().catch(() => undefined))?.info as { Title?: string } | undefined;

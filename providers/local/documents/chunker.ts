@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ProviderError } from '../../spec/provider-error.ts';
 
 export interface SourceBlock {
   text: string;
@@ -22,6 +23,9 @@ export interface ChunkOptions {
   maxChars: number;
   overlapChars: number;
 }
+
+/** The most chunks one request produces: a bound on the answer, whatever the text and options. */
+export const maxChunks = 20_000;
 
 /** Cut preference, best first: between blocks, between paragraphs, after a sentence, between words. */
 const Cut = { Block: 3, Paragraph: 2, Sentence: 1, Word: 0 } as const;
@@ -126,7 +130,13 @@ export function chunkBlocks(blocks: SourceBlock[], options: ChunkOptions): { sou
       pages: [...new Set(spanned.flatMap((index) => (blocks[index]!.page === undefined ? [] : [blocks[index]!.page!])))].sort((a, b) => a - b),
     });
     if (end >= source.length) break;
-    let next = options.overlapChars > 0 ? Math.max(end - options.overlapChars, start + 1) : end;
+    if (chunks.length >= maxChunks) {
+      throw new ProviderError('invalid_request', `max_chars: this text makes more than ${maxChunks} chunks of ${options.maxChars} characters; raise max_chars or send less text`, {
+        param: 'max_chars',
+      });
+    }
+    // The window always moves on by a quarter of max_chars, however the overlap falls.
+    let next = options.overlapChars > 0 ? Math.max(end - options.overlapChars, start + Math.ceil(options.maxChars / 4)) : end;
     // An overlap starts at a word, never mid-word.
     if (next < end && next > 0 && !isWhitespace(source.charCodeAt(next - 1))) {
       const after = firstAtLeast(cuts[Cut.Word]!, next);

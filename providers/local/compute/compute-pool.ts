@@ -1,0 +1,106 @@
+import { Piscina } from 'piscina';
+import { DocumentError } from '../documents/document-types.ts';
+import { ProviderError } from '../../spec/provider-error.ts';
+import type * as worker from './compute-worker.ts';
+import { rebuildTaskFailure, type TaskOutcome } from './task-errors.ts';
+
+export interface ComputePoolOptions {
+  /** Worker threads: how many CPU-heavy tasks run at once. */
+  threads: number;
+  /** Tasks allowed to wait for a thread; beyond it the pool answers 503 at once. */
+  queueLimit: number;
+  /** A task running longer is stopped (its thread is replaced) and answers 504. */
+  taskTimeoutMs: number;
+  /** Heap of each thread: a task needing more ends with 413, the thread is replaced. */
+  maxMemoryMb: number;
+}
+
+type Tasks = typeof worker;
+export type TaskName = keyof Tasks;
+type TaskInput<K extends TaskName> = Parameters<Tasks[K]>[0];
+type TaskValue<K extends TaskName> = Awaited<ReturnType<Tasks[K]>> extends TaskOutcome<infer T> ? T : never;
+
+export interface TaskOptions {
+  signal?: AbortSignal | undefined;
+  /** The request field the work came from, named in limit and timeout errors. */
+  param: string;
+  /** Parsing: what the thread dying on an input means (the input is damaged, not the service). */
+  documents?: boolean;
+}
+
+/**
+ * A bounded pool of worker threads (piscina) for the CPU-heavy local models: embeddings, rerank,
+ * moderation, speech, document parsing and OCR, large chunking. The event loop that answers
+ * requests only posts tasks and reads results, so no input can freeze it. Threads start on the
+ * first task; a task that crashes its thread or exceeds its limits costs that thread, never the
+ * process.
+ */
+export class ComputePool {
+  readonly #options: ComputePoolOptions;
+  #pool: Piscina | undefined;
+
+  constructor(options: ComputePoolOptions) {
+    this.#options = options;
+  }
+
+  #piscina(): Piscina {
+    this.#pool ??= new Piscina({
+      filename: new URL('./compute-worker.ts', import.meta.url).href,
+      minThreads: this.#options.threads,
+      maxThreads: this.#options.threads,
+      maxQueue: this.#options.queueLimit,
+      // Loaded models stay warm: threads are not retired when idle.
+      idleTimeout: Number.MAX_SAFE_INTEGER,
+      resourceLimits: { maxOldGenerationSizeMb: this.#options.maxMemoryMb },
+    });
+    return this.#pool;
+  }
+
+  /** Threads, tasks waiting, and the share of thread time spent working (for metrics). */
+  get load(): { threads: number; queued: number; utilization: number } {
+    const pool = this.#pool;
+    return { threads: pool?.threads.length ?? 0, queued: pool?.queueSize ?? 0, utilization: pool?.utilization ?? 0 };
+  }
+
+  async run<K extends TaskName>(name: K, input: TaskInput<K>, options: TaskOptions): Promise<TaskValue<K>> {
+    options.signal?.throwIfAborted();
+    const timeout = AbortSignal.timeout(this.#options.taskTimeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    let outcome: TaskOutcome<TaskValue<K>>;
+    try {
+      outcome = (await this.#piscina().run(input, { name, signal })) as TaskOutcome<TaskValue<K>>;
+    } catch (error) {
+      throw this.#explain(error, options, timeout);
+    }
+    if (!outcome.ok) throw rebuildTaskFailure(outcome.failure);
+    return outcome.value;
+  }
+
+  #explain(error: unknown, options: TaskOptions, timeout: AbortSignal): unknown {
+    if (options.signal?.aborted) return options.signal.reason;
+    const { param } = options;
+    if (timeout.aborted) {
+      return new ProviderError('timeout', `${param}: the local work took longer than LOCAL_TASK_TIMEOUT_MS (${this.#options.taskTimeoutMs} ms)`, {
+        param,
+        retryable: false,
+      });
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    if (message === 'Task queue is at limit') {
+      return new ProviderError('unavailable', `The local compute pool is full (LOCAL_POOL_QUEUE_LIMIT ${this.#options.queueLimit} tasks waiting); retry shortly`, {
+        retryAfterSeconds: 1,
+      });
+    }
+    if ((error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      const tooLarge = `${param}: needs more memory than LOCAL_POOL_MAX_MEMORY_MB (${this.#options.maxMemoryMb} MB) allows`;
+      return options.documents ? new DocumentError('too_large', tooLarge) : new ProviderError('too_large', tooLarge, { param });
+    }
+    // The thread died on this input (a native decoder crashed): the input's fault for a parser.
+    if (options.documents) return new DocumentError('corrupt', `${param}: the file could not be read (${message})`, { cause: error });
+    return error;
+  }
+
+  async close(): Promise<void> {
+    await this.#pool?.destroy();
+  }
+}
