@@ -86,7 +86,13 @@ const objectAnswer = (withBody: boolean) => ({
   body: ({ object, bytes }: { object: ObjectWire; bytes?: Uint8Array }) => ({
     bytes: withBody && bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : undefined,
     contentType: object.content_type,
-    headers: { 'Content-Length': String(object.size), ETag: `"${object.sha256}"`, 'Last-Modified': new Date(object.updated_at).toUTCString() },
+    headers: {
+      'Content-Length': String(object.size),
+      ETag: `"${object.sha256}"`,
+      'Last-Modified': new Date(object.updated_at).toUTCString(),
+      // Served as stored, never reinterpreted: a stored HTML file stays inert bytes.
+      'X-Content-Type-Options': 'nosniff',
+    },
   }),
   contentTypes: ['*/*'],
 });

@@ -1,21 +1,22 @@
 import { ApiError } from './errors.ts';
 import { isWellFormedApiKey } from './api-key-material.ts';
-import type { RequestContext } from './context.ts';
+import type { Services } from './context.ts';
 import type { Principal } from './key-store.ts';
 import { baseProcedure } from './trpc.ts';
 import type { Scope } from './scopes.ts';
 
 const bearerPattern = /^Bearer\s+(\S+)\s*$/i;
 
-async function authenticate(ctx: RequestContext): Promise<Principal> {
-  if (!ctx.authorization) {
+/** The principal of an `Authorization: Bearer sk_live_...` header, or a 401. */
+export async function authenticateHeader(services: Services, authorization: string | undefined): Promise<Principal> {
+  if (!authorization) {
     throw new ApiError('unauthorized', 'Missing API key: send "Authorization: Bearer sk_live_..."');
   }
-  const key = bearerPattern.exec(ctx.authorization)?.[1];
+  const key = bearerPattern.exec(authorization)?.[1];
   if (!key || !isWellFormedApiKey(key)) {
     throw new ApiError('unauthorized', 'Malformed Authorization header: expected "Bearer sk_live_..."');
   }
-  const principal = await ctx.services.keyStore.authenticate(key);
+  const principal = await services.keyStore.authenticate(key);
   if (!principal) throw new ApiError('unauthorized', 'Invalid or revoked API key');
   return principal;
 }
@@ -30,8 +31,9 @@ export function scopedProcedure(scope: Scope) {
   return baseProcedure.use(async ({ ctx, meta, path, next }) => {
     // Set first so the log line names the route even when the call fails.
     ctx.log.route = meta?.openapi?.path ?? path;
-    // A background run carries the submitting key, re-read when the run started.
-    const principal = ctx.background?.principal ?? (await authenticate(ctx));
+    // A background run carries the submitting key, re-read when the run started; an upload was
+    // authenticated before its body was read.
+    const principal = ctx.background?.principal ?? ctx.authenticated ?? (await authenticateHeader(ctx.services, ctx.authorization));
     ctx.log.projectId = principal.projectId;
     if (!principal.scopes.has(scope)) {
       throw new ApiError('forbidden', `This API key lacks the "${scope}" scope required by this route`);

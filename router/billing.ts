@@ -31,6 +31,8 @@ export interface ChargeRequest {
   upperBound: Units;
   /** A realistic count for the tokens-per-minute budget (OpenAI counts an estimate, not the worst case). */
   rateEstimate: number;
+  /** The field to lower when the estimate alone exceeds the key's tokens per minute (default `input`). */
+  rateParam?: string;
 }
 
 export interface Charge {
@@ -62,7 +64,7 @@ export async function openCharge(ctx: CallContext, request: ChargeRequest): Prom
 
   const tokensPerMinute = principal.limits.tokensPerMinute;
   if (!ctx.background) {
-    Object.assign(ctx.response.headers, await limits.consume('tokens', principal.keyId, tokensPerMinute, request.rateEstimate));
+    Object.assign(ctx.response.headers, await limits.consume('tokens', principal.keyId, tokensPerMinute, request.rateEstimate, request.rateParam));
   }
   const reserved = costOf(request.model.pricing, request.upperBound);
   let reservationId: string | null = null;

@@ -39,6 +39,8 @@ export interface RequestContext {
   requestId: string;
   /** The raw Authorization header, checked by the auth middleware, never logged. */
   authorization: string | undefined;
+  /** The header's principal when it was checked before the body was read. */
+  authenticated?: Principal | undefined;
   log: RequestLog;
   /** Aborted when the client goes away before the response ends. */
   signal: AbortSignal;

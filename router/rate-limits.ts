@@ -51,6 +51,7 @@ export class RateLimits {
   readonly #create: (points: number, keyPrefix: string) => RateLimiterAbstract;
   readonly #limiters = new Map<string, RateLimiterAbstract>();
   readonly #leases = new Map<string, Lease>();
+  readonly #refills = new Map<string, Promise<void>>();
 
   constructor(store: { redis: Redis } | { pool: pg.Pool }) {
     this.#create = (points, keyPrefix) =>
@@ -73,42 +74,70 @@ export class RateLimits {
   /**
    * Counts one request. Busy keys take a lease of several requests at once from the shared
    * store and spend it here, so the store sees one write per lease rather than per request; what
-   * every replica leases still sums to at most the limit. Small limits lease one at a time (exact).
+   * every replica leases still sums to at most the limit. One refill per key at a time: requests
+   * arriving meanwhile wait for it and share it, so concurrent callers never take a lease each
+   * and strand their remainders. Small limits lease one at a time (exact).
    */
   async consumeRequest(keyId: string, limit: number): Promise<Record<string, string>> {
     const leaseKey = `${keyId}:${limit}`;
-    const lease = this.#leases.get(leaseKey);
-    const now = Date.now();
-    if (lease && lease.expiresAt > now && lease.available > 0) {
-      lease.available--;
-      lease.spent++;
-      return leaseHeaders(limit, lease, now);
+    for (;;) {
+      const lease = this.#leases.get(leaseKey);
+      const now = Date.now();
+      if (lease && lease.expiresAt > now && lease.available > 0) {
+        lease.available--;
+        lease.spent++;
+        return leaseHeaders(limit, lease, now);
+      }
+      let refill = this.#refills.get(leaseKey);
+      if (!refill) {
+        refill = this.#refill(keyId, limit, leaseKey).finally(() => this.#refills.delete(leaseKey));
+        this.#refills.set(leaseKey, refill);
+      }
+      // A refused refill (the minute's budget is spent) refuses every request waiting on it.
+      await refill;
     }
-    const size = Math.max(1, Math.floor(limit / 50));
+  }
+
+  /** Takes the next lease from the shared store: a full one, or what is left of the minute. */
+  async #refill(keyId: string, limit: number, leaseKey: string): Promise<void> {
     const limiter = this.#limiter('requests', limit);
-    for (const points of size > 1 ? [size, 1] : [1]) {
+    let points = Math.max(1, Math.floor(limit / 50));
+    for (;;) {
       try {
+        const now = Date.now();
         const state = await limiter.consume(keyId, points);
-        const fresh: Lease = { available: points - 1, spent: 1, consumed: state.consumedPoints, expiresAt: now + state.msBeforeNext };
-        this.#leases.set(leaseKey, fresh);
-        return leaseHeaders(limit, fresh, now);
+        this.#leases.set(leaseKey, { available: points, spent: 0, consumed: state.consumedPoints, expiresAt: now + state.msBeforeNext });
+        return;
       } catch (rejection) {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
         await limiter.reward(keyId, points).catch(() => {});
-        if (points === 1) {
-          const headers = {
-            ...headersOf('requests', limit, new RateLimiterRes(0, rejection.msBeforeNext, rejection.consumedPoints - points)),
-            'Retry-After': String(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000))),
-          };
-          throw new ApiError('rate_limited', `Rate limit reached: ${limit} requests per minute for this API key`, { headers, openAiCode: 'rate_limit_exceeded' });
+        const left = limit - (rejection.consumedPoints - points);
+        if (left > 0 && left < points) {
+          // Less than a lease is left this minute: take exactly that.
+          points = left;
+          continue;
         }
+        const headers = {
+          ...headersOf('requests', limit, new RateLimiterRes(0, rejection.msBeforeNext, rejection.consumedPoints - points)),
+          'Retry-After': String(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000))),
+        };
+        throw new ApiError('rate_limited', `Rate limit reached: ${limit} requests per minute for this API key`, { headers, openAiCode: 'rate_limit_exceeded' });
       }
     }
-    throw new Error('unreachable');
   }
 
-  /** Counts `points` against the key; the headers to send, or a 429 carrying them. */
-  async consume(kind: Kind, keyId: string, limit: number, points: number): Promise<Record<string, string>> {
+  /**
+   * Counts `points` against the key; the headers to send, or a 429 carrying them. A request that
+   * needs more than the whole minute's budget could never pass: that is a 400 naming `param`.
+   */
+  async consume(kind: Kind, keyId: string, limit: number, points: number, param = 'input'): Promise<Record<string, string>> {
+    if (points > limit) {
+      throw new ApiError(
+        'bad_request',
+        `${param}: this request needs up to ${points} ${kind} and the API key may use ${limit} per minute, so it can never run; ask for less`,
+        { param },
+      );
+    }
     const limiter = this.#limiter(kind, limit);
     try {
       return headersOf(kind, limit, await limiter.consume(keyId, points));

@@ -6,6 +6,7 @@ import { appRouter } from '../router/app-router.ts';
 import type { Services } from '../router/context.ts';
 import { createRequestContext } from './request-context.ts';
 import { createTransportRouter } from './transports.ts';
+import { authenticateBeforeBody, jsonBody } from './body-guards.ts';
 import { describeError } from '../router/errors.ts';
 import { createDocsRouter } from './docs-page.ts';
 import { answerUnknownRoute, createErrorHandler, replaceAdapterErrorBodies } from './error-responses.ts';
@@ -73,12 +74,18 @@ export function createApp(services: Services): Express {
   });
   app.use(createDocsRouter());
 
+  // Keys are checked before any body is read on the REST trees.
+  // (/trpc keeps its own error shape: its bodies are JSON within MAX_BODY_BYTES, checked by length.)
+  app.use(['/infra', '/v1'], authenticateBeforeBody(services));
   app.use(
     '/trpc',
+    jsonBody(services.config.maxBodyBytes),
     createExpressMiddleware({
       router: appRouter,
       maxBodySize: services.config.maxBodyBytes,
       createContext: ({ req, res }) => createRequestContext(services, req, res),
+      // The same rate-limit headers as the REST trees.
+      responseMeta: ({ ctx }) => ({ headers: ctx?.response.headers ?? {} }),
     }),
   );
 
@@ -103,9 +110,9 @@ export function createApp(services: Services): Express {
 
   // Multipart, raw bodies, byte answers and server-sent events, as each procedure declares them;
   // each route reads its own body, so this comes before the JSON parser.
-  app.use(createTransportRouter(services, appRouter));
   const apiTrees = ['/infra', '/v1'];
-  app.use(apiTrees, express.json({ limit: services.config.maxBodyBytes }), acceptEmptyBodies);
+  app.use(createTransportRouter(services, appRouter));
+  app.use(apiTrees, jsonBody(services.config.maxBodyBytes), acceptEmptyBodies);
   app.use(foldModelIdSlashes);
   app.use(apiTrees, replaceAdapterErrorBodies, (req, res, next) => {
     // Mounted handlers see the path relative to the mount; the adapter matches full paths.

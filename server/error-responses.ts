@@ -51,7 +51,13 @@ export function createErrorHandler(logger: Logger) {
       return;
     }
     if (parserError.type === 'entity.too.large') {
-      sendError(req, res, describeCode('payload_too_large', 'Request body exceeds the configured size limit (MAX_BODY_BYTES)'));
+      const limit = (error as { limit?: number }).limit;
+      res.setHeader('Connection', 'close');
+      sendError(req, res, describeCode('payload_too_large', `body: larger than this route takes${limit ? ` (${limit} bytes)` : ''}`));
+      return;
+    }
+    if (parserError.type === 'entity.verify.failed') {
+      sendError(req, res, describeCode('bad_request', (error as Error).message));
       return;
     }
     if (parserError.type === 'entity.parse.failed') {

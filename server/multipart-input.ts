@@ -14,6 +14,10 @@ interface Upload {
 
 /** Reads a multipart body: the declared file parts (each bounded by `maxBytes`) and plain fields. */
 function readMultipart(req: Request, maxBytes: number, declaration: MultipartDeclaration): Promise<Upload> {
+  // The files plus their fields and part headers: a body declared larger is refused unread.
+  const declared = Number(req.headers['content-length'] ?? 0);
+  const bound = maxBytes * Object.keys(declaration.files).length + maxFields * maxFieldBytes;
+  if (declared > bound) return Promise.reject(new ApiError('payload_too_large', `body: ${declared} bytes; this route takes at most ${bound}`));
   return new Promise((resolve, reject) => {
     const upload: Upload = { fields: {}, files: {} };
     let parser: busboy.Busboy;

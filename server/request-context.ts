@@ -5,7 +5,15 @@ import { localsOf } from './request-lifecycle.ts';
 /** The tRPC context of one HTTP request, shared by the tRPC, REST and SSE mounts. */
 export function createRequestContext(services: Services, req: Request, res: Response): RequestContext {
   const locals = localsOf(res);
-  return { services, requestId: locals.requestId, authorization: req.headers.authorization, log: locals.log, signal: locals.clientGone, response: { headers: {} } };
+  return {
+    services,
+    requestId: locals.requestId,
+    authorization: req.headers.authorization,
+    authenticated: locals.principal,
+    log: locals.log,
+    signal: locals.clientGone,
+    response: { headers: {} },
+  };
 }
 
 /** Headers procedures asked for (rate-limit counts) on answers that express writes itself. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { RequestLog } from '../router/context.ts';
+import type { Principal } from '../router/key-store.ts';
 import type { ErrorDescription } from '../router/errors.ts';
 
 const acceptableRequestId = /^[\w.:-]{1,128}$/;
@@ -13,6 +14,8 @@ export interface RequestLocals {
   clientGone: AbortSignal;
   /** Set when a procedure failed; the REST layer sends it in the tree's envelope. */
   failure?: ErrorDescription;
+  /** The caller, when the key was checked before the body was read. */
+  principal?: Principal;
 }
 
 export function localsOf(res: Response): RequestLocals {

@@ -6,6 +6,7 @@ import { callByPath, collectRoutes, transportRoutes, type RouteEntry } from '../
 import { createCallerFactory } from '../router/trpc.ts';
 import type { Framing, TransportDeclaration } from '../router/transport.ts';
 import { sendError } from './error-responses.ts';
+import { boundedBody, jsonBody } from './body-guards.ts';
 import { inputFromMultipart } from './multipart-input.ts';
 import { applyResponseHeaders, createRequestContext } from './request-context.ts';
 import { localsOf } from './request-lifecycle.ts';
@@ -62,7 +63,10 @@ function serveCall(route: TransportRoute, services: Services, createCaller: (ctx
       output = await callByPath(createCaller(ctx as never), route.procedurePath, input);
     } catch (error) {
       applyResponseHeaders(res, ctx);
-      sendError(req, res, describeError(error));
+      const failure = describeError(error);
+      // A body refused for its size is left unread: close rather than drain it.
+      if (failure.status === 413) res.setHeader('Connection', 'close');
+      sendError(req, res, failure);
       return;
     }
     applyResponseHeaders(res, ctx);
@@ -164,8 +168,11 @@ function serveEvents(route: TransportRoute, framing: Framing, services: Services
 /** How a route's body is read before its handler: raw bytes, JSON, or (multipart) by the handler itself. */
 function bodyReader(transport: TransportDeclaration, services: Services): RequestHandler[] {
   if (transport.method === 'GET' || transport.method === 'HEAD') return [];
-  if (transport.rawBody) return [express.raw({ type: () => true, limit: transport.rawBody.maxBytes(services.config) })];
-  return [express.json({ limit: services.config.maxBodyBytes })];
+  if (transport.rawBody) {
+    const limit = transport.rawBody.maxBytes(services.config);
+    return [boundedBody(express.raw({ type: () => true, limit }), limit)];
+  }
+  return [jsonBody(services.config.maxBodyBytes)];
 }
 
 /**

@@ -35,6 +35,8 @@ export function textChargeRequest(primitive: string, entry: ModelEntry, request:
     model: entry,
     upperBound: { input: bytes + imageTokens, output },
     rateEstimate: Math.ceil(characters / 4) + request.messages.length * tokensPerMessage + imageTokens + output,
+    // Mostly the output bound: the field a caller lowers to fit a small budget.
+    rateParam: primitive === 'chat.completions' ? 'max_tokens' : 'max_output_tokens',
   };
 }
 

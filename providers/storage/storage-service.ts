@@ -11,6 +11,7 @@ import {
   listBuckets,
   listObjects,
   upsertObject,
+  withObjectLock,
 } from '../../schema/db/queries/storage.ts';
 
 export interface StorageRef {
@@ -92,9 +93,12 @@ export class StorageService {
       throw new StorageError('payload_too_large', `The object exceeds STORAGE_MAX_OBJECT_BYTES (${this.maxObjectBytes})`);
     }
     await this.requireBucket(projectId, ref.bucket_id);
-    await this.#store.put(ref.bucket_id, ref.key, bytes);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    return upsertObject(this.#db, { bucketId: ref.bucket_id, key: ref.key, contentType, size: bytes.byteLength, sha256 });
+    // Concurrent writers of one key take turns: the last one's bytes and metadata stay, whole.
+    return withObjectLock(this.#db, ref.bucket_id, ref.key, 'write', async (trx) => {
+      await this.#store.put(ref.bucket_id, ref.key, bytes);
+      return upsertObject(trx, { bucketId: ref.bucket_id, key: ref.key, contentType, size: bytes.byteLength, sha256 });
+    });
   }
 
   async headObject(projectId: string, ref: StorageRef, param = 'key'): Promise<StorageObject> {
@@ -106,10 +110,16 @@ export class StorageService {
   }
 
   async getObject(projectId: string, ref: StorageRef, param = 'key'): Promise<{ object: StorageObject; bytes: Buffer }> {
-    const object = await this.headObject(projectId, ref, param);
-    const bytes = await this.#store.get(ref.bucket_id, ref.key);
-    if (!bytes) throw new StorageError('not_found', `${param}: the bytes of "${ref.key}" are missing from the store`, param);
-    return { object, bytes };
+    validateObjectKey(ref.key, param);
+    await this.requireBucket(projectId, ref.bucket_id);
+    // Metadata and bytes of the same version: no writer of this key runs in between.
+    return withObjectLock(this.#db, ref.bucket_id, ref.key, 'read', async (trx) => {
+      const object = await findObject(trx, ref.bucket_id, ref.key);
+      if (!object) throw new StorageError('not_found', `${param}: no object "${ref.key}" in bucket ${ref.bucket_id}`, param);
+      const bytes = await this.#store.get(ref.bucket_id, ref.key);
+      if (!bytes) throw new StorageError('not_found', `${param}: the bytes of "${ref.key}" are missing from the store`, param);
+      return { object, bytes };
+    });
   }
 
   async listObjects(projectId: string, query: { bucketId: string; prefix: string; after: string | undefined; limit: number }) {
@@ -120,10 +130,12 @@ export class StorageService {
   async deleteObject(projectId: string, ref: StorageRef): Promise<void> {
     validateObjectKey(ref.key);
     await this.requireBucket(projectId, ref.bucket_id);
-    if (!(await deleteObjectRow(this.#db, ref.bucket_id, ref.key))) {
-      throw new StorageError('not_found', `key: no object "${ref.key}" in bucket ${ref.bucket_id}`, 'key');
-    }
-    await this.#store.delete(ref.bucket_id, ref.key);
+    await withObjectLock(this.#db, ref.bucket_id, ref.key, 'write', async (trx) => {
+      if (!(await deleteObjectRow(trx, ref.bucket_id, ref.key))) {
+        throw new StorageError('not_found', `key: no object "${ref.key}" in bucket ${ref.bucket_id}`, 'key');
+      }
+      await this.#store.delete(ref.bucket_id, ref.key);
+    });
   }
 
   /** Writes a primitive's result where the caller asked: JSON as JSON, bytes as themselves. */

@@ -57,6 +57,24 @@ describe('requests per minute', () => {
     expect(((await native.json()) as any).error.code).toBe('rate_limited');
   });
 
+  it('loses no budget under concurrency: waves of 30 against 600 a minute get exactly 600', async () => {
+    const key = await limitedKey(server, { requestsPerMinute: 600 });
+    const statuses: number[] = [];
+    for (let wave = 0; wave < 22; wave++) {
+      statuses.push(...(await Promise.all(Array.from({ length: 30 }, () => fetch(`${server.baseUrl}/v1/models`, { headers: bearer(key.secret) }).then((response) => response.status)))));
+    }
+    expect(statuses.filter((status) => status === 200)).toHaveLength(600);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(60);
+  }, 60_000);
+
+  it('tRPC answers carry the same limit headers', async () => {
+    const key = await limitedKey(server, { requestsPerMinute: 5 });
+    const response = await fetch(`${server.baseUrl}/trpc/infra.ai.models.list?input=${encodeURIComponent('{}')}`, { headers: bearer(key.secret) });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-ratelimit-limit-requests')).toBe('5');
+    expect(response.headers.get('x-ratelimit-remaining-requests')).toBe('4');
+  });
+
   it('applies to streams and raw routes too, which carry the headers', async () => {
     const key = await limitedKey(server, { requestsPerMinute: 1 });
     const response = await fetch(`${server.baseUrl}/v1/chat/completions`, {
@@ -81,18 +99,26 @@ describe('tokens per minute', () => {
         headers: { ...bearer(key.secret), 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'fake:echo', messages: [{ role: 'user', content: 'hello' }], max_tokens: maxTokens }),
       });
-    const tooBig = await send(500);
-    expect(tooBig.status).toBe(429);
-    expect(tooBig.headers.get('x-ratelimit-limit-tokens')).toBe('200');
-    expect(((await tooBig.json()) as any).error.message).toMatch(/tokens/);
-    expect(await findBalance(server.running.services.db, key.projectId)).toBe('1000.000000000000');
-    expect(await listRecentUsage(server.running.services.db, key.projectId, 5)).toEqual([]);
+    // More than the whole minute's budget can never pass: a 400 naming the field to lower.
+    const never = await send(500);
+    expect(never.status).toBe(400);
+    expect(((await never.json()) as any).error).toMatchObject({ param: 'max_tokens', message: expect.stringMatching(/^max_tokens: .* can never run/) });
 
-    const fits = await send(50);
+    const fits = await send(150);
     expect(fits.status).toBe(200);
     // Counted up front by estimate, then trued up to the real 10 tokens.
     const left = Number(fits.headers.get('x-ratelimit-remaining-tokens'));
     expect(left).toBeLessThan(200);
+
+    // Fits the budget but not what is left of it this minute: 429, and it costs nothing.
+    const balance = await findBalance(server.running.services.db, key.projectId);
+    const usage = await listRecentUsage(server.running.services.db, key.projectId, 5);
+    const tooBig = await send(190);
+    expect(tooBig.status).toBe(429);
+    expect(tooBig.headers.get('x-ratelimit-limit-tokens')).toBe('200');
+    expect(((await tooBig.json()) as any).error.message).toMatch(/tokens/);
+    expect(await findBalance(server.running.services.db, key.projectId)).toBe(balance);
+    expect(await listRecentUsage(server.running.services.db, key.projectId, 5)).toHaveLength(usage.length);
   });
 });
 

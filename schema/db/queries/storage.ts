@@ -63,3 +63,16 @@ export async function deleteObjectRow(db: Kysely<Database>, bucketId: string, ke
   const deleted = await db.deleteFrom('storage_objects').where('bucket_id', '=', bucketId).where('key', '=', key).executeTakeFirst();
   return deleted.numDeletedRows > 0n;
 }
+
+/**
+ * Runs `work` holding the object's advisory lock for a transaction: exclusive for writers (bytes
+ * and metadata change together), shared for readers (they see one version of both). The lock is
+ * keyed by a hash of bucket and key, so unrelated objects never wait on each other.
+ */
+export async function withObjectLock<T>(db: Kysely<Database>, bucketId: string, key: string, mode: 'write' | 'read', work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    const lockKey = sql`hashtextextended(${`${bucketId}/${key}`}, 0)`;
+    await (mode === 'write' ? sql`select pg_advisory_xact_lock(${lockKey})` : sql`select pg_advisory_xact_lock_shared(${lockKey})`).execute(trx);
+    return work(trx);
+  });
+}
