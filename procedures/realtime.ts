@@ -26,6 +26,8 @@ async function mintSession(request: RealtimeSessionRequest, ctx: CallContext) {
   }
   const entry = resolveModelFor(services.catalog, 'realtime', request.model, undefined);
   const oneSession = { input: 1, output: 0 };
+  // The reference prices minting a session at 0.0000010 tokens; the relay's usage is metered apart.
+  const sessionFee = { id: entry.id, pricing: { unit: 'call' as const, per_unit: '0.000001' } };
   const secret = `ek_${createRandomToken(40)}`;
   const expiresAt = new Date(Date.now() + request.ttl_seconds * 1000);
   const settings = {
@@ -35,7 +37,7 @@ async function mintSession(request: RealtimeSessionRequest, ctx: CallContext) {
   };
   const session = await runCharged(
     ctx,
-    { primitive: 'realtime.sessions', model: entry, upperBound: oneSession, rateEstimate: 0 },
+    { primitive: 'realtime.sessions', model: sessionFee, upperBound: oneSession, rateEstimate: 0 },
     () =>
       insertRealtimeSession(services.db, {
         id: createId('sess'),

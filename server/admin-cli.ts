@@ -74,7 +74,7 @@ if (!command || values.help) {
 let exitCode = 0;
 try {
   const config = loadConfig();
-  const database = await openDatabase(config, createLogger('warn'));
+  const database = await openDatabase(config, createLogger('warn'), { shareEmbedded: true });
   const { db } = database;
   const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   const requireProject = async (id: string) => {

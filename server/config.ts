@@ -39,7 +39,7 @@ const environmentSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   DATA_DIR: z.string().min(1).default('./.data'),
-  EMBEDDED_POSTGRES_PORT: port.default(54329),
+  EMBEDDED_POSTGRES_PORT: port.optional(),
   LOG_LEVEL: z.enum(logLevels).default('info'),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
   PUBLIC_BASE_URL: z.url().optional(),
@@ -89,6 +89,8 @@ const environmentSchema = z.object({
   REALTIME_UPSTREAM_URL: z.string().regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL').optional(),
   REALTIME_API_KEY: z.string().min(1).optional(),
   REALTIME_MODELS: commaList.optional(),
+  REALTIME_INPUT_PER_MILLION: z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal amount of tokens').default('0'),
+  REALTIME_OUTPUT_PER_MILLION: z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal amount of tokens').default('0'),
   ENFORCE_LIMITS: booleanText.default(true),
   RATE_LIMIT_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_TOKENS_PER_MINUTE: z.coerce.number().int().min(1).default(2_000_000),
@@ -109,7 +111,8 @@ export interface Config {
   databaseUrl: string | undefined;
   databasePoolSize: number;
   dataDir: string;
-  embeddedPostgresPort: number;
+  /** Unset: the port used before, 54329, or any free one. */
+  embeddedPostgresPort: number | undefined;
   logLevel: (typeof logLevels)[number];
   maxBodyBytes: number;
   publicBaseUrl: string | undefined;
@@ -240,6 +243,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
           upstreamUrl: env.REALTIME_UPSTREAM_URL,
           apiKey: env.REALTIME_API_KEY ?? env.OPENAI_API_KEY,
           models: env.REALTIME_MODELS ?? ['gpt-4o-realtime-preview'],
+          inputPerMillion: env.REALTIME_INPUT_PER_MILLION,
+          outputPerMillion: env.REALTIME_OUTPUT_PER_MILLION,
         }
       : undefined,
     limits: {

@@ -21,11 +21,14 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-/** Connects to DATABASE_URL, or to an embedded Postgres when it is unset, and migrates. */
-export async function openDatabase(config: Config, logger: Logger): Promise<DatabaseHandle> {
+/**
+ * Connects to DATABASE_URL, or to an embedded Postgres when it is unset, and migrates.
+ * `shareEmbedded`: use the embedded cluster a running server started (the admin CLI).
+ */
+export async function openDatabase(config: Config, logger: Logger, options: { shareEmbedded?: boolean } = {}): Promise<DatabaseHandle> {
   const embedded = config.databaseUrl
     ? undefined
-    : await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPostgresPort, logger });
+    : await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPostgresPort, logger, share: options.shareEmbedded ?? false });
   const connectionString = config.databaseUrl ?? embedded!.connectionString;
 
   const pool = new pg.Pool({ connectionString, max: config.databasePoolSize });

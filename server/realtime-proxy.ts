@@ -1,11 +1,19 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import type { Services } from '../router/context.ts';
-import { findLiveRealtimeSession } from '../schema/db/queries/realtime-sessions.ts';
+import { backgroundContext } from '../router/background-context.ts';
+import { runCharged } from '../router/billing.ts';
+import type { CallContext, Services } from '../router/context.ts';
+import { describeError } from '../router/errors.ts';
+import type { ModelEntry } from '../schema/api/models.ts';
+import type { RealtimeSession } from '../schema/db/types.ts';
+import { claimRealtimeSession } from '../schema/db/queries/realtime-sessions.ts';
 import { hashClientSecret, realtimeProxyPath } from '../procedures/realtime.ts';
 
 const browserKeyProtocol = 'openai-insecure-api-key.';
+
+/** Close codes the relay ends with, beyond the protocol's own. */
+export const relayCloseCodes = { expired: 4001, insufficientTokens: 4002, upstreamFailed: 4502 } as const;
 
 /** The client secret, from `Authorization: Bearer ek_...` or OpenAI's browser subprotocol. */
 function clientSecretOf(request: IncomingMessage): string | undefined {
@@ -15,15 +23,46 @@ function clientSecretOf(request: IncomingMessage): string | undefined {
   return protocols.find((protocol) => protocol.startsWith(browserKeyProtocol))?.slice(browserKeyProtocol.length);
 }
 
+const reasons: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 501: 'Not Implemented', 502: 'Bad Gateway' };
+
 function refuse(socket: Duplex, status: number, message: string): void {
   const body = JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code: null } });
-  socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 501 ? 'Not Implemented' : 'Bad Gateway'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  socket.end(`HTTP/1.1 ${status} ${reasons[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+}
+
+/** What ws itself requires of an upgrade, checked before the secret is spent on it. */
+function isValidHandshake(request: IncomingMessage): boolean {
+  const key = request.headers['sec-websocket-key'];
+  return (
+    request.method === 'GET' &&
+    request.headers.upgrade?.toLowerCase() === 'websocket' &&
+    typeof key === 'string' &&
+    /^[+/0-9A-Za-z]{22}==$/.test(key) &&
+    (request.headers['sec-websocket-version'] === '13' || request.headers['sec-websocket-version'] === '8')
+  );
+}
+
+interface Usage {
+  input_tokens?: number;
+  output_tokens?: number;
+}
+
+/** Usage the upstream reports when a response is done (OpenAI's `response.done`). */
+function usageOf(data: RawData, isBinary: boolean): Usage | undefined {
+  if (isBinary) return undefined;
+  try {
+    const event = JSON.parse(data.toString()) as { type?: string; response?: { usage?: Usage } };
+    return event.type === 'response.done' ? event.response?.usage : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * `GET /v1/realtime` upgraded to a websocket: checks the session's client secret, opens the
- * upstream realtime socket with the server's own credentials, applies the settings chosen at
- * mint time, then relays every frame both ways until either side closes.
+ * `GET /v1/realtime` upgraded to a websocket. The client secret is claimed once (a secret opens
+ * one relay) and only after the handshake is known to be valid; the upstream socket opens only
+ * once the client's handshake has completed. Frames are relayed both ways until either side
+ * closes or the session expires, and the usage the upstream reports is charged to the ledger.
  */
 export function attachRealtimeProxy(server: Server, services: Services): { close(): void } {
   const clients = new WebSocketServer({
@@ -39,21 +78,18 @@ export function attachRealtimeProxy(server: Server, services: Services): { close
       return;
     }
     void (async () => {
-      const realtime = services.config.realtime;
-      if (!realtime) return refuse(socket, 501, 'Realtime proxy not configured');
+      if (!services.config.realtime) return refuse(socket, 501, 'Realtime proxy not configured');
+      if (!isValidHandshake(request)) return refuse(socket, 400, 'Not a valid websocket handshake');
       const secret = clientSecretOf(request);
-      const session = secret ? await findLiveRealtimeSession(services.db, hashClientSecret(secret)) : undefined;
-      if (!session) return refuse(socket, 401, 'Missing, unknown or expired realtime client secret');
-
-      const upstreamUrl = new URL(realtime.upstreamUrl);
-      upstreamUrl.searchParams.set('model', session.upstream_model);
-      const upstream = new WebSocket(upstreamUrl, {
-        headers: { ...(realtime.apiKey ? { authorization: `Bearer ${realtime.apiKey}` } : {}), 'openai-beta': 'realtime=v1' },
-      });
-      upstream.once('error', () => refuse(socket, 502, 'The realtime upstream is unreachable'));
-      upstream.once('open', () => {
-        upstream.removeAllListeners('error');
-        clients.handleUpgrade(request, socket, head, (client) => relay(client, upstream, session.settings));
+      const session = secret ? await claimRealtimeSession(services.db, hashClientSecret(secret)) : undefined;
+      if (!session) return refuse(socket, 401, 'Missing, unknown, expired or already used realtime client secret');
+      const principal = await services.keyStore.principalOfKey(session.key_id);
+      const entry = services.catalog.find(session.model);
+      if (!principal || !entry) return refuse(socket, 401, 'The API key behind this realtime session was revoked');
+      clients.handleUpgrade(request, socket, head, (client) => {
+        const stop = new AbortController();
+        const ctx = backgroundContext(services, principal, { id: session.id, route: realtimeProxyPath, signal: stop.signal });
+        relay(client, session, entry, ctx, services, () => stop.abort());
       });
     })().catch(() => refuse(socket, 502, 'Realtime proxy failed'));
   });
@@ -66,18 +102,58 @@ export function attachRealtimeProxy(server: Server, services: Services): { close
   };
 }
 
-function relay(client: WebSocket, upstream: WebSocket, settings: Record<string, unknown>): void {
-  if (Object.keys(settings).length > 0) upstream.send(JSON.stringify({ type: 'session.update', session: settings }));
-  const forward = (to: WebSocket) => (data: RawData, isBinary: boolean) => {
-    if (to.readyState === WebSocket.OPEN) to.send(data, { binary: isBinary });
+function relay(client: WebSocket, session: RealtimeSession, entry: ModelEntry, ctx: CallContext, services: Services, onEnd: () => void): void {
+  const realtime = services.config.realtime!;
+  const upstreamUrl = new URL(realtime.upstreamUrl);
+  upstreamUrl.searchParams.set('model', session.upstream_model);
+  const upstream = new WebSocket(upstreamUrl, {
+    headers: { ...(realtime.apiKey ? { authorization: `Bearer ${realtime.apiKey}` } : {}), 'openai-beta': 'realtime=v1' },
+  });
+  // What the client sends before the upstream is open waits for it, in order.
+  const pending: [RawData, boolean][] = [];
+
+  const end = (code: number, reason: string, event?: unknown) => {
+    clearTimeout(expiry);
+    if (event && client.readyState === WebSocket.OPEN) client.send(JSON.stringify(event));
+    if (client.readyState === WebSocket.OPEN || client.readyState === WebSocket.CONNECTING) client.close(code, reason);
+    if (upstream.readyState === WebSocket.OPEN) upstream.close();
+    else if (upstream.readyState === WebSocket.CONNECTING) upstream.terminate();
+    onEnd();
   };
-  client.on('message', forward(upstream));
-  upstream.on('message', forward(client));
-  const closeBoth = () => {
-    for (const socket of [client, upstream]) if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) socket.close();
+  const expiry = setTimeout(
+    () => end(relayCloseCodes.expired, 'session expired', { type: 'error', error: { type: 'invalid_request_error', code: 'session_expired', message: 'The realtime session expired' } }),
+    Math.max(0, session.expires_at.getTime() - Date.now()),
+  );
+
+  const meter = (usage: Usage) => {
+    const units = { input: usage.input_tokens ?? 0, output: usage.output_tokens ?? 0 };
+    if (units.input + units.output === 0) return;
+    runCharged(ctx, { primitive: 'realtime.relay', model: entry, upperBound: units, rateEstimate: 0 }, () => units, (used) => used).catch((error: unknown) => {
+      const failure = describeError(error);
+      if (failure.code === 'insufficient_tokens') {
+        end(relayCloseCodes.insufficientTokens, 'insufficient tokens', { type: 'error', error: { type: 'insufficient_quota', code: 'insufficient_quota', message: failure.message } });
+      } else services.logger.warn({ err: error, session_id: session.id }, 'realtime usage not recorded');
+    });
   };
-  client.on('close', closeBoth);
-  upstream.on('close', closeBoth);
-  client.on('error', closeBoth);
-  upstream.on('error', closeBoth);
+
+  upstream.once('open', () => {
+    const settings = session.settings;
+    if (Object.keys(settings).length > 0) upstream.send(JSON.stringify({ type: 'session.update', session: settings }));
+    for (const [data, isBinary] of pending.splice(0)) upstream.send(data, { binary: isBinary });
+  });
+  client.on('message', (data, isBinary) => {
+    if (upstream.readyState === WebSocket.OPEN) upstream.send(data, { binary: isBinary });
+    else if (upstream.readyState === WebSocket.CONNECTING) pending.push([data, isBinary]);
+  });
+  upstream.on('message', (data, isBinary) => {
+    if (client.readyState === WebSocket.OPEN) client.send(data, { binary: isBinary });
+    const usage = usageOf(data, isBinary);
+    if (usage) meter(usage);
+  });
+  upstream.on('error', () => {
+    if (upstream.readyState !== WebSocket.OPEN) end(relayCloseCodes.upstreamFailed, 'realtime upstream unreachable');
+  });
+  upstream.on('close', () => end(1000, 'upstream closed'));
+  client.on('close', () => end(1000, 'client closed'));
+  client.on('error', () => end(1011, 'client error'));
 }

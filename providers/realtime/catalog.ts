@@ -5,8 +5,9 @@ import { createModelEntry } from '../spec/model-entry.ts';
 export const realtimeProviderName = 'realtime';
 
 /**
- * Realtime models served through the websocket proxy. Minting a session is what is billed: the
- * reference prices it at 0.0000010 tokens per session.
+ * Realtime models served through the websocket proxy, priced per token of the usage the upstream
+ * reports on the relay (REALTIME_INPUT_PER_MILLION, REALTIME_OUTPUT_PER_MILLION); minting a
+ * session has its own fee (procedures/realtime.ts).
  */
 export function listRealtimeModels(config: RealtimeConfig): ModelEntry[] {
   return config.models.map((model) =>
@@ -14,7 +15,7 @@ export function listRealtimeModels(config: RealtimeConfig): ModelEntry[] {
       provider: realtimeProviderName,
       upstreamModel: model,
       capabilities: ['realtime'],
-      pricing: { unit: 'call', per_unit: '0.000001' },
+      pricing: { unit: 'token', input_per_million: config.inputPerMillion, output_per_million: config.outputPerMillion },
     }),
   );
 }

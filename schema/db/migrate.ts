@@ -4,6 +4,7 @@ import * as projectsAndKeys from './migrations/0001-projects-and-keys.ts';
 import * as operationsStorageWebhooks from './migrations/0002-operations-storage-webhooks.ts';
 import * as ledgerUsageLimits from './migrations/0003-ledger-usage-limits.ts';
 import * as realtimeSessions from './migrations/0004-realtime-sessions.ts';
+import * as realtimeSingleUse from './migrations/0005-realtime-single-use.ts';
 
 /** Migrations are imported statically so they ship with the code and run in a fixed order. */
 const migrations: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0002-operations-storage-webhooks': operationsStorageWebhooks,
   '0003-ledger-usage-limits': ledgerUsageLimits,
   '0004-realtime-sessions': realtimeSessions,
+  '0005-realtime-single-use': realtimeSingleUse,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -154,6 +154,8 @@ export interface RealtimeSessionsTable {
   settings: ColumnType<Record<string, unknown>, string, never>;
   expires_at: ColumnType<Date, Date, never>;
   created_at: CreatedAt;
+  /** When the secret opened its relay; a secret opens one. */
+  connected_at: ColumnType<Date | null, never, Date>;
 }
 
 export interface Database {

@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import { findBalance, listRecentUsage } from '../../schema/db/queries/ledger.ts';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +20,7 @@ async function startFakeRealtime() {
       if (event.type === 'response.create') {
         socket.send(JSON.stringify({ type: 'response.output_text.delta', delta: 'Hel' }));
         socket.send(JSON.stringify({ type: 'response.output_text.delta', delta: 'lo' }));
-        socket.send(JSON.stringify({ type: 'response.done' }));
+        socket.send(JSON.stringify({ type: 'response.done', response: { usage: { input_tokens: 1000, output_tokens: 500, total_tokens: 1500 } } }));
       }
     });
   });
@@ -41,7 +42,13 @@ let key: string;
 
 beforeAll(async () => {
   upstream = await startFakeRealtime();
-  server = await startTestServer({ REALTIME_UPSTREAM_URL: upstream.url, REALTIME_API_KEY: 'sk-provider-secret', REALTIME_MODELS: 'gpt-4o-realtime-preview' });
+  server = await startTestServer({
+    REALTIME_UPSTREAM_URL: upstream.url,
+    REALTIME_API_KEY: 'sk-provider-secret',
+    REALTIME_MODELS: 'gpt-4o-realtime-preview',
+    REALTIME_INPUT_PER_MILLION: '100',
+    REALTIME_OUTPUT_PER_MILLION: '200',
+  });
   key = (await server.createKey()).secret;
 });
 afterAll(async () => {
@@ -112,6 +119,65 @@ describe('realtime sessions', () => {
     await expect(connect(url)).rejects.toMatchObject({ status: 401 });
     await expect(connect(url, { headers: { authorization: 'Bearer ek_unknown' } })).rejects.toMatchObject({ status: 401 });
     await expect(connect(url, { headers: { authorization: `Bearer ${key}` } })).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('opens one relay per secret: a second connect with it is refused', async () => {
+    const { body } = await mint('/v1/realtime/sessions', {});
+    const url = `${server.baseUrl.replace('http', 'ws')}/v1/realtime`;
+    const headers = { authorization: `Bearer ${body.client_secret.value}` };
+    const [first, second] = await Promise.allSettled([connect(url, { headers }), connect(url, { headers })]);
+    expect([first.status, second.status].sort()).toEqual(['fulfilled', 'rejected']);
+    const opened = (first.status === 'fulfilled' ? first : second) as PromiseFulfilledResult<{ socket: WebSocket }>;
+    const refused = (first.status === 'rejected' ? first : second) as PromiseRejectedResult;
+    expect(refused.reason).toMatchObject({ status: 401 });
+    opened.value.socket.close();
+  });
+
+  it('opens nothing upstream for an invalid handshake, and does not spend the secret on it', async () => {
+    const { body } = await mint('/v1/realtime/sessions', {});
+    const connections = upstream.seen.length;
+    const invalid = await new Promise<number>((resolve, reject) => {
+      const request = httpRequest(`${server.baseUrl}/v1/realtime`, {
+        headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-key': 'not-a-key', 'sec-websocket-version': '13', authorization: `Bearer ${body.client_secret.value}` },
+      });
+      request.on('response', (response) => resolve(response.statusCode!));
+      request.on('upgrade', () => reject(new Error('upgraded')));
+      request.on('error', reject);
+      request.end();
+    });
+    expect(invalid).toBe(400);
+    expect(upstream.seen.length).toBe(connections);
+    const { socket } = await connect(`${server.baseUrl.replace('http', 'ws')}/v1/realtime`, { headers: { authorization: `Bearer ${body.client_secret.value}` } });
+    socket.close();
+  });
+
+  it('closes the relay when the session expires', async () => {
+    const { body } = await mint('/v1/realtime/sessions', {});
+    await server.running.services.db.updateTable('realtime_sessions').set({ expires_at: new Date(Date.now() + 500) } as never).where('id', '=', body.id).execute();
+    const relay = await connect(`${server.baseUrl.replace('http', 'ws')}/v1/realtime`, { headers: { authorization: `Bearer ${body.client_secret.value}` } });
+    const code = await new Promise<number>((resolve) => relay.socket.once('close', (closeCode) => resolve(closeCode)));
+    expect(code).toBe(4001);
+    expect(relay.events.at(-1)).toMatchObject({ type: 'error', error: { code: 'session_expired' } });
+  });
+
+  it('meters the usage the upstream reports to the ledger, and closes the relay when the tokens run out', async () => {
+    const poor = await server.createKey(['ai:read', 'ai:generate'], '0.5');
+    const minted = await fetch(`${server.baseUrl}/v1/realtime/sessions`, { method: 'POST', headers: { ...bearer(poor.secret), 'content-type': 'application/json' }, body: '{}' });
+    const session = (await minted.json()) as any;
+    const relay = await connect(`${server.baseUrl.replace('http', 'ws')}/v1/realtime`, { headers: { authorization: `Bearer ${session.client_secret.value}` } });
+    const closed = new Promise<number>((resolve) => relay.socket.once('close', (code) => resolve(code)));
+    // Each response costs 1000 × 100 + 500 × 200 per million = 0.2 tokens.
+    relay.socket.send(JSON.stringify({ type: 'response.create' }));
+    await waitFor(() => (relay.events.filter((event) => event.type === 'response.done').length === 1 ? true : undefined));
+    relay.socket.send(JSON.stringify({ type: 'response.create' }));
+    relay.socket.send(JSON.stringify({ type: 'response.create' }));
+    expect(await closed).toBe(4002);
+    expect(relay.events.at(-1)).toMatchObject({ type: 'error', error: { code: 'insufficient_quota' } });
+    const relayRecords = async () => (await listRecentUsage(server.running.services.db, poor.projectId, 10)).filter((record) => record.primitive === 'realtime.relay');
+    for (let poll = 0; poll < 100 && (await relayRecords()).length < 2; poll++) await new Promise((resolve) => setTimeout(resolve, 20));
+    const records = await relayRecords();
+    expect(records.map((record) => record.tokens_charged)).toEqual(['0.200000000000', '0.200000000000']);
+    expect(await findBalance(server.running.services.db, poor.projectId)).toBe('0.099999000000');
   });
 
   it('validates ttl_seconds', async () => {

@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -62,4 +62,49 @@ describe('the embedded default (no DATABASE_URL)', () => {
       expect(await second.stop()).toBe(0);
     }
   });
+
+  it('after a crash, stops the cluster left running and starts it afresh; a graceful stop then stops it', async () => {
+    const crashed = await boot(dataDir, postgresPort);
+    const postmasterPid = Number((await readFile(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    crashed.child.kill('SIGKILL');
+    await new Promise((resolve) => crashed.child.once('exit', resolve));
+    expect(isAlive(postmasterPid)).toBe(true);
+
+    const next = await boot(dataDir, postgresPort);
+    expect(isAlive(postmasterPid)).toBe(false);
+    const response = await fetch(`${next.baseUrl}/infra/ai/models`, { headers: { authorization: `Bearer ${key}` } });
+    expect(response.status).toBe(200);
+    const restartedPid = Number((await readFile(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    expect(await next.stop()).toBe(0);
+    expect(isAlive(restartedPid)).toBe(false);
+  }, 120_000);
 });
+
+describe('two instances on one machine', () => {
+  it('run side by side with their own DATA_DIR, without a port set', async () => {
+    const dirs = await Promise.all([0, 1].map(async () => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'ai-primitives-pair-'));
+      await chmod(dir, 0o755);
+      return dir;
+    }));
+    const servers: ChildServer[] = [];
+    try {
+      for (const dir of dirs) servers.push(await startChildServer({ DATA_DIR: dir, BOOTSTRAP_DEFAULT_KEY: 'true' }));
+      for (const server of servers) expect((await fetch(`${server.baseUrl}/readyz`)).status).toBe(200);
+      const ports = await Promise.all(dirs.map(async (dir) => JSON.parse(await readFile(path.join(dir, 'postgres-owner.json'), 'utf8')).port));
+      expect(new Set(ports).size).toBe(2);
+    } finally {
+      for (const server of servers) await server.stop();
+      for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

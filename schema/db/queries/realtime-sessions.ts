@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database, RealtimeSession } from '../types.ts';
 
 export async function insertRealtimeSession(
@@ -21,12 +21,17 @@ export async function insertRealtimeSession(
     .executeTakeFirstOrThrow();
 }
 
-/** The session a client secret opens, while it has not expired. */
-export async function findLiveRealtimeSession(db: Kysely<Database>, secretHash: string): Promise<RealtimeSession | undefined> {
+/**
+ * Claims the session a client secret opens: only while it has not expired and only once. Two
+ * connects racing with one secret: exactly one gets the session.
+ */
+export async function claimRealtimeSession(db: Kysely<Database>, secretHash: string): Promise<RealtimeSession | undefined> {
   return db
-    .selectFrom('realtime_sessions')
-    .selectAll()
+    .updateTable('realtime_sessions')
+    .set({ connected_at: sql`now()` })
     .where('secret_hash', '=', secretHash)
-    .where('expires_at', '>', new Date())
+    .where('expires_at', '>', sql<Date>`now()`)
+    .where('connected_at', 'is', null)
+    .returningAll()
     .executeTakeFirst();
 }
