@@ -3,6 +3,8 @@ import { benchLocalTokens, benchTextGateway } from './text-generation.ts';
 import { benchOperations } from './operations.ts';
 import { benchEnforcement } from './enforcement.ts';
 import { benchRetrieval } from './retrieval.ts';
+import { benchIsolation } from './isolation.ts';
+import { benchSoak } from './soak.ts';
 
 /** `npm run bench [-- name...]`: runs the named benchmarks (all by default) and prints a table. */
 const benchmarks: Record<string, () => Promise<LoadResult[]>> = {
@@ -12,6 +14,8 @@ const benchmarks: Record<string, () => Promise<LoadResult[]>> = {
   operations: benchOperations,
   enforcement: benchEnforcement,
   retrieval: benchRetrieval,
+  isolation: benchIsolation,
+  soak: benchSoak,
 };
 
 const requested = process.argv.slice(2);

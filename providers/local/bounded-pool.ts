@@ -10,10 +10,17 @@ export class BoundedPool<T> {
   readonly #free: T[];
   readonly #limit: number;
   readonly #waiting: ((resource: T) => void)[] = [];
+  readonly #fullMessage: string;
 
-  constructor(resources: T[], limit: number) {
+  constructor(resources: T[], limit: number, fullMessage = 'The local model is at capacity; retry shortly') {
     this.#free = [...resources];
     this.#limit = limit;
+    this.#fullMessage = fullMessage;
+  }
+
+  /** Tasks waiting for a resource. */
+  get waiting(): number {
+    return this.#waiting.length;
   }
 
   async use<R>(task: (resource: T) => Promise<R>, signal?: AbortSignal): Promise<R> {
@@ -30,7 +37,7 @@ export class BoundedPool<T> {
     const free = this.#free.pop();
     if (free !== undefined) return Promise.resolve(free);
     if (this.#waiting.length >= this.#limit) {
-      return Promise.reject(new ProviderError('unavailable', 'The local model is at capacity; retry shortly', { retryAfterSeconds: 1 }));
+      return Promise.reject(new ProviderError('unavailable', this.#fullMessage, { retryAfterSeconds: 1 }));
     }
     return new Promise<T>((resolve, reject) => {
       const admit = (resource: T) => {

@@ -1,4 +1,5 @@
 import { Piscina } from 'piscina';
+import { BoundedPool } from '../bounded-pool.ts';
 import { DocumentError } from '../documents/document-types.ts';
 import { ProviderError } from '../../spec/provider-error.ts';
 import type * as worker from './compute-worker.ts';
@@ -38,9 +39,19 @@ export interface TaskOptions {
 export class ComputePool {
   readonly #options: ComputePoolOptions;
   #pool: Piscina | undefined;
+  /**
+   * One slot per thread: a task enters piscina only when a thread is free, so the timeout counts
+   * its running time, never its wait, and the line in front (bounded, abortable) is ours.
+   */
+  readonly #slots: BoundedPool<number>;
 
   constructor(options: ComputePoolOptions) {
     this.#options = options;
+    this.#slots = new BoundedPool(
+      Array.from({ length: options.threads }, (_, index) => index),
+      options.queueLimit,
+      `The local compute pool is full (LOCAL_POOL_QUEUE_LIMIT ${options.queueLimit} tasks waiting); retry shortly`,
+    );
   }
 
   #piscina(): Piscina {
@@ -48,7 +59,8 @@ export class ComputePool {
       filename: new URL('./compute-worker.ts', import.meta.url).href,
       minThreads: this.#options.threads,
       maxThreads: this.#options.threads,
-      maxQueue: this.#options.queueLimit,
+      // Never used: tasks wait in front, for a slot.
+      maxQueue: 'auto',
       // Loaded models stay warm: threads are not retired when idle.
       idleTimeout: Number.MAX_SAFE_INTEGER,
       resourceLimits: { maxOldGenerationSizeMb: this.#options.maxMemoryMb },
@@ -56,22 +68,22 @@ export class ComputePool {
     return this.#pool;
   }
 
-  /** Threads, tasks waiting, and the share of thread time spent working (for metrics). */
+  /** Threads, tasks waiting for one, and the share of thread time spent working (for metrics). */
   get load(): { threads: number; queued: number; utilization: number } {
     const pool = this.#pool;
-    return { threads: pool?.threads.length ?? 0, queued: pool?.queueSize ?? 0, utilization: pool?.utilization ?? 0 };
+    return { threads: pool?.threads.length ?? 0, queued: this.#slots.waiting, utilization: pool?.utilization ?? 0 };
   }
 
   async run<K extends TaskName>(name: K, input: TaskInput<K>, options: TaskOptions): Promise<TaskValue<K>> {
-    options.signal?.throwIfAborted();
-    const timeout = AbortSignal.timeout(this.#options.taskTimeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    let outcome: TaskOutcome<TaskValue<K>>;
-    try {
-      outcome = (await this.#piscina().run(input, { name, signal })) as TaskOutcome<TaskValue<K>>;
-    } catch (error) {
-      throw this.#explain(error, options, timeout);
-    }
+    const outcome = await this.#slots.use(async () => {
+      const timeout = AbortSignal.timeout(this.#options.taskTimeoutMs);
+      const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+      try {
+        return (await this.#piscina().run(input, { name, signal })) as TaskOutcome<TaskValue<K>>;
+      } catch (error) {
+        throw this.#explain(error, options, timeout);
+      }
+    }, options.signal);
     if (!outcome.ok) throw rebuildTaskFailure(outcome.failure);
     return outcome.value;
   }
@@ -86,11 +98,6 @@ export class ComputePool {
       });
     }
     const message = error instanceof Error ? error.message : String(error);
-    if (message === 'Task queue is at limit') {
-      return new ProviderError('unavailable', `The local compute pool is full (LOCAL_POOL_QUEUE_LIMIT ${this.#options.queueLimit} tasks waiting); retry shortly`, {
-        retryAfterSeconds: 1,
-      });
-    }
     if ((error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
       const tooLarge = `${param}: needs more memory than LOCAL_POOL_MAX_MEMORY_MB (${this.#options.maxMemoryMb} MB) allows`;
       return options.documents ? new DocumentError('too_large', tooLarge) : new ProviderError('too_large', tooLarge, { param });
