@@ -47,7 +47,10 @@ const create = defineTwinMutations({
     input: responsesRequestSchema,
     toArgs: (input) => input,
     output: responseObjectSchema,
-    toOutput: (response) => ({ ...response, output_text: response.output.flatMap((item) => item.content.map((part) => part.text)).join('') }),
+    toOutput: (response) => ({
+      ...response,
+      output_text: response.output.flatMap((item) => (item.type === 'message' ? item.content.map((part) => part.text) : [])).join(''),
+    }),
   },
   compat: {
     path: '/v1/responses',

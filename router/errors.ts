@@ -75,11 +75,12 @@ const codeByTrpcCode = new Map<string, ApiErrorCode>(
 );
 
 function describeZodIssues(issues: z.core.$ZodIssue[]): { message: string; param: string | undefined; details: unknown } {
-  const described = issues.map((issue) => ({
-    field: issue.path.map(String).join('.') || '(body)',
-    message: issue.message,
-    code: issue.code,
-  }));
+  // An unknown field is named itself, as OpenAI does ("Unrecognized request argument supplied").
+  const described = issues.flatMap((issue): { field: string; message: string; code: string }[] =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ field: [...issue.path.map(String), key].join('.'), message: 'unknown field: not part of this API', code: issue.code }))
+      : [{ field: issue.path.map(String).join('.') || '(body)', message: issue.message, code: issue.code }],
+  );
   const first = described[0];
   return {
     message: described.map((issue) => `${issue.field}: ${issue.message}`).join('; ') || 'Invalid input',

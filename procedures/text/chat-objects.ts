@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { buildErrorBody, describeError } from '../../router/errors.ts';
-import type { FinishReason, TextStreamPart, TextUsage } from '../../providers/spec/text-generation.ts';
+import type { FinishReason, TextGenerationResult, TextStreamPart, TextUsage } from '../../providers/spec/text-generation.ts';
 import type { ChatCompletion, ChatCompletionChunk } from '../../schema/api/chat-completions.ts';
 import type { ModelEntry } from '../../schema/api/models.ts';
 import { isAbort } from './response-objects.ts';
@@ -13,15 +13,36 @@ function createCompletionId(): string {
   return `chatcmpl-${randomUUID().replaceAll('-', '')}`;
 }
 
-export function toChatCompletion(entry: ModelEntry, result: { text: string; finishReason: FinishReason; usage: TextUsage }): ChatCompletion {
+/** Which build answered: the model id hashed, stable for a model (OpenAI's fingerprint is a string). */
+function fingerprintOf(entry: ModelEntry): string {
+  return `fp_${createHash('sha256').update(entry.id).digest('hex').slice(0, 10)}`;
+}
+
+export function toChatCompletion(entry: ModelEntry, result: TextGenerationResult): ChatCompletion {
+  const toolCalls = result.toolCalls.map((call) => ({ id: call.id, type: 'function' as const, function: { name: call.name, arguments: call.arguments } }));
   return {
     id: createCompletionId(),
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model: entry.id,
-    choices: [{ index: 0, message: { role: 'assistant', content: result.text, refusal: null }, logprobs: null, finish_reason: result.finishReason }],
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          // A turn that only calls tools has no content, as OpenAI answers it.
+          content: toolCalls.length > 0 && result.text === '' ? null : result.text,
+          refusal: null,
+          ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+          annotations: [],
+        },
+        logprobs: null,
+        finish_reason: result.finishReason,
+      },
+    ],
     usage: toChatUsage(result.usage),
-    system_fingerprint: null,
+    service_tier: 'default',
+    system_fingerprint: fingerprintOf(entry),
   };
 }
 
@@ -40,7 +61,14 @@ export async function* toChatChunks(
   parts: AsyncIterable<TextStreamPart>,
   includeUsage: boolean,
 ): AsyncGenerator<ChatCompletionChunk | ChatStreamError> {
-  const base = { id: createCompletionId(), object: 'chat.completion.chunk' as const, created: Math.floor(Date.now() / 1000), model: entry.id, system_fingerprint: null };
+  const base = {
+    id: createCompletionId(),
+    object: 'chat.completion.chunk' as const,
+    created: Math.floor(Date.now() / 1000),
+    model: entry.id,
+    service_tier: 'default',
+    system_fingerprint: fingerprintOf(entry),
+  };
   const usageField = includeUsage ? { usage: null } : {};
   const chunk = (delta: ChatCompletionChunk['choices'][number]['delta'], finishReason: FinishReason | null): ChatCompletionChunk => ({
     ...base,
@@ -53,6 +81,23 @@ export async function* toChatChunks(
     for await (const part of parts) {
       if (part.type === 'text-delta') {
         yield chunk({ content: part.text }, null);
+        continue;
+      }
+      if (part.type === 'tool-call-delta') {
+        // The first piece of a call carries its id, type and name; later ones only arguments.
+        const first = part.id !== undefined || part.name !== undefined;
+        yield chunk(
+          {
+            tool_calls: [
+              {
+                index: part.index,
+                ...(first ? { id: part.id ?? `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`, type: 'function' as const } : {}),
+                function: { ...(part.name === undefined ? {} : { name: part.name }), arguments: part.argumentsDelta },
+              },
+            ],
+          },
+          null,
+        );
         continue;
       }
       yield chunk({}, part.finishReason);

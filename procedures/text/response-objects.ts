@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { describeError } from '../../router/errors.ts';
-import type { FinishReason, ResponseFormat, TextStreamPart, TextUsage } from '../../providers/spec/text-generation.ts';
+import type { FinishReason, ResponseFormat, TextGenerationResult, TextStreamPart, TextUsage, ToolCall } from '../../providers/spec/text-generation.ts';
 import type { ModelEntry } from '../../schema/api/models.ts';
-import type { ResponseObject } from '../../schema/api/responses.ts';
+import type { ResponseObject, ResponseOutputItem } from '../../schema/api/responses.ts';
 import type { TextArgs } from './text-args.ts';
 
-export function createResponseIds() {
-  return { responseId: `resp_${randomUUID().replaceAll('-', '')}`, messageId: `msg_${randomUUID().replaceAll('-', '')}` };
-}
+const newId = (prefix: string) => `${prefix}_${randomUUID().replaceAll('-', '')}`;
 
 function toWireFormat(format: ResponseFormat): Record<string, unknown> {
   return format.type === 'json_schema'
@@ -25,87 +23,164 @@ function toUsage(usage: TextUsage): NonNullable<ResponseObject['usage']> {
   };
 }
 
-function outputMessage(messageId: string, text: string, status: 'in_progress' | 'completed' | 'incomplete') {
-  return {
-    id: messageId,
-    type: 'message' as const,
-    role: 'assistant' as const,
-    status,
-    content: status === 'in_progress' ? [] : [{ type: 'output_text' as const, text, annotations: [] }],
-  };
+type ItemStatus = 'in_progress' | 'completed' | 'incomplete';
+
+function outputMessage(id: string, text: string, status: ItemStatus): ResponseOutputItem {
+  return { id, type: 'message', role: 'assistant', status, content: status === 'in_progress' ? [] : [{ type: 'output_text', text, annotations: [] }] };
+}
+
+function functionCallItem(id: string, call: ToolCall, status: ItemStatus): ResponseOutputItem {
+  return { id, type: 'function_call', call_id: call.id, name: call.name, arguments: call.arguments, status };
 }
 
 interface ResponseState {
-  ids: ReturnType<typeof createResponseIds>;
+  responseId: string;
   createdAt: number;
   entry: ModelEntry;
   args: TextArgs;
 }
 
+function toolChoiceOf(args: TextArgs): ResponseObject['tool_choice'] {
+  const choice = args.options.toolChoice;
+  if (!choice) return 'auto';
+  return choice.type === 'function' ? { type: 'function', name: choice.name } : choice.type;
+}
+
+/** Every field OpenAI's Response object carries, with what this request really had. */
 function responseObject(state: ResponseState, body: Pick<ResponseObject, 'status' | 'output' | 'usage' | 'incomplete_details'>): ResponseObject {
+  const { args } = state;
+  const finished = body.status !== 'in_progress' && body.status !== 'queued';
   return {
-    id: state.ids.responseId,
+    id: state.responseId,
     object: 'response',
     created_at: state.createdAt,
     error: null,
-    instructions: state.args.instructions ?? null,
-    max_output_tokens: state.args.maxOutputTokens ?? null,
+    instructions: args.instructions ?? null,
+    max_output_tokens: args.maxOutputTokens ?? null,
     model: state.entry.id,
-    temperature: state.args.temperature ?? null,
-    text: { format: toWireFormat(state.args.responseFormat) },
+    parallel_tool_calls: args.options.parallelToolCalls ?? true,
+    previous_response_id: null,
+    reasoning: { effort: null, summary: null },
+    service_tier: 'default',
+    store: false,
+    background: false,
+    metadata: {},
+    // OpenAI reports the sampling defaults it applied: 1 for both.
+    temperature: args.temperature ?? 1,
+    top_p: args.options.topP ?? 1,
+    text: { format: toWireFormat(args.responseFormat) },
+    tool_choice: toolChoiceOf(args),
+    tools: (args.options.tools ?? []).map((tool) => ({
+      type: 'function',
+      name: tool.name,
+      description: tool.description ?? null,
+      parameters: tool.parameters ?? null,
+      strict: tool.strict ?? true,
+    })),
+    truncation: 'disabled',
+    user: args.options.user ?? null,
+    completed_at: finished ? Math.floor(Date.now() / 1000) : null,
     ...body,
   };
 }
 
-function finishedBody(state: ResponseState, text: string, finishReason: FinishReason, usage: TextUsage) {
+function statusOf(finishReason: FinishReason) {
   const incomplete = finishReason === 'length' || finishReason === 'content_filter';
   return {
     status: incomplete ? ('incomplete' as const) : ('completed' as const),
     incomplete_details: incomplete ? { reason: finishReason === 'length' ? ('max_output_tokens' as const) : ('content_filter' as const) } : null,
-    output: [outputMessage(state.ids.messageId, text, incomplete ? 'incomplete' : 'completed')],
-    usage: toUsage(usage),
   };
 }
 
-/** A finished generation as OpenAI's Response object. */
-export function toResponseObject(entry: ModelEntry, args: TextArgs, result: { text: string; finishReason: FinishReason; usage: TextUsage }): ResponseObject {
-  const state = { ids: createResponseIds(), createdAt: Math.floor(Date.now() / 1000), entry, args };
-  return responseObject(state, finishedBody(state, result.text, result.finishReason, result.usage));
+/** A finished generation as OpenAI's Response object: its text (if any) then its function calls. */
+export function toResponseObject(entry: ModelEntry, args: TextArgs, result: TextGenerationResult): ResponseObject {
+  const state = { responseId: newId('resp'), createdAt: Math.floor(Date.now() / 1000), entry, args };
+  const { status, incomplete_details } = statusOf(result.finishReason);
+  const itemStatus = status === 'completed' ? 'completed' : 'incomplete';
+  const output = [
+    ...(result.text !== '' || result.toolCalls.length === 0 ? [outputMessage(newId('msg'), result.text, itemStatus)] : []),
+    ...result.toolCalls.map((call) => functionCallItem(newId('fc'), call, 'completed')),
+  ];
+  return responseObject(state, { status, incomplete_details, output, usage: toUsage(result.usage) });
 }
 
 export type ResponseStreamEvent = { type: string; sequence_number: number } & Record<string, unknown>;
 
+interface OpenCall {
+  outputIndex: number;
+  itemId: string;
+  call: ToolCall;
+}
+
 /**
- * The Responses API event sequence for one text output: created, in_progress, output item and
- * content part added, text deltas, then the matching done events and completed (or incomplete).
- * A failure after the start becomes an `error` event, and the stream ends.
+ * The Responses API event sequence: created, in_progress, then per output item its added event,
+ * its deltas (text, or function-call arguments) and done events, then completed (or incomplete).
+ * Items open as their first piece arrives, in that order. A failure after the start becomes an
+ * `error` event, and the stream ends.
  */
 export async function* toResponseEvents(entry: ModelEntry, args: TextArgs, parts: AsyncIterable<TextStreamPart>): AsyncGenerator<ResponseStreamEvent> {
-  const state: ResponseState = { ids: createResponseIds(), createdAt: Math.floor(Date.now() / 1000), entry, args };
-  const { messageId } = state.ids;
+  const state: ResponseState = { responseId: newId('resp'), createdAt: Math.floor(Date.now() / 1000), entry, args };
   let sequence = 0;
+  let nextIndex = 0;
   const event = (type: string, body: Record<string, unknown>): ResponseStreamEvent => ({ type, sequence_number: sequence++, ...body });
-  const location = { item_id: messageId, output_index: 0, content_index: 0 };
   const inProgress = responseObject(state, { status: 'in_progress', output: [], usage: null, incomplete_details: null });
 
   yield event('response.created', { response: inProgress });
   yield event('response.in_progress', { response: inProgress });
-  yield event('response.output_item.added', { output_index: 0, item: outputMessage(messageId, '', 'in_progress') });
-  yield event('response.content_part.added', { ...location, part: { type: 'output_text', text: '', annotations: [] } });
 
+  let message: { outputIndex: number; itemId: string } | undefined;
   let text = '';
+  const calls = new Map<number, OpenCall>();
+  const openMessage = function* () {
+    if (message) return message;
+    message = { outputIndex: nextIndex++, itemId: newId('msg') };
+    yield event('response.output_item.added', { output_index: message.outputIndex, item: outputMessage(message.itemId, '', 'in_progress') });
+    yield event('response.content_part.added', { item_id: message.itemId, output_index: message.outputIndex, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
+    return message;
+  };
+
   try {
     for await (const part of parts) {
       if (part.type === 'text-delta') {
+        const open = yield* openMessage();
         text += part.text;
-        yield event('response.output_text.delta', { ...location, delta: part.text, logprobs: [] });
+        yield event('response.output_text.delta', { item_id: open.itemId, output_index: open.outputIndex, content_index: 0, delta: part.text, logprobs: [] });
         continue;
       }
-      const finished = finishedBody(state, text, part.finishReason, part.usage);
-      yield event('response.output_text.done', { ...location, text, logprobs: [] });
-      yield event('response.content_part.done', { ...location, part: { type: 'output_text', text, annotations: [] } });
-      yield event('response.output_item.done', { output_index: 0, item: finished.output[0] });
-      yield event(finished.status === 'completed' ? 'response.completed' : 'response.incomplete', { response: responseObject(state, finished) });
+      if (part.type === 'tool-call-delta') {
+        let open = calls.get(part.index);
+        if (!open) {
+          open = { outputIndex: nextIndex++, itemId: newId('fc'), call: { id: part.id ?? newId('call'), name: part.name ?? '', arguments: '' } };
+          calls.set(part.index, open);
+          yield event('response.output_item.added', { output_index: open.outputIndex, item: functionCallItem(open.itemId, open.call, 'in_progress') });
+        } else if (part.name && !open.call.name) open.call.name = part.name;
+        if (part.argumentsDelta) {
+          open.call.arguments += part.argumentsDelta;
+          yield event('response.function_call_arguments.delta', { item_id: open.itemId, output_index: open.outputIndex, delta: part.argumentsDelta });
+        }
+        continue;
+      }
+      const { status, incomplete_details } = statusOf(part.finishReason);
+      const itemStatus = status === 'completed' ? 'completed' : 'incomplete';
+      if (calls.size === 0) yield* openMessage();
+      const output: { index: number; item: ResponseOutputItem }[] = [];
+      if (message) {
+        const location = { item_id: message.itemId, output_index: message.outputIndex, content_index: 0 };
+        const item = outputMessage(message.itemId, text, itemStatus);
+        yield event('response.output_text.done', { ...location, text, logprobs: [] });
+        yield event('response.content_part.done', { ...location, part: { type: 'output_text', text, annotations: [] } });
+        yield event('response.output_item.done', { output_index: message.outputIndex, item });
+        output.push({ index: message.outputIndex, item });
+      }
+      for (const open of calls.values()) {
+        const item = functionCallItem(open.itemId, open.call, 'completed');
+        yield event('response.function_call_arguments.done', { item_id: open.itemId, output_index: open.outputIndex, name: open.call.name, arguments: open.call.arguments });
+        yield event('response.output_item.done', { output_index: open.outputIndex, item });
+        output.push({ index: open.outputIndex, item });
+      }
+      output.sort((left, right) => left.index - right.index);
+      const finished = responseObject(state, { status, incomplete_details, output: output.map((entry) => entry.item), usage: toUsage(part.usage) });
+      yield event(status === 'completed' ? 'response.completed' : 'response.incomplete', { response: finished });
     }
   } catch (error) {
     if (isAbort(error)) return;

@@ -1,8 +1,8 @@
 import { ApiError } from '../../router/errors.ts';
-import type { ChatMessage, ContentPart, ResponseFormat } from '../../providers/spec/text-generation.ts';
-import type { ChatCompletionRequest } from '../../schema/api/chat-completions.ts';
-import type { ResponsesRequest } from '../../schema/api/responses.ts';
-import type { ContentPartInput, MessageInput, ResponseFormatInput } from '../../schema/api/text-generation.ts';
+import type { ChatMessage, ContentPart, GenerationOption, GenerationOptions, ResponseFormat, ToolChoice } from '../../providers/spec/text-generation.ts';
+import type { ChatCompletionRequest, ChatMessageInput } from '../../schema/api/chat-completions.ts';
+import type { ResponseInputItem, ResponsesRequest } from '../../schema/api/responses.ts';
+import type { ContentPartInput, MessageInput, ResponseFormatInput, ToolChoiceInput } from '../../schema/api/text-generation.ts';
 
 /** A text-generation call, whichever wire shape it arrived in. */
 export interface TextArgs {
@@ -13,7 +13,26 @@ export interface TextArgs {
   maxOutputTokens: number | undefined;
   seed: number | undefined;
   responseFormat: ResponseFormat;
+  /** Sampling, tools and the rest, as the model gets them. */
+  options: GenerationOptions;
+  /** Each option's field in this wire shape, named when a model cannot honour it. */
+  fields: Partial<Record<GenerationOption, string>>;
   async: boolean;
+}
+
+/** The same fields in both OpenAI dialects, where they are spelled alike. */
+const commonFields: Partial<Record<GenerationOption, string>> = {
+  topP: 'top_p',
+  tools: 'tools',
+  toolChoice: 'tool_choice',
+  parallelToolCalls: 'parallel_tool_calls',
+  user: 'user',
+};
+
+export function toToolChoice(choice: ToolChoiceInput | undefined): ToolChoice | undefined {
+  if (choice === undefined) return undefined;
+  if (typeof choice === 'string') return { type: choice };
+  return { type: 'function', name: 'function' in choice ? choice.function.name : choice.name };
 }
 
 function toContentPart(part: ContentPartInput): ContentPart {
@@ -49,33 +68,103 @@ export function toResponseFormat(format: ResponseFormatInput | undefined, param:
   };
 }
 
+/** Responses input items as chat turns: consecutive function calls form one assistant turn. */
+function fromResponseItems(items: ResponseInputItem[]): ChatMessage[] {
+  const messages: ChatMessage[] = [];
+  for (const item of items) {
+    if (item.type === 'function_call') {
+      const call = { id: item.call_id, name: item.name, arguments: item.arguments };
+      const last = messages.at(-1);
+      if (last?.role === 'assistant' && last.toolCalls) last.toolCalls.push(call);
+      else messages.push({ role: 'assistant', content: [], toolCalls: [call] });
+    } else if (item.type === 'function_call_output') {
+      messages.push({ role: 'tool', content: [{ type: 'text', text: item.output }], toolCallId: item.call_id });
+    } else messages.push(toChatMessage(item));
+  }
+  return messages;
+}
+
 export function fromResponsesRequest(request: ResponsesRequest): TextArgs {
   const messages =
     typeof request.input === 'string'
       ? [{ role: 'user' as const, content: [{ type: 'text' as const, text: request.input }] }]
-      : (request.input ?? request.messages ?? []).map(toChatMessage);
+      : request.input
+        ? fromResponseItems(request.input)
+        : (request.messages ?? []).map(toChatMessage);
   const format = request.response_format ?? request.text?.format;
   return {
     model: request.model,
-    instructions: request.instructions,
+    instructions: request.instructions ?? undefined,
     messages,
-    temperature: request.temperature,
-    maxOutputTokens: request.max_output_tokens,
+    temperature: request.temperature ?? undefined,
+    maxOutputTokens: request.max_output_tokens ?? undefined,
     seed: request.seed,
     responseFormat: toResponseFormat(format, request.response_format ? 'response_format' : 'text.format'),
+    options: {
+      topP: request.top_p ?? undefined,
+      tools: request.tools?.map((tool) => ({
+        name: tool.name,
+        description: tool.description ?? undefined,
+        parameters: tool.parameters ?? undefined,
+        strict: tool.strict ?? undefined,
+      })),
+      toolChoice: toToolChoice(request.tool_choice),
+      parallelToolCalls: request.parallel_tool_calls ?? undefined,
+      user: request.user ?? request.safety_identifier,
+    },
+    fields: { ...commonFields, user: request.user === undefined && request.safety_identifier !== undefined ? 'safety_identifier' : 'user' },
     async: request.async,
   };
 }
+
+function fromChatMessage(message: ChatMessageInput): ChatMessage {
+  const content = message.content === null || message.content === undefined ? [] : toChatMessage({ role: message.role, content: message.content }).content;
+  if (message.role === 'tool') return { role: 'tool', content, toolCallId: message.tool_call_id };
+  if (message.role === 'assistant' && message.tool_calls?.length) {
+    return { role: 'assistant', content, toolCalls: message.tool_calls.map((call) => ({ id: call.id, name: call.function.name, arguments: call.function.arguments })) };
+  }
+  return { role: message.role, content };
+}
+
+const stopList = (stop: string | string[] | null | undefined) => (stop === null || stop === undefined ? undefined : typeof stop === 'string' ? [stop] : stop);
 
 export function fromChatCompletionRequest(request: ChatCompletionRequest): TextArgs {
   return {
     model: request.model,
     instructions: undefined,
-    messages: request.messages.map(toChatMessage),
+    messages: request.messages.map(fromChatMessage),
     temperature: request.temperature ?? undefined,
     maxOutputTokens: request.max_completion_tokens ?? request.max_tokens ?? undefined,
     seed: request.seed ?? undefined,
     responseFormat: toResponseFormat(request.response_format, 'response_format'),
+    options: {
+      topP: request.top_p ?? undefined,
+      stop: stopList(request.stop),
+      presencePenalty: request.presence_penalty ?? undefined,
+      frequencyPenalty: request.frequency_penalty ?? undefined,
+      logitBias: request.logit_bias ?? undefined,
+      logprobs: request.logprobs ?? undefined,
+      topLogprobs: request.top_logprobs ?? undefined,
+      tools: request.tools?.map((tool) => ({
+        name: tool.function.name,
+        description: tool.function.description,
+        parameters: tool.function.parameters,
+        strict: tool.function.strict ?? undefined,
+      })),
+      toolChoice: toToolChoice(request.tool_choice),
+      parallelToolCalls: request.parallel_tool_calls,
+      user: request.user ?? request.safety_identifier,
+    },
+    fields: {
+      ...commonFields,
+      stop: 'stop',
+      presencePenalty: 'presence_penalty',
+      frequencyPenalty: 'frequency_penalty',
+      logitBias: 'logit_bias',
+      logprobs: 'logprobs',
+      topLogprobs: 'top_logprobs',
+      user: request.user === undefined && request.safety_identifier !== undefined ? 'safety_identifier' : 'user',
+    },
     async: request.async,
   };
 }

@@ -8,7 +8,7 @@ import type {
   TextGenerationResult,
   TextStreamPart,
 } from '../../providers/spec/text-generation.ts';
-import { estimateUsage } from '../../providers/spec/text-generation.ts';
+import { estimateUsage, isOptionSet, type GenerationOption } from '../../providers/spec/text-generation.ts';
 import { textChargeRequest, unitsOf } from './text-billing.ts';
 import { resolveModelFor } from '../models.ts';
 import type { TextArgs } from './text-args.ts';
@@ -25,12 +25,20 @@ function prepareText(args: TextArgs, services: Services, signal: AbortSignal | u
   if (hasImages && !entry.input_modalities.includes('image')) {
     throw new ApiError('bad_request', `input: ${entry.id} accepts text only, and the input holds an image`, { param: 'input' });
   }
+  const honours = services.providers.textModel(entry).honours;
+  for (const option of Object.keys(args.options) as GenerationOption[]) {
+    if (!isOptionSet(args.options, option) || honours.has(option)) continue;
+    const param = args.fields[option] ?? option;
+    const what = option === 'tools' || option === 'toolChoice' || option === 'parallelToolCalls' ? 'cannot call tools' : `does not apply ${param}`;
+    throw new ApiError('bad_request', `${param}: ${entry.id} ${what}; leave it out or use a model that does`, { param });
+  }
   const messages = args.instructions
     ? [{ role: 'system' as const, content: [{ type: 'text' as const, text: args.instructions }] }, ...args.messages]
     : args.messages;
   return {
     entry,
     request: {
+      ...args.options,
       messages,
       temperature: args.temperature,
       maxOutputTokens: args.maxOutputTokens,
@@ -100,6 +108,7 @@ async function* settleWhenDone(
     while (!current.done) {
       const part = current.value;
       if (part.type === 'text-delta') generated += part.text;
+      else if (part.type === 'tool-call-delta') generated += part.argumentsDelta;
       else {
         finished = true;
         charge.settle(unitsOf(part.usage), 'succeeded');

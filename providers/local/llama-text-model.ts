@@ -3,6 +3,7 @@ import { createAsyncChannel } from '../spec/async-channel.ts';
 import { ProviderError } from '../spec/provider-error.ts';
 import type {
   FinishReason,
+  GenerationOption,
   ResponseFormat,
   TextGenerationModel,
   TextGenerationRequest,
@@ -14,6 +15,8 @@ import { renderPrompt } from './prompt.ts';
 
 /** A GGUF model run in-process by llama.cpp, one context sequence per concurrent request. */
 export class LlamaTextModel implements TextGenerationModel {
+  /** Sampling options llama.cpp applies; tools need a chat template this runtime does not drive yet. */
+  readonly honours: ReadonlySet<GenerationOption> = new Set<GenerationOption>(['topP', 'topK', 'stop', 'presencePenalty', 'frequencyPenalty', 'user']);
   readonly #runtime: LlamaRuntime;
   readonly #filePath: string;
   readonly #modelId: string;
@@ -29,9 +32,9 @@ export class LlamaTextModel implements TextGenerationModel {
     let finish: Extract<TextStreamPart, { type: 'finish' }> | undefined;
     for await (const part of this.stream(request)) {
       if (part.type === 'text-delta') text += part.text;
-      else finish = part;
+      else if (part.type === 'finish') finish = part;
     }
-    return { text, finishReason: finish!.finishReason, usage: finish!.usage };
+    return { text, toolCalls: [], finishReason: finish!.finishReason, usage: finish!.usage };
   }
 
   async *stream(request: TextGenerationRequest): AsyncGenerator<TextStreamPart> {
@@ -82,6 +85,7 @@ export class LlamaTextModel implements TextGenerationModel {
       });
     }
     const grammar = await this.#grammarFor(request.responseFormat);
+    const stopTriggers = [...prompt.stopTriggers, ...(request.stop ?? [])];
     const maxTokens = Math.min(request.maxOutputTokens ?? room, room);
 
     const completion = new LlamaCompletion({ contextSequence: sequence });
@@ -91,8 +95,13 @@ export class LlamaTextModel implements TextGenerationModel {
         maxTokens,
         ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
         ...(request.seed === undefined ? {} : { seed: request.seed }),
+        ...(request.topP === undefined ? {} : { topP: request.topP }),
+        ...(request.topK === undefined ? {} : { topK: request.topK }),
+        ...(request.presencePenalty || request.frequencyPenalty
+          ? { repeatPenalty: { presencePenalty: request.presencePenalty ?? 0, frequencyPenalty: request.frequencyPenalty ?? 0, penalty: 1 } }
+          : {}),
         ...(grammar ? { grammar } : {}),
-        ...(prompt.stopTriggers.length > 0 ? { customStopTriggers: prompt.stopTriggers.map((trigger) => LlamaText(trigger)) } : {}),
+        ...(stopTriggers.length > 0 ? { customStopTriggers: stopTriggers.map((trigger) => LlamaText(trigger)) } : {}),
         signal,
         onToken: (tokens) => (outputTokens += tokens.length),
         onTextChunk: (text) => emit({ type: 'text-delta', text }),

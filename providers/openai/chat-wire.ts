@@ -1,17 +1,37 @@
 import { z } from 'zod';
-import type { ChatMessage, FinishReason, ResponseFormat, TextGenerationRequest, TextUsage } from '../spec/text-generation.ts';
+import type { ChatMessage, FinishReason, GenerationOption, ResponseFormat, TextGenerationRequest, TextUsage, ToolCall, ToolChoice } from '../spec/text-generation.ts';
 
 /** Only what we read of an upstream's answers; anything else it sends is ignored. */
 const usageSchema = z.object({ prompt_tokens: z.number(), completion_tokens: z.number() }).nullish();
 
+const toolCallSchema = z.object({ id: z.string(), function: z.object({ name: z.string(), arguments: z.string().nullish() }) });
+
 export const chatCompletionSchema = z.object({
-  choices: z.array(z.object({ message: z.object({ content: z.string().nullish() }), finish_reason: z.string().nullish() })).min(1),
+  choices: z
+    .array(
+      z.object({
+        message: z.object({ content: z.string().nullish(), tool_calls: z.array(toolCallSchema).nullish() }),
+        finish_reason: z.string().nullish(),
+      }),
+    )
+    .min(1),
   usage: usageSchema,
+});
+
+const toolCallDeltaSchema = z.object({
+  index: z.number().int(),
+  id: z.string().nullish(),
+  function: z.object({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
 });
 
 export const chatChunkSchema = z.object({
   choices: z
-    .array(z.object({ delta: z.object({ content: z.string().nullish() }).nullish(), finish_reason: z.string().nullish() }))
+    .array(
+      z.object({
+        delta: z.object({ content: z.string().nullish(), tool_calls: z.array(toolCallDeltaSchema).nullish() }).nullish(),
+        finish_reason: z.string().nullish(),
+      }),
+    )
     .nullish(),
   usage: usageSchema,
 });
@@ -19,8 +39,28 @@ export const chatChunkSchema = z.object({
 export function mapFinishReason(reason: string | null | undefined): FinishReason {
   if (reason === 'length') return 'length';
   if (reason === 'content_filter') return 'content_filter';
+  if (reason === 'tool_calls' || reason === 'function_call') return 'tool_calls';
   return 'stop';
 }
+
+export function mapToolCalls(calls: z.infer<typeof toolCallSchema>[] | null | undefined): ToolCall[] {
+  return (calls ?? []).map((call) => ({ id: call.id, name: call.function.name, arguments: call.function.arguments ?? '' }));
+}
+
+export type ToolCallDelta = z.infer<typeof toolCallDeltaSchema>;
+
+/** Every option an OpenAI-compatible upstream takes as it is (log probabilities are not relayed back yet). */
+export const openAiHonours: ReadonlySet<GenerationOption> = new Set<GenerationOption>([
+  'topP',
+  'stop',
+  'presencePenalty',
+  'frequencyPenalty',
+  'logitBias',
+  'tools',
+  'toolChoice',
+  'parallelToolCalls',
+  'user',
+]);
 
 export function mapUsage(usage: NonNullable<z.infer<typeof usageSchema>>): TextUsage {
   return { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens };
@@ -29,6 +69,15 @@ export function mapUsage(usage: NonNullable<z.infer<typeof usageSchema>>): TextU
 function toWireMessage(message: ChatMessage) {
   // `developer` is OpenAI-only; every compatible server understands `system`.
   const role = message.role === 'developer' ? 'system' : message.role;
+  if (message.role === 'tool') return { role, tool_call_id: message.toolCallId, content: message.content.map((part) => (part.type === 'text' ? part.text : '')).join('') };
+  if (message.toolCalls?.length) {
+    const text = message.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+    return {
+      role,
+      content: text.length > 0 ? text : null,
+      tool_calls: message.toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } })),
+    };
+  }
   const onlyText = message.content.every((part) => part.type === 'text');
   if (onlyText) return { role, content: message.content.map((part) => (part.type === 'text' ? part.text : '')).join('') };
   return {
@@ -49,14 +98,35 @@ function toWireResponseFormat(format: ResponseFormat) {
   };
 }
 
+function toWireToolChoice(choice: ToolChoice) {
+  return choice.type === 'function' ? { type: 'function', function: { name: choice.name } } : choice.type;
+}
+
+/** Sets only what is set: an upstream sees exactly the request's own options. */
+const optional = <T>(name: string, value: T | undefined, wire: (value: T) => unknown = (same) => same) => (value === undefined ? {} : { [name]: wire(value) });
+
 /** The Chat Completions request body: the endpoint every OpenAI-compatible server implements. */
 export function toChatCompletionBody(upstreamModel: string, request: TextGenerationRequest, stream: boolean) {
   return {
     model: upstreamModel,
     messages: request.messages.map(toWireMessage),
-    ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-    ...(request.maxOutputTokens === undefined ? {} : { max_tokens: request.maxOutputTokens }),
-    ...(request.seed === undefined ? {} : { seed: request.seed }),
+    ...optional('temperature', request.temperature),
+    ...optional('max_tokens', request.maxOutputTokens),
+    ...optional('seed', request.seed),
+    ...optional('top_p', request.topP),
+    ...optional('stop', request.stop),
+    ...optional('presence_penalty', request.presencePenalty),
+    ...optional('frequency_penalty', request.frequencyPenalty),
+    ...optional('logit_bias', request.logitBias),
+    ...optional('user', request.user),
+    ...optional('tools', request.tools, (tools) =>
+      tools.map((tool) => ({
+        type: 'function',
+        function: { name: tool.name, ...optional('description', tool.description), ...optional('parameters', tool.parameters), ...optional('strict', tool.strict) },
+      })),
+    ),
+    ...optional('tool_choice', request.toolChoice, toWireToolChoice),
+    ...optional('parallel_tool_calls', request.tools?.length ? request.parallelToolCalls : undefined),
     ...(request.responseFormat.type === 'text' ? {} : { response_format: toWireResponseFormat(request.responseFormat) }),
     ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
   };

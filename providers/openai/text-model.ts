@@ -11,7 +11,7 @@ import {
   type TextStreamPart,
   type TextUsage,
 } from '../spec/text-generation.ts';
-import { chatChunkSchema, chatCompletionSchema, mapFinishReason, mapUsage, toChatCompletionBody } from './chat-wire.ts';
+import { chatChunkSchema, chatCompletionSchema, mapFinishReason, mapToolCalls, mapUsage, openAiHonours, toChatCompletionBody } from './chat-wire.ts';
 
 export interface OpenAiCompatibleTextModelOptions {
   upstream: OpenAiCompatibleUpstreamConfig;
@@ -21,6 +21,7 @@ export interface OpenAiCompatibleTextModelOptions {
 
 /** Text generation on any OpenAI-compatible upstream (OpenAI, vLLM, Ollama, Groq, LocalAI...). */
 export class OpenAiCompatibleTextModel implements TextGenerationModel {
+  readonly honours = openAiHonours;
   readonly #options: OpenAiCompatibleTextModelOptions;
 
   constructor(options: OpenAiCompatibleTextModelOptions) {
@@ -48,7 +49,7 @@ export class OpenAiCompatibleTextModel implements TextGenerationModel {
     const choice = parsed.data.choices[0]!;
     const text = choice.message.content ?? '';
     const usage = parsed.data.usage ? mapUsage(parsed.data.usage) : estimateUsage(request.messages, text);
-    return { text, finishReason: mapFinishReason(choice.finish_reason), usage };
+    return { text, toolCalls: mapToolCalls(choice.message.tool_calls), finishReason: mapFinishReason(choice.finish_reason), usage };
   }
 
   async *stream(request: TextGenerationRequest): AsyncGenerator<TextStreamPart> {
@@ -66,6 +67,9 @@ export class OpenAiCompatibleTextModel implements TextGenerationModel {
       if (choice?.delta?.content) {
         text += choice.delta.content;
         yield { type: 'text-delta', text: choice.delta.content };
+      }
+      for (const call of choice?.delta?.tool_calls ?? []) {
+        yield { type: 'tool-call-delta', index: call.index, id: call.id ?? undefined, name: call.function?.name ?? undefined, argumentsDelta: call.function?.arguments ?? '' };
       }
       if (choice?.finish_reason) finishReason = mapFinishReason(choice.finish_reason);
       if (chunk.data.usage) usage = mapUsage(chunk.data.usage);

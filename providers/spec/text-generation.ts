@@ -6,9 +6,80 @@ export type ContentPart =
   | { type: 'text'; text: string }
   | { type: 'image'; url: string; detail?: 'auto' | 'low' | 'high' | undefined };
 
+/** A function the model asked to call: `arguments` is the JSON text it produced. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
 export interface ChatMessage {
   role: ChatRole;
   content: ContentPart[];
+  /** An assistant turn that called tools (its content may be empty). */
+  toolCalls?: ToolCall[] | undefined;
+  /** A tool turn: the call this message answers. */
+  toolCallId?: string | undefined;
+}
+
+/** A function the model may call, described by a JSON schema of its arguments. */
+export interface FunctionTool {
+  name: string;
+  description?: string | undefined;
+  parameters?: Record<string, unknown> | undefined;
+  strict?: boolean | undefined;
+}
+
+export type ToolChoice = { type: 'auto' } | { type: 'none' } | { type: 'required' } | { type: 'function'; name: string };
+
+/**
+ * Options beyond prompt, temperature, length, seed and format. Each adapter states which it
+ * honours (`TextGenerationModel.honours`); a request that sets one it does not honour, to
+ * anything but its neutral value, is refused with a 400 naming the field, never ignored.
+ */
+export interface GenerationOptions {
+  topP?: number | undefined;
+  topK?: number | undefined;
+  stop?: string[] | undefined;
+  presencePenalty?: number | undefined;
+  frequencyPenalty?: number | undefined;
+  logitBias?: Record<string, number> | undefined;
+  logprobs?: boolean | undefined;
+  topLogprobs?: number | undefined;
+  tools?: FunctionTool[] | undefined;
+  toolChoice?: ToolChoice | undefined;
+  parallelToolCalls?: boolean | undefined;
+  /** The caller's end-user id, passed on for the provider's abuse monitoring. */
+  user?: string | undefined;
+}
+export type GenerationOption = keyof GenerationOptions;
+
+/** Whether an option is set to something other than its neutral value (which every model honours). */
+export function isOptionSet(options: GenerationOptions, option: GenerationOption): boolean {
+  const value = options[option];
+  switch (option) {
+    case 'topP':
+      return value !== undefined && value !== 1;
+    case 'presencePenalty':
+    case 'frequencyPenalty':
+      return value !== undefined && value !== 0;
+    case 'logprobs':
+      return value === true;
+    case 'topLogprobs':
+      return value !== undefined && value !== 0;
+    case 'stop':
+    case 'tools':
+      return Array.isArray(value) && value.length > 0;
+    case 'logitBias':
+      return value !== undefined && Object.keys(value as object).length > 0;
+    case 'toolChoice':
+      // Without tools, 'auto' and 'none' mean no tool call, which every model honours.
+      return value !== undefined && (options.tools?.length ?? 0) > 0;
+    case 'parallelToolCalls':
+      return value !== undefined && (options.tools?.length ?? 0) > 0;
+    default:
+      return value !== undefined;
+  }
 }
 
 export type ResponseFormat =
@@ -16,7 +87,7 @@ export type ResponseFormat =
   | { type: 'json_object' }
   | { type: 'json_schema'; name: string; schema: Record<string, unknown>; strict?: boolean | undefined };
 
-export interface TextGenerationRequest {
+export interface TextGenerationRequest extends GenerationOptions {
   messages: ChatMessage[];
   temperature?: number | undefined;
   maxOutputTokens?: number | undefined;
@@ -31,19 +102,24 @@ export interface TextUsage {
   outputTokens: number;
 }
 
-export type FinishReason = 'stop' | 'length' | 'content_filter';
+export type FinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls';
 
 export interface TextGenerationResult {
   text: string;
+  toolCalls: ToolCall[];
   finishReason: FinishReason;
   usage: TextUsage;
 }
 
 export type TextStreamPart =
   | { type: 'text-delta'; text: string }
+  /** A piece of the `index`th tool call: its id and name come first, its arguments in pieces. */
+  | { type: 'tool-call-delta'; index: number; id?: string | undefined; name?: string | undefined; argumentsDelta: string }
   | { type: 'finish'; finishReason: FinishReason; usage: TextUsage };
 
 export interface TextGenerationModel {
+  /** The options of GenerationOptions this model applies. */
+  readonly honours: ReadonlySet<GenerationOption>;
   generate(request: TextGenerationRequest): Promise<TextGenerationResult>;
   /** Deltas as they are produced, ending with exactly one `finish` part. */
   stream(request: TextGenerationRequest): AsyncIterable<TextStreamPart>;

@@ -8,6 +8,7 @@ import {
   estimateUsage,
   textOf,
   type FinishReason,
+  type GenerationOption,
   type TextGenerationModel,
   type TextGenerationRequest,
   type TextGenerationResult,
@@ -39,6 +40,8 @@ const upstreamName = 'Workers AI';
 
 /** Text generation on Cloudflare Workers AI's REST run endpoint (messages form). */
 export class WorkersAiTextModel implements TextGenerationModel {
+  /** What the run endpoint's text models take; tools differ per model and are not mapped yet. */
+  readonly honours: ReadonlySet<GenerationOption> = new Set<GenerationOption>(['topP', 'topK', 'presencePenalty', 'frequencyPenalty', 'user']);
   readonly #options: WorkersAiTextModelOptions;
 
   constructor(options: WorkersAiTextModelOptions) {
@@ -62,6 +65,10 @@ export class WorkersAiTextModel implements TextGenerationModel {
         ...(request.maxOutputTokens === undefined ? {} : { max_tokens: request.maxOutputTokens }),
         ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
         ...(request.seed === undefined ? {} : { seed: request.seed }),
+        ...(request.topP === undefined ? {} : { top_p: request.topP }),
+        ...(request.topK === undefined ? {} : { top_k: request.topK }),
+        ...(request.presencePenalty === undefined ? {} : { presence_penalty: request.presencePenalty }),
+        ...(request.frequencyPenalty === undefined ? {} : { frequency_penalty: request.frequencyPenalty }),
         ...(format.type === 'json_object' ? { response_format: { type: 'json_object' } } : {}),
         ...(format.type === 'json_schema' ? { response_format: { type: 'json_schema', json_schema: format.schema } } : {}),
         ...(stream ? { stream: true } : {}),
@@ -83,7 +90,7 @@ export class WorkersAiTextModel implements TextGenerationModel {
     const mappedUsage = usage ? mapUsage(usage) : estimateUsage(request.messages, text);
     // The run endpoint reports no finish reason: hitting the token budget exactly means it was cut.
     const finishReason: FinishReason = maxTokens !== undefined && mappedUsage.outputTokens >= maxTokens ? 'length' : 'stop';
-    return { text, finishReason, usage: mappedUsage };
+    return { text, toolCalls: [], finishReason, usage: mappedUsage };
   }
 
   async *stream(request: TextGenerationRequest): AsyncGenerator<TextStreamPart> {

@@ -5,24 +5,80 @@ import {
   messageSchema,
   responseFormatSchema,
   temperatureSchema,
+  toolChoiceSchema,
+  topPSchema,
 } from './text-generation.ts';
 
-/** The request of `/infra/ai/responses` and `/v1/responses` (OpenAI Responses API fields plus ours). */
-export const responsesRequestSchema = z
+/** A call the model made earlier, sent back as part of the conversation. */
+const functionCallItemSchema = z.object({
+  type: z.literal('function_call'),
+  id: z.string().optional(),
+  call_id: z.string().min(1),
+  name: z.string().min(1),
+  arguments: z.string(),
+  status: z.enum(['in_progress', 'completed', 'incomplete']).optional(),
+});
+
+/** What a function returned, for the call with this `call_id`. */
+const functionCallOutputItemSchema = z.object({
+  type: z.literal('function_call_output'),
+  id: z.string().optional(),
+  call_id: z.string().min(1),
+  output: z.string(),
+  status: z.enum(['in_progress', 'completed', 'incomplete']).optional(),
+});
+
+export const responseInputItemSchema = z.union([messageSchema, functionCallItemSchema, functionCallOutputItemSchema]).meta({ id: 'ResponseInputItem' });
+export type ResponseInputItem = z.infer<typeof responseInputItemSchema>;
+
+/** A function tool as the Responses API flattens it. */
+export const responsesFunctionToolSchema = z
   .object({
+    type: z.literal('function'),
+    name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'letters, digits, _ and -, at most 64'),
+    description: z.string().nullish(),
+    parameters: z.record(z.string(), z.unknown()).nullish(),
+    strict: z.boolean().nullish(),
+  })
+  .meta({ id: 'ResponsesFunctionTool' });
+
+/**
+ * The request of `/infra/ai/responses` and `/v1/responses`: OpenAI Responses API fields plus ours.
+ * Unknown fields are refused; fields for features this service does not offer are accepted at
+ * their neutral value only, anything else is a 400 naming them.
+ */
+export const responsesRequestSchema = z
+  .strictObject({
     model: z.string().min(1).optional().meta({ description: 'provider:model id; the configured default text model when omitted' }),
-    instructions: z.string().optional().meta({ description: 'A system message placed before the input' }),
+    instructions: z.string().nullish().meta({ description: 'A system message placed before the input' }),
     input: z
-      .union([z.string().min(1), z.array(messageSchema).min(1)])
+      .union([z.string().min(1), z.array(responseInputItemSchema).min(1)])
       .optional()
-      .meta({ description: 'A prompt, or message items whose content may hold text and image parts' }),
+      .meta({ description: 'A prompt, or items: messages (text and image parts), function calls and their outputs' }),
     messages: z.array(messageSchema).min(1).optional().meta({ description: 'Chat-style messages, instead of input' }),
     stream: z.boolean().default(false).meta({ description: 'Answer with server-sent events (Responses API event sequence)' }),
-    temperature: temperatureSchema.optional(),
-    max_output_tokens: maxOutputTokensSchema.optional(),
+    temperature: temperatureSchema.nullish(),
+    top_p: topPSchema.nullish(),
+    max_output_tokens: maxOutputTokensSchema.nullish(),
     seed: z.int().optional().meta({ description: 'Sampling seed, where the model supports one' }),
     response_format: responseFormatSchema.optional(),
-    text: z.object({ format: responseFormatSchema.optional() }).optional().meta({ description: 'OpenAI Responses API spelling of response_format' }),
+    text: z
+      .object({ format: responseFormatSchema.optional(), verbosity: z.enum(['low', 'medium', 'high']).nullish() })
+      .optional()
+      .meta({ description: 'OpenAI Responses API spelling of response_format' }),
+    tools: z.array(responsesFunctionToolSchema).max(128).optional(),
+    tool_choice: toolChoiceSchema.optional(),
+    parallel_tool_calls: z.boolean().nullish(),
+    user: z.string().max(256).optional(),
+    safety_identifier: z.string().max(256).optional(),
+    prompt_cache_key: z.string().max(256).optional(),
+    store: z.literal(false, { error: 'Responses are not stored by this service yet: send false' }).nullish(),
+    previous_response_id: z.null({ error: 'No response is stored by this service, so none can be continued' }).optional(),
+    background: z.literal(false, { error: 'Use async: true: the operation runs in the background' }).nullish(),
+    metadata: z.record(z.string(), z.string()).nullish(),
+    truncation: z.literal('disabled', { error: 'Only disabled: the input is never cut' }).nullish(),
+    service_tier: z.enum(['auto', 'default']).nullish(),
+    include: z.array(z.string()).max(0, { error: 'No additional output data is available' }).nullish(),
     ...asyncFields,
   })
   .superRefine((request, ctx) => {
@@ -31,6 +87,9 @@ export const responsesRequestSchema = z
     }
     if (request.input !== undefined && request.messages !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['messages'], message: 'Provide input or messages, not both' });
+    }
+    if (request.metadata && Object.keys(request.metadata).length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['metadata'], message: 'Kept only with stored responses, which this service does not offer yet' });
     }
   })
   .meta({ id: 'CreateResponseRequest' });
@@ -45,6 +104,18 @@ export const responseMessageSchema = z.object({
   status: z.enum(['in_progress', 'completed', 'incomplete']),
   content: z.array(outputTextSchema),
 });
+
+export const responseFunctionCallSchema = z.object({
+  id: z.string(),
+  type: z.literal('function_call'),
+  call_id: z.string(),
+  name: z.string(),
+  arguments: z.string(),
+  status: z.enum(['in_progress', 'completed', 'incomplete']),
+});
+
+export const responseOutputItemSchema = z.discriminatedUnion('type', [responseMessageSchema, responseFunctionCallSchema]);
+export type ResponseOutputItem = z.infer<typeof responseOutputItemSchema>;
 
 export const responseUsageSchema = z.object({
   input_tokens: z.int(),
@@ -66,9 +137,22 @@ export const responseObjectSchema = z
     instructions: z.string().nullable(),
     max_output_tokens: z.int().nullable(),
     model: z.string(),
-    output: z.array(responseMessageSchema),
-    temperature: z.number().nullable(),
+    output: z.array(responseOutputItemSchema),
+    parallel_tool_calls: z.boolean(),
+    previous_response_id: z.string().nullable(),
+    reasoning: z.object({ effort: z.string().nullable(), summary: z.string().nullable() }),
+    service_tier: z.string(),
+    store: z.boolean(),
+    background: z.boolean(),
+    metadata: z.record(z.string(), z.string()),
+    temperature: z.number(),
+    top_p: z.number(),
     text: z.object({ format: z.record(z.string(), z.unknown()) }),
+    tool_choice: z.union([z.string(), z.record(z.string(), z.unknown())]),
+    tools: z.array(z.record(z.string(), z.unknown())),
+    truncation: z.string(),
+    user: z.string().nullable(),
+    completed_at: z.int().nullable(),
     usage: responseUsageSchema.nullable(),
     output_text: z.string().optional(),
   })

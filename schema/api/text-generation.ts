@@ -55,3 +55,29 @@ export const responseFormatSchema = z
   ])
   .meta({ id: 'ResponseFormat' });
 export type ResponseFormatInput = z.infer<typeof responseFormatSchema>;
+
+/** A function tool as Chat Completions nests it. */
+export const chatFunctionToolSchema = z
+  .object({
+    type: z.literal('function'),
+    function: z.object({
+      name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'letters, digits, _ and -, at most 64'),
+      description: z.string().optional(),
+      parameters: z.record(z.string(), z.unknown()).optional(),
+      strict: z.boolean().nullish(),
+    }),
+  })
+  .meta({ id: 'ChatFunctionTool' });
+
+/** `tool_choice`: a mode, or one named function (Chat nests the name, Responses flattens it). */
+export const toolChoiceSchema = z.union([
+  z.enum(['none', 'auto', 'required']),
+  z.object({ type: z.literal('function'), function: z.object({ name: z.string().min(1) }) }),
+  z.object({ type: z.literal('function'), name: z.string().min(1) }),
+]);
+export type ToolChoiceInput = z.infer<typeof toolChoiceSchema>;
+
+export const topPSchema = z.number().min(0).max(1);
+export const penaltySchema = z.number().min(-2).max(2);
+export const stopSchema = z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(4)]);
+export const logitBiasSchema = z.record(z.string().regex(/^\d+$/, 'token ids'), z.number().min(-100).max(100));

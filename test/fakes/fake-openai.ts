@@ -49,21 +49,39 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
       calls.set(model, count);
       if (count <= 2) return sendJson(res, 503, { error: { message: 'Service temporarily unavailable', type: 'server_error' } });
     }
-    const text = `echo: ${lastUserText(messages)}`;
     const usage = { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 };
-    if (!stream) {
-      return sendJson(res, 200, {
-        id,
-        object: 'chat.completion',
-        created,
-        model,
-        choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
-        usage,
-      });
-    }
-    const send = startEventStream(res);
+    const completion = (message: object, finishReason: string) => ({
+      id,
+      object: 'chat.completion',
+      created,
+      model,
+      choices: [{ index: 0, message: { role: 'assistant', refusal: null, ...message }, logprobs: null, finish_reason: finishReason }],
+      usage,
+    });
     const chunk = (delta: object, finishReason: string | null) =>
       JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }], usage: null });
+    // Tools, as OpenAI answers them: a call when the request forces one (or the user asks for
+    // the weather), then, once the tool's result is the last message, text that uses it.
+    const tools = request.body.tools as { function: { name: string } }[] | undefined;
+    const last = messages.at(-1);
+    const choice = request.body.tool_choice;
+    const wantsCall = tools?.length && last?.role !== 'tool' && (choice === 'required' || typeof choice === 'object' || /weather/i.test(lastUserText(messages)));
+    if (wantsCall) {
+      const name = typeof choice === 'object' ? choice.function.name : tools[0]!.function.name;
+      const call = { id: 'call_fake1', type: 'function', function: { name, arguments: '{"city":"Paris"}' } };
+      if (!stream) return sendJson(res, 200, completion({ content: null, tool_calls: [call] }, 'tool_calls'));
+      const send = startEventStream(res);
+      send(chunk({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name, arguments: '' } }] }, null));
+      send(chunk({ tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }, null));
+      send(chunk({ tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] }, null));
+      send(chunk({}, 'tool_calls'));
+      if (request.body.stream_options?.include_usage) send(JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage }));
+      send('[DONE]');
+      return res.end();
+    }
+    const text = last?.role === 'tool' ? `The tool said: ${typeof last.content === 'string' ? last.content : JSON.stringify(last.content)}` : `echo: ${lastUserText(messages)}`;
+    if (!stream) return sendJson(res, 200, completion({ content: text }, 'stop'));
+    const send = startEventStream(res);
     send(chunk({ role: 'assistant', content: '' }, null));
     if (model === 'endless') {
       while (!request.wasAborted()) {
