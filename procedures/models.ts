@@ -20,7 +20,13 @@ function toOpenAiModel(entry: ModelEntry, catalog: ModelCatalog): z.input<typeof
 }
 
 export function findModelOrThrow(catalog: ModelCatalog, modelId: string): ModelEntry {
-  const entry = catalog.find(modelId);
+  const found = catalog.lookup(modelId);
+  if (found && 'ambiguous' in found) {
+    throw new ApiError('bad_request', `model: "${normalizeModelId(modelId)}" is served by ${found.ambiguous.join(' and ')}: name one, or map it in MODEL_ALIASES`, {
+      param: 'model',
+    });
+  }
+  const entry = found?.entry;
   if (!entry) {
     throw new ApiError('not_found', `Model "${normalizeModelId(modelId)}" is not in this deployment's catalog`, {
       param: 'model',

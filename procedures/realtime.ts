@@ -2,11 +2,18 @@ import { createHash } from 'node:crypto';
 import { runCharged } from '../router/billing.ts';
 import { ApiError } from '../router/errors.ts';
 import { router } from '../router/trpc.ts';
-import { defineMirroredMutations } from '../router/primitive.ts';
+import { defineMirroredMutations, defineMutationRoute } from '../router/primitive.ts';
 import type { CallContext } from '../router/context.ts';
 import { createId, createRandomToken } from '../schema/db/ids.ts';
 import { insertRealtimeSession } from '../schema/db/queries/realtime-sessions.ts';
-import { realtimeSessionRequestSchema, realtimeSessionSchema, type RealtimeSessionRequest } from '../schema/api/realtime.ts';
+import {
+  clientSecretRequestSchema,
+  clientSecretSchema,
+  realtimeSessionRequestSchema,
+  realtimeSessionSchema,
+  type ClientSecretRequest,
+  type RealtimeSessionRequest,
+} from '../schema/api/realtime.ts';
 import { resolveModelFor } from './models.ts';
 
 export const realtimeProxyPath = '/v1/realtime';
@@ -81,5 +88,41 @@ const create = defineMirroredMutations({
   },
 });
 
+/** The current SDK's route: the same session, asked for and answered in the client_secrets shape. */
+const clientSecrets = defineMutationRoute({
+  scope: 'ai:generate',
+  tag: 'Realtime Sessions',
+  errorStatuses: [400, 401, 402, 403, 429, 501],
+  run: mintSession,
+  route: {
+    path: '/v1/realtime/client_secrets',
+    summary: 'Create realtime client secret (OpenAI-compatible)',
+    description: 'OpenAI realtime.clientSecrets.create: an ephemeral key for the websocket proxy, with the session it opens.',
+    input: clientSecretRequestSchema,
+    toArgs: (input: ClientSecretRequest): RealtimeSessionRequest => ({
+      model: input.session?.model,
+      ttl_seconds: input.expires_after?.seconds ?? 600,
+      voice: input.session?.audio?.output?.voice,
+      instructions: input.session?.instructions,
+      modalities: input.session?.output_modalities,
+    }),
+    output: clientSecretSchema,
+    toOutput: (session) => ({
+      value: session.client_secret.value,
+      expires_at: session.client_secret.expires_at,
+      session: {
+        type: 'realtime' as const,
+        object: 'realtime.session' as const,
+        id: session.id,
+        model: session.model,
+        instructions: session.instructions,
+        output_modalities: session.modalities,
+        audio: { output: { voice: session.voice } },
+        proxy_url: session.proxy_url,
+      },
+    }),
+  },
+});
+
 export const realtimeRouter = router({ sessions: router({ create: create.canonical }) });
-export const openAiRealtimeRouter = router({ sessions: router({ create: create.compat }) });
+export const openAiRealtimeRouter = router({ sessions: router({ create: create.compat }), clientSecrets: router({ create: clientSecrets }) });

@@ -5,14 +5,38 @@ export interface ModelFilter {
   provider?: string | undefined;
 }
 
-/** The models this deployment can serve, resolved by `provider:model` id. */
+/** What a model id names: one entry, several (a bare name more than one provider serves), or none. */
+export type ModelLookup = { entry: ModelEntry } | { ambiguous: string[] } | undefined;
+
+/**
+ * The models this deployment can serve, resolved by `provider:model` id, by an alias from
+ * MODEL_ALIASES, or by the bare name when exactly one provider serves it, so code written for
+ * OpenAI (`gpt-4o-mini`, `whisper-1`) works unchanged.
+ */
 export class ModelCatalog {
   readonly #byId: Map<string, ModelEntry>;
+  readonly #byName = new Map<string, ModelEntry[]>();
+  readonly #aliases: Map<string, string>;
   /** When this catalog was built; OpenAI's `created` field for every entry. */
   readonly loadedAtSeconds = Math.floor(Date.now() / 1000);
 
-  constructor(entries: ModelEntry[]) {
+  constructor(entries: ModelEntry[], aliases: Record<string, string> = {}) {
     this.#byId = new Map(entries.map((entry) => [entry.id, entry]));
+    for (const entry of entries) {
+      const name = entry.id.slice(entry.provider.length + 1);
+      this.#byName.set(name, [...(this.#byName.get(name) ?? []), entry]);
+    }
+    this.#aliases = new Map(Object.entries(aliases));
+  }
+
+  lookup(id: string): ModelLookup {
+    const normalized = normalizeModelId(id);
+    const exact = this.#byId.get(normalized) ?? this.#byId.get(this.#aliases.get(normalized) ?? '');
+    if (exact) return { entry: exact };
+    const named = this.#byName.get(normalized) ?? [];
+    if (named.length === 1) return { entry: named[0]! };
+    if (named.length > 1) return { ambiguous: named.map((entry) => entry.id) };
+    return undefined;
   }
 
   list(filter: ModelFilter = {}): ModelEntry[] {
@@ -24,7 +48,8 @@ export class ModelCatalog {
   }
 
   find(id: string): ModelEntry | undefined {
-    return this.#byId.get(normalizeModelId(id));
+    const found = this.lookup(id);
+    return found && 'entry' in found ? found.entry : undefined;
   }
 }
 

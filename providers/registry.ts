@@ -170,6 +170,9 @@ export async function loadProviders(config: Config): Promise<ProviderRegistry> {
     ...config.openAiCompatibleUpstreams.flatMap(listOpenAiCompatibleModels),
     ...(config.workersAi ? listWorkersAiModels(config.workersAi) : []),
     ...(config.realtime ? listRealtimeModels(config.realtime) : []),
-  ]);
+  ], config.modelAliases);
+  for (const [alias, target] of Object.entries(config.modelAliases)) {
+    if (!catalog.find(target)) throw new Error(`MODEL_ALIASES: "${alias}" points at ${target}, which this deployment does not serve`);
+  }
   return new ProviderRegistry({ config, catalog, localFiles: new Map(local.map((model) => [model.entry.id, model.filePath])) });
 }

@@ -1,3 +1,4 @@
+import cors from 'cors';
 import express, { type Express, type Request, type Response } from 'express';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import { createOpenApiNodeHttpHandler } from 'trpc-to-openapi';
@@ -47,12 +48,26 @@ function acceptEmptyBodies(req: Request, _res: Response, next: () => void): void
   next();
 }
 
+const rateLimitHeaders = ['requests', 'tokens'].flatMap((kind) => ['limit', 'remaining', 'reset'].map((field) => `x-ratelimit-${field}-${kind}`));
+
 export function createApp(services: Services): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(trackRequests(services.logger));
+
+  const origins = services.config.corsOrigins;
+  if (origins.length > 0) {
+    // Keys travel in Authorization headers, never cookies: no credentials mode is needed.
+    app.use(
+      cors({
+        origin: origins.includes('*') ? '*' : origins,
+        exposedHeaders: ['x-request-id', 'retry-after', ...rateLimitHeaders],
+        maxAge: 600,
+      }),
+    );
+  }
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -66,9 +81,9 @@ export function createApp(services: Services): Express {
     }
   });
 
-  const openApiDocument = JSON.stringify(
-    createOpenApiDocument(services.config.publicBaseUrl ?? `http://localhost:${services.config.port}`),
-  );
+  // Without PUBLIC_BASE_URL the document names its server relatively ("/"), so /docs "Try it out"
+  // calls whatever host the page was opened on.
+  const openApiDocument = JSON.stringify(createOpenApiDocument(services.config.publicBaseUrl ?? '/'));
   app.get('/openapi.json', (_req, res) => {
     res.type('application/json').send(openApiDocument);
   });

@@ -43,6 +43,11 @@ const environmentSchema = z.object({
   LOG_LEVEL: z.enum(logLevels).default('info'),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
   PUBLIC_BASE_URL: z.url().optional(),
+  MODEL_ALIASES: jsonText(z.record(z.string().min(1), z.string().min(1))).optional(),
+  CORS_ALLOWED_ORIGINS: z
+    .string()
+    .default('*')
+    .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean)),
   LOCAL_MODELS_DIR: z.string().min(1).default('./models'),
   LOCAL_LLAMA_THREADS: z.coerce.number().int().min(1).max(256).default(availableParallelism()),
   LOCAL_LLAMA_GPU: z.enum(['auto', 'cuda', 'vulkan', 'metal', 'false']).default('false'),
@@ -116,6 +121,10 @@ export interface Config {
   logLevel: (typeof logLevels)[number];
   maxBodyBytes: number;
   publicBaseUrl: string | undefined;
+  /** Browser origins allowed to call the API (`*`: any); empty: no CORS headers. */
+  corsOrigins: string[];
+  /** Extra names for models: alias → `provider:model`. */
+  modelAliases: Record<string, string>;
   local: LocalModelsConfig;
   defaultTextModel: string | undefined;
   defaultEmbeddingsModel: string | undefined;
@@ -199,6 +208,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     logLevel: env.LOG_LEVEL,
     maxBodyBytes: env.MAX_BODY_BYTES,
     publicBaseUrl: env.PUBLIC_BASE_URL,
+    corsOrigins: env.CORS_ALLOWED_ORIGINS,
+    modelAliases: env.MODEL_ALIASES ?? {},
     local: {
       modelsDir: path.resolve(env.LOCAL_MODELS_DIR),
       threads: env.LOCAL_LLAMA_THREADS,
@@ -282,4 +293,9 @@ const defaultOpenAiModels: UpstreamModelSetting[] = [
   'text-embedding-3-small',
   'text-embedding-3-large',
   'omni-moderation-latest',
+  'whisper-1',
+  'tts-1',
+  'tts-1-hd',
+  'dall-e-2',
+  'dall-e-3',
 ];

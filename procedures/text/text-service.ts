@@ -25,6 +25,9 @@ function prepareText(args: TextArgs, services: Services, signal: AbortSignal | u
   if (hasImages && !entry.input_modalities.includes('image')) {
     throw new ApiError('bad_request', `input: ${entry.id} accepts text only, and the input holds an image`, { param: 'input' });
   }
+  if (isOptionSet(args.options, 'tools') && !entry.capabilities.includes('tool_calling')) {
+    throw new ApiError('bad_request', `tools: ${entry.id} cannot call tools (the catalog lists tool_calling where a model can)`, { param: 'tools' });
+  }
   const honours = services.providers.textModel(entry).honours;
   for (const option of Object.keys(args.options) as GenerationOption[]) {
     if (!isOptionSet(args.options, option) || honours.has(option)) continue;

@@ -13,7 +13,7 @@ export function listOpenAiCompatibleModels(upstream: OpenAiCompatibleUpstreamCon
     const id = typeof setting === 'string' ? setting : setting.id;
     const known = knownOpenAiModels[id];
     const override = typeof setting === 'string' ? undefined : setting;
-    return createModelEntry({
+    const entry = createModelEntry({
       capabilities: ['text_generation'],
       ...known,
       ...(override?.capabilities ? { capabilities: override.capabilities } : {}),
@@ -25,5 +25,9 @@ export function listOpenAiCompatibleModels(upstream: OpenAiCompatibleUpstreamCon
       provider: upstream.name,
       upstreamModel: id,
     });
+    // Tools are forwarded as they are: a text model here takes them unless its entry says otherwise.
+    const capabilities = entry.capabilities;
+    if (capabilities.includes('text_generation') && !override?.capabilities && !capabilities.includes('tool_calling')) capabilities.push('tool_calling');
+    return entry;
   });
 }

@@ -53,6 +53,12 @@ export const knownOpenAiModels: Record<string, KnownModel> = {
     maxOutputTokens: null,
     pricing: { unit: 'character', per_unit: '0.000015' },
   },
+  'tts-1-hd': {
+    displayName: 'TTS 1 HD',
+    capabilities: ['speech'],
+    maxOutputTokens: null,
+    pricing: { unit: 'character', per_unit: '0.00003' },
+  },
   'dall-e-3': {
     displayName: 'DALL·E 3',
     capabilities: ['image_generation'],

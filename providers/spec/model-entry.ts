@@ -20,6 +20,7 @@ export interface ModelDescription {
 
 const inputsByCapability: Record<Capability, Modality[]> = {
   text_generation: ['text'],
+  tool_calling: ['text'],
   embeddings: ['text'],
   rerank: ['text'],
   moderation: ['text'],
@@ -35,6 +36,7 @@ const inputsByCapability: Record<Capability, Modality[]> = {
 
 const outputsByCapability: Record<Capability, Modality[]> = {
   text_generation: ['text'],
+  tool_calling: ['text'],
   embeddings: ['text'],
   rerank: ['text'],
   moderation: ['text'],

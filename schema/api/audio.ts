@@ -14,7 +14,7 @@ const speechFields = {
 
 /** Native: the audio comes back inline as base64 JSON (default) or as raw bytes. */
 export const speechRequestSchema = z
-  .object({
+  .strictObject({
     ...speechFields,
     response_format: z.enum(['json', 'binary']).default('json'),
     audio_format: audioFormatSchema.default('mp3'),
@@ -24,7 +24,7 @@ export type SpeechRequestInput = z.output<typeof speechRequestSchema>;
 
 /** OpenAI: `response_format` is the audio encoding and the answer is the audio itself. */
 export const openAiSpeechRequestSchema = z
-  .object({ ...speechFields, response_format: audioFormatSchema.default('mp3') })
+  .strictObject({ ...speechFields, response_format: audioFormatSchema.default('mp3') })
   .meta({ id: 'CreateSpeechRequestOpenAI' });
 export type OpenAiSpeechRequestInput = z.output<typeof openAiSpeechRequestSchema>;
 

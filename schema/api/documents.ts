@@ -11,7 +11,7 @@ export const inputBlockSchema = z.object({
 });
 
 export const chunkRequestSchema = z
-  .object({
+  .strictObject({
     text: z.string().min(1).max(50_000_000).optional(),
     blocks: z.array(inputBlockSchema).min(1).max(100_000).optional(),
     max_chars: z.int().min(100).max(8000).default(1500),
@@ -51,7 +51,7 @@ export const chunkResponseSchema = z
   .meta({ id: 'Chunks' });
 
 export const parseRequestSchema = z
-  .object({
+  .strictObject({
     file: z
       .object({
         data: z

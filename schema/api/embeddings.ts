@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 export const embeddingsRequestSchema = z
-  .object({
+  .strictObject({
     model: z.string().min(1).optional().meta({ description: 'provider:model id; the default embeddings model when omitted' }),
     input: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(2048)]).meta({ description: 'A text or up to 2048 texts' }),
     encoding_format: z.enum(['float', 'base64']).default('float').meta({ description: 'base64: little-endian float32 bytes' }),

@@ -22,7 +22,7 @@ const commonFields = {
 };
 
 export const imageGenerationRequestSchema = z
-  .object({
+  .strictObject({
     ...commonFields,
     prompt: z.string().min(1).max(32_000),
     steps: z.int().min(1).max(16).optional(),
@@ -32,10 +32,10 @@ export const imageGenerationRequestSchema = z
   .meta({ id: 'CreateImageRequest' });
 
 export const imageEditRequestSchema = z
-  .object({ ...commonFields, prompt: z.string().min(1).max(32_000), image: imageSourceSchema, mask: imageSourceSchema.optional() })
+  .strictObject({ ...commonFields, prompt: z.string().min(1).max(32_000), image: imageSourceSchema, mask: imageSourceSchema.optional() })
   .meta({ id: 'EditImageRequest' });
 
-export const imageVariationRequestSchema = z.object({ ...commonFields, image: imageSourceSchema }).meta({ id: 'ImageVariationRequest' });
+export const imageVariationRequestSchema = z.strictObject({ ...commonFields, image: imageSourceSchema }).meta({ id: 'ImageVariationRequest' });
 
 export type ImageRequestInput = z.output<typeof imageEditRequestSchema> | z.output<typeof imageGenerationRequestSchema> | z.output<typeof imageVariationRequestSchema>;
 

@@ -3,6 +3,8 @@ import { z } from 'zod';
 /** What a model can do; procedures look models up by capability, never by name. */
 export const capabilities = [
   'text_generation',
+  /** Text generation that takes `tools` and answers with tool calls. */
+  'tool_calling',
   'embeddings',
   'rerank',
   'moderation',

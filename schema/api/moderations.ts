@@ -6,7 +6,7 @@ const moderationPartSchema = z.discriminatedUnion('type', [
 ]);
 
 export const moderationRequestSchema = z
-  .object({
+  .strictObject({
     model: z.string().min(1).optional().meta({ description: 'provider:model id; the offline moderation model when omitted' }),
     input: z
       .union([z.string().min(1), z.array(z.string().min(1)).min(1).max(100), z.array(moderationPartSchema).min(1).max(20)])

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 export const rerankRequestSchema = z
-  .object({
+  .strictObject({
     model: z.string().min(1).optional().meta({ description: 'provider:model id; the offline BM25 + embedding reranker when omitted' }),
     query: z.string().min(1),
     documents: z.array(z.union([z.string(), z.object({ text: z.string() })])).min(1).max(100),

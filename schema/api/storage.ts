@@ -4,7 +4,7 @@ export const bucketSchema = z
   .object({ id: z.string().meta({ example: 'sb_...' }), name: z.string(), created_at: z.iso.datetime() })
   .meta({ id: 'Bucket' });
 
-export const createBucketInputSchema = z.object({
+export const createBucketInputSchema = z.strictObject({
   name: z.string().min(1).max(63).regex(/^[a-z0-9][a-z0-9._-]*$/, 'lowercase letters, digits, ".", "_" and "-", starting with a letter or digit'),
 });
 

@@ -5,7 +5,7 @@ export const transcriptFormatSchema = z.enum(['json', 'text', 'srt', 'verbose_js
 
 /** Audio in by base64 or storage reference (multipart uploads are turned into base64 by the server). */
 export const transcriptionRequestSchema = z
-  .object({
+  .strictObject({
     model: z.string().min(1).optional().meta({ description: 'A transcription model id; the first configured one when omitted' }),
     prompt: z.string().max(4000).optional(),
     language: z.string().min(2).max(16).optional().meta({ description: 'ISO-639-1 language of the audio (transcriptions)' }),
@@ -15,6 +15,10 @@ export const transcriptionRequestSchema = z
     content_type: z.string().max(255).optional(),
     name: z.string().max(255).optional().meta({ description: 'File name, e.g. meeting.mp3' }),
     response_format: transcriptFormatSchema.default('json'),
+    stream: z.literal(false, { error: 'Transcripts are not streamed by the configured providers: send false or leave it out' }).optional(),
+    timestamp_granularities: z
+      .array(z.literal('segment', { error: 'Only segment timestamps: the configured providers give no word timings' }))
+      .optional(),
     ...asyncFields,
   })
   .superRefine((request, ctx) => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 export const topicSchema = z.string().min(1).max(200).regex(/^[\w.:*-]+$/, 'letters, digits and . _ : - (or * for every topic)');
 
-export const createEndpointInputSchema = z.object({
+export const createEndpointInputSchema = z.strictObject({
   url: z.string().min(1).max(2048),
   topics: z.array(topicSchema).min(1).max(50),
 });

@@ -94,6 +94,8 @@ describe('POST /infra/ai/documents/chunk', () => {
     [{ text: 'x', max_chars: 500, overlap_chars: 500 }, 'overlap_chars'],
     [{ text: 'x', overlap_chars: 4001, max_chars: 8000 }, 'overlap_chars'],
     [{ text: 'x', max_chars: 100, overlap_chars: 99 }, 'overlap_chars'],
+    // A misspelt field is named, never ignored.
+    [{ text: 'x', overlap: 50 }, 'overlap'],
     [{}, 'text'],
     [{ text: 'x', blocks: [{ text: 'y' }] }, 'text'],
     [{ blocks: [{ type: 'poem', text: 'y' }] }, 'blocks.0.type'],

@@ -160,3 +160,40 @@ describe('a typed tRPC client', () => {
     });
   });
 });
+
+describe('model names', () => {
+  it('resolve bare when one provider serves them, ask for a provider when several do, and follow MODEL_ALIASES', async () => {
+    const twoUpstreams = JSON.stringify([
+      { name: 'east', base_url: 'http://127.0.0.1:9/v1', models: ['shared-model', 'only-east'] },
+      { name: 'west', base_url: 'http://127.0.0.1:9/v1', models: ['shared-model'] },
+    ]);
+    const named = await startTestServer({ OPENAI_COMPAT_UPSTREAMS: twoUpstreams, MODEL_ALIASES: JSON.stringify({ 'shared-model': 'west:shared-model', fast: 'local:stories260K' }) });
+    const ambiguous = await startTestServer({ OPENAI_COMPAT_UPSTREAMS: twoUpstreams });
+    try {
+      const secret = (await named.createKey(['ai:read'])).secret;
+      const lookup = async (target: TestServer, key: string, id: string) => {
+        const response = await fetch(`${target.baseUrl}/v1/models/${encodeURIComponent(id)}`, { headers: bearer(key) });
+        return { status: response.status, body: (await response.json()) as any };
+      };
+      expect((await lookup(named, secret, 'only-east')).body.id).toBe('east:only-east');
+      expect((await lookup(named, secret, 'shared-model')).body.id).toBe('west:shared-model');
+      expect((await lookup(named, secret, 'fast')).body.id).toBe('local:stories260K');
+      expect((await lookup(named, secret, 'stories260K')).body.id).toBe('local:stories260K');
+
+      const other = (await ambiguous.createKey(['ai:read'])).secret;
+      const unclear = await lookup(ambiguous, other, 'shared-model');
+      expect(unclear.status).toBe(400);
+      expect(unclear.body.error.message).toMatch(/served by east:shared-model and west:shared-model/);
+    } finally {
+      await named.close();
+      await ambiguous.close();
+    }
+  });
+
+  it('marks the text models that take tools', async () => {
+    const { body } = await get('/infra/ai/models?capability=tool_calling');
+    const ids = body.data.map((model: { id: string }) => model.id);
+    expect(ids).toContain('vllm:meta-llama/Llama-3.1-8B-Instruct');
+    expect(ids).not.toContain('local:stories260K');
+  });
+});

@@ -1,6 +1,7 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { findBalance, listRecentUsage } from '../../schema/db/queries/ledger.ts';
 import type { AddressInfo } from 'node:net';
+import OpenAI from 'openai';
 import { WebSocket, WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts';
@@ -178,6 +179,21 @@ describe('realtime sessions', () => {
     const records = await relayRecords();
     expect(records.map((record) => record.tokens_charged)).toEqual(['0.200000000000', '0.200000000000']);
     expect(await findBalance(server.running.services.db, poor.projectId)).toBe('0.099999000000');
+  });
+
+  it('mints through the current SDK route, realtime.clientSecrets.create, and the secret opens the relay', async () => {
+    const client = new OpenAI({ apiKey: key, baseURL: `${server.baseUrl}/v1`, maxRetries: 0 });
+    const secret = await client.realtime.clientSecrets.create({
+      expires_after: { anchor: 'created_at', seconds: 120 },
+      session: { type: 'realtime', instructions: 'Be brief.', audio: { output: { voice: 'marin' } } },
+    });
+    expect(secret.value).toMatch(/^ek_/);
+    expect(secret.expires_at - Date.now() / 1000).toBeGreaterThan(100);
+    expect(secret.session).toMatchObject({ type: 'realtime', model: 'realtime:gpt-4o-realtime-preview', instructions: 'Be brief.' });
+    const { socket } = await connect(`${server.baseUrl.replace('http', 'ws')}/v1/realtime`, { headers: { authorization: `Bearer ${secret.value}` } });
+    const update = await waitFor(() => upstream.seen.at(-1)!.events.find((event) => event.type === 'session.update'));
+    expect(update.session).toEqual({ voice: 'marin', instructions: 'Be brief.' });
+    socket.close();
   });
 
   it('validates ttl_seconds', async () => {
