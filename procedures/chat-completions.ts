@@ -15,7 +15,9 @@ const create = defineMutationRoute({
   errorStatuses: modelCallErrors,
   async: {
     kind: 'chat.completions',
-    precheck: (input: unknown, ctx: CallContext) => checkTextRequest('chat.completions', fromChatCompletionRequest(input as ChatCompletionRequest), ctx),
+    precheck: async (input: unknown, ctx: CallContext) => {
+      await checkTextRequest('chat.completions', fromChatCompletionRequest(input as ChatCompletionRequest), ctx);
+    },
     usageOf: (output: unknown) => (output as ChatCompletion).usage,
     modelOf: (output: unknown) => (output as ChatCompletion).model,
   },

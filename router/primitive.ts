@@ -180,6 +180,11 @@ export function defineNativeMutation<TArgs, TResult, TIn extends z.ZodObject, TO
   return mutation<Wrapped<Answer<TOut, A>, 'native'>>(definition as AnyDefinition, 'POST', 'native');
 }
 
+/** A DELETE route on one tree, answered as is (OpenAI shapes). */
+export function defineDeleteRoute<TArgs, TResult, TIn extends z.ZodObject, TOut extends z.ZodType>(definition: SingleRouteDefinition<TArgs, TResult, TIn, TOut>) {
+  return mutation<TOut>(definition as AnyDefinition, 'DELETE', 'none');
+}
+
 /** A DELETE route on the native tree only, in the native envelope. */
 export function defineNativeDelete<TArgs, TResult, TIn extends z.ZodObject, TOut extends z.ZodType>(definition: SingleRouteDefinition<TArgs, TResult, TIn, TOut>) {
   return mutation<Wrapped<TOut, 'native'>>(definition as AnyDefinition, 'DELETE', 'native');

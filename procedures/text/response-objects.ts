@@ -92,9 +92,14 @@ function statusOf(finishReason: FinishReason) {
   };
 }
 
+/** A response accepted to run in the background, before it has run. */
+export function queuedResponseObject(entry: ModelEntry, args: TextArgs, responseId: string): ResponseObject {
+  return responseObject({ responseId, createdAt: Math.floor(Date.now() / 1000), entry, args }, { status: 'queued', output: [], usage: null, incomplete_details: null });
+}
+
 /** A finished generation as OpenAI's Response object: its text (if any) then its function calls. */
-export function toResponseObject(entry: ModelEntry, args: TextArgs, result: TextGenerationResult): ResponseObject {
-  const state = { responseId: newId('resp'), createdAt: Math.floor(Date.now() / 1000), entry, args };
+export function toResponseObject(entry: ModelEntry, args: TextArgs, result: TextGenerationResult, responseId = newId('resp')): ResponseObject {
+  const state = { responseId, createdAt: Math.floor(Date.now() / 1000), entry, args };
   const { status, incomplete_details } = statusOf(result.finishReason);
   const itemStatus = status === 'completed' ? 'completed' : 'incomplete';
   const output = [

@@ -84,13 +84,15 @@ function fromResponseItems(items: ResponseInputItem[]): ChatMessage[] {
   return messages;
 }
 
-export function fromResponsesRequest(request: ResponsesRequest): TextArgs {
-  const messages =
-    typeof request.input === 'string'
-      ? [{ role: 'user' as const, content: [{ type: 'text' as const, text: request.input }] }]
-      : request.input
-        ? fromResponseItems(request.input)
-        : (request.messages ?? []).map(toChatMessage);
+/** A request's input as Responses input items, whichever way it was given. */
+export function inputItemsOf(request: ResponsesRequest): ResponseInputItem[] {
+  if (typeof request.input === 'string') return [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: request.input }] }];
+  return request.input ?? request.messages ?? [];
+}
+
+/** `prior`: the conversation a `previous_response_id` continues, as input items. */
+export function fromResponsesRequest(request: ResponsesRequest, prior: ResponseInputItem[] = []): TextArgs {
+  const messages = fromResponseItems([...prior, ...inputItemsOf(request)]);
   const format = request.response_format ?? request.text?.format;
   return {
     model: request.model,

@@ -53,9 +53,10 @@ function prepareText(args: TextArgs, services: Services, signal: AbortSignal | u
 }
 
 /** For `async: true`: the checks a request must pass before it is accepted (model, input, balance). */
-export async function checkTextRequest(primitive: string, args: TextArgs, ctx: CallContext): Promise<void> {
+export async function checkTextRequest(primitive: string, args: TextArgs, ctx: CallContext): Promise<ModelEntry> {
   const { entry, request } = prepareText(args, ctx.services, undefined);
   await checkAffordable(ctx, textChargeRequest(primitive, entry, request));
+  return entry;
 }
 
 export async function generateText(primitive: string, args: TextArgs, ctx: CallContext) {

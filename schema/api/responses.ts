@@ -72,9 +72,9 @@ export const responsesRequestSchema = z
     user: z.string().max(256).optional(),
     safety_identifier: z.string().max(256).optional(),
     prompt_cache_key: z.string().max(256).optional(),
-    store: z.literal(false, { error: 'Responses are not stored by this service yet: send false' }).nullish(),
-    previous_response_id: z.null({ error: 'No response is stored by this service, so none can be continued' }).optional(),
-    background: z.literal(false, { error: 'Use async: true: the operation runs in the background' }).nullish(),
+    store: z.boolean().nullish().meta({ description: 'Keep the response for retrieval and previous_response_id (default true, as OpenAI)' }),
+    previous_response_id: z.string().min(1).nullish().meta({ description: 'Continue the conversation of a stored response' }),
+    background: z.boolean().nullish().meta({ description: 'Answer at once with a queued response; poll GET /v1/responses/{id}, or cancel it' }),
     metadata: z.record(z.string(), z.string()).nullish(),
     truncation: z.literal('disabled', { error: 'Only disabled: the input is never cut' }).nullish(),
     service_tier: z.enum(['auto', 'default']).nullish(),
@@ -89,7 +89,7 @@ export const responsesRequestSchema = z
       ctx.addIssue({ code: 'custom', path: ['messages'], message: 'Provide input or messages, not both' });
     }
     if (request.metadata && Object.keys(request.metadata).length > 0) {
-      ctx.addIssue({ code: 'custom', path: ['metadata'], message: 'Kept only with stored responses, which this service does not offer yet' });
+      ctx.addIssue({ code: 'custom', path: ['metadata'], message: 'Not kept by this service: leave it out or empty' });
     }
   })
   .meta({ id: 'CreateResponseRequest' });

@@ -5,6 +5,7 @@ import * as operationsStorageWebhooks from './migrations/0002-operations-storage
 import * as ledgerUsageLimits from './migrations/0003-ledger-usage-limits.ts';
 import * as realtimeSessions from './migrations/0004-realtime-sessions.ts';
 import * as realtimeSingleUse from './migrations/0005-realtime-single-use.ts';
+import * as storedResponses from './migrations/0006-stored-responses.ts';
 
 /** Migrations are imported statically so they ship with the code and run in a fixed order. */
 const migrations: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0003-ledger-usage-limits': ledgerUsageLimits,
   '0004-realtime-sessions': realtimeSessions,
   '0005-realtime-single-use': realtimeSingleUse,
+  '0006-stored-responses': storedResponses,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -158,6 +158,15 @@ export interface RealtimeSessionsTable {
   connected_at: ColumnType<Date | null, never, Date>;
 }
 
+export interface StoredResponsesTable {
+  id: string;
+  project_id: string;
+  response: ColumnType<unknown, string, string>;
+  input_items: ColumnType<unknown[], string, never>;
+  conversation: ColumnType<unknown[], string, never>;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   projects: ProjectsTable;
   api_keys: ApiKeysTable;
@@ -171,9 +180,11 @@ export interface Database {
   project_balances: ProjectBalancesTable;
   usage_records: UsageRecordsTable;
   realtime_sessions: RealtimeSessionsTable;
+  stored_responses: StoredResponsesTable;
 }
 
 export type RealtimeSession = Selectable<RealtimeSessionsTable>;
+export type StoredResponse = Selectable<StoredResponsesTable>;
 
 export type UsageRecord = Selectable<UsageRecordsTable>;
 

@@ -93,7 +93,7 @@ describe('responses: function tools', () => {
     const first = await client.responses.create({ model, input: 'What should I wear?', tools: [tool], tool_choice: { type: 'function', name: 'get_weather' } });
     const call = first.output.find((item) => item.type === 'function_call')!;
     expect(call).toMatchObject({ type: 'function_call', call_id: 'call_fake1', name: 'get_weather', arguments: '{"city":"Paris"}', status: 'completed' });
-    expect(first).toMatchObject({ tool_choice: { type: 'function', name: 'get_weather' }, parallel_tool_calls: true, store: false, top_p: 1, truncation: 'disabled' });
+    expect(first).toMatchObject({ tool_choice: { type: 'function', name: 'get_weather' }, parallel_tool_calls: true, store: true, top_p: 1, truncation: 'disabled' });
     expect(first.tools[0]).toMatchObject({ type: 'function', name: 'get_weather' });
 
     const second = await client.responses.create({
@@ -178,7 +178,7 @@ describe('parameters', () => {
     expect(completion.service_tier).toBe('default');
     expect(completion.choices[0]!.message.annotations).toEqual([]);
     const response = await client.responses.create({ model, input: 'hi' });
-    expect(response).toMatchObject({ temperature: 1, top_p: 1, tools: [], tool_choice: 'auto', parallel_tool_calls: true, store: false, background: false });
+    expect(response).toMatchObject({ temperature: 1, top_p: 1, tools: [], tool_choice: 'auto', parallel_tool_calls: true, store: true, background: false });
     expect(response.completed_at).toBeTypeOf('number');
   });
 });
