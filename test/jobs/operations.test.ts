@@ -100,9 +100,13 @@ describe('async: true', () => {
 
 describe('cancel', () => {
   it('cancels a processing operation: its upstream call is aborted and it ends cancelled', async () => {
+    const seen = fake.requests.length;
     const accepted = await post('/v1/chat/completions', { model: 'fake:sleepy', messages: [{ role: 'user', content: 'x' }], async: true });
     await waitForOperation(server.baseUrl, key, accepted.body.id, ['processing'], 10);
-    const upstreamCall = fake.requests.at(-1)!;
+    // The worker marks the operation processing just before it calls the upstream.
+    const sleepyCall = () => fake.requests.slice(seen).find((call) => call.body?.model === 'sleepy');
+    for (let poll = 0; poll < 200 && !sleepyCall(); poll++) await new Promise((resolve) => setTimeout(resolve, 10));
+    const upstreamCall = sleepyCall()!;
     const cancelled = await post(`/infra/ai/operations/${accepted.body.id}/cancel`, {});
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.data.status).toBe('cancelled');
