@@ -7,6 +7,7 @@ import { chatCompletionRequestSchema, chatCompletionSchema, type ChatCompletion,
 import { fromChatCompletionRequest } from './text/text-args.ts';
 import { toChatChunks, toChatCompletion } from './text/chat-objects.ts';
 import { checkTextRequest, generateText, startTextStream } from './text/text-service.ts';
+import { readFileParts } from './text/file-inputs.ts';
 
 /** The chat-completions alias: same service, billing and providers as /infra/ai/responses. */
 const create = defineMutationRoute({
@@ -25,7 +26,8 @@ const create = defineMutationRoute({
     if (request.stream) {
       throw new ApiError('bad_request', 'stream: use the chat.completions.stream subscription for streamed output', { param: 'stream' });
     }
-    const { entry, result } = await generateText('chat.completions', fromChatCompletionRequest(request), ctx);
+    const messages = await readFileParts(request.messages, 'messages', ctx);
+    const { entry, result } = await generateText('chat.completions', fromChatCompletionRequest({ ...request, messages }), ctx);
     return toChatCompletion(entry, result);
   },
   route: {
@@ -47,7 +49,8 @@ const stream = defineStream({
   framing: 'data-then-done',
   input: chatCompletionRequestSchema,
   run: async (request, ctx) => {
-    const { entry, parts } = await startTextStream('chat.completions', fromChatCompletionRequest(request), ctx);
+    const messages = await readFileParts(request.messages, 'messages', ctx);
+    const { entry, parts } = await startTextStream('chat.completions', fromChatCompletionRequest({ ...request, messages }), ctx);
     return toChatChunks(entry, parts, request.stream_options?.include_usage === true);
   },
 });

@@ -9,6 +9,7 @@ import { queuedResponseObject, toResponseEvents, toResponseObject, type Response
 import { backgroundResponseId, priorConversation, storeResponse, withStorage } from './text/stored-responses.ts';
 import { enqueueOperation } from '../router/operations.ts';
 import type { TextArgs } from './text/text-args.ts';
+import { readFileParts } from './text/file-inputs.ts';
 import { storedResponsesRouter } from './stored-responses.ts';
 import { checkTextRequest, generateText, startTextStream } from './text/text-service.ts';
 
@@ -31,8 +32,15 @@ function rejectStreamFlag(request: ResponsesRequest): ResponsesRequest {
   return request;
 }
 
-async function createResponse(request: ResponsesRequest, ctx: CallContext) {
-  const prior = await priorConversation(rejectStreamFlag(request), ctx);
+/** The request with its inline files read into text (the conversation stores that text). */
+async function withFilesRead(request: ResponsesRequest, ctx: CallContext): Promise<ResponsesRequest> {
+  if (!Array.isArray(request.input)) return request;
+  return { ...request, input: await readFileParts(request.input, 'input', ctx) };
+}
+
+async function createResponse(original: ResponsesRequest, ctx: CallContext) {
+  const request = await withFilesRead(rejectStreamFlag(original), ctx);
+  const prior = await priorConversation(request, ctx);
   const args = fromResponsesRequest(request, prior);
   if (request.background && !ctx.background) return queueResponse(request, args, prior, ctx);
   const { entry, result } = await generateText('responses', args, ctx);
@@ -87,7 +95,8 @@ const create = defineTwinMutations({
   },
 });
 
-async function streamResponse(request: ResponsesRequest, ctx: CallContext) {
+async function streamResponse(original: ResponsesRequest, ctx: CallContext) {
+  const request = await withFilesRead(original, ctx);
   const prior = await priorConversation(request, ctx);
   const args = fromResponsesRequest(request, prior);
   const { entry, parts } = await startTextStream('responses', args, ctx);

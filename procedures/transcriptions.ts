@@ -36,6 +36,7 @@ function recognize(task: 'transcribe' | 'translate') {
           language: request.language,
           prompt: request.prompt,
           temperature: request.temperature,
+          wordTimestamps: request.timestamp_granularities?.includes('word'),
           signal: ctx.signal,
         }),
       (transcribed) => units(transcribed.durationSeconds ?? boundSeconds),
@@ -56,6 +57,7 @@ function recognize(task: 'transcribe' | 'translate') {
       language: result.language,
       duration_seconds: result.durationSeconds,
       segments: result.segments.map((segment, id) => ({ id, ...segment })),
+      ...(result.words ? { words: result.words } : {}),
       response_format: format,
       formatted,
     };
@@ -82,6 +84,7 @@ export function toOpenAiTranscript(transcript: TranscriptWire, task: 'transcribe
         compression_ratio: 0,
         no_speech_prob: 0,
       })),
+      ...(transcript.words ? { words: transcript.words } : {}),
     };
   }
   return {
@@ -92,7 +95,14 @@ export function toOpenAiTranscript(transcript: TranscriptWire, task: 'transcribe
 
 /** Verbose first: zod keeps the first member that parses, and the plain shape would strip the rest. */
 const openAiTranscriptSchema = z.union([
-  z.object({ task: z.string(), language: z.string(), duration: z.number(), text: z.string(), segments: z.array(z.record(z.string(), z.unknown())) }),
+  z.object({
+    task: z.string(),
+    language: z.string(),
+    duration: z.number(),
+    text: z.string(),
+    segments: z.array(z.record(z.string(), z.unknown())),
+    words: z.array(z.object({ word: z.string(), start: z.number(), end: z.number() })).optional(),
+  }),
   z.object({ text: z.string(), usage: z.object({ type: z.literal('duration'), seconds: z.int() }).optional() }),
 ]);
 

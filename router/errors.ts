@@ -74,9 +74,28 @@ const codeByTrpcCode = new Map<string, ApiErrorCode>(
   Object.entries(errorCodes).map(([code, entry]) => [entry.trpc, code as ApiErrorCode]),
 );
 
+type PathedIssue = z.core.$ZodIssue & { path: PropertyKey[] };
+
+const depthOf = (issues: PathedIssue[]) => Math.max(0, ...issues.map((issue) => issue.path.length));
+
+/**
+ * A union's failure as the failure of the member the value came closest to matching (the one
+ * whose issues lie deepest), so the message names the real field: `input.0.content.1.file_id`,
+ * not `input: Invalid input`.
+ */
+function flattenUnions(issues: z.core.$ZodIssue[], prefix: PropertyKey[] = []): PathedIssue[] {
+  return issues.flatMap((issue): PathedIssue[] => {
+    const path = [...prefix, ...issue.path];
+    if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [{ ...issue, path }];
+    const branches = issue.errors.map((branch) => flattenUnions(branch, path));
+    const closest = branches.reduce((best, branch) => (depthOf(branch) > depthOf(best) || (depthOf(branch) === depthOf(best) && branch.length < best.length) ? branch : best));
+    return depthOf(closest) > path.length ? closest : [{ ...issue, path }];
+  });
+}
+
 function describeZodIssues(issues: z.core.$ZodIssue[]): { message: string; param: string | undefined; details: unknown } {
   // An unknown field is named itself, as OpenAI does ("Unrecognized request argument supplied").
-  const described = issues.flatMap((issue): { field: string; message: string; code: string }[] =>
+  const described = flattenUnions(issues).flatMap((issue): { field: string; message: string; code: string }[] =>
     issue.code === 'unrecognized_keys'
       ? issue.keys.map((key) => ({ field: [...issue.path.map(String), key].join('.'), message: 'unknown field: not part of this API', code: issue.code }))
       : [{ field: issue.path.map(String).join('.') || '(body)', message: issue.message, code: issue.code }],

@@ -10,7 +10,7 @@ import { createTransportRouter } from './transports.ts';
 import { authenticateBeforeBody, jsonBody } from './body-guards.ts';
 import { describeError } from '../router/errors.ts';
 import { createDocsRouter } from './docs-page.ts';
-import { answerUnknownRoute, createErrorHandler, replaceAdapterErrorBodies } from './error-responses.ts';
+import { answerUnknownRoute, createErrorHandler, logFailure, replaceAdapterErrorBodies } from './error-responses.ts';
 import { createOpenApiDocument } from './openapi-document.ts';
 import { localsOf, trackRequests } from './request-lifecycle.ts';
 
@@ -112,7 +112,7 @@ export function createApp(services: Services): Express {
       const failure = describeError(error);
       const res = (req as Request).res!;
       localsOf(res).failure = failure;
-      if (failure.status >= 500) services.logger.error({ err: error, request_id: localsOf(res).requestId }, 'procedure failed');
+      logFailure(services.logger, failure, error, localsOf(res).requestId);
     },
     responseMeta: ({ errors, ctx }) => {
       const headers = ctx?.response.headers ?? {};

@@ -8,6 +8,16 @@ export function sendError(req: Request, res: Response, error: ErrorDescription):
   res.status(error.status).json(buildErrorBody(routeTreeOf(req.originalUrl), error, localsOf(res).requestId));
 }
 
+/**
+ * Server-side failures in the log: an internal error with its stack (a bug to fix); an upstream
+ * failure or a feature not configured (501-504) as a warning with its code, no stack. What the
+ * caller got wrong (4xx) is not logged beyond the request line.
+ */
+export function logFailure(logger: Logger, failure: ErrorDescription, error: unknown, requestId: string): void {
+  if (failure.status === 500) logger.error({ err: error, request_id: requestId }, 'request failed');
+  else if (failure.status > 500) logger.warn({ code: failure.code, status: failure.status, request_id: requestId }, 'request failed upstream or unconfigured');
+}
+
 export function describeCode(code: ApiErrorCode, message: string): ErrorDescription {
   return { code, status: errorCodes[code].status, message, param: undefined, details: undefined, openAiCode: undefined, headers: undefined };
 }

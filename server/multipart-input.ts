@@ -71,7 +71,7 @@ function readMultipart(req: Request, maxBytes: number, declaration: MultipartDec
 }
 
 interface ZodInternals {
-  _zod: { def: { type: string; innerType?: ZodInternals; in?: ZodInternals; element?: ZodInternals } };
+  _zod: { def: { type: string; innerType?: ZodInternals; in?: ZodInternals; element?: ZodInternals; values?: unknown[] } };
 }
 
 /** The zod definition under optional, default, nullable and pipe wrappers. */
@@ -90,7 +90,10 @@ function baseDef(schema: z.ZodType): ZodInternals['_zod']['def'] {
  * arrays and unions from JSON (falling back to the text, which the schema then judges).
  */
 function coerce(value: string, schema: z.ZodType): unknown {
-  switch (baseDef(schema).type) {
+  const def = baseDef(schema);
+  // A literal is read as the kind of value it is: `stream=false` is the boolean false.
+  const literalKind = def.type === 'literal' ? typeof def.values?.[0] : undefined;
+  switch (literalKind === 'boolean' ? 'boolean' : literalKind === 'number' ? 'number' : def.type) {
     case 'boolean':
       return value === 'true' ? true : value === 'false' ? false : value;
     case 'number':

@@ -5,7 +5,7 @@ import { describeError } from '../router/errors.ts';
 import { callByPath, collectRoutes, transportRoutes, type RouteEntry } from '../router/route-table.ts';
 import { createCallerFactory } from '../router/trpc.ts';
 import type { Framing, TransportDeclaration } from '../router/transport.ts';
-import { sendError } from './error-responses.ts';
+import { logFailure, sendError } from './error-responses.ts';
 import { boundedBody, jsonBody } from './body-guards.ts';
 import { inputFromMultipart } from './multipart-input.ts';
 import { applyResponseHeaders, createRequestContext } from './request-context.ts';
@@ -121,7 +121,7 @@ function serveEvents(route: TransportRoute, framing: Framing, services: Services
     } catch (error) {
       if (ctx.signal.aborted) return;
       const failure = describeError(error);
-      if (failure.status >= 500) services.logger.error({ err: error, request_id: ctx.requestId }, 'stream failed to start');
+      logFailure(services.logger, failure, error, ctx.requestId);
       applyResponseHeaders(res, ctx);
       sendError(req, res, failure);
       return;

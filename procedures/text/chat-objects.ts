@@ -36,7 +36,7 @@ export function toChatCompletion(entry: ModelEntry, result: TextGenerationResult
           ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
           annotations: [],
         },
-        logprobs: null,
+        logprobs: result.logprobs ? { content: result.logprobs.content, refusal: result.logprobs.refusal ?? null } : null,
         finish_reason: result.finishReason,
       },
     ],
@@ -70,9 +70,9 @@ export async function* toChatChunks(
     system_fingerprint: fingerprintOf(entry),
   };
   const usageField = includeUsage ? { usage: null } : {};
-  const chunk = (delta: ChatCompletionChunk['choices'][number]['delta'], finishReason: FinishReason | null): ChatCompletionChunk => ({
+  const chunk = (delta: ChatCompletionChunk['choices'][number]['delta'], finishReason: FinishReason | null, logprobs: ChatCompletionChunk['choices'][number]['logprobs'] = null): ChatCompletionChunk => ({
     ...base,
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    choices: [{ index: 0, delta, logprobs, finish_reason: finishReason }],
     ...usageField,
   });
 
@@ -80,7 +80,7 @@ export async function* toChatChunks(
   try {
     for await (const part of parts) {
       if (part.type === 'text-delta') {
-        yield chunk({ content: part.text }, null);
+        yield chunk({ content: part.text }, null, part.logprobs ? { content: part.logprobs.content, refusal: part.logprobs.refusal ?? null } : null);
         continue;
       }
       if (part.type === 'tool-call-delta') {

@@ -26,7 +26,7 @@ function toUsage(usage: TextUsage): NonNullable<ResponseObject['usage']> {
 type ItemStatus = 'in_progress' | 'completed' | 'incomplete';
 
 function outputMessage(id: string, text: string, status: ItemStatus): ResponseOutputItem {
-  return { id, type: 'message', role: 'assistant', status, content: status === 'in_progress' ? [] : [{ type: 'output_text', text, annotations: [] }] };
+  return { id, type: 'message', role: 'assistant', status, content: status === 'in_progress' ? [] : [{ type: 'output_text', text, annotations: [], logprobs: [] }] };
 }
 
 function functionCallItem(id: string, call: ToolCall, status: ItemStatus): ResponseOutputItem {
@@ -68,6 +68,12 @@ function responseObject(state: ResponseState, body: Pick<ResponseObject, 'status
     // OpenAI reports the sampling defaults it applied: 1 for both.
     temperature: args.temperature ?? 1,
     top_p: args.options.topP ?? 1,
+    presence_penalty: args.options.presencePenalty ?? 0,
+    frequency_penalty: args.options.frequencyPenalty ?? 0,
+    top_logprobs: args.options.topLogprobs ?? 0,
+    max_tool_calls: null,
+    safety_identifier: args.fields.user === 'safety_identifier' ? (args.options.user ?? null) : null,
+    prompt_cache_key: args.options.promptCacheKey ?? null,
     text: { format: toWireFormat(args.responseFormat) },
     tool_choice: toolChoiceOf(args),
     tools: (args.options.tools ?? []).map((tool) => ({
@@ -78,7 +84,7 @@ function responseObject(state: ResponseState, body: Pick<ResponseObject, 'status
       strict: tool.strict ?? true,
     })),
     truncation: 'disabled',
-    user: args.options.user ?? null,
+    user: args.fields.user === 'safety_identifier' ? null : (args.options.user ?? null),
     completed_at: finished ? Math.floor(Date.now() / 1000) : null,
     ...body,
   };
@@ -140,7 +146,7 @@ export async function* toResponseEvents(entry: ModelEntry, args: TextArgs, parts
     if (message) return message;
     message = { outputIndex: nextIndex++, itemId: newId('msg') };
     yield event('response.output_item.added', { output_index: message.outputIndex, item: outputMessage(message.itemId, '', 'in_progress') });
-    yield event('response.content_part.added', { item_id: message.itemId, output_index: message.outputIndex, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
+    yield event('response.content_part.added', { item_id: message.itemId, output_index: message.outputIndex, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } });
     return message;
   };
 
@@ -173,7 +179,7 @@ export async function* toResponseEvents(entry: ModelEntry, args: TextArgs, parts
         const location = { item_id: message.itemId, output_index: message.outputIndex, content_index: 0 };
         const item = outputMessage(message.itemId, text, itemStatus);
         yield event('response.output_text.done', { ...location, text, logprobs: [] });
-        yield event('response.content_part.done', { ...location, part: { type: 'output_text', text, annotations: [] } });
+        yield event('response.content_part.done', { ...location, part: { type: 'output_text', text, annotations: [], logprobs: [] } });
         yield event('response.output_item.done', { output_index: message.outputIndex, item });
         output.push({ index: message.outputIndex, item });
       }

@@ -45,6 +45,9 @@ function toContentPart(part: ContentPartInput): ContentPart {
       return { type: 'image', url: part.image_url, detail: part.detail };
     case 'image_url':
       return { type: 'image', url: part.image_url.url, detail: part.image_url.detail };
+    case 'input_file':
+      // Files are read into text before a request is mapped (file-inputs.ts).
+      throw new ApiError('bad_request', 'input: a file part was not read', { param: 'input' });
   }
 }
 
@@ -113,8 +116,15 @@ export function fromResponsesRequest(request: ResponsesRequest, prior: ResponseI
       toolChoice: toToolChoice(request.tool_choice),
       parallelToolCalls: request.parallel_tool_calls ?? undefined,
       user: request.user ?? request.safety_identifier,
+      verbosity: request.text?.verbosity ?? undefined,
+      promptCacheKey: request.prompt_cache_key,
     },
-    fields: { ...commonFields, user: request.user === undefined && request.safety_identifier !== undefined ? 'safety_identifier' : 'user' },
+    fields: {
+      ...commonFields,
+      verbosity: 'text.verbosity',
+      promptCacheKey: 'prompt_cache_key',
+      user: request.user === undefined && request.safety_identifier !== undefined ? 'safety_identifier' : 'user',
+    },
     async: request.async,
   };
 }
@@ -156,9 +166,15 @@ export function fromChatCompletionRequest(request: ChatCompletionRequest): TextA
       toolChoice: toToolChoice(request.tool_choice),
       parallelToolCalls: request.parallel_tool_calls,
       user: request.user ?? request.safety_identifier,
+      reasoningEffort: request.reasoning_effort ?? undefined,
+      verbosity: request.verbosity ?? undefined,
+      promptCacheKey: request.prompt_cache_key,
     },
     fields: {
       ...commonFields,
+      reasoningEffort: 'reasoning_effort',
+      verbosity: 'verbosity',
+      promptCacheKey: 'prompt_cache_key',
       stop: 'stop',
       presencePenalty: 'presence_penalty',
       frequencyPenalty: 'frequency_penalty',

@@ -11,12 +11,15 @@ export interface MultipartFile {
   data: Uint8Array;
 }
 
-export function buildMultipartBody(fields: Record<string, string>, file: MultipartFile | MultipartFile[]): { body: Buffer; contentType: string } {
+export function buildMultipartBody(fields: Record<string, string | string[]>, file: MultipartFile | MultipartFile[]): { body: Buffer; contentType: string } {
   const boundary = `----ai-primitives-${randomUUID()}`;
   const escape = (value: string) => value.replace(/["\r\n]/g, '_');
   const parts: Buffer[] = [];
-  for (const [name, value] of Object.entries(fields)) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${escape(name)}"\r\n\r\n${value}\r\n`));
+  for (const [name, values] of Object.entries(fields)) {
+    // A list repeats its field, as `timestamp_granularities[]` is sent.
+    for (const value of Array.isArray(values) ? values : [values]) {
+      parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${escape(name)}"\r\n\r\n${value}\r\n`));
+    }
   }
   for (const part of Array.isArray(file) ? file : [file]) {
     parts.push(

@@ -61,6 +61,11 @@ export async function providerErrorFromResponse(response: Dispatcher.ResponseDat
   if (status === 401 || status === 403) {
     return new ProviderError('bad_gateway', `${upstreamName} rejected this service's credentials (HTTP ${status})`, { upstreamStatus: status });
   }
+  if (status === 404) {
+    // A model this deployment lists, or an endpoint it relies on, that the upstream does not
+    // know: the deployment's configuration is at fault, not the caller's request.
+    return new ProviderError('bad_gateway', `${upstreamName} does not serve this (HTTP 404)${detail}`, { upstreamStatus: status });
+  }
   if (status >= 400 && status < 500) {
     return new ProviderError('invalid_request', `${upstreamName} rejected the request${detail}`, { upstreamStatus: status });
   }

@@ -4,6 +4,9 @@ import type { ChatMessage, FinishReason, GenerationOption, ResponseFormat, TextG
 /** Only what we read of an upstream's answers; anything else it sends is ignored. */
 const usageSchema = z.object({ prompt_tokens: z.number(), completion_tokens: z.number() }).nullish();
 
+/** Relayed as the upstream sent them. */
+const logprobsSchema = z.object({ content: z.array(z.unknown()).nullish(), refusal: z.array(z.unknown()).nullish() }).nullish();
+
 const toolCallSchema = z.object({ id: z.string(), function: z.object({ name: z.string(), arguments: z.string().nullish() }) });
 
 export const chatCompletionSchema = z.object({
@@ -12,6 +15,7 @@ export const chatCompletionSchema = z.object({
       z.object({
         message: z.object({ content: z.string().nullish(), tool_calls: z.array(toolCallSchema).nullish() }),
         finish_reason: z.string().nullish(),
+        logprobs: logprobsSchema,
       }),
     )
     .min(1),
@@ -30,6 +34,7 @@ export const chatChunkSchema = z.object({
       z.object({
         delta: z.object({ content: z.string().nullish(), tool_calls: z.array(toolCallDeltaSchema).nullish() }).nullish(),
         finish_reason: z.string().nullish(),
+        logprobs: logprobsSchema,
       }),
     )
     .nullish(),
@@ -49,17 +54,22 @@ export function mapToolCalls(calls: z.infer<typeof toolCallSchema>[] | null | un
 
 export type ToolCallDelta = z.infer<typeof toolCallDeltaSchema>;
 
-/** Every option an OpenAI-compatible upstream takes as it is (log probabilities are not relayed back yet). */
+/** Every option an OpenAI-compatible upstream takes as it is; log probabilities come back as it sends them. */
 export const openAiHonours: ReadonlySet<GenerationOption> = new Set<GenerationOption>([
   'topP',
   'stop',
   'presencePenalty',
   'frequencyPenalty',
   'logitBias',
+  'logprobs',
+  'topLogprobs',
   'tools',
   'toolChoice',
   'parallelToolCalls',
   'user',
+  'reasoningEffort',
+  'verbosity',
+  'promptCacheKey',
 ]);
 
 export function mapUsage(usage: NonNullable<z.infer<typeof usageSchema>>): TextUsage {
@@ -79,7 +89,8 @@ function toWireMessage(message: ChatMessage) {
     };
   }
   const onlyText = message.content.every((part) => part.type === 'text');
-  if (onlyText) return { role, content: message.content.map((part) => (part.type === 'text' ? part.text : '')).join('') };
+  // Separate text parts stay separate paragraphs when they are sent as one string.
+  if (onlyText) return { role, content: message.content.map((part) => (part.type === 'text' ? part.text : '')).join('\n\n') };
   return {
     role,
     content: message.content.map((part) =>
@@ -118,7 +129,12 @@ export function toChatCompletionBody(upstreamModel: string, request: TextGenerat
     ...optional('presence_penalty', request.presencePenalty),
     ...optional('frequency_penalty', request.frequencyPenalty),
     ...optional('logit_bias', request.logitBias),
+    ...optional('logprobs', request.logprobs),
+    ...optional('top_logprobs', request.topLogprobs),
     ...optional('user', request.user),
+    ...optional('reasoning_effort', request.reasoningEffort),
+    ...optional('verbosity', request.verbosity),
+    ...optional('prompt_cache_key', request.promptCacheKey),
     ...optional('tools', request.tools, (tools) =>
       tools.map((tool) => ({
         type: 'function',

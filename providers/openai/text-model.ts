@@ -49,7 +49,8 @@ export class OpenAiCompatibleTextModel implements TextGenerationModel {
     const choice = parsed.data.choices[0]!;
     const text = choice.message.content ?? '';
     const usage = parsed.data.usage ? mapUsage(parsed.data.usage) : estimateUsage(request.messages, text);
-    return { text, toolCalls: mapToolCalls(choice.message.tool_calls), finishReason: mapFinishReason(choice.finish_reason), usage };
+    const logprobs = choice.logprobs ? { content: choice.logprobs.content ?? null, refusal: choice.logprobs.refusal ?? null } : undefined;
+    return { text, toolCalls: mapToolCalls(choice.message.tool_calls), logprobs, finishReason: mapFinishReason(choice.finish_reason), usage };
   }
 
   async *stream(request: TextGenerationRequest): AsyncGenerator<TextStreamPart> {
@@ -66,7 +67,8 @@ export class OpenAiCompatibleTextModel implements TextGenerationModel {
       const choice = chunk.data.choices?.[0];
       if (choice?.delta?.content) {
         text += choice.delta.content;
-        yield { type: 'text-delta', text: choice.delta.content };
+        const logprobs = choice.logprobs ? { content: choice.logprobs.content ?? null, refusal: choice.logprobs.refusal ?? null } : undefined;
+        yield { type: 'text-delta', text: choice.delta.content, logprobs };
       }
       for (const call of choice?.delta?.tool_calls ?? []) {
         yield { type: 'tool-call-delta', index: call.index, id: call.id ?? undefined, name: call.function?.name ?? undefined, argumentsDelta: call.function?.arguments ?? '' };

@@ -11,6 +11,7 @@ const responseSchema = z.object({
   duration: z.number().nullish(),
   segments: z.array(z.object({ start: z.number(), end: z.number(), text: z.string() })).nullish(),
   usage: z.object({ seconds: z.number().nullish() }).nullish(),
+  words: z.array(z.object({ word: z.string(), start: z.number(), end: z.number() })).nullish(),
 });
 
 /** `/audio/transcriptions` and `/audio/translations` (multipart), asked for verbose JSON to get segments and duration. */
@@ -31,6 +32,7 @@ export class OpenAiCompatibleTranscriptionModel implements TranscriptionModel {
         ...(request.prompt ? { prompt: request.prompt } : {}),
         ...(request.language && request.task === 'transcribe' ? { language: request.language } : {}),
         ...(request.temperature === undefined ? {} : { temperature: String(request.temperature) }),
+        ...(request.wordTimestamps ? { 'timestamp_granularities[]': ['word', 'segment'] } : {}),
       },
       { field: 'file', filename: request.filename, contentType: request.contentType ?? 'application/octet-stream', data: request.audio },
     );
@@ -52,6 +54,7 @@ export class OpenAiCompatibleTranscriptionModel implements TranscriptionModel {
       language: body.language ?? null,
       durationSeconds: body.duration ?? body.usage?.seconds ?? null,
       segments: (body.segments ?? []).map((segment) => ({ start: segment.start, end: segment.end, text: segment.text.trim() })),
+      ...(request.wordTimestamps ? { words: body.words ?? [] } : {}),
     };
   }
 }

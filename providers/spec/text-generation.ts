@@ -51,6 +51,10 @@ export interface GenerationOptions {
   parallelToolCalls?: boolean | undefined;
   /** The caller's end-user id, passed on for the provider's abuse monitoring. */
   user?: string | undefined;
+  /** Reasoning models: how much to think, how long to answer, which prompt cache to share. */
+  reasoningEffort?: string | undefined;
+  verbosity?: string | undefined;
+  promptCacheKey?: string | undefined;
 }
 export type GenerationOption = keyof GenerationOptions;
 
@@ -104,15 +108,19 @@ export interface TextUsage {
 
 export type FinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls';
 
+/** Log probabilities as an OpenAI-compatible upstream reports them (`choices[].logprobs`), relayed as they are. */
+export type Logprobs = { content: unknown[] | null; refusal?: unknown[] | null };
+
 export interface TextGenerationResult {
   text: string;
   toolCalls: ToolCall[];
+  logprobs?: Logprobs | undefined;
   finishReason: FinishReason;
   usage: TextUsage;
 }
 
 export type TextStreamPart =
-  | { type: 'text-delta'; text: string }
+  | { type: 'text-delta'; text: string; logprobs?: Logprobs | undefined }
   /** A piece of the `index`th tool call: its id and name come first, its arguments in pieces. */
   | { type: 'tool-call-delta'; index: number; id?: string | undefined; name?: string | undefined; argumentsDelta: string }
   | { type: 'finish'; finishReason: FinishReason; usage: TextUsage };

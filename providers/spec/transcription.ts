@@ -7,6 +7,8 @@ export interface TranscriptionRequest {
   language?: string | undefined;
   prompt?: string | undefined;
   temperature?: number | undefined;
+  /** Ask for the time of each word, where the provider gives it. */
+  wordTimestamps?: boolean | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -16,11 +18,19 @@ export interface TranscriptSegment {
   text: string;
 }
 
+export interface TranscriptWord {
+  word: string;
+  start: number;
+  end: number;
+}
+
 export interface TranscriptionResult {
   text: string;
   language: string | null;
   durationSeconds: number | null;
   segments: TranscriptSegment[];
+  /** Present when asked for and the provider gives them. */
+  words?: TranscriptWord[] | undefined;
 }
 
 export interface TranscriptionModel {

@@ -7,7 +7,10 @@ import type { TranscriptionModel, TranscriptionRequest, TranscriptionResult } fr
 const resultSchema = z.object({
   result: z.object({
     text: z.string(),
-    segments: z.array(z.object({ start: z.number(), end: z.number(), text: z.string() })).nullish(),
+    segments: z
+      .array(z.object({ start: z.number(), end: z.number(), text: z.string(), words: z.array(z.object({ word: z.string(), start: z.number(), end: z.number() })).nullish() }))
+      .nullish(),
+    words: z.array(z.object({ word: z.string(), start: z.number(), end: z.number() })).nullish(),
     transcription_info: z.object({ language: z.string().nullish(), duration: z.number().nullish() }).nullish(),
   }),
 });
@@ -36,12 +39,14 @@ export class WorkersAiWhisperModel implements TranscriptionModel {
     };
     const parsed = resultSchema.safeParse(await readUpstreamJson(await postUpstreamJson(call), call));
     if (!parsed.success) throw new ProviderError('bad_gateway', 'Workers AI sent an unexpected transcription');
-    const { text, segments, transcription_info: info } = parsed.data.result;
+    const { text, segments, words, transcription_info: info } = parsed.data.result;
     return {
       text: text.trim(),
       language: info?.language ?? null,
       durationSeconds: info?.duration ?? null,
       segments: (segments ?? []).map((segment) => ({ start: segment.start, end: segment.end, text: segment.text.trim() })),
+      // Whisper on Workers AI gives word times, at the top or inside each segment.
+      ...(request.wordTimestamps ? { words: (words ?? (segments ?? []).flatMap((segment) => segment.words ?? [])).map((word) => ({ ...word, word: word.word.trim() })) } : {}),
     };
   }
 }

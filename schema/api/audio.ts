@@ -24,7 +24,11 @@ export type SpeechRequestInput = z.output<typeof speechRequestSchema>;
 
 /** OpenAI: `response_format` is the audio encoding and the answer is the audio itself. */
 export const openAiSpeechRequestSchema = z
-  .strictObject({ ...speechFields, response_format: audioFormatSchema.default('mp3') })
+  .strictObject({
+    ...speechFields,
+    response_format: audioFormatSchema.default('mp3'),
+    stream_format: z.literal('audio', { error: 'Only audio: the answer is the audio bytes, not server-sent events' }).optional(),
+  })
   .meta({ id: 'CreateSpeechRequestOpenAI' });
 export type OpenAiSpeechRequestInput = z.output<typeof openAiSpeechRequestSchema>;
 

@@ -69,7 +69,7 @@ export const chatCompletionRequestSchema = z
     metadata: neutralOnly(z.record(z.string(), z.string()).nullish(), 'kept only with store, which this service does not offer: empty or absent'),
     service_tier: z.enum(['auto', 'default']).nullish(),
     modalities: z.array(z.literal('text', { error: 'Only text output is supported' })).nullish(),
-    reasoning_effort: z.enum(['minimal', 'low', 'medium', 'high']).nullish(),
+    reasoning_effort: z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']).nullish(),
     verbosity: z.enum(['low', 'medium', 'high']).nullish(),
     ...asyncFields,
   })
@@ -103,7 +103,7 @@ export const chatCompletionSchema = z
           tool_calls: z.array(toolCallWireSchema).optional(),
           annotations: z.array(z.unknown()),
         }),
-        logprobs: z.null(),
+        logprobs: z.object({ content: z.array(z.unknown()).nullable(), refusal: z.array(z.unknown()).nullable() }).nullable(),
         finish_reason: finishReasonSchema,
       }),
     ),
@@ -137,7 +137,7 @@ export const chatCompletionChunkSchema = z
             )
             .optional(),
         }),
-        logprobs: z.null(),
+        logprobs: z.object({ content: z.array(z.unknown()).nullable(), refusal: z.array(z.unknown()).nullable() }).nullable(),
         finish_reason: finishReasonSchema.nullable(),
       }),
     ),

@@ -95,7 +95,7 @@ export const responsesRequestSchema = z
   .meta({ id: 'CreateResponseRequest' });
 export type ResponsesRequest = z.output<typeof responsesRequestSchema>;
 
-const outputTextSchema = z.object({ type: z.literal('output_text'), text: z.string(), annotations: z.array(z.unknown()) });
+const outputTextSchema = z.object({ type: z.literal('output_text'), text: z.string(), annotations: z.array(z.unknown()), logprobs: z.array(z.unknown()) });
 
 export const responseMessageSchema = z.object({
   id: z.string(),
@@ -147,6 +147,12 @@ export const responseObjectSchema = z
     metadata: z.record(z.string(), z.string()),
     temperature: z.number(),
     top_p: z.number(),
+    presence_penalty: z.number(),
+    frequency_penalty: z.number(),
+    top_logprobs: z.int(),
+    max_tool_calls: z.int().nullable(),
+    safety_identifier: z.string().nullable(),
+    prompt_cache_key: z.string().nullable(),
     text: z.object({ format: z.record(z.string(), z.unknown()) }),
     tool_choice: z.union([z.string(), z.record(z.string(), z.unknown())]),
     tools: z.array(z.record(z.string(), z.unknown())),

@@ -20,6 +20,15 @@ export const contentPartSchema = z
       type: z.literal('image_url'),
       image_url: z.object({ url: z.string().min(1), detail: z.enum(['auto', 'low', 'high']).optional() }),
     }),
+    // A document given inline: it is parsed (PDF, DOCX, HTML, Markdown, text, images by OCR) and
+    // its text is what the model reads. File ids and URLs name nothing this service can open.
+    z.object({
+      type: z.literal('input_file'),
+      filename: z.string().max(255).optional(),
+      file_data: z.string().min(1).optional(),
+      file_id: z.never({ error: 'This service has no Files API: send the file inline as file_data' }).optional(),
+      file_url: z.never({ error: 'Files are not fetched from URLs: send the file inline as file_data' }).optional(),
+    }),
   ])
   .meta({ id: 'ContentPart' });
 export type ContentPartInput = z.infer<typeof contentPartSchema>;

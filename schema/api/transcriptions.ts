@@ -17,8 +17,9 @@ export const transcriptionRequestSchema = z
     response_format: transcriptFormatSchema.default('json'),
     stream: z.literal(false, { error: 'Transcripts are not streamed by the configured providers: send false or leave it out' }).optional(),
     timestamp_granularities: z
-      .array(z.literal('segment', { error: 'Only segment timestamps: the configured providers give no word timings' }))
-      .optional(),
+      .array(z.enum(['word', 'segment']))
+      .optional()
+      .meta({ description: 'word: the time of each word too (verbose_json), where the provider gives it' }),
     ...asyncFields,
   })
   .superRefine((request, ctx) => {
@@ -37,6 +38,7 @@ export const transcriptSchema = z
     language: z.string().nullable(),
     duration_seconds: z.number().nullable(),
     segments: z.array(z.object({ id: z.int(), start: z.number(), end: z.number(), text: z.string() })),
+    words: z.array(z.object({ word: z.string(), start: z.number(), end: z.number() })).optional(),
     response_format: transcriptFormatSchema,
     formatted: z.string().nullable().meta({ description: 'The transcript as text, SRT or WebVTT when response_format asks for one' }),
   })

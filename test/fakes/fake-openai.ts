@@ -55,11 +55,21 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
       object: 'chat.completion',
       created,
       model,
-      choices: [{ index: 0, message: { role: 'assistant', refusal: null, ...message }, logprobs: null, finish_reason: finishReason }],
+      choices: [{ index: 0, message: { role: 'assistant', refusal: null, ...message }, logprobs: logprobsOf('echo'), finish_reason: finishReason }],
       usage,
     });
-    const chunk = (delta: object, finishReason: string | null) =>
-      JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }], usage: null });
+    // Log probabilities when asked: one token per piece of text, as OpenAI shapes them.
+    const logprobsOf = (token: string) =>
+      request.body.logprobs ? { content: [{ token, logprob: -0.25, bytes: [...Buffer.from(token)], top_logprobs: [] }], refusal: null } : null;
+    const chunk = (delta: { content?: string | null; [field: string]: unknown }, finishReason: string | null) =>
+      JSON.stringify({
+        id,
+        object: 'chat.completion.chunk',
+        created,
+        model,
+        choices: [{ index: 0, delta, logprobs: delta.content ? logprobsOf(delta.content) : null, finish_reason: finishReason }],
+        usage: null,
+      });
     // Tools, as OpenAI answers them: a call when the request forces one (or the user asks for
     // the weather), then, once the tool's result is the last message, text that uses it.
     const tools = request.body.tools as { function: { name: string } }[] | undefined;

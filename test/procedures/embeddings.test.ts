@@ -131,7 +131,8 @@ describe('bad input', () => {
   it.each([
     [{ input: '' }, 'input'],
     [{ input: [] }, 'input'],
-    [{ input: ['ok', 7] }, 'input'],
+    // The element at fault, not just the union it sits in.
+    [{ input: ['ok', 7] }, 'input.1'],
     [{ input: 'x', encoding_format: 'hex' }, 'encoding_format'],
     [{ input: 'x', model: 'local:stories260K' }, 'model'],
   ])('%j answers 400 naming %s', async (body, param) => {

@@ -119,6 +119,21 @@ describe('responses: function tools', () => {
   });
 });
 
+describe('file inputs', () => {
+  it('reads an inline file into the text the model gets, on responses and chat', async () => {
+    const file = `data:text/markdown;base64,${Buffer.from('# Quarterly plan\n\nShip the gateway.').toString('base64')}`;
+    await client.responses.create({
+      model,
+      input: [{ role: 'user', content: [{ type: 'input_text', text: 'Title?' }, { type: 'input_file', filename: 'plan.md', file_data: file }] }],
+    });
+    expect(lastSent().messages[0].content).toBe('Title?\n\n[plan.md]\nQuarterly plan\n\nShip the gateway.');
+    const refused = await client.responses
+      .create({ model, input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'file-123' }] }] })
+      .catch((error: unknown) => error as InstanceType<typeof OpenAI.BadRequestError>);
+    expect((refused as InstanceType<typeof OpenAI.BadRequestError>).message).toMatch(/file_id/);
+  });
+});
+
 describe('parameters', () => {
   it('forwards every sampling parameter to an OpenAI-compatible upstream', async () => {
     await client.chat.completions.create({
@@ -131,8 +146,31 @@ describe('parameters', () => {
       logit_bias: { '50256': -100 },
       user: 'user-42',
       n: 1,
+      reasoning_effort: 'low',
+      verbosity: 'low',
+      prompt_cache_key: 'tenant-7',
     });
-    expect(lastSent()).toMatchObject({ stop: ['END'], top_p: 0.9, presence_penalty: 0.5, frequency_penalty: 0.25, logit_bias: { '50256': -100 }, user: 'user-42' });
+    expect(lastSent()).toMatchObject({
+      stop: ['END'],
+      top_p: 0.9,
+      presence_penalty: 0.5,
+      frequency_penalty: 0.25,
+      logit_bias: { '50256': -100 },
+      user: 'user-42',
+      reasoning_effort: 'low',
+      verbosity: 'low',
+      prompt_cache_key: 'tenant-7',
+    });
+  });
+
+  it('relays log probabilities from an upstream that gives them, streamed and not', async () => {
+    const completion = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }], logprobs: true, top_logprobs: 2 });
+    expect(completion.choices[0]!.logprobs!.content![0]).toMatchObject({ token: 'echo', logprob: -0.25 });
+    expect(lastSent()).toMatchObject({ logprobs: true, top_logprobs: 2 });
+    const stream = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'a b' }], logprobs: true, stream: true });
+    const tokens: string[] = [];
+    for await (const chunk of stream) for (const entry of chunk.choices[0]?.logprobs?.content ?? []) tokens.push(entry.token);
+    expect(tokens.join('')).toBe('echo: a b');
   });
 
   it('applies stop and top_p on a local model, and refuses what it cannot apply, naming it', async () => {

@@ -31,6 +31,9 @@ beforeAll(async () => {
             { id: 0, start: 0, end: 1.2, text: translating ? ' Good' : ' hello' },
             { id: 1, start: 1.2, end: 2.5, text: translating ? ' morning' : ' world' },
           ],
+          ...(request.raw.toString('latin1').includes('name="timestamp_granularities[]"\r\n\r\nword')
+            ? { words: [{ word: 'hello', start: 0, end: 1.1 }, { word: 'world', start: 1.2, end: 2.4 }] }
+            : {}),
         });
       },
     },
@@ -70,6 +73,20 @@ describe('the official SDK (multipart)', () => {
 
     const srt = await client.audio.transcriptions.create({ file: await toFile(audio, 'hello.mp3'), model: 'openai:whisper-1', response_format: 'srt' });
     expect(srt).toBe('1\n00:00:00,000 --> 00:00:01,200\nhello\n\n2\n00:00:01,200 --> 00:00:02,500\nworld\n');
+  });
+
+  it('gives word timestamps when asked and the provider has them', async () => {
+    const verbose = await client.audio.transcriptions.create({
+      file: await toFile(audio, 'hello.mp3'),
+      model: 'openai:whisper-1',
+      response_format: 'verbose_json',
+      timestamp_granularities: ['word', 'segment'],
+    });
+    expect(verbose.words).toEqual([
+      { word: 'hello', start: 0, end: 1.1 },
+      { word: 'world', start: 1.2, end: 2.4 },
+    ]);
+    expect(openAiFake.requests.at(-1)!.raw.toString('latin1')).toContain('name="timestamp_granularities[]"\r\n\r\nword');
   });
 
   it('translates to English on Workers AI', async () => {
@@ -136,6 +153,8 @@ describe('the native route', () => {
     form.append('file', new Blob([audio], { type: 'audio/mpeg' }), 'a.mp3');
     form.append('model', 'openai:whisper-1');
     form.append('temperature', '0.2');
+    // A literal in the schema is read as its own kind: the text "false" is the boolean.
+    form.append('stream', 'false');
     form.append('result_destination', JSON.stringify({ bucket_id: bucket, key: 'a.json' }));
     const answer = await fetch(`${server.baseUrl}/v1/audio/transcriptions`, { method: 'POST', headers: bearer(key), body: form });
     expect(answer.status).toBe(200);
