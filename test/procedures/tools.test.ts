@@ -136,31 +136,19 @@ describe('file inputs', () => {
 
 describe('parameters', () => {
   it('forwards every sampling parameter to an OpenAI-compatible upstream', async () => {
-    await client.chat.completions.create({
-      model,
-      messages: [{ role: 'user', content: 'hi' }],
+    const parameters = {
       stop: ['END'],
       top_p: 0.9,
       presence_penalty: 0.5,
       frequency_penalty: 0.25,
       logit_bias: { '50256': -100 },
       user: 'user-42',
-      n: 1,
-      reasoning_effort: 'low',
-      verbosity: 'low',
+      reasoning_effort: 'low' as const,
+      verbosity: 'low' as const,
       prompt_cache_key: 'tenant-7',
-    });
-    expect(lastSent()).toMatchObject({
-      stop: ['END'],
-      top_p: 0.9,
-      presence_penalty: 0.5,
-      frequency_penalty: 0.25,
-      logit_bias: { '50256': -100 },
-      user: 'user-42',
-      reasoning_effort: 'low',
-      verbosity: 'low',
-      prompt_cache_key: 'tenant-7',
-    });
+    };
+    await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }], n: 1, ...parameters });
+    expect(lastSent()).toMatchObject(parameters);
   });
 
   it('relays log probabilities from an upstream that gives them, streamed and not', async () => {
