@@ -92,7 +92,7 @@ export class ProviderRegistry {
         speech: () => espeak,
       },
       'workers-ai': {
-        text: (entry) => new WorkersAiTextModel(workersAi(entry)),
+        text: (entry) => new WorkersAiTextModel({ ...workersAi(entry), toolCalling: entry.capabilities.includes('tool_calling') }),
         embeddings: (entry) => new WorkersAiEmbeddingModel(workersAi(entry)),
         rerank: (entry) => new WorkersAiRerankModel(workersAi(entry)),
         moderation: (entry) => new WorkersAiLlamaGuardModel(workersAi(entry)),

@@ -77,8 +77,8 @@ export function isOptionSet(options: GenerationOptions, option: GenerationOption
     case 'logitBias':
       return value !== undefined && Object.keys(value as object).length > 0;
     case 'toolChoice':
-      // Without tools, 'auto' and 'none' mean no tool call, which every model honours.
-      return value !== undefined && (options.tools?.length ?? 0) > 0;
+      // 'auto' is what a model does with tools anyway; without tools no choice means anything.
+      return value !== undefined && (value as ToolChoice).type !== 'auto' && (options.tools?.length ?? 0) > 0;
     case 'parallelToolCalls':
       return value !== undefined && (options.tools?.length ?? 0) > 0;
     default:

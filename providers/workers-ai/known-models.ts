@@ -16,6 +16,15 @@ export const knownWorkersAiModels: Record<string, KnownModel> = {
     maxOutputTokens: 2048,
     pricing: { unit: 'token', input_per_million: '0.282', output_per_million: '0.827' },
   },
+  'llama-3.3-70b-instruct-fp8-fast': {
+    upstreamModel: '@cf/meta/llama-3.3-70b-instruct-fp8-fast',
+    displayName: 'Llama 3.3 70B Instruct (fp8, fast)',
+    // Workers AI's traditional function calling: tools in, `tool_calls` out.
+    capabilities: ['text_generation', 'tool_calling'],
+    contextWindow: 24000,
+    maxOutputTokens: 2048,
+    pricing: { unit: 'token', input_per_million: '0.293', output_per_million: '2.253' },
+  },
   'bge-m3': {
     upstreamModel: '@cf/baai/bge-m3',
     displayName: 'BGE M3',

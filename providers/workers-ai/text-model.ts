@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { workersAiRunEndpoint, type WorkersAiConfig } from './settings.ts';
 import { postUpstreamJson, readUpstreamJson, type UpstreamRequest } from '../http/upstream-fetch.ts';
@@ -7,6 +8,7 @@ import { chatChunkSchema, mapFinishReason } from '../openai/chat-wire.ts';
 import {
   estimateUsage,
   textOf,
+  type ChatMessage,
   type FinishReason,
   type GenerationOption,
   type TextGenerationModel,
@@ -20,7 +22,14 @@ const usageSchema = z.object({ prompt_tokens: z.number(), completion_tokens: z.n
 
 /** `result` of the v4 envelope for text generation; `response` is a string, or an object in JSON mode. */
 const runResultSchema = z.object({
-  result: z.object({ response: z.unknown().optional(), usage: usageSchema.nullish() }).nullish(),
+  result: z
+    .object({
+      response: z.unknown().optional(),
+      usage: usageSchema.nullish(),
+      // Traditional function calling: the arguments come as an object, not JSON text.
+      tool_calls: z.array(z.object({ name: z.string(), arguments: z.unknown().optional() })).nullish(),
+    })
+    .nullish(),
 });
 
 /** Native stream frames: `{"response":"Hel","p":"..."}`, the last one carrying `usage`. */
@@ -28,6 +37,16 @@ const nativeFrameSchema = z.object({ response: z.string().nullish(), usage: usag
 
 function mapUsage(usage: z.infer<typeof usageSchema>): TextUsage {
   return { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens };
+}
+
+/** A turn as the run endpoint takes it: tool calls and results in OpenAI's shape, text as a string. */
+function toRunMessage(message: ChatMessage) {
+  const role = message.role === 'developer' ? 'system' : message.role;
+  if (message.role === 'tool') return { role, tool_call_id: message.toolCallId, content: textOf(message) };
+  if (message.toolCalls?.length) {
+    return { role, content: textOf(message), tool_calls: message.toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } })) };
+  }
+  return { role, content: textOf(message) };
 }
 
 export interface WorkersAiTextModelOptions {
@@ -40,12 +59,13 @@ const upstreamName = 'Workers AI';
 
 /** Text generation on Cloudflare Workers AI's REST run endpoint (messages form). */
 export class WorkersAiTextModel implements TextGenerationModel {
-  /** What the run endpoint's text models take; tools differ per model and are not mapped yet. */
-  readonly honours: ReadonlySet<GenerationOption> = new Set<GenerationOption>(['topP', 'topK', 'presencePenalty', 'frequencyPenalty', 'user']);
+  /** What the run endpoint's text models take; tools where the model does function calling (no tool_choice). */
+  readonly honours: ReadonlySet<GenerationOption>;
   readonly #options: WorkersAiTextModelOptions;
 
-  constructor(options: WorkersAiTextModelOptions) {
+  constructor(options: WorkersAiTextModelOptions & { toolCalling?: boolean }) {
     this.#options = options;
+    this.honours = new Set<GenerationOption>(['topP', 'topK', 'presencePenalty', 'frequencyPenalty', 'user', ...(options.toolCalling ? (['tools'] as const) : [])]);
   }
 
   #upstreamRequest(request: TextGenerationRequest, stream: boolean): UpstreamRequest {
@@ -58,10 +78,10 @@ export class WorkersAiTextModel implements TextGenerationModel {
       // The model name goes into the path unencoded (`@cf/meta/...`).
       ...workersAiRunEndpoint(config, upstreamModel),
       body: {
-        messages: request.messages.map((message) => ({
-          role: message.role === 'developer' ? 'system' : message.role,
-          content: textOf(message),
-        })),
+        messages: request.messages.map(toRunMessage),
+        ...(request.tools?.length
+          ? { tools: request.tools.map((tool) => ({ name: tool.name, description: tool.description ?? '', parameters: tool.parameters ?? { type: 'object', properties: {} } })) }
+          : {}),
         ...(request.maxOutputTokens === undefined ? {} : { max_tokens: request.maxOutputTokens }),
         ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
         ...(request.seed === undefined ? {} : { seed: request.seed }),
@@ -84,16 +104,29 @@ export class WorkersAiTextModel implements TextGenerationModel {
     const response = await postUpstreamJson(upstream);
     const parsed = runResultSchema.safeParse(await readUpstreamJson(response, upstream));
     if (!parsed.success || !parsed.data.result) throw new ProviderError('bad_gateway', `${upstreamName} sent an unexpected result`);
-    const { response: output, usage } = parsed.data.result;
+    const { response: output, usage, tool_calls: calls } = parsed.data.result;
     const text = typeof output === 'string' ? output : output === undefined || output === null ? '' : JSON.stringify(output);
     const maxTokens = request.maxOutputTokens;
     const mappedUsage = usage ? mapUsage(usage) : estimateUsage(request.messages, text);
+    const toolCalls = (calls ?? []).map((call) => ({
+      id: `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`,
+      name: call.name,
+      arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments ?? {}),
+    }));
     // The run endpoint reports no finish reason: hitting the token budget exactly means it was cut.
-    const finishReason: FinishReason = maxTokens !== undefined && mappedUsage.outputTokens >= maxTokens ? 'length' : 'stop';
-    return { text, toolCalls: [], finishReason, usage: mappedUsage };
+    const finishReason: FinishReason = toolCalls.length > 0 ? 'tool_calls' : maxTokens !== undefined && mappedUsage.outputTokens >= maxTokens ? 'length' : 'stop';
+    return { text, toolCalls, finishReason, usage: mappedUsage };
   }
 
   async *stream(request: TextGenerationRequest): AsyncGenerator<TextStreamPart> {
+    // Function calling answers whole, never streamed: relay it as the parts a stream would give.
+    if (request.tools?.length) {
+      const result = await this.generate(request);
+      if (result.text) yield { type: 'text-delta', text: result.text };
+      for (const [index, call] of result.toolCalls.entries()) yield { type: 'tool-call-delta', index, id: call.id, name: call.name, argumentsDelta: call.arguments };
+      yield { type: 'finish', finishReason: result.finishReason, usage: result.usage };
+      return;
+    }
     const upstream = this.#upstreamRequest(request, true);
     const response = await postUpstreamJson(upstream);
     let usage: TextUsage | undefined;

@@ -20,8 +20,14 @@ export async function startFakeWorkersAi(): Promise<FakeUpstream> {
     if (match[2] === '@cf/meta/llama-3.1-8b-instruct-busy') {
       return sendJson(res, 429, { result: null, success: false, errors: [{ code: 3040, message: 'Capacity temporarily exceeded' }], messages: [] });
     }
-    const text = `echo: ${lastUserText(request.body.messages)}`;
     const usage = { prompt_tokens: 11, completion_tokens: 4, total_tokens: 15 };
+    // Traditional function calling: a call to the first tool, arguments as an object, until the
+    // last message is the tool's result.
+    const last = request.body.messages.at(-1);
+    if (request.body.tools?.length && last?.role !== 'tool') {
+      return sendJson(res, 200, { result: { response: null, tool_calls: [{ name: request.body.tools[0].name, arguments: { city: 'Paris' } }], usage }, success: true, errors: [], messages: [] });
+    }
+    const text = last?.role === 'tool' ? `The tool said: ${last.content}` : `echo: ${lastUserText(request.body.messages)}`;
     if (!request.body.stream) {
       return sendJson(res, 200, { result: { response: text, tool_calls: [], usage }, success: true, errors: [], messages: [] });
     }

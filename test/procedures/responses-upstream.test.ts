@@ -21,7 +21,7 @@ beforeAll(async () => {
     WORKERS_AI_ACCOUNT_ID: fakeAccountId,
     WORKERS_AI_API_TOKEN: 'cf-token',
     WORKERS_AI_BASE_URL: `${workersFake.baseUrl}/client/v4`,
-    WORKERS_AI_MODELS: 'llama-3.1-8b-instruct,bge-m3,@cf/meta/llama-3.1-8b-instruct-busy',
+    WORKERS_AI_MODELS: 'llama-3.1-8b-instruct,llama-3.3-70b-instruct-fp8-fast,bge-m3,@cf/meta/llama-3.1-8b-instruct-busy',
     UPSTREAM_TIMEOUT_MS: '500',
   });
   key = (await server.createKey()).secret;
@@ -216,5 +216,36 @@ describe('workers-ai upstream', () => {
       status: 400,
       error: { param: 'model' },
     });
+  });
+});
+
+describe('Workers AI function calling', () => {
+  const model = 'workers-ai:llama-3.3-70b-instruct-fp8-fast';
+  const weather = {
+    type: 'function' as const,
+    function: { name: 'get_weather', description: 'The weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+  };
+
+  it('maps tools to the run endpoint and its tool_calls back, then the tool result to the answer', async () => {
+    const first = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'What should I wear?' }], tools: [weather] });
+    expect(lastRequest(workersFake).body.tools).toEqual([{ name: 'get_weather', description: 'The weather in a city', parameters: weather.function.parameters }]);
+    const call = first.choices[0]!.message.tool_calls![0]! as OpenAI.ChatCompletionMessageFunctionToolCall;
+    expect(first.choices[0]!.finish_reason).toBe('tool_calls');
+    expect(call.function).toEqual({ name: 'get_weather', arguments: '{"city":"Paris"}' });
+    const second = await client.chat.completions.create({
+      model,
+      tools: [weather],
+      messages: [{ role: 'user', content: 'What should I wear?' }, { role: 'assistant', content: null, tool_calls: [call] }, { role: 'tool', tool_call_id: call.id, content: 'rain' }],
+    });
+    expect(second.choices[0]!.message.content).toBe('The tool said: rain');
+  });
+
+  it('streams a call as the parts of a stream, and refuses the tool_choice it cannot force', async () => {
+    const completion = await client.chat.completions.stream({ model, messages: [{ role: 'user', content: 'weather?' }], tools: [weather] }).finalChatCompletion();
+    expect(completion.choices[0]!.message.tool_calls![0]).toMatchObject({ function: { name: 'get_weather', arguments: '{"city":"Paris"}' } });
+    const forced = await client.chat.completions
+      .create({ model, messages: [{ role: 'user', content: 'x' }], tools: [weather], tool_choice: 'required' })
+      .catch((error: unknown) => error as InstanceType<typeof OpenAI.BadRequestError>);
+    expect((forced as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('tool_choice');
   });
 });
