@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { runCharged } from '../router/billing.ts';
+import { openCharge, runCharged } from '../router/billing.ts';
+import { ApiError } from '../router/errors.ts';
+import { defineStream } from '../router/streams.ts';
+import type { ModelEntry } from '../schema/api/models.ts';
+import type { TranscriptStreamPart } from '../providers/spec/transcription.ts';
 import { router } from '../router/trpc.ts';
 import { defineTwinMutations, modelCallErrors } from '../router/primitive.ts';
 import type { CallContext } from '../router/context.ts';
@@ -17,13 +21,21 @@ async function loadAudio(request: TranscriptionRequestInput, ctx: CallContext) {
   return { bytes, contentType: object.content_type, filename: request.name ?? object.key.split('/').at(-1) ?? 'audio' };
 }
 
+/** What a transcript costs: seconds of audio, or one call, as the model is priced. */
+function unitsFor(entry: ModelEntry) {
+  return (seconds: number) => ({ input: entry.pricing.unit === 'audio_second' ? Math.ceil(seconds) : 1, output: 0 });
+}
+
 function recognize(task: 'transcribe' | 'translate') {
   return async (request: TranscriptionRequestInput, ctx: CallContext): Promise<TranscriptWire> => {
+    if (request.stream) {
+      throw new ApiError('bad_request', 'stream: streamed transcripts are server-sent events on POST /v1/audio/transcriptions (multipart)', { param: 'stream' });
+    }
     const capability = task === 'transcribe' ? 'transcription' : 'translation';
     const entry = resolveModelFor(ctx.services.catalog, capability, request.model, undefined);
     const audio = await loadAudio(request, ctx);
     const boundSeconds = Math.ceil(audio.bytes.length * maxSecondsPerByte) + 1;
-    const units = (seconds: number) => ({ input: entry.pricing.unit === 'audio_second' ? Math.ceil(seconds) : 1, output: 0 });
+    const units = unitsFor(entry);
     const result = await runCharged(
       ctx,
       { primitive: `audio.${capability}s`, model: entry, upperBound: units(boundSeconds), rateEstimate: 0 },
@@ -157,5 +169,63 @@ function defineRecognition(task: 'transcribe' | 'translate') {
 const transcriptions = defineRecognition('transcribe');
 const translations = defineRecognition('translate');
 
+/**
+ * `stream: true` on the OpenAI route: the model's transcript as it is recognised, in OpenAI's
+ * events (`transcript.text.delta`, then `transcript.text.done`), where the model streams.
+ */
+async function streamTranscript(request: TranscriptionRequestInput, ctx: CallContext) {
+  const entry = resolveModelFor(ctx.services.catalog, 'transcription', request.model, undefined);
+  const model = ctx.services.providers.transcriptionModel(entry);
+  if (!model.stream) throw new ApiError('bad_request', `stream: ${entry.id} does not stream transcripts`, { param: 'stream' });
+  const audio = await loadAudio(request, ctx);
+  const boundSeconds = Math.ceil(audio.bytes.length * maxSecondsPerByte) + 1;
+  const charge = await openCharge(ctx, { primitive: 'audio.transcriptions', model: entry, upperBound: unitsFor(entry)(boundSeconds), rateEstimate: 0 });
+  const parts = model.stream({
+    audio: audio.bytes,
+    contentType: audio.contentType,
+    filename: audio.filename,
+    task: 'transcribe',
+    language: request.language,
+    prompt: request.prompt,
+    temperature: request.temperature,
+    signal: ctx.signal,
+  })[Symbol.asyncIterator]();
+  let first: IteratorResult<TranscriptStreamPart>;
+  try {
+    first = await parts.next();
+  } catch (error) {
+    charge.settle({ input: 0, output: 0 }, 'failed');
+    throw error;
+  }
+  return (async function* () {
+    let settled = false;
+    try {
+      for (let current = first; !current.done; current = await parts.next()) {
+        const part = current.value;
+        if (part.type === 'delta') {
+          yield { type: 'transcript.text.delta' as const, delta: part.text };
+          continue;
+        }
+        charge.settle(unitsFor(entry)(boundSeconds), 'succeeded');
+        settled = true;
+        const usage = part.inputTokens === undefined ? {} : { usage: { type: 'tokens', input_tokens: part.inputTokens, output_tokens: part.outputTokens ?? 0, total_tokens: part.inputTokens + (part.outputTokens ?? 0) } };
+        yield { type: 'transcript.text.done' as const, text: part.text, ...usage };
+      }
+    } finally {
+      if (!settled) charge.settle({ input: 0, output: 0 }, ctx.signal.aborted ? 'disconnected' : 'failed');
+      await parts.return?.();
+    }
+  })();
+}
+
+const transcriptStream = defineStream({
+  scope: 'ai:generate',
+  path: '/v1/audio/transcriptions',
+  framing: 'named-events',
+  input: transcriptionRequestSchema,
+  multipart: audioUpload,
+  run: streamTranscript,
+});
+
 export const recognitionRouter = router({ transcriptions: router({ create: transcriptions.canonical }), translations: router({ create: translations.canonical }) });
-export const openAiRecognitionRouter = router({ transcriptions: router({ create: transcriptions.compat }), translations: router({ create: translations.compat }) });
+export const openAiRecognitionRouter = router({ transcriptions: router({ create: transcriptions.compat, stream: transcriptStream }), translations: router({ create: translations.compat }) });

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { scopedProcedure } from './auth.ts';
 import type { CallContext } from './context.ts';
 import type { Scope } from './scopes.ts';
-import type { Framing } from './transport.ts';
+import type { Framing, MultipartDeclaration } from './transport.ts';
 
 /**
  * The streaming variant of a primitive: a tRPC subscription yielding the tree's wire events.
@@ -14,13 +14,21 @@ export function defineStream<TInput extends z.ZodObject, TEvent>(definition: {
   path: `/${string}`;
   framing: Framing;
   input: TInput;
+  /** The same upload the route's create procedure takes, when the stream is asked for in a multipart form. */
+  multipart?: MultipartDeclaration;
   run: (input: z.output<TInput>, ctx: CallContext) => Promise<AsyncIterable<TEvent>>;
 }) {
   return scopedProcedure(definition.scope)
     .meta({
       scope: definition.scope,
       envelope: 'none',
-      transport: { method: 'POST', path: definition.path, input: definition.input, sse: { framing: definition.framing } },
+      transport: {
+        method: 'POST',
+        path: definition.path,
+        input: definition.input,
+        sse: { framing: definition.framing },
+        ...(definition.multipart ? { multipart: definition.multipart } : {}),
+      },
     })
     .input(definition.input)
     .subscription(async function* (opts): AsyncGenerator<TEvent> {

@@ -16,6 +16,8 @@ export interface RequestLocals {
   failure?: ErrorDescription;
   /** The caller, when the key was checked before the body was read. */
   principal?: Principal;
+  /** A multipart body already read into its JSON input (by the stream route of the same path). */
+  parsedInput?: Record<string, unknown>;
 }
 
 export function localsOf(res: Response): RequestLocals {

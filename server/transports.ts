@@ -34,16 +34,21 @@ function unwrap(route: RouteEntry, output: unknown): unknown {
  * The request as the procedure's JSON input, when this transport serves it; undefined hands it
  * on (plain JSON goes to the REST adapter).
  */
-async function inputFor(route: TransportRoute, req: Request, services: Services): Promise<Record<string, unknown> | undefined> {
+/** A multipart body as the route's JSON input, read once per request whichever route reads it first. */
+async function multipartInput(route: TransportRoute, req: Request, res: Response, services: Services): Promise<Record<string, unknown>> {
+  const locals = localsOf(res);
+  locals.parsedInput ??= await inputFromMultipart(req, services.config.maxBodyBytes, route.transport.multipart!, route.transport.input);
+  return { ...locals.parsedInput, ...pathParams(req) };
+}
+
+async function inputFor(route: TransportRoute, req: Request, res: Response, services: Services): Promise<Record<string, unknown> | undefined> {
   const { transport } = route;
   const params = pathParams(req);
   if (transport.rawBody) {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     return { ...params, ...transport.rawBody.into(body, req.headers['content-type'] ?? 'application/octet-stream') };
   }
-  if (transport.multipart && isMultipart(req)) {
-    return { ...(await inputFromMultipart(req, services.config.maxBodyBytes, transport.multipart, transport.input)), ...params };
-  }
+  if (transport.multipart && isMultipart(req)) return multipartInput(route, req, res, services);
   const sent = { ...((req.method === 'GET' || req.method === 'HEAD' ? req.query : req.body) ?? {}), ...params } as Record<string, unknown>;
   if (transport.rawAnswer && (transport.rawAnswer.when?.(sent) ?? true)) return sent;
   // A route the REST adapter does not know (no JSON twin) is served here whatever it is sent.
@@ -57,7 +62,7 @@ function serveCall(route: TransportRoute, services: Services, createCaller: (ctx
     let input: Record<string, unknown> | undefined;
     let output: unknown;
     try {
-      input = await inputFor(route, req, services);
+      input = await inputFor(route, req, res, services);
       if (!input) return next();
       localsOf(res).log.route = route.transport.path;
       output = await callByPath(createCaller(ctx as never), route.procedurePath, input);
@@ -107,11 +112,18 @@ function frame(event: unknown, framing: Framing): string {
  */
 function serveEvents(route: TransportRoute, framing: Framing, services: Services, createCaller: (ctx: never) => Caller): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
-    const body = req.body as { stream?: unknown } | undefined;
+    const ctx = createRequestContext(services, req, res);
+    let body: { stream?: unknown } | undefined;
+    try {
+      // A multipart upload is read here once; the route answering without a stream reuses it.
+      body = route.transport.multipart && isMultipart(req) ? await multipartInput(route, req, res, services) : (req.body as typeof body);
+    } catch (error) {
+      sendError(req, res, describeError(error));
+      return;
+    }
     if (body?.stream !== true) return next();
     localsOf(res).log.route = route.transport.path;
 
-    const ctx = createRequestContext(services, req, res);
     let iterator: AsyncIterator<unknown>;
     let first: IteratorResult<unknown>;
     try {
@@ -184,7 +196,9 @@ function bodyReader(transport: TransportDeclaration, services: Services): Reques
 export function createTransportRouter(services: Services, appRouter: AnyRouter): Router {
   const transports = express.Router();
   const createCaller = createCallerFactory(appRouter) as unknown as (ctx: never) => Caller;
-  for (const route of transportRoutes(collectRoutes(appRouter))) {
+  // Streams first: a stream route answers `stream: true` and hands everything else to its path's other route.
+  const routes = transportRoutes(collectRoutes(appRouter)).sort((left, right) => Number(Boolean(right.transport.sse)) - Number(Boolean(left.transport.sse)));
+  for (const route of routes) {
     const { transport } = route;
     const handler = transport.sse ? serveEvents(route, transport.sse.framing, services, createCaller) : serveCall(route, services, createCaller);
     const method = transport.method.toLowerCase() as 'get' | 'head' | 'post' | 'put' | 'delete';

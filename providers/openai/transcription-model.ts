@@ -2,8 +2,16 @@ import { z } from 'zod';
 import { buildMultipartBody } from '../http/multipart-body.ts';
 import { upstreamEndpoint, type OpenAiCompatibleUpstreamConfig } from './settings.ts';
 import { postUpstream, readUpstreamJson } from '../http/upstream-fetch.ts';
+import { parseJsonFrame, readSseData } from '../http/sse-reader.ts';
 import { ProviderError } from '../spec/provider-error.ts';
-import type { TranscriptionModel, TranscriptionRequest, TranscriptionResult } from '../spec/transcription.ts';
+import type { TranscriptionModel, TranscriptionRequest, TranscriptionResult, TranscriptStreamPart } from '../spec/transcription.ts';
+
+const streamEventSchema = z.object({
+  type: z.string(),
+  delta: z.string().nullish(),
+  text: z.string().nullish(),
+  usage: z.object({ input_tokens: z.number().nullish(), output_tokens: z.number().nullish() }).nullish(),
+});
 
 const responseSchema = z.object({
   text: z.string(),
@@ -22,29 +30,50 @@ export class OpenAiCompatibleTranscriptionModel implements TranscriptionModel {
     this.#options = options;
   }
 
-  async transcribe(request: TranscriptionRequest): Promise<TranscriptionResult> {
+  #call(request: TranscriptionRequest, fields: Record<string, string | string[]>) {
     const { upstream, upstreamModel, timeoutMs } = this.#options;
-    const upstreamName = `Upstream "${upstream.name}"`;
     const multipart = buildMultipartBody(
       {
         model: upstreamModel,
-        response_format: 'verbose_json',
+        ...fields,
         ...(request.prompt ? { prompt: request.prompt } : {}),
         ...(request.language && request.task === 'transcribe' ? { language: request.language } : {}),
         ...(request.temperature === undefined ? {} : { temperature: String(request.temperature) }),
-        ...(request.wordTimestamps ? { 'timestamp_granularities[]': ['word', 'segment'] } : {}),
       },
       { field: 'file', filename: request.filename, contentType: request.contentType ?? 'application/octet-stream', data: request.audio },
     );
     const path = request.task === 'translate' ? 'translations' : 'transcriptions';
-    const call = {
+    return {
       ...upstreamEndpoint(upstream, `audio/${path}`),
       body: multipart.body,
       contentType: multipart.contentType,
       signal: request.signal,
       timeoutMs,
-      upstreamName,
+      upstreamName: `Upstream "${upstream.name}"`,
     };
+  }
+
+  /** OpenAI's streamed transcription (`stream=true`): `transcript.text.delta` events, then `.done`. */
+  async *stream(request: TranscriptionRequest): AsyncGenerator<TranscriptStreamPart> {
+    const call = this.#call(request, { response_format: 'json', stream: 'true' });
+    const response = await postUpstream(call);
+    for await (const data of readSseData(response.body, call)) {
+      if (data === '[DONE]') break;
+      const event = streamEventSchema.safeParse(parseJsonFrame(data, call.upstreamName));
+      if (!event.success) continue;
+      if (event.data.type === 'transcript.text.delta' && event.data.delta) yield { type: 'delta', text: event.data.delta };
+      if (event.data.type === 'transcript.text.done') {
+        yield { type: 'done', text: event.data.text ?? '', inputTokens: event.data.usage?.input_tokens ?? undefined, outputTokens: event.data.usage?.output_tokens ?? undefined };
+      }
+    }
+  }
+
+  async transcribe(request: TranscriptionRequest): Promise<TranscriptionResult> {
+    const call = this.#call(request, {
+      response_format: 'verbose_json',
+      ...(request.wordTimestamps ? { 'timestamp_granularities[]': ['word', 'segment'] } : {}),
+    });
+    const upstreamName = call.upstreamName;
     const response = await postUpstream(call);
     const parsed = responseSchema.safeParse(await readUpstreamJson(response, call));
     if (!parsed.success) throw new ProviderError('bad_gateway', `${upstreamName} sent an unexpected transcription`);

@@ -33,6 +33,11 @@ export interface TranscriptionResult {
   words?: TranscriptWord[] | undefined;
 }
 
+/** A streamed transcript: text as it is recognised, then the whole of it. */
+export type TranscriptStreamPart = { type: 'delta'; text: string } | { type: 'done'; text: string; inputTokens: number | undefined; outputTokens: number | undefined };
+
 export interface TranscriptionModel {
   transcribe(request: TranscriptionRequest): Promise<TranscriptionResult>;
+  /** Present where the provider streams transcripts. */
+  stream?(request: TranscriptionRequest): AsyncIterable<TranscriptStreamPart>;
 }

@@ -15,7 +15,7 @@ export const transcriptionRequestSchema = z
     content_type: z.string().max(255).optional(),
     name: z.string().max(255).optional().meta({ description: 'File name, e.g. meeting.mp3' }),
     response_format: transcriptFormatSchema.default('json'),
-    stream: z.literal(false, { error: 'Transcripts are not streamed by the configured providers: send false or leave it out' }).optional(),
+    stream: z.boolean().optional().meta({ description: 'Server-sent transcript.text.delta events, where the model streams (OpenAI multipart route)' }),
     timestamp_granularities: z
       .array(z.enum(['word', 'segment']))
       .optional()

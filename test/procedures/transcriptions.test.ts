@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { startUpstreamTestServer, type UpstreamTestServer } from '../helpers/upstream-test-server.ts';
 import { waitForOperation } from '../helpers/operations.ts';
-import { sendJson, type FakeUpstream } from '../fakes/fake-upstream-server.ts';
+import { sendJson, startEventStream, type FakeUpstream } from '../fakes/fake-upstream-server.ts';
 
 let openAiFake: FakeUpstream;
 let workersFake: FakeUpstream;
@@ -22,6 +22,13 @@ beforeAll(async () => {
       models: 'whisper-1',
       handler: (request, res) => {
         const translating = request.url.endsWith('/translations');
+        if (request.raw.toString('latin1').includes('name="stream"\r\n\r\ntrue')) {
+          // gpt-4o-transcribe's streamed answer: text deltas, then the whole transcript.
+          const send = startEventStream(res);
+          for (const delta of ['hello', ' world']) send(JSON.stringify({ type: 'transcript.text.delta', delta }));
+          send(JSON.stringify({ type: 'transcript.text.done', text: 'hello world', usage: { input_tokens: 12, output_tokens: 2 } }));
+          return void res.end();
+        }
         sendJson(res, 200, {
           task: translating ? 'translate' : 'transcribe',
           language: 'english',
@@ -87,6 +94,22 @@ describe('the official SDK (multipart)', () => {
       { word: 'world', start: 1.2, end: 2.4 },
     ]);
     expect(openAiFake.requests.at(-1)!.raw.toString('latin1')).toContain('name="timestamp_granularities[]"\r\n\r\nword');
+  });
+
+  it('streams a transcript as OpenAI events where the model streams, and refuses stream where it does not', async () => {
+    const stream = await client.audio.transcriptions.create({ file: await toFile(audio, 'hello.mp3'), model: 'openai:whisper-1', stream: true });
+    const events: { type: string; delta?: string; text?: string }[] = [];
+    for await (const event of stream) events.push(event as never);
+    expect(events).toEqual([
+      { type: 'transcript.text.delta', delta: 'hello' },
+      { type: 'transcript.text.delta', delta: ' world' },
+      { type: 'transcript.text.done', text: 'hello world', usage: { type: 'tokens', input_tokens: 12, output_tokens: 2, total_tokens: 14 } },
+    ]);
+    expect(openAiFake.requests.at(-1)!.raw.toString('latin1')).toContain('name="stream"\r\n\r\ntrue');
+    const refused = await client.audio.transcriptions
+      .create({ file: await toFile(audio, 'fr.mp3'), model: 'workers-ai:whisper-large-v3-turbo', stream: true })
+      .catch((error: unknown) => error as InstanceType<typeof OpenAI.BadRequestError>);
+    expect((refused as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('stream');
   });
 
   it('translates to English on Workers AI', async () => {

@@ -84,7 +84,7 @@ describe('/openapi.json', () => {
     // What the file part replaces is not asked for twice; every other JSON field is a form field.
     expect(upload.properties.base64).toBeUndefined();
     expect(Object.keys(upload.properties)).toEqual(expect.arrayContaining(['model', 'language', 'response_format', 'result_destination', 'async']));
-    expect(Object.keys(document.paths['/v1/audio/transcriptions'].post.responses['200'].content)).toEqual(['application/json', 'text/plain']);
+    expect(Object.keys(document.paths['/v1/audio/transcriptions'].post.responses['200'].content)).toEqual(['application/json', 'text/event-stream', 'text/plain']);
     const edits = document.paths['/infra/ai/images/edits'].post.requestBody.content['multipart/form-data'].schema;
     expect(edits.properties.mask).toEqual({ type: 'string', format: 'binary' });
     expect(Object.keys(document.paths['/v1/audio/speech'].post.responses['200'].content)).not.toContain('application/json');
