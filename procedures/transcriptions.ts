@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { openCharge, runCharged } from '../router/billing.ts';
+import { firstPart, openCharge, runCharged } from '../router/billing.ts';
 import { ApiError } from '../router/errors.ts';
 import { defineStream } from '../router/streams.ts';
 import type { ModelEntry } from '../schema/api/models.ts';
-import type { TranscriptStreamPart } from '../providers/spec/transcription.ts';
 import { router } from '../router/trpc.ts';
 import { defineTwinMutations, modelCallErrors } from '../router/primitive.ts';
 import type { CallContext } from '../router/context.ts';
@@ -190,13 +189,7 @@ async function streamTranscript(request: TranscriptionRequestInput, ctx: CallCon
     temperature: request.temperature,
     signal: ctx.signal,
   })[Symbol.asyncIterator]();
-  let first: IteratorResult<TranscriptStreamPart>;
-  try {
-    first = await parts.next();
-  } catch (error) {
-    charge.settle({ input: 0, output: 0 }, 'failed');
-    throw error;
-  }
+  const first = await firstPart(parts, charge);
   return (async function* () {
     let settled = false;
     try {

@@ -132,6 +132,19 @@ export async function runCharged<T>(ctx: CallContext, request: ChargeRequest, wo
   return result;
 }
 
+/**
+ * The first part of a stream the charge pays for: a stream that fails before it starts settles
+ * to nothing and fails as an ordinary error response, not as an event in a 200 stream.
+ */
+export async function firstPart<T>(iterator: AsyncIterator<T>, charge: Charge): Promise<IteratorResult<T>> {
+  try {
+    return await iterator.next();
+  } catch (error) {
+    charge.settle(nothing, 'failed');
+    throw error;
+  }
+}
+
 /** For `async: true`: refuse at request time what the balance could not pay when the work runs. */
 export async function checkAffordable(ctx: CallContext, request: ChargeRequest): Promise<void> {
   if (!ctx.services.rateLimits) return;

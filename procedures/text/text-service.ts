@@ -1,6 +1,6 @@
 import { ApiError } from '../../router/errors.ts';
 import type { Services } from '../../router/context.ts';
-import { checkAffordable, openCharge, runCharged, type Charge } from '../../router/billing.ts';
+import { checkAffordable, firstPart, openCharge, runCharged, type Charge } from '../../router/billing.ts';
 import type { CallContext } from '../../router/context.ts';
 import type { ModelEntry } from '../../schema/api/models.ts';
 import type {
@@ -84,13 +84,7 @@ export async function startTextStream(primitive: string, args: TextArgs, ctx: Ca
   const { entry, request } = prepareText(args, ctx.services, ctx.signal);
   const charge = await openCharge(ctx, textChargeRequest(primitive, entry, request));
   const iterator = ctx.services.providers.textModel(entry).stream(request)[Symbol.asyncIterator]();
-  let first: IteratorResult<TextStreamPart>;
-  try {
-    first = await iterator.next();
-  } catch (error) {
-    charge.settle({ input: 0, output: 0 }, 'failed');
-    throw error;
-  }
+  const first = await firstPart(iterator, charge);
   return { entry, parts: settleWhenDone(first, iterator, charge, request.messages, ctx.signal) };
 }
 
