@@ -10,7 +10,7 @@ import type { TextGenerationModel } from './spec/text-generation.ts';
 import type { EmbeddingModel } from './spec/embeddings.ts';
 import { bm25RerankEntry, espeakEntry, offlineModerationEntry, sentenceEncoderEntry } from './local/catalog.ts';
 import { ComputePool } from './local/compute/compute-pool.ts';
-import { Chunker, PooledDocumentParser, PooledEmbeddingModel, PooledModerator, PooledReranker, PooledSpeech } from './local/compute/pooled-models.ts';
+import { pooledModels, type LocalChunker, type LocalDocuments } from './local/compute/pooled-models.ts';
 import { OpenAiCompatibleEmbeddingModel } from './openai/embedding-model.ts';
 import { WorkersAiEmbeddingModel } from './workers-ai/embedding-model.ts';
 import type { RerankModel } from './spec/rerank.ts';
@@ -62,9 +62,9 @@ export class ProviderRegistry {
   /** Worker threads for every CPU-heavy offline model: nothing heavy runs on the request thread. */
   readonly compute: ComputePool;
   /** Offline parsing of PDF, DOCX, HTML, Markdown, text and images (OCR), on the compute pool. */
-  readonly documents: PooledDocumentParser;
+  readonly documents: LocalDocuments;
   /** Deterministic chunking; large inputs on the compute pool. */
-  readonly chunker: Chunker;
+  readonly chunker: LocalChunker;
   readonly #factories: Record<ProviderKind, Factories>;
 
   constructor(options: { config: Config; catalog: ModelCatalog; localFiles: Map<string, string> }) {
@@ -73,23 +73,20 @@ export class ProviderRegistry {
     this.#localFiles = options.localFiles;
     this.#llama = new LlamaRuntime(options.config.local);
     this.compute = new ComputePool(options.config.local.pool);
-    this.documents = new PooledDocumentParser(this.compute);
-    this.chunker = new Chunker(this.compute);
+    const local = pooledModels(this.compute);
+    this.documents = local.documents;
+    this.chunker = local.chunker;
     const timeoutMs = options.config.upstreamTimeoutMs;
     const workersAi = (entry: ModelEntry) => ({ config: this.#config.workersAi!, upstreamModel: entry.upstream_model, timeoutMs });
     const upstream = (entry: ModelEntry) => ({ upstream: this.#upstream(entry), upstreamModel: entry.upstream_model, timeoutMs });
-    const encoder = new PooledEmbeddingModel(this.compute);
-    const reranker = new PooledReranker(this.compute);
-    const moderator = new PooledModerator(this.compute);
-    const espeak = new PooledSpeech(this.compute);
     // Images and speech recognition run upstream only: no offline weights are packaged.
     this.#factories = {
       local: {
         text: (entry) => new LlamaTextModel({ runtime: this.#llama, filePath: this.#localFile(entry), modelId: entry.id }),
-        embeddings: () => encoder,
-        rerank: () => reranker,
-        moderation: () => moderator,
-        speech: () => espeak,
+        embeddings: () => local.embeddings,
+        rerank: () => local.rerank,
+        moderation: () => local.moderation,
+        speech: () => local.speech,
       },
       'workers-ai': {
         text: (entry) => new WorkersAiTextModel({ ...workersAi(entry), toolCalling: entry.capabilities.includes('tool_calling') }),

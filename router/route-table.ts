@@ -45,6 +45,11 @@ export function asyncRoutesByPath(routes: RouteEntry[]): Map<string, AsyncRouteE
   return byPath;
 }
 
+/** A procedure's answer without its native envelope: the data the route produced. */
+export function dataOf(route: RouteEntry, answer: unknown): unknown {
+  return route.meta.envelope === 'native' ? (answer as { data: unknown }).data : answer;
+}
+
 /** Calls a procedure of a tRPC caller by its dotted path (the caller is a proxy keyed the same way). */
 export function callByPath(caller: unknown, procedurePath: string, input: unknown): Promise<unknown> {
   const procedure = procedurePath.split('.').reduce<any>((node, key) => node[key], caller);

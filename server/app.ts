@@ -7,7 +7,7 @@ import { appRouter } from '../router/app-router.ts';
 import type { Services } from '../router/context.ts';
 import { createRequestContext } from './request-context.ts';
 import { createTransportRouter } from './transports.ts';
-import { authenticateBeforeBody, jsonBody } from './body-guards.ts';
+import { acceptEmptyBodies, authenticateBeforeBody, jsonBody } from './body-guards.ts';
 import { describeError } from '../router/errors.ts';
 import { createDocsRouter } from './docs-page.ts';
 import { answerUnknownRoute, createErrorHandler, logFailure, replaceAdapterErrorBodies } from './error-responses.ts';
@@ -31,19 +31,6 @@ function foldModelIdSlashes(req: Request, _res: Response, next: () => void): voi
       // leave it as sent; the catalog lookup answers 404
     }
     req.url = `/${match[1]}/models/${encodeURIComponent(modelId)}${query}`;
-  }
-  next();
-}
-
-/**
- * A POST whose body is optional (cancel) may come with no body and no content type, as the
- * reference's curl sends it: that is an empty JSON object, not a 415.
- */
-function acceptEmptyBodies(req: Request, _res: Response, next: () => void): void {
-  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-  if (req.method === 'POST' && !hasBody && req.headers['content-type'] === undefined) {
-    req.headers['content-type'] = 'application/json';
-    req.body = {};
   }
   next();
 }

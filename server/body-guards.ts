@@ -60,6 +60,18 @@ export function jsonBody(limit: number): RequestHandler {
 const hasBody = (req: Request) => req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 
 /**
+ * A POST whose body is optional (cancel) may come with no body and no content type, as the
+ * reference's curl sends it: that is an empty JSON object, not a 415.
+ */
+export function acceptEmptyBodies(req: Request, _res: Response, next: NextFunction): void {
+  if (req.method === 'POST' && !hasBody(req) && req.headers['content-type'] === undefined) {
+    req.headers['content-type'] = 'application/json';
+    req.body = {};
+  }
+  next();
+}
+
+/**
  * Checks the API key before a single byte of a body is read: an unauthenticated upload is
  * refused at once and its connection closed, so it costs no memory. The principal found is kept
  * for the request, so the procedure's auth does not look it up again.

@@ -1,7 +1,7 @@
 import type { AnyRouter } from '@trpc/server';
 import type { Services } from '../router/context.ts';
 import { ApiError, describeError, isRetryable } from '../router/errors.ts';
-import { asyncRoutesByPath, callByPath, collectRoutes } from '../router/route-table.ts';
+import { asyncRoutesByPath, callByPath, collectRoutes, dataOf } from '../router/route-table.ts';
 import { createCallerFactory } from '../router/trpc.ts';
 import { backgroundContext } from '../router/background-context.ts';
 import type { OperationExecutor } from '../jobs/operation-worker.ts';
@@ -31,8 +31,7 @@ export function createOperationExecutor(services: Services, appRouter: AnyRouter
         throw new ApiError('unauthorized', 'The API key that submitted this operation was revoked');
       }
       const caller = createCaller(backgroundContext(services, principal, { id: operation.id, route: operation.route, signal }));
-      const answer = await callByPath(caller, route.procedurePath, operation.input);
-      const output = route.meta.envelope === 'native' ? (answer as { data: unknown }).data : answer;
+      const output = dataOf(route, await callByPath(caller, route.procedurePath, operation.input));
       return { result: output, usage: route.background.usageOf?.(output) ?? null, model: route.background.modelOf?.(output) ?? null };
     },
 

@@ -1,8 +1,8 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { AnyRouter } from '@trpc/server';
-import type { Services } from '../router/context.ts';
+import type { RequestContext, Services } from '../router/context.ts';
 import { describeError } from '../router/errors.ts';
-import { callByPath, collectRoutes, transportRoutes, type RouteEntry } from '../router/route-table.ts';
+import { callByPath, collectRoutes, dataOf, transportRoutes, type RouteEntry } from '../router/route-table.ts';
 import { createCallerFactory } from '../router/trpc.ts';
 import type { Framing, TransportDeclaration } from '../router/transport.ts';
 import { logFailure, sendError } from './error-responses.ts';
@@ -25,15 +25,18 @@ function pathParams(req: Request): Record<string, string> {
 
 const isMultipart = (req: Request) => req.is('multipart/form-data') === 'multipart/form-data';
 
-/** The data inside the native envelope, or the bare output. */
-function unwrap(route: RouteEntry, output: unknown): unknown {
-  return route.meta.envelope === 'native' ? (output as { data: unknown }).data : output;
+/**
+ * A request this transport cannot serve, answered in its tree's envelope with the headers the
+ * call set so far. A body refused for its size is left unread: close rather than drain it.
+ */
+function refuse(req: Request, res: Response, ctx: RequestContext, services: Services, error: unknown): void {
+  const failure = describeError(error);
+  logFailure(services.logger, failure, error, ctx.requestId);
+  applyResponseHeaders(res, ctx);
+  if (failure.status === 413) res.setHeader('Connection', 'close');
+  sendError(req, res, failure);
 }
 
-/**
- * The request as the procedure's JSON input, when this transport serves it; undefined hands it
- * on (plain JSON goes to the REST adapter).
- */
 /** A multipart body as the route's JSON input, read once per request whichever route reads it first. */
 async function multipartInput(route: TransportRoute, req: Request, res: Response, services: Services): Promise<Record<string, unknown>> {
   const locals = localsOf(res);
@@ -41,6 +44,10 @@ async function multipartInput(route: TransportRoute, req: Request, res: Response
   return { ...locals.parsedInput, ...pathParams(req) };
 }
 
+/**
+ * The request as the procedure's JSON input, when this transport serves it; undefined hands it
+ * on (plain JSON goes to the REST adapter).
+ */
 async function inputFor(route: TransportRoute, req: Request, res: Response, services: Services): Promise<Record<string, unknown> | undefined> {
   const { transport } = route;
   const params = pathParams(req);
@@ -67,11 +74,7 @@ function serveCall(route: TransportRoute, services: Services, createCaller: (ctx
       localsOf(res).log.route = route.transport.path;
       output = await callByPath(createCaller(ctx as never), route.procedurePath, input);
     } catch (error) {
-      applyResponseHeaders(res, ctx);
-      const failure = describeError(error);
-      // A body refused for its size is left unread: close rather than drain it.
-      if (failure.status === 413) res.setHeader('Connection', 'close');
-      sendError(req, res, failure);
+      refuse(req, res, ctx, services, error);
       return;
     }
     applyResponseHeaders(res, ctx);
@@ -79,7 +82,7 @@ function serveCall(route: TransportRoute, services: Services, createCaller: (ctx
     const raw = route.transport.rawAnswer;
     // An accepted operation (202) is JSON whatever the route answers when it runs now.
     if (status !== 202 && raw && (raw.when?.(input) ?? true)) {
-      const answer = raw.body(unwrap(route, output));
+      const answer = raw.body(dataOf(route, output));
       // Exactly the stored type: express's type() would add a charset the object never had.
       res.status(status).setHeader('Content-Type', answer.contentType);
       for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
@@ -118,7 +121,7 @@ function serveEvents(route: TransportRoute, framing: Framing, services: Services
       // A multipart upload is read here once; the route answering without a stream reuses it.
       body = route.transport.multipart && isMultipart(req) ? await multipartInput(route, req, res, services) : (req.body as typeof body);
     } catch (error) {
-      sendError(req, res, describeError(error));
+      refuse(req, res, ctx, services, error);
       return;
     }
     if (body?.stream !== true) return next();
@@ -131,11 +134,7 @@ function serveEvents(route: TransportRoute, framing: Framing, services: Services
       iterator = events[Symbol.asyncIterator]();
       first = await iterator.next();
     } catch (error) {
-      if (ctx.signal.aborted) return;
-      const failure = describeError(error);
-      logFailure(services.logger, failure, error, ctx.requestId);
-      applyResponseHeaders(res, ctx);
-      sendError(req, res, failure);
+      if (!ctx.signal.aborted) refuse(req, res, ctx, services, error);
       return;
     }
 

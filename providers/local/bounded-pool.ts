@@ -18,10 +18,6 @@ export class BoundedPool<T> {
     this.#fullMessage = fullMessage;
   }
 
-  /** Tasks waiting for a resource. */
-  get waiting(): number {
-    return this.#waiting.length;
-  }
 
   async use<R>(task: (resource: T) => Promise<R>, signal?: AbortSignal): Promise<R> {
     const resource = await this.#acquire(signal);

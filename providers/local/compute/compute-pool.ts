@@ -68,12 +68,6 @@ export class ComputePool {
     return this.#pool;
   }
 
-  /** Threads, tasks waiting for one, and the share of thread time spent working (for metrics). */
-  get load(): { threads: number; queued: number; utilization: number } {
-    const pool = this.#pool;
-    return { threads: pool?.threads.length ?? 0, queued: this.#slots.waiting, utilization: pool?.utilization ?? 0 };
-  }
-
   async run<K extends TaskName>(name: K, input: TaskInput<K>, options: TaskOptions): Promise<TaskValue<K>> {
     const outcome = await this.#slots.use(async () => {
       const timeout = AbortSignal.timeout(this.#options.taskTimeoutMs);
