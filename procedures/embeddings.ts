@@ -22,7 +22,7 @@ async function createEmbeddings(request: EmbeddingsRequest, ctx: CallContext): P
   const result = await runCharged(
     ctx,
     { primitive: 'embeddings', model: entry, upperBound: { input: bytes, output: 0 }, rateEstimate: Math.ceil(bytes / 4) },
-    () => services.providers.embeddingModel(entry).embed({ texts, dimensions: request.dimensions, signal: ctx.signal }),
+    () => services.providers.embeddingModel(entry).embed({ texts, dimensions: request.dimensions, user: request.user, signal: ctx.signal }),
     (embedded) => ({ input: embedded.inputTokens, output: 0 }),
   );
   return {

@@ -52,6 +52,7 @@ function imagesFor(operation: Operation) {
           steps: 'steps' in request ? request.steps : undefined,
           image,
           mask,
+          user: request.user,
           signal: ctx.signal,
         }),
       (generated) => ({ input: entry.pricing.unit === 'image' ? generated.length : 1, output: 0 }),

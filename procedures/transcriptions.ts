@@ -117,6 +117,16 @@ const openAiTranscriptSchema = z.union([
   z.object({ text: z.string(), usage: z.object({ type: z.literal('duration'), seconds: z.int() }).optional() }),
 ]);
 
+/** OpenAI answers words only in verbose_json: asked for with another format, they would be lost. */
+function wordsOnlyVerbose(input: TranscriptionRequestInput): TranscriptionRequestInput {
+  if (input.timestamp_granularities?.includes('word') && input.response_format !== 'verbose_json') {
+    throw new ApiError('bad_request', 'timestamp_granularities: word timestamps come only with response_format verbose_json', {
+      param: 'timestamp_granularities',
+    });
+  }
+  return input;
+}
+
 /** How OpenAI clients send audio, and how the native tree accepts it too. */
 const audioUpload = {
   files: { file: { required: true, into: (file: UploadedFile) => ({ base64: file.data.toString('base64'), content_type: file.contentType, name: file.filename }) } },
@@ -156,7 +166,7 @@ function defineRecognition(task: 'transcribe' | 'translate') {
       summary: task === 'transcribe' ? 'Create transcription (OpenAI-compatible)' : 'Create translation (OpenAI-compatible)',
       description: 'OpenAI multipart upload (file, model, prompt, language, response_format json|text|srt|verbose_json|vtt, temperature).',
       input: transcriptionRequestSchema,
-      toArgs: (input) => input,
+      toArgs: wordsOnlyVerbose,
       output: openAiTranscriptSchema,
       toOutput: (transcript) => toOpenAiTranscript(transcript, task),
       multipart: audioUpload,

@@ -72,7 +72,7 @@ function responseObject(state: ResponseState, body: Pick<ResponseObject, 'status
     frequency_penalty: args.options.frequencyPenalty ?? 0,
     top_logprobs: args.options.topLogprobs ?? 0,
     max_tool_calls: null,
-    safety_identifier: args.fields.user === 'safety_identifier' ? (args.options.user ?? null) : null,
+    safety_identifier: args.options.safetyIdentifier ?? null,
     prompt_cache_key: args.options.promptCacheKey ?? null,
     text: { format: toWireFormat(args.responseFormat) },
     tool_choice: toolChoiceOf(args),
@@ -84,7 +84,7 @@ function responseObject(state: ResponseState, body: Pick<ResponseObject, 'status
       strict: tool.strict ?? true,
     })),
     truncation: 'disabled',
-    user: args.fields.user === 'safety_identifier' ? null : (args.options.user ?? null),
+    user: args.options.user ?? null,
     completed_at: finished ? Math.floor(Date.now() / 1000) : null,
     ...body,
   };

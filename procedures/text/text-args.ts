@@ -27,6 +27,8 @@ const commonFields: Partial<Record<GenerationOption, string>> = {
   toolChoice: 'tool_choice',
   parallelToolCalls: 'parallel_tool_calls',
   user: 'user',
+  safetyIdentifier: 'safety_identifier',
+  promptCacheKey: 'prompt_cache_key',
 };
 
 export function toToolChoice(choice: ToolChoiceInput | undefined): ToolChoice | undefined {
@@ -115,16 +117,12 @@ export function fromResponsesRequest(request: ResponsesRequest, prior: ResponseI
       })),
       toolChoice: toToolChoice(request.tool_choice),
       parallelToolCalls: request.parallel_tool_calls ?? undefined,
-      user: request.user ?? request.safety_identifier,
+      user: request.user,
+      safetyIdentifier: request.safety_identifier,
       verbosity: request.text?.verbosity ?? undefined,
       promptCacheKey: request.prompt_cache_key,
     },
-    fields: {
-      ...commonFields,
-      verbosity: 'text.verbosity',
-      promptCacheKey: 'prompt_cache_key',
-      user: request.user === undefined && request.safety_identifier !== undefined ? 'safety_identifier' : 'user',
-    },
+    fields: { ...commonFields, verbosity: 'text.verbosity' },
     async: request.async,
   };
 }
@@ -165,7 +163,8 @@ export function fromChatCompletionRequest(request: ChatCompletionRequest): TextA
       })),
       toolChoice: toToolChoice(request.tool_choice),
       parallelToolCalls: request.parallel_tool_calls,
-      user: request.user ?? request.safety_identifier,
+      user: request.user,
+      safetyIdentifier: request.safety_identifier,
       reasoningEffort: request.reasoning_effort ?? undefined,
       verbosity: request.verbosity ?? undefined,
       promptCacheKey: request.prompt_cache_key,
@@ -174,14 +173,12 @@ export function fromChatCompletionRequest(request: ChatCompletionRequest): TextA
       ...commonFields,
       reasoningEffort: 'reasoning_effort',
       verbosity: 'verbosity',
-      promptCacheKey: 'prompt_cache_key',
       stop: 'stop',
       presencePenalty: 'presence_penalty',
       frequencyPenalty: 'frequency_penalty',
       logitBias: 'logit_bias',
       logprobs: 'logprobs',
       topLogprobs: 'top_logprobs',
-      user: request.user === undefined && request.safety_identifier !== undefined ? 'safety_identifier' : 'user',
     },
     async: request.async,
   };

@@ -16,7 +16,7 @@ import { renderPrompt } from './prompt.ts';
 /** A GGUF model run in-process by llama.cpp, one context sequence per concurrent request. */
 export class LlamaTextModel implements TextGenerationModel {
   /** Sampling options llama.cpp applies; tools need a chat template this runtime does not drive yet. */
-  readonly honours: ReadonlySet<GenerationOption> = new Set<GenerationOption>(['topP', 'topK', 'stop', 'presencePenalty', 'frequencyPenalty', 'user']);
+  readonly honours: ReadonlySet<GenerationOption> = new Set<GenerationOption>(['topP', 'topK', 'stop', 'presencePenalty', 'frequencyPenalty', 'user', 'safetyIdentifier']);
   readonly #runtime: LlamaRuntime;
   readonly #filePath: string;
   readonly #modelId: string;

@@ -26,6 +26,7 @@ export class OpenAiCompatibleEmbeddingModel implements EmbeddingModel {
         input: request.texts,
         encoding_format: 'float',
         ...(request.dimensions === undefined ? {} : { dimensions: request.dimensions }),
+        ...(request.user === undefined ? {} : { user: request.user }),
       },
       signal: request.signal,
       timeoutMs,

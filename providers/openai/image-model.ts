@@ -30,7 +30,14 @@ export class OpenAiCompatibleImageModel implements ImageModel {
     const { upstreamModel, timeoutMs } = this.#options;
     const call = {
       ...upstreamEndpoint(this.#options.upstream, 'images/generations'),
-      body: { model: upstreamModel, prompt: request.prompt, n: request.n, response_format: 'b64_json', ...(request.size ? { size: request.size } : {}) },
+      body: {
+        model: upstreamModel,
+        prompt: request.prompt,
+        n: request.n,
+        response_format: 'b64_json',
+        ...(request.size ? { size: request.size } : {}),
+        ...(request.user ? { user: request.user } : {}),
+      },
       signal: request.signal,
       timeoutMs,
       upstreamName: this.#name,
@@ -51,7 +58,14 @@ export class OpenAiCompatibleImageModel implements ImageModel {
     const files: MultipartFile[] = [{ field: 'image', filename: request.image!.filename, contentType: request.image!.contentType, data: request.image!.bytes }];
     if (request.mask) files.push({ field: 'mask', filename: request.mask.filename, contentType: request.mask.contentType, data: request.mask.bytes });
     const multipart = buildMultipartBody(
-      { ...fields, model: upstreamModel, n: String(request.n), response_format: 'b64_json', ...(request.size ? { size: request.size } : {}) },
+      {
+        ...fields,
+        model: upstreamModel,
+        n: String(request.n),
+        response_format: 'b64_json',
+        ...(request.size ? { size: request.size } : {}),
+        ...(request.user ? { user: request.user } : {}),
+      },
       files,
     );
     const call = {

@@ -3,6 +3,8 @@ export interface EmbeddingRequest {
   texts: string[];
   /** Shorter vectors, where the model supports them. */
   dimensions?: number | undefined;
+  /** The caller's end-user id, passed on to upstreams for their abuse monitoring. */
+  user?: string | undefined;
   signal?: AbortSignal | undefined;
 }
 

@@ -18,6 +18,8 @@ export interface ImageRequest {
   steps?: number | undefined;
   image?: ImageInput | undefined;
   mask?: ImageInput | undefined;
+  /** The caller's end-user id, passed on to upstreams for their abuse monitoring. */
+  user?: string | undefined;
   signal?: AbortSignal | undefined;
 }
 

@@ -51,6 +51,8 @@ export interface GenerationOptions {
   parallelToolCalls?: boolean | undefined;
   /** The caller's end-user id, passed on for the provider's abuse monitoring. */
   user?: string | undefined;
+  /** OpenAI's successor to `user`: a stable id of the end user, for the same monitoring. */
+  safetyIdentifier?: string | undefined;
   /** Reasoning models: how much to think, how long to answer, which prompt cache to share. */
   reasoningEffort?: string | undefined;
   verbosity?: string | undefined;

@@ -65,7 +65,7 @@ export class WorkersAiTextModel implements TextGenerationModel {
 
   constructor(options: WorkersAiTextModelOptions & { toolCalling?: boolean }) {
     this.#options = options;
-    this.honours = new Set<GenerationOption>(['topP', 'topK', 'presencePenalty', 'frequencyPenalty', 'user', ...(options.toolCalling ? (['tools'] as const) : [])]);
+    this.honours = new Set<GenerationOption>(['topP', 'topK', 'presencePenalty', 'frequencyPenalty', 'user', 'safetyIdentifier', ...(options.toolCalling ? (['tools'] as const) : [])]);
   }
 
   #upstreamRequest(request: TextGenerationRequest, stream: boolean): UpstreamRequest {

@@ -45,7 +45,12 @@ export const chatCompletionRequestSchema = z
     model: z.string().min(1).optional(),
     messages: z.array(chatMessageSchema).min(1),
     stream: z.boolean().default(false),
-    stream_options: z.object({ include_usage: z.boolean().optional(), include_obfuscation: z.boolean().optional() }).nullish(),
+    stream_options: z
+      .object({
+        include_usage: z.boolean().optional(),
+        include_obfuscation: z.literal(false, { error: 'Streams here carry no obfuscation padding: send false or leave it out' }).optional(),
+      })
+      .nullish(),
     temperature: temperatureSchema.nullish(),
     top_p: topPSchema.nullish(),
     max_tokens: maxOutputTokensSchema.nullish(),

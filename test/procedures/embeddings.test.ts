@@ -115,6 +115,8 @@ describe('upstream embeddings', () => {
     expect(response.data.map((item) => item.embedding[0])).toEqual([1, 3]);
     expect(response.usage.prompt_tokens).toBe(10);
     expect(openAiFake.requests.at(-1)!.body).toEqual({ model: 'text-embedding-3-small', input: ['a', 'bbb'], encoding_format: 'float', dimensions: 3 });
+    await client().embeddings.create({ model: 'openai:text-embedding-3-small', input: 'a', user: 'user-42' });
+    expect(openAiFake.requests.at(-1)!.body.user).toBe('user-42');
   });
 
   it('maps Workers AI bge-m3', async () => {

@@ -143,6 +143,7 @@ describe('parameters', () => {
       frequency_penalty: 0.25,
       logit_bias: { '50256': -100 },
       user: 'user-42',
+      safety_identifier: 'end-user-hash',
       reasoning_effort: 'low' as const,
       verbosity: 'low' as const,
       prompt_cache_key: 'tenant-7',
@@ -168,6 +169,13 @@ describe('parameters', () => {
       .create({ model: 'local:stories260K', messages: [{ role: 'user', content: 'hi' }], logit_bias: { '1': 5 } })
       .catch((error: unknown) => error as InstanceType<typeof OpenAI.BadRequestError>);
     expect((refused as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('logit_bias');
+  });
+
+  it('refuses stream obfuscation, which these streams do not carry', async () => {
+    const refused = await client.chat.completions
+      .create({ model, messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_obfuscation: true } })
+      .catch((error: unknown) => error as InstanceType<typeof OpenAI.BadRequestError>);
+    expect((refused as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('stream_options.include_obfuscation');
   });
 
   it('accepts neutral values everywhere', async () => {

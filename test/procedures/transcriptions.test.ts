@@ -94,6 +94,11 @@ describe('the official SDK (multipart)', () => {
       { word: 'world', start: 1.2, end: 2.4 },
     ]);
     expect(openAiFake.requests.at(-1)!.raw.toString('latin1')).toContain('name="timestamp_granularities[]"\r\n\r\nword');
+    // OpenAI's json format has no words: asking for them there would lose them.
+    const lost = await client.audio.transcriptions
+      .create({ file: await toFile(audio, 'hello.mp3'), model: 'openai:whisper-1', timestamp_granularities: ['word'] })
+      .catch((error: unknown) => error as InstanceType<typeof OpenAI.BadRequestError>);
+    expect((lost as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('timestamp_granularities');
   });
 
   it('streams a transcript as OpenAI events where the model streams, and refuses stream where it does not', async () => {
