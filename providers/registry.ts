@@ -82,7 +82,8 @@ export class ProviderRegistry {
     // Images and speech recognition run upstream only: no offline weights are packaged.
     this.#factories = {
       local: {
-        text: (entry) => new LlamaTextModel({ runtime: this.#llama, filePath: this.#localFile(entry), modelId: entry.id }),
+        text: (entry) =>
+          new LlamaTextModel({ runtime: this.#llama, filePath: this.#localFile(entry), modelId: entry.id, hasChatTemplate: entry.capabilities.includes('tool_calling') }),
         embeddings: () => local.embeddings,
         rerank: () => local.rerank,
         moderation: () => local.moderation,

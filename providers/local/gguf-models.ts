@@ -30,6 +30,8 @@ export async function discoverGgufModels(modelsDir: string): Promise<LocalGgufMo
     const architecture = info.metadata.general.architecture;
     const contextLength = (info.architectureMetadata as { context_length?: number }).context_length ?? null;
     const name = fileName.slice(0, -'.gguf'.length);
+    // A chat template is what lets node-llama-cpp render tool calls and results for the model.
+    const hasChatTemplate = Boolean(info.metadata.tokenizer?.chat_template);
     models.push({
       filePath,
       entry: createModelEntry({
@@ -37,7 +39,7 @@ export async function discoverGgufModels(modelsDir: string): Promise<LocalGgufMo
         upstreamModel: fileName,
         name,
         displayName: `${info.metadata.general.name ?? name} (${architecture}, GGUF)`,
-        capabilities: ['text_generation'],
+        capabilities: hasChatTemplate ? ['text_generation', 'tool_calling'] : ['text_generation'],
         contextWindow: contextLength,
         maxOutputTokens: contextLength,
       }),
