@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import Big from 'big.js';
 import type { ModelEntry, Pricing } from '../schema/api/models.ts';
-import { findBalance, reserveTokens, settleAndRecordUsage } from '../schema/db/queries/ledger.ts';
+import { findBalance } from '../schema/db/queries/ledger.ts';
+import { InsufficientBalance, type Reservation } from './ledger/balance-ledger.ts';
 import { ApiError } from './errors.ts';
 import type { CallContext } from './context.ts';
 
@@ -38,7 +38,7 @@ export interface ChargeRequest {
 export interface Charge {
   /**
    * Settles to what was really used (never more than reserved) and records the usage; idempotent.
-   * The writes run after the answer (tracked, so shutdown waits for them), off the latency path.
+   * In memory: the ledger writes charges in batches, off the latency path.
    */
   settle(used: Units, status: 'succeeded' | 'failed' | 'cancelled' | 'disconnected'): void;
 }
@@ -58,59 +58,50 @@ function insufficient(balance: string, estimate: Big, model: ChargeRequest['mode
  */
 export async function openCharge(ctx: CallContext, request: ChargeRequest): Promise<Charge> {
   const { services, principal } = ctx;
-  const limits = services.rateLimits;
+  const { rateLimits: limits, ledger } = services;
   const started = performance.now();
-  if (!limits) return { settle: () => {} };
+  if (!limits || !ledger) return { settle: () => {} };
 
-  const tokensPerMinute = principal.limits.tokensPerMinute;
-  if (!ctx.background) {
-    Object.assign(ctx.response.headers, await limits.consume('tokens', principal.keyId, tokensPerMinute, request.rateEstimate, request.rateParam));
-  }
+  // Background runs were counted when they were accepted.
+  const counted = ctx.background ? undefined : await limits.consume('tokens', principal.keyId, principal.limits.tokensPerMinute, request.rateEstimate, request.rateParam);
+  if (counted) Object.assign(ctx.response.headers, counted.headers);
   const reserved = costOf(request.model.pricing, request.upperBound);
-  let reservationId: string | null = null;
+  let reservation: Reservation | undefined;
   if (reserved.gt(0)) {
-    reservationId = randomUUID();
-    const outcome = await reserveTokens(services.hotPathDb, { id: reservationId, projectId: principal.projectId, keyId: principal.keyId, amount: toAmount(reserved) });
-    if (!outcome.reserved) {
-      if (!ctx.background) await limits.refund(principal.keyId, tokensPerMinute, request.rateEstimate);
-      throw insufficient(outcome.balance, reserved, request.model);
+    try {
+      reservation = await ledger.reserve(principal.projectId, reserved);
+    } catch (error) {
+      counted?.giveBack(request.rateEstimate);
+      throw error instanceof InsufficientBalance ? insufficient(error.balance, reserved, request.model) : error;
     }
   }
 
   let settled = false;
-  const latencyMs = () => Math.round(performance.now() - started);
   return {
     settle(used, status) {
       if (settled) return;
       settled = true;
-      const latency = latencyMs();
-      services.background.run('settle charge', () => settle(used, status, latency));
-    },
-  };
-
-  async function settle(used: Units, status: string, latency: number): Promise<void> {
       const actual = costOf(request.model.pricing, used);
       // Upper bounds hold for honest upstreams; should one report more, the reservation caps the charge.
-      const charged = actual.gt(reserved) && reservationId ? reserved : actual;
-      await settleAndRecordUsage(services.hotPathDb, {
-        reservationId,
-        release: toAmount(reserved.minus(charged)),
-        usage: {
-          projectId: principal.projectId,
-          keyId: principal.keyId,
-          primitive: request.primitive,
-          model: request.model.id,
-          inputUnits: used.input,
-          outputUnits: used.output,
-          unit: request.model.pricing.unit,
-          tokensCharged: toAmount(charged),
-          latencyMs: latency,
-          status,
-          requestId: ctx.requestId,
-        },
-      });
-      if (!ctx.background) await limits!.refund(principal.keyId, tokensPerMinute, request.rateEstimate - used.input - used.output);
-  }
+      const charged = actual.gt(reserved) && reservation ? reserved : actual;
+      const usage = {
+        projectId: principal.projectId,
+        keyId: principal.keyId,
+        primitive: request.primitive,
+        model: request.model.id,
+        inputUnits: used.input,
+        outputUnits: used.output,
+        unit: request.model.pricing.unit,
+        tokensCharged: toAmount(charged),
+        latencyMs: Math.round(performance.now() - started),
+        status,
+        requestId: ctx.requestId,
+      };
+      if (reservation) reservation.settle(charged, usage);
+      else ledger.record(usage);
+      counted?.giveBack(request.rateEstimate - used.input - used.output);
+    },
+  };
 }
 
 const nothing: Units = { input: 0, output: 0 };

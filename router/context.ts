@@ -6,6 +6,7 @@ import type { ModelCatalog } from '../providers/catalog.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { KeyStore, Principal } from './key-store.ts';
 import type { RateLimits } from './rate-limits.ts';
+import type { BalanceLedger } from './ledger/balance-ledger.ts';
 import type { BackgroundTasks } from './background-tasks.ts';
 import type { OperationQueue } from '../jobs/operation-queue.ts';
 import type { StorageService } from '../providers/storage/storage-service.ts';
@@ -24,8 +25,9 @@ export interface Services {
   operations: OperationQueue;
   /** Work finished after the answer (charge settlement), awaited at shutdown. */
   background: BackgroundTasks;
-  /** Absent when ENFORCE_LIMITS=false. */
+  /** Both absent when ENFORCE_LIMITS=false. */
   rateLimits: RateLimits | undefined;
+  ledger: BalanceLedger | undefined;
 }
 
 /** Filled in while a request runs and written to its log line when it ends. */

@@ -10,6 +10,11 @@ export interface Limits {
 
 type Kind = 'requests' | 'tokens';
 
+export interface Counted {
+  headers: Record<string, string>;
+  giveBack(unused: number): void;
+}
+
 /** OpenAI's reset format: `1s`, `6m0s`, `250ms`. */
 function formatReset(milliseconds: number): string {
   if (milliseconds < 1000) return `${Math.max(0, Math.ceil(milliseconds))}ms`;
@@ -17,20 +22,19 @@ function formatReset(milliseconds: number): string {
   return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m${seconds % 60}s`;
 }
 
-/** Requests taken from the shared store by this process and not yet spent. */
+/** Points (requests or tokens) taken from the shared store by this process and not yet spent. */
 interface Lease {
   available: number;
-  spent: number;
   /** The store's count when the lease was taken (it includes the whole lease). */
   consumed: number;
   expiresAt: number;
 }
 
-function leaseHeaders(limit: number, lease: Lease, now: number): Record<string, string> {
+function leaseHeaders(kind: Kind, limit: number, lease: Lease, now: number): Record<string, string> {
   return {
-    'x-ratelimit-limit-requests': String(limit),
-    'x-ratelimit-remaining-requests': String(Math.max(0, limit - lease.consumed + lease.available)),
-    'x-ratelimit-reset-requests': formatReset(lease.expiresAt - now),
+    [`x-ratelimit-limit-${kind}`]: String(limit),
+    [`x-ratelimit-remaining-${kind}`]: String(Math.max(0, limit - lease.consumed + lease.available)),
+    [`x-ratelimit-reset-${kind}`]: formatReset(lease.expiresAt - now),
   };
 }
 
@@ -71,66 +75,17 @@ export class RateLimits {
     return limiter;
   }
 
-  /**
-   * Counts one request. Busy keys take a lease of several requests at once from the shared
-   * store and spend it here, so the store sees one write per lease rather than per request; what
-   * every replica leases still sums to at most the limit. One refill per key at a time: requests
-   * arriving meanwhile wait for it and share it, so concurrent callers never take a lease each
-   * and strand their remainders. Small limits lease one at a time (exact).
-   */
+  /** Counts one request against the key's requests per minute. */
   async consumeRequest(keyId: string, limit: number): Promise<Record<string, string>> {
-    const leaseKey = `${keyId}:${limit}`;
-    for (;;) {
-      const lease = this.#leases.get(leaseKey);
-      const now = Date.now();
-      if (lease && lease.expiresAt > now && lease.available > 0) {
-        lease.available--;
-        lease.spent++;
-        return leaseHeaders(limit, lease, now);
-      }
-      let refill = this.#refills.get(leaseKey);
-      if (!refill) {
-        refill = this.#refill(keyId, limit, leaseKey).finally(() => this.#refills.delete(leaseKey));
-        this.#refills.set(leaseKey, refill);
-      }
-      // A refused refill (the minute's budget is spent) refuses every request waiting on it.
-      await refill;
-    }
-  }
-
-  /** Takes the next lease from the shared store: a full one, or what is left of the minute. */
-  async #refill(keyId: string, limit: number, leaseKey: string): Promise<void> {
-    const limiter = this.#limiter('requests', limit);
-    let points = Math.max(1, Math.floor(limit / 50));
-    for (;;) {
-      try {
-        const now = Date.now();
-        const state = await limiter.consume(keyId, points);
-        this.#leases.set(leaseKey, { available: points, spent: 0, consumed: state.consumedPoints, expiresAt: now + state.msBeforeNext });
-        return;
-      } catch (rejection) {
-        if (!(rejection instanceof RateLimiterRes)) throw rejection;
-        await limiter.reward(keyId, points).catch(() => {});
-        const left = limit - (rejection.consumedPoints - points);
-        if (left > 0 && left < points) {
-          // Less than a lease is left this minute: take exactly that.
-          points = left;
-          continue;
-        }
-        const headers = {
-          ...headersOf('requests', limit, new RateLimiterRes(0, rejection.msBeforeNext, rejection.consumedPoints - points)),
-          'Retry-After': String(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000))),
-        };
-        throw new ApiError('rate_limited', `Rate limit reached: ${limit} requests per minute for this API key`, { headers, openAiCode: 'rate_limit_exceeded' });
-      }
-    }
+    return (await this.#consumeLeased('requests', keyId, limit, 1)).headers;
   }
 
   /**
-   * Counts `points` against the key; the headers to send, or a 429 carrying them. A request that
-   * needs more than the whole minute's budget could never pass: that is a 400 naming `param`.
+   * Counts `points` against the key: the headers to send and a way to give back what the call did
+   * not use, or a 429 carrying the headers. A request that needs more than the whole minute's
+   * budget could never pass: that is a 400 naming `param`.
    */
-  async consume(kind: Kind, keyId: string, limit: number, points: number, param = 'input'): Promise<Record<string, string>> {
+  async consume(kind: Kind, keyId: string, limit: number, points: number, param = 'input'): Promise<Counted> {
     if (points > limit) {
       throw new ApiError(
         'bad_request',
@@ -138,26 +93,80 @@ export class RateLimits {
         { param },
       );
     }
-    const limiter = this.#limiter(kind, limit);
-    try {
-      return headersOf(kind, limit, await limiter.consume(keyId, points));
-    } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      await limiter.reward(keyId, points).catch(() => {});
-      const headers = {
-        ...headersOf(kind, limit, new RateLimiterRes(0, rejection.msBeforeNext, rejection.consumedPoints - points)),
-        'Retry-After': String(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000))),
-      };
-      const message =
-        kind === 'requests'
-          ? `Rate limit reached: ${limit} requests per minute for this API key`
-          : `Rate limit reached: this request needs up to ${points} tokens and the API key has ${Math.max(0, limit - (rejection.consumedPoints - points))} of ${limit} left this minute`;
-      throw new ApiError('rate_limited', message, { headers, openAiCode: 'rate_limit_exceeded' });
+    const { headers, lease } = await this.#consumeLeased(kind, keyId, limit, points);
+    return {
+      headers,
+      // Unused points go back to the lease they came from while its minute lasts; after that the
+      // store's count has started again and there is nothing to give back.
+      giveBack: (unused) => {
+        if (unused > 0 && this.#leases.get(`${kind}:${keyId}:${limit}`) === lease && lease.expiresAt > Date.now()) lease.available += Math.min(unused, points);
+      },
+    };
+  }
+
+  /**
+   * Busy keys take a lease of a fiftieth of the minute's budget at once from the shared store
+   * and spend it here, so the store sees one write per lease rather than per request; what every
+   * replica leases still sums to at most the limit. One refill per key at a time: requests
+   * arriving meanwhile wait for it and share it, so concurrent callers never take a lease each
+   * and strand their remainders. Small limits lease one point at a time (exact).
+   */
+  async #consumeLeased(kind: Kind, keyId: string, limit: number, points: number): Promise<{ headers: Record<string, string>; lease: Lease }> {
+    const leaseKey = `${kind}:${keyId}:${limit}`;
+    for (;;) {
+      const lease = this.#leases.get(leaseKey);
+      const now = Date.now();
+      if (lease && lease.expiresAt > now && lease.available >= points) {
+        lease.available -= points;
+        return { headers: leaseHeaders(kind, limit, lease, now), lease };
+      }
+      let refill = this.#refills.get(leaseKey);
+      if (!refill) {
+        const needed = points - (lease && lease.expiresAt > now ? lease.available : 0);
+        refill = this.#refill(kind, keyId, limit, leaseKey, needed, points).finally(() => this.#refills.delete(leaseKey));
+        this.#refills.set(leaseKey, refill);
+      }
+      // A refused refill (the minute's budget is spent) refuses every request waiting on it.
+      await refill;
     }
   }
 
-  /** Gives back tokens counted up front but not used. */
-  async refund(keyId: string, limit: number, points: number): Promise<void> {
-    if (points > 0) await this.#limiter('tokens', limit).reward(keyId, points).catch(() => {});
+  /** Takes at least `needed` more from the shared store: a full lease, or what is left of the minute. */
+  async #refill(kind: Kind, keyId: string, limit: number, leaseKey: string, needed: number, requested: number): Promise<void> {
+    const limiter = this.#limiter(kind, limit);
+    let points = Math.max(needed, Math.floor(limit / 50));
+    for (;;) {
+      try {
+        const now = Date.now();
+        const state = await limiter.consume(keyId, points);
+        const current = this.#leases.get(leaseKey);
+        if (current && current.expiresAt > now) {
+          // Same minute: the lease grows, so calls still holding points from it can give them back.
+          current.available += points;
+          current.consumed = state.consumedPoints;
+        } else {
+          this.#leases.set(leaseKey, { available: points, consumed: state.consumedPoints, expiresAt: now + state.msBeforeNext });
+        }
+        return;
+      } catch (rejection) {
+        if (!(rejection instanceof RateLimiterRes)) throw rejection;
+        await limiter.reward(keyId, points).catch(() => {});
+        const left = limit - (rejection.consumedPoints - points);
+        if (left >= needed && left < points) {
+          // Less than a lease is left this minute: take exactly that.
+          points = left;
+          continue;
+        }
+        const headers = {
+          ...headersOf(kind, limit, new RateLimiterRes(0, rejection.msBeforeNext, rejection.consumedPoints - points)),
+          'Retry-After': String(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000))),
+        };
+        const message =
+          kind === 'requests'
+            ? `Rate limit reached: ${limit} requests per minute for this API key`
+            : `Rate limit reached: this request needs up to ${requested} tokens and the API key has ${Math.max(0, left)} of ${limit} left this minute`;
+        throw new ApiError('rate_limited', message, { headers, openAiCode: 'rate_limit_exceeded' });
+      }
+    }
   }
 }

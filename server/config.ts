@@ -100,6 +100,11 @@ const environmentSchema = z.object({
   RATE_LIMIT_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_TOKENS_PER_MINUTE: z.coerce.number().int().min(1).default(2_000_000),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  LEDGER_LEASE_FRACTION: z.coerce.number().gt(0).max(1).default(0.2),
+  LEDGER_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(200),
+  LEDGER_FLUSH_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
+  LEDGER_IDLE_RETURN_MS: z.coerce.number().int().min(100).default(5000),
+  LEDGER_RECLAIM_MS: z.coerce.number().int().min(1000).default(30_000),
 });
 
 export interface LimitsConfig {
@@ -108,6 +113,7 @@ export interface LimitsConfig {
   requestsPerMinute: number;
   tokensPerMinute: number;
   redisUrl: string | undefined;
+  ledger: { leaseFraction: number; flushIntervalMs: number; flushBatchSize: number; idleReturnMs: number; reclaimIntervalMs: number };
 }
 
 export interface Config {
@@ -263,6 +269,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       requestsPerMinute: env.RATE_LIMIT_REQUESTS_PER_MINUTE,
       tokensPerMinute: env.RATE_LIMIT_TOKENS_PER_MINUTE,
       redisUrl: env.REDIS_URL,
+      ledger: {
+        leaseFraction: env.LEDGER_LEASE_FRACTION,
+        flushIntervalMs: env.LEDGER_FLUSH_MS,
+        flushBatchSize: env.LEDGER_FLUSH_BATCH,
+        idleReturnMs: env.LEDGER_IDLE_RETURN_MS,
+        reclaimIntervalMs: env.LEDGER_RECLAIM_MS,
+      },
     },
     webhooks: {
       maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,

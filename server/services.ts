@@ -17,6 +17,7 @@ import { createOperationExecutor } from './operation-executor.ts';
 import { appRouter } from '../router/app-router.ts';
 import { createRateLimits } from './rate-limit-store.ts';
 import { BackgroundTasks } from '../router/background-tasks.ts';
+import { BalanceLedger } from '../router/ledger/balance-ledger.ts';
 
 export interface RunningServices extends Services {
   database: DatabaseHandle;
@@ -36,6 +37,14 @@ export async function startServices(config: Config, logger: Logger, options: { r
   };
   try {
     const { db } = database;
+    // Pushed before the background tasks: the last charges are written after they drain.
+    const ledger = config.limits.enforce
+      ? new BalanceLedger({ db, connectionString: database.connectionString, logger, ...config.limits.ledger })
+      : undefined;
+    if (ledger) {
+      await ledger.start();
+      stops.push(() => ledger.close());
+    }
     // Settlements still running after the last answer finish before the database closes.
     const background = new BackgroundTasks(logger);
     stops.push(() => background.drain());
@@ -63,6 +72,7 @@ export async function startServices(config: Config, logger: Logger, options: { r
       storage: new StorageService({ db, store: createObjectStore(config.storage), maxObjectBytes: config.storage.maxObjectBytes }),
       operations: new OperationQueue({ db, boss, onFinished }),
       rateLimits: createRateLimits(config, database, stops),
+      ledger,
       background,
       database,
       boss,

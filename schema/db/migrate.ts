@@ -6,6 +6,7 @@ import * as ledgerUsageLimits from './migrations/0003-ledger-usage-limits.ts';
 import * as realtimeSessions from './migrations/0004-realtime-sessions.ts';
 import * as realtimeSingleUse from './migrations/0005-realtime-single-use.ts';
 import * as storedResponses from './migrations/0006-stored-responses.ts';
+import * as balanceLeases from './migrations/0007-balance-leases.ts';
 
 /** Migrations are imported statically so they ship with the code and run in a fixed order. */
 const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0004-realtime-sessions': realtimeSessions,
   '0005-realtime-single-use': realtimeSingleUse,
   '0006-stored-responses': storedResponses,
+  '0007-balance-leases': balanceLeases,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -128,6 +128,17 @@ export interface ProjectBalancesTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface BalanceLeasesTable {
+  id: string;
+  project_id: string;
+  holder: string;
+  amount: ColumnType<string, string | undefined, string>;
+  spent: ColumnType<string, string | undefined, string>;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  closed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
 export interface UsageRecordsTable {
   id: Generated<string>;
   project_id: string;
@@ -178,6 +189,7 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
   project_balances: ProjectBalancesTable;
+  balance_leases: BalanceLeasesTable;
   usage_records: UsageRecordsTable;
   realtime_sessions: RealtimeSessionsTable;
   stored_responses: StoredResponsesTable;

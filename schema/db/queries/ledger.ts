@@ -17,9 +17,16 @@ export async function insertGrant(
   return result.rows[0]!;
 }
 
+/**
+ * The project's balance: the unleased part plus what its open leases have not spent. Charges a
+ * holder has settled but not yet flushed (a fraction of a second's worth) are still in it.
+ */
 export async function findBalance(db: Kysely<Database>, projectId: string): Promise<string> {
-  const row = await db.selectFrom('project_balances').select('balance').where('project_id', '=', projectId).executeTakeFirst();
-  return row?.balance ?? '0';
+  const result = await sql<{ balance: string }>`
+    select (coalesce((select balance from project_balances where project_id = ${projectId}), 0)
+          + coalesce((select sum(amount - spent) from balance_leases where project_id = ${projectId} and closed_at is null), 0))::text as balance
+  `.execute(db);
+  return result.rows[0]?.balance ?? '0';
 }
 
 /** The ledger's own sum; equals project_balances.balance (checked by tests). */
@@ -30,31 +37,6 @@ export async function sumLedger(db: Kysely<Database>, projectId: string): Promis
     .where('project_id', '=', projectId)
     .executeTakeFirstOrThrow();
   return row.balance;
-}
-
-/**
- * Takes `amount` from the balance if it covers it, and records the reservation, in one atomic
- * statement: the row lock on the balance serialises concurrent reservations, so a project can never
- * reserve more than it has. Returns whether it was reserved and the balance before.
- */
-export async function reserveTokens(
-  db: Kysely<Database>,
-  reservation: { id: string; projectId: string; keyId: string; amount: string },
-): Promise<{ reserved: boolean; balance: string }> {
-  const result = await sql<{ reserved: boolean; balance: string | null }>`
-    with taken as (
-      update project_balances set balance = balance - ${reservation.amount}::numeric, updated_at = now()
-      where project_id = ${reservation.projectId} and balance >= ${reservation.amount}::numeric
-      returning balance
-    ), entry as (
-      insert into ledger_entries (project_id, kind, amount, reservation_id, key_id)
-      select ${reservation.projectId}, 'reservation', -${reservation.amount}::numeric, ${reservation.id}, ${reservation.keyId} from taken
-    )
-    select exists (select 1 from taken) as reserved,
-           (select balance::text from project_balances where project_id = ${reservation.projectId}) as balance
-  `.execute(db);
-  const row = result.rows[0]!;
-  return { reserved: row.reserved, balance: row.balance ?? '0' };
 }
 
 export interface UsageInput {
@@ -69,30 +51,6 @@ export interface UsageInput {
   latencyMs: number;
   status: string;
   requestId: string;
-}
-
-/**
- * Settles a call: gives back the unused part of its reservation (if any) and records its usage,
- * in one statement.
- */
-export async function settleAndRecordUsage(
-  db: Kysely<Database>,
-  settlement: { reservationId: string | null; release: string; usage: UsageInput },
-): Promise<void> {
-  const { usage } = settlement;
-  await sql`
-    with released as (
-      update project_balances set balance = balance + ${settlement.release}::numeric, updated_at = now()
-      where project_id = ${usage.projectId} and ${settlement.release}::numeric > 0 and ${settlement.reservationId}::text is not null
-      returning project_id
-    ), entry as (
-      insert into ledger_entries (project_id, kind, amount, reservation_id, key_id)
-      select ${usage.projectId}, 'release', ${settlement.release}::numeric, ${settlement.reservationId}, ${usage.keyId} from released
-    )
-    insert into usage_records (project_id, key_id, primitive, model, input_units, output_units, unit, tokens_charged, latency_ms, status, request_id)
-    values (${usage.projectId}, ${usage.keyId}, ${usage.primitive}, ${usage.model}, ${usage.inputUnits}, ${usage.outputUnits}, ${usage.unit},
-            ${usage.tokensCharged}::numeric, ${usage.latencyMs}, ${usage.status}, ${usage.requestId})
-  `.execute(db);
 }
 
 export async function listRecentUsage(db: Kysely<Database>, projectId: string, limit: number): Promise<UsageRecord[]> {

@@ -1,0 +1,263 @@
+import { randomUUID } from 'node:crypto';
+import Big from 'big.js';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { listOtherHolders, reclaimIfDead, recordCharges, returnLease, takeLease, type LeaseCharge } from '../../schema/db/queries/balance-leases.ts';
+import type { UsageInput } from '../../schema/db/queries/ledger.ts';
+import type { Database } from '../../schema/db/types.ts';
+import { ApiError } from '../errors.ts';
+import { LeaseHolder } from './lease-holder.ts';
+
+export interface LedgerOptions {
+  db: Kysely<Database>;
+  connectionString: string;
+  logger: Logger;
+  /** Share of the project's unleased balance one top-up takes. */
+  leaseFraction: number;
+  /** How often settled charges are written, in one transaction. */
+  flushIntervalMs: number;
+  /** Charges that trigger a write before the interval is up. */
+  flushBatchSize: number;
+  /** A lease unused this long gives its unreserved part back. */
+  idleReturnMs: number;
+  /** How often leases of dead processes are looked for. */
+  reclaimIntervalMs: number;
+}
+
+/** A call's reserved cost, held until it settles. */
+export interface Reservation {
+  settle(charged: Big, usage: UsageInput): void;
+}
+
+/** The project could not cover the call: what it had, as far as this process can see. */
+export class InsufficientBalance extends Error {
+  readonly balance: string;
+  constructor(balance: Big) {
+    super('insufficient balance');
+    this.balance = balance.toFixed(12);
+  }
+}
+
+/** This process's slice of one project's balance. */
+interface ProjectLease {
+  id: string;
+  projectId: string;
+  /** Taken from Postgres and neither reserved nor spent here. */
+  available: Big;
+  /** Reservations not yet settled, and charges settled but not yet written. */
+  outstanding: number;
+  unwritten: number;
+  /** The size of the last top-up: below half of it, the next one starts ahead of need. */
+  lastTaken: Big;
+  lastUsedAt: number;
+  /** The unleased balance seen at the last top-up. */
+  unleasedSeen: Big;
+  topUp: Promise<boolean> | undefined;
+  /** After a top-up found nothing, none ahead of need until then. */
+  quietUntil: number;
+}
+
+const zero = new Big(0);
+
+/**
+ * The token ledger's hot path in memory, its guarantees kept in Postgres. Each process takes
+ * slices of a project's balance (leases) in single atomic statements, reserves each call's
+ * maximum cost from its slice without a round trip, tops the slice up before it runs out, and
+ * writes settled charges and usage records in batches. Money moves only between the unleased
+ * balance and leases, so no process can spend what another holds: there is no overspend at any
+ * concurrency or across replicas. A lease goes back when idle and on shutdown; a crashed
+ * process's leases are reclaimed by the next process that looks (its advisory lock is gone).
+ */
+export class BalanceLedger {
+  readonly #options: LedgerOptions;
+  readonly #holder: LeaseHolder;
+  readonly #leases = new Map<string, ProjectLease>();
+  #pending: { charge: LeaseCharge; lease: ProjectLease | undefined }[] = [];
+  #flushing: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #reclaimTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: LedgerOptions) {
+    this.#options = options;
+    this.#holder = new LeaseHolder({
+      connectionString: options.connectionString,
+      logger: options.logger,
+      // The old identity's leases may be reclaimed at any moment: stop spending them.
+      onLost: () => this.#leases.clear(),
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.#holder.start();
+    await this.reclaimDeadLeases();
+    this.#timer = setInterval(() => this.#tick(), this.#options.flushIntervalMs);
+    this.#timer.unref();
+    this.#reclaimTimer = setInterval(() => {
+      this.reclaimDeadLeases().catch((error: unknown) => this.#options.logger.warn({ err: error }, 'reclaiming dead balance leases failed'));
+    }, this.#options.reclaimIntervalMs);
+    this.#reclaimTimer.unref();
+  }
+
+  /** Reserves `amount` for a call, or throws InsufficientBalance. No round trip while the slice covers it. */
+  async reserve(projectId: string, amount: Big): Promise<Reservation> {
+    let reclaimed = false;
+    for (;;) {
+      const lease = this.#leaseOf(projectId);
+      if (lease.available.gte(amount)) return this.#take(lease, amount);
+      if (await this.#topUp(lease, amount.minus(lease.available))) continue;
+      // Money may sit in leases of a process that died: look once before refusing.
+      if (!reclaimed && (await this.reclaimDeadLeases()) > 0) {
+        reclaimed = true;
+        continue;
+      }
+      throw new InsufficientBalance(lease.available.plus(lease.unleasedSeen));
+    }
+  }
+
+  /** Records a call that cost nothing (or had nothing reserved). */
+  record(usage: UsageInput): void {
+    this.#enqueue({ leaseId: null, charged: '0.000000000000', usage }, undefined);
+  }
+
+  #leaseOf(projectId: string): ProjectLease {
+    let lease = this.#leases.get(projectId);
+    if (!lease) {
+      lease = { id: randomUUID(), projectId, available: zero, outstanding: 0, unwritten: 0, lastTaken: zero, lastUsedAt: Date.now(), unleasedSeen: zero, topUp: undefined, quietUntil: 0 };
+      this.#leases.set(projectId, lease);
+    }
+    return lease;
+  }
+
+  #take(lease: ProjectLease, amount: Big): Reservation {
+    lease.available = lease.available.minus(amount);
+    lease.outstanding++;
+    lease.lastUsedAt = Date.now();
+    if (!lease.topUp && lease.available.lt(lease.lastTaken.div(2)) && Date.now() >= lease.quietUntil) {
+      this.#topUp(lease, zero).catch((error: unknown) => this.#options.logger.warn({ err: error }, 'balance lease top-up failed'));
+    }
+    let settled = false;
+    return {
+      settle: (charged, usage) => {
+        if (settled) return;
+        settled = true;
+        lease.outstanding--;
+        lease.unwritten++;
+        lease.available = lease.available.plus(amount.minus(charged));
+        this.#enqueue({ leaseId: lease.id, charged: charged.toFixed(12), usage }, lease);
+      },
+    };
+  }
+
+  /**
+   * Takes a further slice, at least `deficit`. One top-up per project at a time: a caller that
+   * finds one running waits for it and looks again. False when nothing could be taken.
+   */
+  async #topUp(lease: ProjectLease, deficit: Big): Promise<boolean> {
+    if (lease.topUp) {
+      await lease.topUp.catch(() => {});
+      return true;
+    }
+    if (!this.#holder.ready) throw new ApiError('service_unavailable', 'The token ledger is reconnecting to the database; retry shortly', { headers: { 'Retry-After': '1' } });
+    const holder = this.#holder.id;
+    lease.topUp = takeLease(this.#options.db, {
+      id: lease.id,
+      projectId: lease.projectId,
+      holder,
+      fraction: this.#options.leaseFraction,
+      atLeast: deficit.toFixed(12),
+    })
+      .then(({ taken, unleasedBefore }) => {
+        const amount = new Big(taken);
+        lease.unleasedSeen = new Big(unleasedBefore).minus(amount);
+        if (amount.lte(0)) {
+          lease.quietUntil = Date.now() + 1000;
+          return false;
+        }
+        // A lease dropped meanwhile (identity lost) is no longer spent here; the money was
+        // taken under the old identity and goes back when that lease is reclaimed.
+        if (this.#leases.get(lease.projectId) === lease && holder === this.#holder.id) {
+          lease.available = lease.available.plus(amount);
+          lease.lastTaken = amount;
+        }
+        return true;
+      })
+      .finally(() => (lease.topUp = undefined));
+    return lease.topUp;
+  }
+
+  #enqueue(charge: LeaseCharge, lease: ProjectLease | undefined): void {
+    this.#pending.push({ charge, lease });
+    if (this.#pending.length >= this.#options.flushBatchSize) void this.flush();
+  }
+
+  /** Writes every settled charge so far; one write at a time, failed batches kept for the next. */
+  async flush(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
+    if (this.#pending.length === 0) return;
+    const batch = this.#pending;
+    this.#pending = [];
+    this.#flushing = recordCharges(
+      this.#options.db,
+      batch.map((entry) => entry.charge),
+    )
+      .then(() => {
+        for (const { lease } of batch) if (lease) lease.unwritten--;
+      })
+      .catch((error: unknown) => {
+        this.#pending = batch.concat(this.#pending);
+        this.#options.logger.error({ err: error, charges: batch.length }, 'writing charges failed; kept for the next write');
+      })
+      .finally(() => (this.#flushing = undefined));
+    await this.#flushing;
+  }
+
+  #tick(): void {
+    void this.flush().then(() => this.#returnIdle());
+  }
+
+  /** Idle leases give back what they do not hold for a call; fully idle ones close. */
+  async #returnIdle(): Promise<void> {
+    const idleSince = Date.now() - this.#options.idleReturnMs;
+    for (const lease of this.#leases.values()) {
+      if (lease.lastUsedAt > idleSince || lease.topUp) continue;
+      await this.#giveBack(lease).catch((error: unknown) => this.#options.logger.warn({ err: error }, 'returning an idle balance lease failed'));
+    }
+  }
+
+  async #giveBack(lease: ProjectLease): Promise<void> {
+    const amount = lease.available;
+    // Closing needs every charge written first: the lease's unspent part is then exactly this.
+    const close = lease.outstanding === 0 && lease.unwritten === 0;
+    if (amount.lte(0) && !close) return;
+    lease.available = zero;
+    if (close) this.#leases.delete(lease.projectId);
+    try {
+      await returnLease(this.#options.db, { id: lease.id, amount: amount.toFixed(12), close });
+    } catch (error) {
+      if (!close) lease.available = lease.available.plus(amount);
+      // A failed close leaves the lease open in Postgres: reclaimed after this process stops.
+      throw error;
+    }
+  }
+
+  /** Reclaims leases of processes that are gone; the number reclaimed. */
+  async reclaimDeadLeases(): Promise<number> {
+    let reclaimed = 0;
+    for (const holder of await listOtherHolders(this.#options.db, this.#holder.id)) {
+      reclaimed += await reclaimIfDead(this.#options.db, holder);
+    }
+    return reclaimed;
+  }
+
+  /** After the last call settled: write every charge, give every lease back, drop the lock. */
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    clearInterval(this.#reclaimTimer);
+    await this.flush();
+    for (const lease of [...this.#leases.values()]) {
+      await lease.topUp?.catch(() => {});
+      await this.#giveBack(lease).catch((error: unknown) => this.#options.logger.warn({ err: error }, 'returning a balance lease at shutdown failed'));
+    }
+    await this.#holder.close();
+  }
+}

@@ -1,0 +1,157 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../types.ts';
+import type { UsageInput } from './ledger.ts';
+
+/** The advisory-lock key a lease holder keeps for as long as it lives. */
+export const holderLockKey = (holder: string) => sql<string>`hashtextextended(${'ai-balance-lease:' + holder}, 0)`;
+
+/**
+ * Moves `fraction` of the project's unleased balance (but at least `atLeast`) into the lease,
+ * opening it if new; nothing when less than `atLeast` is there. One statement with the balance
+ * row locked, so two holders can never take the same money. Returns what was taken ('0' when
+ * nothing) and the unleased balance that was there before.
+ */
+export async function takeLease(
+  db: Kysely<Database>,
+  lease: { id: string; projectId: string; holder: string; fraction: number; atLeast: string },
+): Promise<{ taken: string; unleasedBefore: string }> {
+  const result = await sql<{ taken: string | null; unleased_before: string | null }>`
+    with current as (
+      select balance from project_balances where project_id = ${lease.projectId} for update
+    ), taken as (
+      update project_balances b set balance = b.balance - least(c.balance, greatest(${lease.atLeast}::numeric, round(c.balance * ${lease.fraction}::numeric, 12))), updated_at = now()
+      from current c
+      where b.project_id = ${lease.projectId} and c.balance >= ${lease.atLeast}::numeric and c.balance > 0
+      returning least(c.balance, greatest(${lease.atLeast}::numeric, round(c.balance * ${lease.fraction}::numeric, 12))) as amount
+    ), opened as (
+      insert into balance_leases (id, project_id, holder, amount)
+      select ${lease.id}, ${lease.projectId}, ${lease.holder}, amount from taken
+      on conflict (id) do update set amount = balance_leases.amount + excluded.amount, updated_at = now()
+    )
+    select (select amount::text from taken) as taken, (select balance::text from current) as unleased_before
+  `.execute(db);
+  const row = result.rows[0];
+  return { taken: row?.taken ?? '0', unleasedBefore: row?.unleased_before ?? '0' };
+}
+
+/**
+ * Gives `amount` of an open lease back to the unleased balance, closing the lease when asked.
+ * A lease already closed (reclaimed after its holder was thought dead) gives nothing: its
+ * unspent part went back when it was closed.
+ */
+export async function returnLease(db: Kysely<Database>, lease: { id: string; amount: string; close: boolean }): Promise<void> {
+  await sql`
+    with given as (
+      update balance_leases set amount = amount - ${lease.amount}::numeric, updated_at = now(),
+             closed_at = case when ${lease.close} then now() else null end
+      where id = ${lease.id} and closed_at is null
+      returning project_id
+    )
+    update project_balances set balance = balance + ${lease.amount}::numeric, updated_at = now()
+    where project_id = (select project_id from given)
+  `.execute(db);
+}
+
+export interface LeaseCharge {
+  /** Null for calls that cost nothing. */
+  leaseId: string | null;
+  charged: string;
+  usage: UsageInput;
+}
+
+/**
+ * Records a batch of settled calls in one transaction: their usage records, the ledger's usage
+ * entries (one per project and key), and what each lease spent. A charge against a lease that
+ * was closed meanwhile is taken from the unleased balance, which got that lease's money back.
+ */
+export async function recordCharges(db: Kysely<Database>, charges: LeaseCharge[]): Promise<void> {
+  if (charges.length === 0) return;
+  const perLease = new Map<string, { projectId: string; charged: string[] }>();
+  const perKey = new Map<string, { projectId: string; keyId: string; charged: string[]; calls: number }>();
+  for (const charge of charges) {
+    if (charge.leaseId) {
+      const lease = perLease.get(charge.leaseId) ?? { projectId: charge.usage.projectId, charged: [] };
+      lease.charged.push(charge.charged);
+      perLease.set(charge.leaseId, lease);
+    }
+    const keyOf = `${charge.usage.projectId}\u0000${charge.usage.keyId}`;
+    const key = perKey.get(keyOf) ?? { projectId: charge.usage.projectId, keyId: charge.usage.keyId, charged: [], calls: 0 };
+    key.charged.push(charge.charged);
+    key.calls++;
+    perKey.set(keyOf, key);
+  }
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('usage_records')
+      .values(
+        charges.map(({ usage, charged }) => ({
+          project_id: usage.projectId,
+          key_id: usage.keyId,
+          primitive: usage.primitive,
+          model: usage.model,
+          input_units: usage.inputUnits,
+          output_units: usage.outputUnits,
+          unit: usage.unit,
+          tokens_charged: charged,
+          latency_ms: usage.latencyMs,
+          status: usage.status,
+          request_id: usage.requestId,
+        })),
+      )
+      .execute();
+    // Sums are taken by Postgres in numeric: exact, whatever the number of charges.
+    for (const [leaseId, lease] of perLease) {
+      await sql`
+        with total as (select sum(c)::numeric as amount from unnest(${lease.charged}::numeric[]) c),
+        spent as (
+          update balance_leases set spent = spent + (select amount from total), updated_at = now()
+          where id = ${leaseId} and closed_at is null
+          returning id
+        )
+        update project_balances set balance = balance - (select amount from total), updated_at = now()
+        where project_id = ${lease.projectId} and not exists (select 1 from spent)
+      `.execute(trx);
+    }
+    for (const key of perKey.values()) {
+      await sql`
+        insert into ledger_entries (project_id, kind, amount, key_id, note)
+        select ${key.projectId}, 'usage', -sum(c), ${key.keyId}, ${`${key.calls} calls`} from unnest(${key.charged}::numeric[]) c
+        having sum(c) > 0
+      `.execute(trx);
+    }
+  });
+}
+
+/** Holders with open leases other than `self`: candidates to check for being alive. */
+export async function listOtherHolders(db: Kysely<Database>, self: string): Promise<string[]> {
+  const rows = await db.selectFrom('balance_leases').select('holder').distinct().where('closed_at', 'is', null).where('holder', '<>', self).execute();
+  return rows.map((row) => row.holder);
+}
+
+/**
+ * Closes the open leases of `holder` if it is dead, giving each lease's unspent part back. Dead
+ * means its advisory lock is free: a live holder keeps it on a connection of its own. Returns
+ * how many leases were reclaimed.
+ */
+export async function reclaimIfDead(db: Kysely<Database>, holder: string): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const lock = await sql<{ free: boolean }>`select pg_try_advisory_xact_lock(${holderLockKey(holder)}) as free`.execute(trx);
+    if (!lock.rows[0]?.free) return 0;
+    const closed = await sql<{ id: string }>`
+      with open as (
+        select id, project_id, amount - spent as unspent from balance_leases
+        where holder = ${holder} and closed_at is null for update
+      ), closed as (
+        update balance_leases l set amount = l.spent, closed_at = now(), updated_at = now()
+        from open o where l.id = o.id
+        returning l.id
+      ), given as (
+        update project_balances b set balance = b.balance + r.unspent, updated_at = now()
+        from (select project_id, sum(unspent) as unspent from open group by project_id) r
+        where b.project_id = r.project_id
+      )
+      select id from closed
+    `.execute(trx);
+    return closed.rows.length;
+  });
+}

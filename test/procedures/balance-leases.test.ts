@@ -1,0 +1,140 @@
+import Big from 'big.js';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueApiKey } from '../../server/api-key-admin.ts';
+import { findBalance, insertGrant, sumLedger } from '../../schema/db/queries/ledger.ts';
+import { insertProject } from '../../schema/db/queries/projects.ts';
+import type { Database } from '../../schema/db/types.ts';
+import { startFakeOpenAi, type FakeOpenAi } from '../fakes/fake-openai.ts';
+import { startChildServer, type ChildServer } from '../helpers/child-server.ts';
+import { createTestDatabase } from '../helpers/test-database.ts';
+import { bearer } from '../helpers/test-server.ts';
+
+/**
+ * The ledger's balance leases across real processes on one database: each replica spends a
+ * slice of the balance in memory, and the project's money stays whole however they stop.
+ */
+let fake: FakeOpenAi;
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let db: Kysely<Database>;
+let upstreams: string;
+
+beforeAll(async () => {
+  fake = await startFakeOpenAi();
+  database = await createTestDatabase();
+  db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 2 }) }) });
+  upstreams = JSON.stringify([{ name: 'fake', base_url: `${fake.baseUrl}/v1`, models: [{ id: 'echo', input_per_million: '1000', output_per_million: '2000' }] }]);
+});
+afterAll(async () => {
+  await db?.destroy();
+  await database?.drop();
+  await fake?.close();
+});
+
+const startReplica = () => startChildServer({ DATABASE_URL: database.url, OPENAI_COMPAT_UPSTREAMS: upstreams, LEDGER_IDLE_RETURN_MS: '60000' });
+
+async function fundedKey(grant: string) {
+  const project = await insertProject(db, `leases-${Date.now()}`);
+  await insertGrant(db, { projectId: project.id, amount: grant });
+  const issued = await issueApiKey(db, { projectId: project.id, name: 'leases', scopes: ['ai:read', 'ai:generate'] });
+  return { projectId: project.id, secret: issued.secret };
+}
+
+function chat(replica: ChildServer, secret: string) {
+  return fetch(`${replica.baseUrl}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { ...bearer(secret), 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'fake:echo', messages: [{ role: 'user', content: 'hello there' }], max_tokens: 50 }),
+  });
+}
+
+async function recordedCharges(projectId: string): Promise<{ calls: number; charged: Big }> {
+  const row = await sql<{ calls: string; charged: string }>`
+    select count(*)::text as calls, coalesce(sum(tokens_charged), 0)::text as charged from usage_records where project_id = ${projectId}
+  `.execute(db);
+  return { calls: Number(row.rows[0]!.calls), charged: new Big(row.rows[0]!.charged) };
+}
+
+async function openLeases(projectId: string) {
+  return db.selectFrom('balance_leases').selectAll().where('project_id', '=', projectId).where('closed_at', 'is', null).execute();
+}
+
+/** Balance = grant − every recorded charge, and the ledger's own sum says the same. */
+async function expectWhole(projectId: string, grant: string) {
+  const { charged } = await recordedCharges(projectId);
+  const balance = await findBalance(db, projectId);
+  expect(new Big(balance).eq(new Big(grant).minus(charged)), `balance ${balance}, grant ${grant}, charged ${charged}`).toBe(true);
+  expect(new Big(await sumLedger(db, projectId)).eq(balance)).toBe(true);
+}
+
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  let value = await read();
+  for (let poll = 0; poll < 200 && !done(value); poll++) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    value = await read();
+  }
+  return value;
+}
+
+describe('balance leases', () => {
+  it('two replicas spending one balance concurrently charge exactly what was used, and give the rest back on shutdown', async () => {
+    const grant = '5';
+    const replicas = [await startReplica(), await startReplica()];
+    let projectId = '';
+    try {
+      const funded = await fundedKey(grant);
+      projectId = funded.projectId;
+      const secret = funded.secret;
+      const statuses = await Promise.all(Array.from({ length: 60 }, (_, index) => chat(replicas[index % 2]!, secret).then((response) => response.status)));
+      expect(statuses.every((status) => status === 200)).toBe(true);
+      // Both replicas hold a slice while they run.
+      expect(new Set((await openLeases(projectId)).map((lease) => lease.holder)).size).toBe(2);
+      await waitFor(() => recordedCharges(projectId), (charges) => charges.calls === 60);
+      await expectWhole(projectId, grant);
+    } finally {
+      for (const replica of replicas) expect(await replica.stop()).toBe(0);
+    }
+    expect(await openLeases(projectId)).toEqual([]);
+    const unleased = await db.selectFrom('project_balances').select('balance').where('project_id', '=', projectId).executeTakeFirstOrThrow();
+    expect(new Big(unleased.balance).eq(await findBalance(db, projectId))).toBe(true);
+    await expectWhole(projectId, grant);
+    expect((await recordedCharges(projectId)).charged.eq(new Big('0.013').times(60))).toBe(true);
+  }, 90_000);
+
+  it('a replica killed with SIGKILL while holding a lease: the next one reclaims it, nothing lost, nothing spent twice', async () => {
+    const grant = '3';
+    const doomed = await startReplica();
+    let survivor: ChildServer | undefined;
+    let projectId = '';
+    try {
+      const funded = await fundedKey(grant);
+      projectId = funded.projectId;
+      const secret = funded.secret;
+      for (let call = 0; call < 5; call++) expect((await chat(doomed, secret)).status).toBe(200);
+      await waitFor(() => recordedCharges(projectId), (charges) => charges.calls === 5);
+      const held = await openLeases(projectId);
+      expect(held).toHaveLength(1);
+      expect(new Big(held[0]!.amount).gt(held[0]!.spent)).toBe(true);
+
+      doomed.child.kill('SIGKILL');
+      await new Promise((resolve) => doomed.child.once('exit', resolve));
+      // The dead process's slice is still counted as the project's until someone reclaims it.
+      await expectWhole(projectId, grant);
+
+      survivor = await startReplica();
+      const reclaimed = await waitFor(() => openLeases(projectId), (leases) => leases.every((lease) => lease.holder !== held[0]!.holder));
+      expect(reclaimed.filter((lease) => lease.holder === held[0]!.holder)).toEqual([]);
+      await expectWhole(projectId, grant);
+
+      expect((await chat(survivor, secret)).status).toBe(200);
+      await waitFor(() => recordedCharges(projectId), (charges) => charges.calls === 6);
+      await expectWhole(projectId, grant);
+      expect((await recordedCharges(projectId)).charged.eq(new Big('0.013').times(6))).toBe(true);
+    } finally {
+      doomed.child.kill('SIGKILL');
+      await survivor?.stop();
+    }
+    await expectWhole(projectId, grant);
+  }, 90_000);
+});
