@@ -5,6 +5,7 @@ import { benchEnforcement } from './enforcement.ts';
 import { benchRetrieval } from './retrieval.ts';
 import { benchIsolation } from './isolation.ts';
 import { benchSoak } from './soak.ts';
+import { benchGateways } from './gateways.ts';
 
 /** `npm run bench [-- name...]`: runs the named benchmarks (all by default) and prints a table. */
 const benchmarks: Record<string, () => Promise<LoadResult[]>> = {
@@ -16,6 +17,7 @@ const benchmarks: Record<string, () => Promise<LoadResult[]>> = {
   retrieval: benchRetrieval,
   isolation: benchIsolation,
   soak: benchSoak,
+  gateways: benchGateways,
 };
 
 const requested = process.argv.slice(2);

@@ -14,8 +14,16 @@ function createCompletionId(): string {
 }
 
 /** Which build answered: the model id hashed, stable for a model (OpenAI's fingerprint is a string). */
+const fingerprints = new Map<string, string>();
+
+/** A stable fingerprint per model (OpenAI's field is a string), hashed once per model id. */
 function fingerprintOf(entry: ModelEntry): string {
-  return `fp_${createHash('sha256').update(entry.id).digest('hex').slice(0, 10)}`;
+  let fingerprint = fingerprints.get(entry.id);
+  if (!fingerprint) {
+    fingerprint = `fp_${createHash('sha256').update(entry.id).digest('hex').slice(0, 10)}`;
+    fingerprints.set(entry.id, fingerprint);
+  }
+  return fingerprint;
 }
 
 export function toChatCompletion(entry: ModelEntry, result: TextGenerationResult): ChatCompletion {
@@ -79,6 +87,7 @@ export async function* toChatChunks(
   yield chunk({ role: 'assistant', content: '' }, null);
   try {
     for await (const part of parts) {
+      if (part.type === 'start') continue;
       if (part.type === 'text-delta') {
         yield chunk({ content: part.text }, null, part.logprobs ? { content: part.logprobs.content, refusal: part.logprobs.refusal ?? null } : null);
         continue;

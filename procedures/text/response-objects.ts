@@ -152,6 +152,7 @@ export async function* toResponseEvents(entry: ModelEntry, args: TextArgs, parts
 
   try {
     for await (const part of parts) {
+      if (part.type === 'start') continue;
       if (part.type === 'text-delta') {
         const open = yield* openMessage();
         text += part.text;

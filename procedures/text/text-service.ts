@@ -107,7 +107,7 @@ async function* settleWhenDone(
       const part = current.value;
       if (part.type === 'text-delta') generated += part.text;
       else if (part.type === 'tool-call-delta') generated += part.argumentsDelta;
-      else {
+      else if (part.type === 'finish') {
         finished = true;
         charge.settle(unitsOf(part.usage), 'succeeded');
       }

@@ -68,7 +68,7 @@ export class LlamaTextModel implements TextGenerationModel {
       else if (part.type === 'tool-call-delta') {
         const call = (toolCalls[part.index] ??= { id: part.id ?? '', name: part.name ?? '', arguments: '' });
         call.arguments += part.argumentsDelta;
-      } else finish = part;
+      } else if (part.type === 'finish') finish = part;
     }
     return { text, toolCalls, finishReason: finish!.finishReason, usage: finish!.usage };
   }
@@ -82,6 +82,7 @@ export class LlamaTextModel implements TextGenerationModel {
     const emit: Emit = (part) => channel.push(part);
     const run = loaded.sequences
       .use(async (sequence) => {
+        emit({ type: 'start' });
         try {
           const generation: Generation = { loaded, sequence, request, signal, emit };
           if (loaded.model.fileInfo.metadata.tokenizer?.chat_template) await this.#generateChat(generation);

@@ -57,6 +57,7 @@ export class OpenAiCompatibleTextModel implements TextGenerationModel {
     const upstream = this.#upstreamRequest(request, true);
     const name = upstream.upstreamName;
     const response = await postUpstreamJson(upstream);
+    yield { type: 'start' };
     let finishReason: FinishReason = 'stop';
     let usage: TextUsage | undefined;
     let text = '';

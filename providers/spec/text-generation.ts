@@ -122,6 +122,11 @@ export interface TextGenerationResult {
 }
 
 export type TextStreamPart =
+  /**
+   * The provider accepted the request and output will follow: lets the answer's stream start
+   * (headers, role chunk, `response.created`) before the first token. Optional for adapters.
+   */
+  | { type: 'start' }
   | { type: 'text-delta'; text: string; logprobs?: Logprobs | undefined }
   /** A piece of the `index`th tool call: its id and name come first, its arguments in pieces. */
   | { type: 'tool-call-delta'; index: number; id?: string | undefined; name?: string | undefined; argumentsDelta: string }

@@ -129,6 +129,7 @@ export class WorkersAiTextModel implements TextGenerationModel {
     }
     const upstream = this.#upstreamRequest(request, true);
     const response = await postUpstreamJson(upstream);
+    yield { type: 'start' };
     let usage: TextUsage | undefined;
     let finishReason: FinishReason | undefined;
     let text = '';

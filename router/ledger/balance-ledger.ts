@@ -47,8 +47,8 @@ interface ProjectLease {
   /** Reservations not yet settled, and charges settled but not yet written. */
   outstanding: number;
   unwritten: number;
-  /** The size of the last top-up: below half of it, the next one starts ahead of need. */
-  lastTaken: Big;
+  /** Half the last top-up: below it, the next one starts ahead of need. */
+  lowWater: Big;
   lastUsedAt: number;
   /** The unleased balance seen at the last top-up. */
   unleasedSeen: Big;
@@ -122,7 +122,7 @@ export class BalanceLedger {
   #leaseOf(projectId: string): ProjectLease {
     let lease = this.#leases.get(projectId);
     if (!lease) {
-      lease = { id: randomUUID(), projectId, available: zero, outstanding: 0, unwritten: 0, lastTaken: zero, lastUsedAt: Date.now(), unleasedSeen: zero, topUp: undefined, quietUntil: 0 };
+      lease = { id: randomUUID(), projectId, available: zero, outstanding: 0, unwritten: 0, lowWater: zero, lastUsedAt: Date.now(), unleasedSeen: zero, topUp: undefined, quietUntil: 0 };
       this.#leases.set(projectId, lease);
     }
     return lease;
@@ -132,7 +132,7 @@ export class BalanceLedger {
     lease.available = lease.available.minus(amount);
     lease.outstanding++;
     lease.lastUsedAt = Date.now();
-    if (!lease.topUp && lease.available.lt(lease.lastTaken.div(2)) && Date.now() >= lease.quietUntil) {
+    if (!lease.topUp && lease.available.lt(lease.lowWater) && Date.now() >= lease.quietUntil) {
       this.#topUp(lease, zero).catch((error: unknown) => this.#options.logger.warn({ err: error }, 'balance lease top-up failed'));
     }
     let settled = false;
@@ -177,7 +177,7 @@ export class BalanceLedger {
         // taken under the old identity and goes back when that lease is reclaimed.
         if (this.#leases.get(lease.projectId) === lease && holder === this.#holder.id) {
           lease.available = lease.available.plus(amount);
-          lease.lastTaken = amount;
+          lease.lowWater = amount.div(2);
         }
         return true;
       })

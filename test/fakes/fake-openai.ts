@@ -7,6 +7,7 @@ import { lastUserText, sendJson, sleep, startEventStream, startFakeUpstream, typ
  * - any ordinary name: answers `echo: <last user text>` (usage 7 in, 3 out), streamed word by word
  * - `rate-limited`: 429 with Retry-After: 7; `broken`: 500; `refuses`: 400 context_length_exceeded
  * - `slow`: waits 2 s before answering; `endless`: streams a word every 20 ms until the client leaves
+ * - `paced`: streams the role chunk at once, then each word 5 ms after the last (like a real model)
  * - `pausing`: streams one word, pauses 600 ms, then finishes; `dies`: streams two words, then drops the connection
  * - `sleepy`: answers after 1.5 s (or as soon as the client leaves); `flaky-<anything>`: 503 twice, then answers
  * - `gated`: holds every request until the test opens the gate
@@ -102,6 +103,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
     }
     const words = text.split(/(?<= )/);
     for (const [index, word] of words.entries()) {
+      if (model === 'paced') await sleep(5);
       send(chunk({ content: word }, null));
       if (model === 'pausing' && index === 0) await sleep(600);
       if (model === 'dies' && index === 1) {

@@ -1,17 +1,9 @@
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../server/free-port.ts';
 import { startChildServer, type ChildServer } from '../helpers/child-server.ts';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function boot(dataDir: string, postgresPort: number): Promise<ChildServer> {
   return startChildServer({ DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(postgresPort), BOOTSTRAP_DEFAULT_KEY: 'true' });

@@ -1,0 +1,156 @@
+import autocannon from 'autocannon';
+import type { LoadResult } from './catalog.ts';
+import { startChild } from './child-process.ts';
+import { createBenchKey, startBenchServer, type BenchServer } from './bench-server.ts';
+import { runPacedLoad } from './paced-load.ts';
+import { startPortkey } from './portkey.ts';
+import { cpuSecondsOf } from './process-cpu.ts';
+
+/** One gateway under test: where to send a chat completion and how. */
+interface Target {
+  name: string;
+  pid: number;
+  url: string;
+  headers: Record<string, string>;
+  model: (upstreamModel: string) => string;
+}
+
+interface RoundFigures {
+  target: string;
+  round: number;
+  maxRequestsPerSecond: number;
+  cpuMicrosecondsPerRequest: number;
+  addedP50Ms: number;
+  addedP99Ms: number;
+  addedFirstByteMs: number;
+  addedSequentialMs: number;
+}
+
+const rounds = Number(process.env.GATEWAY_ROUNDS ?? 3);
+const seconds = Number(process.env.GATEWAY_SECONDS ?? 10);
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const chatBody = (model: string, stream: boolean) =>
+  JSON.stringify({ model, messages: [{ role: 'user', content: 'hello there' }], max_tokens: 16, ...(stream ? { stream: true } : {}) });
+
+/** Max throughput with 50 connections, and the gateway's own CPU time per request meanwhile. */
+async function maxThroughput(target: Target, durationSeconds: number): Promise<{ requestsPerSecond: number; cpuMicroseconds: number; failures: number }> {
+  const cpuBefore = cpuSecondsOf(target.pid);
+  const result = await autocannon({
+    url: target.url,
+    method: 'POST',
+    headers: { ...target.headers, 'content-type': 'application/json' },
+    body: chatBody(target.model('gpt-bench'), false),
+    connections: 50,
+    duration: durationSeconds,
+  });
+  const cpu = cpuSecondsOf(target.pid) - cpuBefore;
+  const completed = result.requests.total;
+  return { requestsPerSecond: completed / durationSeconds, cpuMicroseconds: (cpu / Math.max(1, completed)) * 1e6, failures: result.non2xx + result.errors };
+}
+
+/** Milliseconds from sending a request to its first body byte, and to its whole answer. */
+async function timeOne(target: Target, stream: boolean): Promise<number> {
+  const started = performance.now();
+  const response = await fetch(target.url, { method: 'POST', headers: { ...target.headers, 'content-type': 'application/json' }, body: chatBody(target.model(stream ? 'paced' : 'gpt-bench'), stream) });
+  if (!response.ok) throw new Error(`${target.name} answered ${response.status}: ${await response.text()}`);
+  const reader = response.body!.getReader();
+  const first = await reader.read();
+  const firstByte = performance.now() - started;
+  if (!first.done) while (!(await reader.read()).done);
+  return stream ? firstByte : performance.now() - started;
+}
+
+async function medianOf(target: Target, stream: boolean, count: number): Promise<number> {
+  const times: number[] = [];
+  for (let index = 0; index < count; index++) times.push(await timeOne(target, stream));
+  return median(times);
+}
+
+/**
+ * Portkey's gateway and this service (enforcement on, and off) in front of the same loopback
+ * fake OpenAI upstream, measured in the same run, interleaved round by round: max throughput,
+ * gateway CPU per request, added latency at an even 200 req/s, streamed time to first byte.
+ */
+export async function benchGateways(): Promise<LoadResult[]> {
+  const fake = await startChild('bench/fake-upstream-process.ts');
+  const { baseUrl: fakeUrl } = JSON.parse(fake.firstLine) as { baseUrl: string };
+  const priced = (id: string) => ({ id, input_per_million: '0.15', output_per_million: '0.6' });
+  const upstreams = JSON.stringify([{ name: 'fake', base_url: `${fakeUrl}/v1`, models: [priced('gpt-bench'), priced('paced')] }]);
+  const servers: BenchServer[] = [];
+  const portkey = await startPortkey();
+  try {
+    const on = await startBenchServer({ OPENAI_COMPAT_UPSTREAMS: upstreams, ENFORCE_LIMITS: 'true' });
+    servers.push(on);
+    const off = await startBenchServer({ OPENAI_COMPAT_UPSTREAMS: upstreams, ENFORCE_LIMITS: 'false' });
+    servers.push(off);
+    const key = await createBenchKey();
+    const ours = (name: string, server: BenchServer): Target => ({
+      name,
+      pid: server.child.pid!,
+      url: `${server.baseUrl}/v1/chat/completions`,
+      headers: { authorization: `Bearer ${key}` },
+      model: (upstreamModel) => `fake:${upstreamModel}`,
+    });
+    const targets: Target[] = [
+      { name: 'Portkey gateway 1.15.2', pid: portkey.child.pid!, url: `${portkey.baseUrl}/v1/chat/completions`, headers: portkey.headersFor(`${fakeUrl}/v1`), model: (name) => name },
+      ours('this service, enforcement on', on),
+      ours('this service, ENFORCE_LIMITS=false', off),
+    ];
+    const direct: Target = { name: 'upstream direct', pid: fake.child.pid!, url: `${fakeUrl}/v1/chat/completions`, headers: {}, model: (name) => name };
+
+    for (const target of targets) await maxThroughput(target, 2);
+    const figures: RoundFigures[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      const directPaced = await runPacedLoad('direct', { url: direct.url, init: { method: 'POST', headers: { 'content-type': 'application/json' }, body: chatBody('gpt-bench', false) }, ratePerSecond: 200, durationMs: seconds * 1000 });
+      const directFirstByte = await medianOf(direct, true, 50);
+      const directSequential = await medianOf(direct, false, 100);
+      // Rotate the order each round, so no target always runs first or last.
+      const order = targets.map((_, index) => targets[(index + round - 1) % targets.length]!);
+      for (const target of order) {
+        const throughput = await maxThroughput(target, seconds);
+        if (throughput.failures > 0) throw new Error(`${target.name}: ${throughput.failures} failed requests at max load`);
+        const paced = await runPacedLoad(target.name, { url: target.url, init: { method: 'POST', headers: { ...target.headers, 'content-type': 'application/json' }, body: chatBody(target.model('gpt-bench'), false) }, ratePerSecond: 200, durationMs: seconds * 1000 });
+        if (paced.failures > 0) throw new Error(`${target.name}: ${paced.failures} failed requests at 200 req/s`);
+        figures.push({
+          target: target.name,
+          round,
+          maxRequestsPerSecond: throughput.requestsPerSecond,
+          cpuMicrosecondsPerRequest: throughput.cpuMicroseconds,
+          addedP50Ms: paced.p50Ms - directPaced.p50Ms,
+          addedP99Ms: paced.p99Ms - directPaced.p99Ms,
+          addedFirstByteMs: (await medianOf(target, true, 50)) - directFirstByte,
+          addedSequentialMs: (await medianOf(target, false, 100)) - directSequential,
+        });
+      }
+    }
+    console.table(
+      figures.map((figure) => ({
+        target: figure.target,
+        round: figure.round,
+        'max req/s (50 conn)': Math.round(figure.maxRequestsPerSecond),
+        'CPU µs/req': Math.round(figure.cpuMicrosecondsPerRequest),
+        'added p50 ms @200/s': figure.addedP50Ms.toFixed(2),
+        'added p99 ms @200/s': figure.addedP99Ms.toFixed(2),
+        'added TTFB ms (stream)': figure.addedFirstByteMs.toFixed(2),
+        'added ms (one at a time)': figure.addedSequentialMs.toFixed(2),
+      })),
+    );
+    const [portkeyName, onName, offName] = targets.map((target) => target.name);
+    for (let round = 1; round <= rounds; round++) {
+      const of = (name: string) => figures.find((figure) => figure.round === round && figure.target === name)!;
+      const [reference, enforced, bare] = [of(portkeyName!), of(onName!), of(offName!)];
+      process.stdout.write(
+        `round ${round}: enforcement on vs Portkey: ${(enforced.maxRequestsPerSecond / reference.maxRequestsPerSecond).toFixed(2)}x throughput, ` +
+          `${(enforced.cpuMicrosecondsPerRequest / reference.cpuMicrosecondsPerRequest).toFixed(2)}x CPU per request, ` +
+          `p99 added ${enforced.addedP99Ms.toFixed(2)} vs ${reference.addedP99Ms.toFixed(2)} ms; ` +
+          `enforcement on vs off: ${(enforced.maxRequestsPerSecond / bare.maxRequestsPerSecond).toFixed(2)}x throughput\n`,
+      );
+    }
+  } finally {
+    for (const server of servers) await server.stop();
+    await portkey.stop();
+    await fake.stop();
+  }
+  return [];
+}
