@@ -36,6 +36,7 @@ const booleanText = z.enum(['true', 'false']).transform((value) => value === 'tr
 const environmentSchema = z.object({
   PORT: port.default(8787),
   HOST: z.string().min(1).default('0.0.0.0'),
+  CLUSTER_WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(256)]).default(1),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   DATA_DIR: z.string().min(1).default('./.data'),
@@ -117,6 +118,8 @@ export interface LimitsConfig {
 }
 
 export interface Config {
+  /** Server processes sharing the port (one per core with `auto`). */
+  clusterWorkers: number;
   port: number;
   host: string;
   databaseUrl: string | undefined;
@@ -207,6 +210,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   return {
     port: env.PORT,
     host: env.HOST,
+    clusterWorkers: env.CLUSTER_WORKERS === 'auto' ? availableParallelism() : env.CLUSTER_WORKERS,
     databaseUrl: env.DATABASE_URL,
     databasePoolSize: env.DATABASE_POOL_SIZE,
     dataDir,

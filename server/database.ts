@@ -31,10 +31,11 @@ export async function openDatabase(config: Config, logger: Logger, options: { sh
     : await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPostgresPort, logger, share: options.shareEmbedded ?? false });
   const connectionString = config.databaseUrl ?? embedded!.connectionString;
 
-  const pool = new pg.Pool({ connectionString, max: config.databasePoolSize });
+  // Idle connections stay a minute (pg's default is 10 s): bursts should not reconnect.
+  const pool = new pg.Pool({ connectionString, max: config.databasePoolSize, idleTimeoutMillis: 60_000 });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const hotPathPool = new pg.Pool({ connectionString, max: config.databasePoolSize, options: '-c synchronous_commit=off' });
+  const hotPathPool = new pg.Pool({ connectionString, max: config.databasePoolSize, idleTimeoutMillis: 60_000, options: '-c synchronous_commit=off' });
   hotPathPool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
   const hotPathDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: hotPathPool }) });
 

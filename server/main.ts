@@ -1,8 +1,10 @@
+import cluster from 'node:cluster';
 import type { Config } from './config.ts';
 import { exitGracefullyOnSignals, loadConfigOrExit } from './process-lifecycle.ts';
 import { createLogger } from './logger.ts';
 import { startServer } from './http-server.ts';
 import type { IssuedApiKey } from './api-key-admin.ts';
+import { runClusterPrimary, type ListeningMessage } from './cluster.ts';
 
 function printBootstrapKey(issued: IssuedApiKey, config: Config, port: number): void {
   const base = config.publicBaseUrl ?? `http://localhost:${port}`;
@@ -26,16 +28,24 @@ function printBootstrapKey(issued: IssuedApiKey, config: Config, port: number): 
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel);
-try {
-  const running = await startServer(config, logger);
-  if (running.bootstrapKey) printBootstrapKey(running.bootstrapKey, config, running.port);
-  logger.info(
-    { port: running.port, database: running.services.database.embedded ? 'embedded' : 'external', models: running.services.catalog.list().length },
-    'listening',
-  );
-
-  exitGracefullyOnSignals(logger, () => running.close());
-} catch (error) {
-  logger.fatal({ err: error }, 'boot failed');
-  process.exit(1);
+if (cluster.isPrimary && config.clusterWorkers > 1) {
+  await runClusterPrimary(config, logger, config.clusterWorkers).catch((error: unknown) => {
+    logger.fatal({ err: error }, 'boot failed');
+    process.exit(1);
+  });
+} else {
+  try {
+    const running = await startServer(config, logger);
+    if (running.bootstrapKey) printBootstrapKey(running.bootstrapKey, config, running.port);
+    const models = running.services.catalog.list().length;
+    if (cluster.isWorker) {
+      process.send!({ type: 'listening', port: running.port, models } satisfies ListeningMessage);
+    } else {
+      logger.info({ port: running.port, database: running.services.database.embedded ? 'embedded' : 'external', models }, 'listening');
+    }
+    exitGracefullyOnSignals(logger, () => running.close());
+  } catch (error) {
+    logger.fatal({ err: error }, 'boot failed');
+    process.exit(1);
+  }
 }
