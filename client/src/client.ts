@@ -1,11 +1,23 @@
 import { createHttp, type ClientOptions, type RequestOptions } from './http.js';
 import { createOperations } from './operations.js';
-import { callRoute, streamRoute, type CallName, type Input, type Output, type StreamEvent, type StreamInput, type StreamName } from './routes.js';
+import { callRoute, streamRoute, type CallName, type Immediate, type Input, type Output, type StreamEvent, type StreamInput, type StreamName } from './routes.js';
 
 /** A call of one route: its input in, its answer out. */
-export interface Call<N extends CallName> {
+export type Call<N extends CallName> = 'async' extends keyof Input<N> ? CallMaybeInBackground<N> : CallNow<N>;
+
+export interface CallNow<N extends CallName> {
   (input: Input<N>, requestOptions?: RequestOptions): Promise<Output<N>>;
 }
+
+/**
+ * A route that takes `async: true`: without it the answer is the primitive's result; with it,
+ * the answer may be the accepted operation (hand it to `operations.result` for the result).
+ */
+export interface CallMaybeInBackground<N extends CallName> {
+  (input: Input<N> & { async?: false }, requestOptions?: RequestOptions): Promise<Immediate<N>>;
+  (input: Input<N>, requestOptions?: RequestOptions): Promise<Output<N>>;
+}
+
 /** A call of one route whose input may be left out. */
 export interface OptionalInputCall<N extends CallName> {
   (input?: Input<N>, requestOptions?: RequestOptions): Promise<Output<N>>;
@@ -28,9 +40,8 @@ export interface Stream<N extends StreamName> {
 export function createClient(options: ClientOptions) {
   const http = createHttp(options);
   const call =
-    <N extends CallName>(name: N): Call<N> =>
-    (input, requestOptions) =>
-      callRoute(http, name, input, requestOptions);
+    <N extends CallName>(name: N) =>
+    ((input: Input<N>, requestOptions?: RequestOptions) => callRoute(http, name, input, requestOptions)) as Call<N>;
   const optionalInput =
     <N extends CallName>(name: N, empty: Input<N>): OptionalInputCall<N> =>
     (input = empty, requestOptions) =>

@@ -1,7 +1,7 @@
-export { createClient, type Client, type Call, type CallById, type OptionalInputCall, type Stream } from './client.js';
+export { createClient, type Client, type Call, type CallNow, type CallMaybeInBackground, type CallById, type OptionalInputCall, type Stream } from './client.js';
 export type { ClientOptions, RequestOptions } from './http.js';
-export type { CallName, StreamName, Input, Output, StreamInput, StreamEvent } from './routes.js';
-export type { Operation, Settled, WaitOptions } from './operations.js';
+export type { CallName, StreamName, Input, Output, Immediate, Operation, StreamInput, StreamEvent } from './routes.js';
+export type { Settled, WaitOptions } from './operations.js';
 export type { BinaryAnswer } from './binary-answer.js';
 export {
   ApiError,

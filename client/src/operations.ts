@@ -1,10 +1,8 @@
 import { OperationError } from './errors.js';
 import { sleep, type Http } from './http.js';
 import type { CallById } from './client.js';
-import { callRoute, type Output } from './routes.js';
+import { callRoute, type Operation } from './routes.js';
 
-/** A background operation, as `GET /infra/ai/operations/{id}` shows it. */
-export type Operation = Output<'infra.ai.operations.get'>['data'];
 
 /** An answer of a route that took `async: true`, without the operation it may be: the primitive's own result. */
 export type Settled<TAnswer> = TAnswer extends { status: 'ok'; data: infer TData } ? Exclude<TData, Operation> : Exclude<TAnswer, Operation>;

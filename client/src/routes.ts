@@ -10,6 +10,12 @@ export type CallName = keyof CallRoutes;
 export type StreamName = keyof StreamRoutes;
 export type Input<N extends CallName> = CallRoutes[N]['input'];
 export type Output<N extends CallName> = CallRoutes[N]['output'];
+/** A background operation, as `GET /infra/ai/operations/{id}` shows it. */
+export type Operation = Output<'infra.ai.operations.get'>['data'];
+
+/** An answer without the operation it may be: the primitive's own result (in its envelope on the native tree). */
+export type Immediate<N extends CallName> = Output<N> extends { status: 'ok'; data: infer TData } ? { status: 'ok'; data: Exclude<TData, Operation> } : Exclude<Output<N>, Operation>;
+
 /** A stream's input: its route's request without `stream`, which the client sets. */
 export type StreamInput<N extends StreamName> = Omit<StreamRoutes[N]['input'], 'stream'>;
 export type StreamEvent<N extends StreamName> = StreamRoutes[N]['event'];
