@@ -81,13 +81,14 @@ async function errorOf(response: Response): Promise<ApiError> {
   }
   const error = body?.error ?? {};
   const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null);
-  const details = error.details as { param?: unknown } | undefined;
+  // The native tree names the field in details: `{ param }`, or the first of its validation `issues`.
+  const details = error.details as { param?: unknown; issues?: { field?: unknown }[] } | undefined;
   return apiErrorOf({
     status: response.status,
     code: text(error.code) ?? text(error.type) ?? `http_${response.status}`,
     message: text(error.message) ?? `HTTP ${response.status}`,
     requestId: text(error.request_id) ?? response.headers.get('x-request-id'),
-    param: text(error.param) ?? text(details?.param),
+    param: text(error.param) ?? text(details?.param) ?? text(details?.issues?.[0]?.field),
     details: error.details ?? null,
     retryAfterSeconds: retryAfterSeconds(response),
   });
