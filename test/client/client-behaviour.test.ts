@@ -1,5 +1,3 @@
-import { createServer, request as forward, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -15,6 +13,7 @@ import {
   type Client,
 } from '../../client/src/index.ts';
 import { startFakeOpenAi, type FakeOpenAi } from '../fakes/fake-openai.ts';
+import { startForwardingProxy } from '../helpers/forwarding-proxy.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 /**
@@ -41,32 +40,15 @@ afterAll(async () => {
   await fake.close();
 });
 
-/**
- * Answers the first `refusals` requests itself (status, Retry-After, the native error body) and
- * forwards the rest to the server; records when each request arrived.
- */
-async function startRefusingProxy(refusals: number, status: number, retryAfter: string | undefined) {
-  const arrivals: number[] = [];
-  const proxy: Server = createServer((req, res) => {
-    arrivals.push(performance.now());
-    if (arrivals.length <= refusals) {
-      res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': `req_refused_${arrivals.length}`, ...(retryAfter ? { 'retry-after': retryAfter } : {}) });
-      res.end(JSON.stringify({ status: 'error', error: { code: status === 429 ? 'rate_limited' : 'service_unavailable', message: 'Try again later', request_id: `req_refused_${arrivals.length}` } }));
-      return;
-    }
-    const target = new URL(server.baseUrl);
-    const upstream = forward({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode!, answer.headers);
-      answer.pipe(res);
-    });
-    req.pipe(upstream);
+/** A proxy that answers the first `refusals` requests itself, as the service refuses one (status, Retry-After, native error body). */
+function startRefusingProxy(refusals: number, status: number, retryAfter: string | undefined) {
+  return startForwardingProxy(server.baseUrl, (arrival, _req, res) => {
+    if (arrival > refusals) return false;
+    const requestId = `req_refused_${arrival}`;
+    res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': requestId, ...(retryAfter ? { 'retry-after': retryAfter } : {}) });
+    res.end(JSON.stringify({ status: 'error', error: { code: status === 429 ? 'rate_limited' : 'service_unavailable', message: 'Try again later', request_id: requestId } }));
+    return true;
   });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  return {
-    baseUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
-    arrivals,
-    close: () => new Promise<void>((resolve) => proxy.close(() => resolve())),
-  };
 }
 
 describe('errors', () => {
@@ -108,7 +90,7 @@ describe('retries', () => {
       expect(data.length).toBeGreaterThan(0);
       expect(proxy.arrivals).toHaveLength(2);
       // Without Retry-After the first backoff is at most 625 ms: waiting a second means it was honoured.
-      expect(proxy.arrivals[1]! - proxy.arrivals[0]!).toBeGreaterThanOrEqual(1000);
+      expect(proxy.arrivals[1]!.at - proxy.arrivals[0]!.at).toBeGreaterThanOrEqual(1000);
     } finally {
       await proxy.close();
     }
@@ -149,7 +131,7 @@ describe('retries', () => {
   });
 
   it('a connection that cannot be made is a ConnectionError', async () => {
-    const closed = await startRefusingProxy(0, 200, undefined);
+    const closed = await startForwardingProxy(server.baseUrl);
     await closed.close();
     const failure = await createClient({ baseUrl: closed.baseUrl, apiKey: key, maxRetries: 0 }).infra.ai.models.list().catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ConnectionError);
@@ -273,5 +255,4 @@ describe('the API key', () => {
     expect(failure).toBeInstanceOf(ConnectionError);
     expect(inspect(failure, { depth: 10, showHidden: true }) + JSON.stringify(failure)).not.toContain(secret);
   });
-
 });
