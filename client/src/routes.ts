@@ -18,7 +18,8 @@ export type Immediate<N extends CallName> = Output<N> extends { status: 'ok'; da
 
 /** A stream's input: its route's request without `stream`, which the client sets. */
 export type StreamInput<N extends StreamName> = Omit<StreamRoutes[N]['input'], 'stream'>;
-export type StreamEvent<N extends StreamName> = StreamRoutes[N]['event'];
+/** A stream's events; an error frame never reaches the loop (it ends it with a StreamError). */
+export type StreamEvent<N extends StreamName> = Exclude<StreamRoutes[N]['event'], { error: { message: string } }>;
 
 const isJson = (response: Response) => /^application\/([\w.+-]*\+)?json\b/i.test(response.headers.get('content-type') ?? '');
 
