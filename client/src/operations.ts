@@ -1,4 +1,4 @@
-import { OperationError } from './errors.js';
+import { OperationError, TimeoutError } from './errors.js';
 import { sleep, type Http } from './http.js';
 import type { CallById } from './client.js';
 import { callRoute, type Operation } from './routes.js';
@@ -11,7 +11,7 @@ export interface WaitOptions {
   signal?: AbortSignal;
   /** The first pause between polls; it doubles up to 2 s (default 250). */
   intervalMs?: number;
-  /** Give up (TimeoutError-style abort) after this long; default: wait as long as it takes. */
+  /** Give up with a TimeoutError after this long; default: wait as long as it takes. */
   timeoutMs?: number;
 }
 
@@ -30,11 +30,16 @@ export function createOperations(http: Http) {
   async function wait(operationId: string, options: WaitOptions = {}): Promise<Operation> {
     const signal = options.timeoutMs === undefined ? options.signal : AbortSignal.any([AbortSignal.timeout(options.timeoutMs), ...(options.signal ? [options.signal] : [])]);
     let interval = options.intervalMs ?? 250;
-    for (;;) {
-      const { data: operation } = await get(operationId, signal ? { signal } : {});
-      if (finished.has(operation.status)) return operation;
-      await sleep(interval, signal);
-      interval = Math.min(interval * 2, 2_000);
+    try {
+      for (;;) {
+        const { data: operation } = await get(operationId, signal ? { signal } : {});
+        if (finished.has(operation.status)) return operation;
+        await sleep(interval, signal);
+        interval = Math.min(interval * 2, 2_000);
+      }
+    } catch (error) {
+      if (signal?.aborted && !options.signal?.aborted) throw new TimeoutError(`Operation ${operationId} had not ended within ${options.timeoutMs} ms`);
+      throw error;
     }
   }
 

@@ -30,12 +30,13 @@ let ss: Client;
 beforeAll(async () => {
   fake = await startFakeOpenAi();
   server = await startTestServer({
-    OPENAI_COMPAT_UPSTREAMS: JSON.stringify([{ name: 'openai', base_url: `${fake.baseUrl}/v1`, models: ['gpt-4o-mini', 'slow', 'endless', 'refuses'] }]),
+    OPENAI_COMPAT_UPSTREAMS: JSON.stringify([{ name: 'openai', base_url: `${fake.baseUrl}/v1`, models: ['gpt-4o-mini', 'slow', 'endless', 'refuses', 'gated'] }]),
   });
   key = (await server.createKey(['ai:read', 'ai:generate'], '100000')).secret;
   ss = createClient({ baseUrl: server.baseUrl, apiKey: key });
 });
 afterAll(async () => {
+  fake.gate.open();
   await server.close();
   await fake.close();
 });
@@ -216,6 +217,15 @@ describe('background operations', () => {
     const failure = await ss.infra.ai.operations.result(accepted).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(OperationError);
     expect(failure).toMatchObject({ status: 'failed', operationId: accepted.data.id });
+  });
+
+  it('wait() gives up with a TimeoutError after timeoutMs; a cancel ends the operation', async () => {
+    const accepted = await ss.infra.ai.responses.create({ model: 'openai:gated', input: 'Held back', async: true });
+    const failure = await ss.infra.ai.operations.wait(accepted.data.id, { timeoutMs: 300 }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(TimeoutError);
+    const { data: cancelling } = await ss.infra.ai.operations.cancel(accepted.data.id);
+    expect(cancelling.id).toBe(accepted.data.id);
+    expect((await ss.infra.ai.operations.wait(accepted.data.id)).status).toBe('cancelled');
   });
 
   it('wait() on a finished operation answers it at once', async () => {
