@@ -99,7 +99,7 @@ function transportOf(side: AnyDefinition['route'], method: Method): TransportDec
   };
 }
 
-function defineRoute<TOut extends z.ZodType>(definition: AnyDefinition, method: Method, envelope: Envelope) {
+function defineRoute<TIn extends z.ZodObject, TOut extends z.ZodType>(definition: AnyDefinition, method: Method, envelope: Envelope) {
   const side = definition.route;
   const wrap = (data: unknown) => (envelope === 'native' ? { status: 'ok' as const, data } : data);
   const storable = definition.storable ?? jsonResult;
@@ -123,7 +123,8 @@ function defineRoute<TOut extends z.ZodType>(definition: AnyDefinition, method: 
         errorResponses: {},
       },
     })
-    .input(side.input);
+    // The definition's generics are erased above; the casts give typed clients the route's real input and output.
+    .input(side.input as TIn);
   const answer = answerSchema(definition, envelope);
   // Answers are built by this service from typed parts, so checking them against their schema on
   // every request only costs time; tests (and VALIDATE_OUTPUTS=true) still check every one.
@@ -157,48 +158,48 @@ function documented<P extends { _def: object }>(procedure: P, answer: z.ZodType)
   return procedure;
 }
 
-function query<TOut extends z.ZodType>(definition: AnyDefinition, envelope: Envelope) {
-  const route = defineRoute<TOut>(definition, 'GET', envelope);
+function query<TIn extends z.ZodObject, TOut extends z.ZodType>(definition: AnyDefinition, envelope: Envelope) {
+  const route = defineRoute<TIn, TOut>(definition, 'GET', envelope);
   return documented(route.builder.query(route.resolve), route.answer);
 }
 
-function mutation<TOut extends z.ZodType>(definition: AnyDefinition, method: 'POST' | 'DELETE', envelope: Envelope) {
-  const route = defineRoute<TOut>(definition, method, envelope);
+function mutation<TIn extends z.ZodObject, TOut extends z.ZodType>(definition: AnyDefinition, method: 'POST' | 'DELETE', envelope: Envelope) {
+  const route = defineRoute<TIn, TOut>(definition, method, envelope);
   return documented(route.builder.mutation(route.resolve), route.answer);
 }
 
 /** A GET route on one tree, answered as is (OpenAI shapes). */
 export function defineQueryRoute<TArgs, TResult, TIn extends z.ZodObject, TOut extends z.ZodType>(definition: SingleRouteDefinition<TArgs, TResult, TIn, TOut>) {
-  return query<TOut>(definition as AnyDefinition, 'none');
+  return query<TIn, TOut>(definition as AnyDefinition, 'none');
 }
 
 /** A POST route on one tree, answered as is (OpenAI shapes). */
 export function defineMutationRoute<TArgs, TResult, TIn extends z.ZodObject, TOut extends z.ZodType, A extends AsyncSupport | undefined = undefined>(
   definition: SingleRouteDefinition<TArgs, TResult, TIn, TOut, A>,
 ) {
-  return mutation<Answer<TOut, A>>(definition as AnyDefinition, 'POST', 'none');
+  return mutation<TIn, Answer<TOut, A>>(definition as AnyDefinition, 'POST', 'none');
 }
 
 /** A GET route on the native tree only, in the native envelope. */
 export function defineNativeQuery<TArgs, TResult, TIn extends z.ZodObject, TOut extends z.ZodType>(definition: SingleRouteDefinition<TArgs, TResult, TIn, TOut>) {
-  return query<Wrapped<TOut, 'native'>>(definition as AnyDefinition, 'native');
+  return query<TIn, Wrapped<TOut, 'native'>>(definition as AnyDefinition, 'native');
 }
 
 /** A POST route on the native tree only, in the native envelope. */
 export function defineNativeMutation<TArgs, TResult, TIn extends z.ZodObject, TOut extends z.ZodType, A extends AsyncSupport | undefined = undefined>(
   definition: SingleRouteDefinition<TArgs, TResult, TIn, TOut, A>,
 ) {
-  return mutation<Wrapped<Answer<TOut, A>, 'native'>>(definition as AnyDefinition, 'POST', 'native');
+  return mutation<TIn, Wrapped<Answer<TOut, A>, 'native'>>(definition as AnyDefinition, 'POST', 'native');
 }
 
 /** A DELETE route on one tree, answered as is (OpenAI shapes). */
 export function defineDeleteRoute<TArgs, TResult, TIn extends z.ZodObject, TOut extends z.ZodType>(definition: SingleRouteDefinition<TArgs, TResult, TIn, TOut>) {
-  return mutation<TOut>(definition as AnyDefinition, 'DELETE', 'none');
+  return mutation<TIn, TOut>(definition as AnyDefinition, 'DELETE', 'none');
 }
 
 /** A DELETE route on the native tree only, in the native envelope. */
 export function defineNativeDelete<TArgs, TResult, TIn extends z.ZodObject, TOut extends z.ZodType>(definition: SingleRouteDefinition<TArgs, TResult, TIn, TOut>) {
-  return mutation<Wrapped<TOut, 'native'>>(definition as AnyDefinition, 'DELETE', 'native');
+  return mutation<TIn, Wrapped<TOut, 'native'>>(definition as AnyDefinition, 'DELETE', 'native');
 }
 
 /**
@@ -225,8 +226,8 @@ export function defineTwinMutations<
   A extends AsyncSupport | undefined = undefined,
 >(definition: PrimitiveDefinition<TArgs, TResult, NIn, NData, OIn, OOut, A>) {
   return {
-    canonical: mutation<Wrapped<Answer<NData, A>, 'native'>>({ ...definition, route: definition.canonical } as AnyDefinition, 'POST', 'native'),
-    compat: mutation<Answer<OOut, A>>({ ...definition, route: definition.compat } as AnyDefinition, 'POST', 'none'),
+    canonical: mutation<NIn, Wrapped<Answer<NData, A>, 'native'>>({ ...definition, route: definition.canonical } as AnyDefinition, 'POST', 'native'),
+    compat: mutation<OIn, Answer<OOut, A>>({ ...definition, route: definition.compat } as AnyDefinition, 'POST', 'none'),
   };
 }
 
