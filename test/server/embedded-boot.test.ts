@@ -30,7 +30,7 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-describe('the embedded default (no DATABASE_URL)', () => {
+describe('the embedded default (no DATABASE_URL, no LOCAL_MODELS_DIR): a fresh clone', () => {
   let key: string;
 
   it('starts Postgres under DATA_DIR, prints one key, and the key works', async () => {
@@ -47,6 +47,17 @@ describe('the embedded default (no DATABASE_URL)', () => {
       const response = await fetch(`${first.baseUrl}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
       expect(response.status).toBe(200);
       expect((await response.json()).object).toBe('list');
+
+      // The README's first curl, without a model: the bundled models/stories260K.gguf answers.
+      const generated = await fetch(`${first.baseUrl}/infra/ai/responses`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ input: 'Once upon a time', max_output_tokens: 20, temperature: 0 }),
+      });
+      const answer = await generated.json();
+      expect(generated.status, JSON.stringify(answer)).toBe(200);
+      expect(answer.data.model).toBe('local:stories260K');
+      expect(answer.data.output_text).toMatch(/^, there was a little girl named Lily/);
     } finally {
       expect(await first.stop()).toBe(0);
     }
