@@ -60,7 +60,7 @@ export async function openCharge(ctx: CallContext, request: ChargeRequest): Prom
   const { services, principal } = ctx;
   const limits = services.rateLimits;
   const started = performance.now();
-  if (!limits) return { settle: () => {} };
+  if (!limits) return { settle: (used) => services.metrics.countUsage(request.model.id, used.input, used.output) };
 
   const tokensPerMinute = principal.limits.tokensPerMinute;
   if (!ctx.background) {
@@ -83,6 +83,7 @@ export async function openCharge(ctx: CallContext, request: ChargeRequest): Prom
     settle(used, status) {
       if (settled) return;
       settled = true;
+      services.metrics.countUsage(request.model.id, used.input, used.output);
       const latency = latencyMs();
       services.background.run('settle charge', () => settle(used, status, latency));
     },
@@ -92,6 +93,7 @@ export async function openCharge(ctx: CallContext, request: ChargeRequest): Prom
       const actual = costOf(request.model.pricing, used);
       // Upper bounds hold for honest upstreams; should one report more, the reservation caps the charge.
       const charged = actual.gt(reserved) && reservationId ? reserved : actual;
+      services.metrics.countSpend(request.primitive, charged.toNumber());
       await settleAndRecordUsage(services.hotPathDb, {
         reservationId,
         release: toAmount(reserved.minus(charged)),

@@ -9,6 +9,7 @@ import type { RateLimits } from './rate-limits.ts';
 import type { BackgroundTasks } from './background-tasks.ts';
 import type { OperationQueue } from '../jobs/operation-queue.ts';
 import type { StorageService } from '../providers/storage/storage-service.ts';
+import type { ServiceMetrics } from '../server/observability/metrics.ts';
 
 /** Long-lived dependencies, built once at boot; no request in here (tests build callers on it). */
 export interface Services {
@@ -26,6 +27,8 @@ export interface Services {
   background: BackgroundTasks;
   /** Absent when ENFORCE_LIMITS=false. */
   rateLimits: RateLimits | undefined;
+  /** Prometheus counters, incremented in memory (GET /metrics). */
+  metrics: ServiceMetrics;
 }
 
 /** Filled in while a request runs and written to its log line when it ends. */

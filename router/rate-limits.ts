@@ -52,6 +52,8 @@ export class RateLimits {
   readonly #limiters = new Map<string, RateLimiterAbstract>();
   readonly #leases = new Map<string, Lease>();
   readonly #refills = new Map<string, Promise<void>>();
+  /** Requests refused since start, by what ran out (read by /metrics: nothing is added to a call). */
+  readonly refusals: Record<Kind, number> = { requests: 0, tokens: 0 };
 
   constructor(store: { redis: Redis } | { pool: pg.Pool }) {
     this.#create = (points, keyPrefix) =>
@@ -94,7 +96,12 @@ export class RateLimits {
         this.#refills.set(leaseKey, refill);
       }
       // A refused refill (the minute's budget is spent) refuses every request waiting on it.
-      await refill;
+      try {
+        await refill;
+      } catch (error) {
+        if (error instanceof ApiError && error.apiCode === 'rate_limited') this.refusals.requests++;
+        throw error;
+      }
     }
   }
 
@@ -148,6 +155,7 @@ export class RateLimits {
         ...headersOf(kind, limit, new RateLimiterRes(0, rejection.msBeforeNext, rejection.consumedPoints - points)),
         'Retry-After': String(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000))),
       };
+      this.refusals[kind]++;
       const message =
         kind === 'requests'
           ? `Rate limit reached: ${limit} requests per minute for this API key`

@@ -100,7 +100,18 @@ const environmentSchema = z.object({
   RATE_LIMIT_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_TOKENS_PER_MINUTE: z.coerce.number().int().min(1).default(2_000_000),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('ai-primitives'),
 });
+
+export interface ObservabilityConfig {
+  /** Set: GET /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
+  /** Set: traces are exported over OTLP/HTTP (protobuf) to `<endpoint>/v1/traces`; unset: tracing code is never loaded. */
+  otlpEndpoint: string | undefined;
+  serviceName: string;
+}
 
 export interface LimitsConfig {
   /** Off: no rate limits and no token ledger (benchmarks compare both). */
@@ -141,6 +152,7 @@ export interface Config {
   storage: StorageConfig;
   /** Absent: no realtime models, and minting answers 501. */
   realtime: RealtimeConfig | undefined;
+  observability: ObservabilityConfig;
 }
 
 export class ConfigError extends Error {
@@ -258,6 +270,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
           outputPerMillion: env.REALTIME_OUTPUT_PER_MILLION,
         }
       : undefined,
+    observability: {
+      metricsToken: env.METRICS_TOKEN,
+      otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: env.OTEL_SERVICE_NAME,
+    },
     limits: {
       enforce: env.ENFORCE_LIMITS,
       requestsPerMinute: env.RATE_LIMIT_REQUESTS_PER_MINUTE,

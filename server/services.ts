@@ -17,6 +17,8 @@ import { createOperationExecutor } from './operation-executor.ts';
 import { appRouter } from '../router/app-router.ts';
 import { createRateLimits } from './rate-limit-store.ts';
 import { BackgroundTasks } from '../router/background-tasks.ts';
+import { ServiceMetrics } from './observability/metrics.ts';
+import { readQueueState } from '../jobs/queue-readings.ts';
 
 export interface RunningServices extends Services {
   database: DatabaseHandle;
@@ -39,7 +41,8 @@ export async function startServices(config: Config, logger: Logger, options: { r
     // Settlements still running after the last answer finish before the database closes.
     const background = new BackgroundTasks(logger);
     stops.push(() => background.drain());
-    const providers = await loadProviders(config);
+    const metrics = new ServiceMetrics();
+    const providers = await loadProviders(config, metrics.modelCalls);
     stops.push(() => providers.close());
     const keyStore = new KeyStore({ db, logger, defaultLimits: config.limits });
     await keyStore.listenForRevocations(database.connectionString);
@@ -48,10 +51,12 @@ export async function startServices(config: Config, logger: Logger, options: { r
     stops.push(() => stopBoss(boss));
     await ensureQueues(boss, config.operations, config.webhooks);
 
-    const onFinished = (operation: Parameters<typeof dispatchOperationEvent>[3]) =>
-      dispatchOperationEvent(db, boss, logger, operation).catch((error: unknown) =>
+    const onFinished = (operation: Parameters<typeof dispatchOperationEvent>[3]) => {
+      metrics.countOperationFinished(operation.kind, operation.status);
+      return dispatchOperationEvent(db, boss, logger, operation).catch((error: unknown) =>
         logger.error({ err: error, operation_id: operation.id }, 'webhook dispatch failed'),
       );
+    };
     const services: RunningServices = {
       config,
       logger,
@@ -64,10 +69,17 @@ export async function startServices(config: Config, logger: Logger, options: { r
       operations: new OperationQueue({ db, boss, onFinished }),
       rateLimits: createRateLimits(config, database, stops),
       background,
+      metrics,
       database,
       boss,
       close: closeAll,
     };
+
+    metrics.readFrom({
+      pools: () => providers.poolUsage(),
+      rateLimitRefusals: () => services.rateLimits?.refusals,
+      queues: () => readQueueState(db),
+    });
 
     if (options.runWorkers ?? config.operations.runWorkers) {
       const operationWorker = new OperationWorker({
