@@ -44,6 +44,7 @@ export function createApp(services: Services): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(trackRequests(services.logger, services.metrics));
+  if (services.tracing.requests) app.use(services.tracing.requests);
 
   const origins = services.config.corsOrigins;
   if (origins.length > 0) {

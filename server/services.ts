@@ -18,6 +18,8 @@ import { appRouter } from '../router/app-router.ts';
 import { createRateLimits } from './rate-limit-store.ts';
 import { BackgroundTasks } from '../router/background-tasks.ts';
 import { ServiceMetrics } from './observability/metrics.ts';
+import { combineObservers } from './observability/model-calls.ts';
+import { startTracing } from './observability/tracing.ts';
 import { readQueueState } from '../jobs/queue-readings.ts';
 
 export interface RunningServices extends Services {
@@ -31,8 +33,13 @@ export interface RunningServices extends Services {
  * here too unless RUN_WORKERS=false (then `npm run worker` processes run them).
  */
 export async function startServices(config: Config, logger: Logger, options: { runWorkers?: boolean } = {}): Promise<RunningServices> {
-  const database = await openDatabase(config, logger);
-  const stops: (() => Promise<void>)[] = [() => database.close()];
+  const tracing = await startTracing(config.observability);
+  const database = await openDatabase(config, logger, { onQuery: tracing.databaseQueries }).catch(async (error: unknown) => {
+    await tracing.close();
+    throw error;
+  });
+  // Tracing closes last, sending the spans of everything that closed before it.
+  const stops: (() => Promise<void>)[] = [() => tracing.close(), () => database.close()];
   const closeAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => logger.warn({ err: error }, 'shutdown step failed'));
   };
@@ -42,7 +49,7 @@ export async function startServices(config: Config, logger: Logger, options: { r
     const background = new BackgroundTasks(logger);
     stops.push(() => background.drain());
     const metrics = new ServiceMetrics();
-    const providers = await loadProviders(config, metrics.modelCalls);
+    const providers = await loadProviders(config, combineObservers([metrics.modelCalls, ...(tracing.modelCalls ? [tracing.modelCalls] : [])]));
     stops.push(() => providers.close());
     const keyStore = new KeyStore({ db, logger, defaultLimits: config.limits });
     await keyStore.listenForRevocations(database.connectionString);
@@ -70,6 +77,7 @@ export async function startServices(config: Config, logger: Logger, options: { r
       rateLimits: createRateLimits(config, database, stops),
       background,
       metrics,
+      tracing,
       database,
       boss,
       close: closeAll,
