@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers/paths.ts';
 import { startFakeOpenAi, type FakeOpenAi } from '../fakes/fake-openai.ts';
 import { startFakeOtlpCollector, type FakeOtlpCollector, type ReceivedSpan } from '../fakes/fake-otlp-collector.ts';
 import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts';
@@ -70,5 +73,15 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
 
     // Spans carry routes, models and parameterised SQL: never what the caller sent.
     for (const span of spans) for (const value of Object.values(span.attributes)) expect(String(value)).not.toContain('never reach');
+  });
+});
+
+describe('without OTEL_EXPORTER_OTLP_ENDPOINT', () => {
+  it('imports none of the OpenTelemetry SDK (only the API facade that pg-boss and prom-client reference)', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['test/fixtures/tracing-imports.ts'], { cwd: repoRoot });
+    const { whenOff, whenOn } = JSON.parse(stdout) as { whenOff: string[]; whenOn: string[] };
+    expect(whenOff.filter((name) => name !== '@opentelemetry/api')).toEqual([]);
+    // The same check sees the SDK once tracing is on.
+    expect(whenOn).toEqual(expect.arrayContaining(['@opentelemetry/sdk-trace', '@opentelemetry/exporter-trace-otlp-proto']));
   });
 });
