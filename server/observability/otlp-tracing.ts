@@ -32,7 +32,8 @@ export function startOtlpTracing(options: { endpoint: string; serviceName: strin
   const requests: RequestHandler = (req, res, next) => {
     const span = tracer.startSpan(req.method, {
       kind: SpanKind.SERVER,
-      attributes: { 'http.request.method': req.method, 'url.path': req.path },
+      // The route template is added at the end; the raw path is not recorded (it can name storage keys).
+      attributes: { 'http.request.method': req.method },
     });
     const active = trace.setSpan(context.active(), span);
     // Body parsers continue from stream events, which would otherwise lose the request's context.
@@ -68,8 +69,10 @@ export function startOtlpTracing(options: { endpoint: string; serviceName: strin
     },
   };
 
-  // Kysely reports a query once it has finished: the span is drawn back to when it began.
+  // Kysely reports a query once it has finished: the span is drawn back to when it began. Only
+  // queries made for a request are traced (not migrations or the worker's bookkeeping).
   const databaseQueries = (event: LogEvent) => {
+    if (!trace.getSpan(context.active())) return;
     const now = Date.now();
     const span = tracer.startSpan('db.query', {
       kind: SpanKind.CLIENT,

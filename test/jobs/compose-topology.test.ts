@@ -56,6 +56,8 @@ beforeAll(async () => {
     LOCAL_LLAMA_THREADS: '1',
     LOCAL_POOL_THREADS: '1',
     JOBS_SUPERVISE_SECONDS: '1',
+    // The test Postgres is shared with every other test file: fewer connections than compose's.
+    DATABASE_POOL_SIZE: '3',
   };
   expect(services['worker']!.command).toEqual(['node', 'server/worker-main.ts']);
   for (const api of ['api-1', 'api-2']) expect(services[api]!.environment.RUN_WORKERS).toBe('false');
@@ -148,5 +150,5 @@ describe('the compose topology on loopback: two APIs, one worker, Postgres, Redi
       // The APIs ran no operations: the worker did.
       expect(sumOf(samples, 'ai_operations_finished_total')).toBe(0);
     }
-  });
+  }, 30_000);
 });

@@ -95,5 +95,5 @@ describe('GET /metrics', () => {
     expect(sumOf(after, 'ai_local_pool_slots', { pool: 'llama:stories260K' })).toBe(2);
     expect(sumOf(after, 'ai_local_pool_slots', { pool: 'compute' })).toBeGreaterThan(0);
     expect(sumOf(after, 'process_cpu_seconds_total')).toBeGreaterThan(0);
-  });
+  }, 60_000);
 });

@@ -73,7 +73,7 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
 
     // Spans carry routes, models and parameterised SQL: never what the caller sent.
     for (const span of spans) for (const value of Object.values(span.attributes)) expect(String(value)).not.toContain('never reach');
-  });
+  }, 60_000);
 });
 
 describe('without OTEL_EXPORTER_OTLP_ENDPOINT', () => {
@@ -83,5 +83,5 @@ describe('without OTEL_EXPORTER_OTLP_ENDPOINT', () => {
     expect(whenOff.filter((name) => name !== '@opentelemetry/api')).toEqual([]);
     // The same check sees the SDK once tracing is on.
     expect(whenOn).toEqual(expect.arrayContaining(['@opentelemetry/sdk-trace', '@opentelemetry/exporter-trace-otlp-proto']));
-  });
+  }, 60_000);
 });

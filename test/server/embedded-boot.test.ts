@@ -61,7 +61,7 @@ describe('the embedded default (no DATABASE_URL, no LOCAL_MODELS_DIR): a fresh c
     } finally {
       expect(await first.stop()).toBe(0);
     }
-  });
+  }, 90_000);
 
   it('reuses the data on the second boot and prints no new key', async () => {
     const second = await boot(dataDir, postgresPort);
@@ -72,7 +72,7 @@ describe('the embedded default (no DATABASE_URL, no LOCAL_MODELS_DIR): a fresh c
     } finally {
       expect(await second.stop()).toBe(0);
     }
-  });
+  }, 90_000);
 
   it('after a crash, stops the cluster left running and starts it afresh; a graceful stop then stops it', async () => {
     const crashed = await boot(dataDir, postgresPort);
