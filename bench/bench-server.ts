@@ -30,7 +30,7 @@ export async function startBenchServer(environment: Record<string, string> = {})
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       BOOTSTRAP_DEFAULT_KEY: 'false',
-      LOCAL_MODELS_DIR: path.resolve(repoRoot, '../shared/models'),
+      LOCAL_MODELS_DIR: path.join(repoRoot, 'models'),
       // Limits stay enforced (their cost is part of every figure) but high enough not to refuse load.
       RATE_LIMIT_REQUESTS_PER_MINUTE: '1000000000',
       RATE_LIMIT_TOKENS_PER_MINUTE: '1000000000',

@@ -31,6 +31,8 @@ import { OpenAiCompatibleImageModel } from './openai/image-model.ts';
 import { WorkersAiFluxModel } from './workers-ai/flux-model.ts';
 import { listWorkersAiModels, workersAiProviderName } from './workers-ai/catalog.ts';
 import { WorkersAiTextModel } from './workers-ai/text-model.ts';
+import { observeAdapter, type ModelCallObserver } from '../server/observability/model-calls.ts';
+import type { PoolReading } from '../server/observability/metrics.ts';
 
 /** The adapter contract of each capability family the registry serves. */
 interface Adapters {
@@ -66,9 +68,12 @@ export class ProviderRegistry {
   /** Deterministic chunking; large inputs on the compute pool. */
   readonly chunker: LocalChunker;
   readonly #factories: Record<ProviderKind, Factories>;
+  /** Sees every call into every adapter (metrics, traces). */
+  readonly #observer: ModelCallObserver | undefined;
 
-  constructor(options: { config: Config; catalog: ModelCatalog; localFiles: Map<string, string> }) {
+  constructor(options: { config: Config; catalog: ModelCatalog; localFiles: Map<string, string>; observer?: ModelCallObserver | undefined }) {
     this.#config = options.config;
+    this.#observer = options.observer;
     this.catalog = options.catalog;
     this.#localFiles = options.localFiles;
     this.#llama = new LlamaRuntime(options.config.local);
@@ -119,6 +124,7 @@ export class ProviderRegistry {
       const factory = this.#factories[providerKind][kind] as ((entry: ModelEntry) => Adapters[K]) | undefined;
       if (!factory) throw new Error(`${entry.id}: the ${providerKind} provider has no ${kind} adapter`);
       adapter = factory(entry);
+      if (this.#observer) adapter = observeAdapter(adapter as object, { provider: entry.provider, model: entry.id }, this.#observer) as Adapters[K];
       this.#adapters.set(cacheKey, adapter);
     }
     return adapter;
@@ -150,6 +156,14 @@ export class ProviderRegistry {
     return upstream;
   }
 
+  /** The compute pool's threads and each loaded GGUF model's sequences, as /metrics reads them. */
+  poolUsage(): PoolReading[] {
+    return [
+      { pool: 'compute', usage: this.compute.usage },
+      ...this.#llama.usage().map(({ model, usage }) => ({ pool: `llama:${model}`, usage })),
+    ];
+  }
+
   async close(): Promise<void> {
     await this.compute.close();
     await this.#llama.dispose();
@@ -157,7 +171,7 @@ export class ProviderRegistry {
 }
 
 /** Builds the catalog and the adapters from configuration: local GGUF files always, upstreams when configured. */
-export async function loadProviders(config: Config): Promise<ProviderRegistry> {
+export async function loadProviders(config: Config, observer?: ModelCallObserver): Promise<ProviderRegistry> {
   const local = await discoverGgufModels(config.local.modelsDir);
   const catalog = new ModelCatalog([
     ...local.map((model) => model.entry),
@@ -172,5 +186,5 @@ export async function loadProviders(config: Config): Promise<ProviderRegistry> {
   for (const [alias, target] of Object.entries(config.modelAliases)) {
     if (!catalog.find(target)) throw new Error(`MODEL_ALIASES: "${alias}" points at ${target}, which this deployment does not serve`);
   }
-  return new ProviderRegistry({ config, catalog, localFiles: new Map(local.map((model) => [model.entry.id, model.filePath])) });
+  return new ProviderRegistry({ config, catalog, localFiles: new Map(local.map((model) => [model.entry.id, model.filePath])), observer });
 }

@@ -60,7 +60,7 @@ export async function openCharge(ctx: CallContext, request: ChargeRequest): Prom
   const { services, principal } = ctx;
   const { rateLimits: limits, ledger } = services;
   const started = performance.now();
-  if (!limits || !ledger) return { settle: () => {} };
+  if (!limits || !ledger) return { settle: (used) => services.metrics.countUsage(request.model.id, used.input, used.output) };
 
   // Background runs were counted when they were accepted.
   const counted = ctx.background ? undefined : await limits.consume('tokens', principal.keyId, principal.limits.tokensPerMinute, request.rateEstimate, request.rateParam);
@@ -84,6 +84,8 @@ export async function openCharge(ctx: CallContext, request: ChargeRequest): Prom
       const actual = costOf(request.model.pricing, used);
       // Upper bounds hold for honest upstreams; should one report more, the reservation caps the charge.
       const charged = actual.gt(reserved) && reservation ? reserved : actual;
+      services.metrics.countUsage(request.model.id, used.input, used.output);
+      services.metrics.countSpend(request.primitive, charged.toNumber());
       const usage = {
         projectId: principal.projectId,
         keyId: principal.keyId,

@@ -10,6 +10,8 @@ import type { BalanceLedger } from './ledger/balance-ledger.ts';
 import type { BackgroundTasks } from './background-tasks.ts';
 import type { OperationQueue } from '../jobs/operation-queue.ts';
 import type { StorageService } from '../providers/storage/storage-service.ts';
+import type { ServiceMetrics } from '../server/observability/metrics.ts';
+import type { Tracing } from '../server/observability/tracing.ts';
 
 /** Long-lived dependencies, built once at boot; no request in here (tests build callers on it). */
 export interface Services {
@@ -28,6 +30,10 @@ export interface Services {
   /** Both absent when ENFORCE_LIMITS=false. */
   rateLimits: RateLimits | undefined;
   ledger: BalanceLedger | undefined;
+  /** Prometheus counters, incremented in memory (GET /metrics). */
+  metrics: ServiceMetrics;
+  /** OpenTelemetry hooks; all absent unless OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+  tracing: Tracing;
 }
 
 /** Filled in while a request runs and written to its log line when it ends. */

@@ -56,6 +56,8 @@ export class RateLimits {
   readonly #limiters = new Map<string, RateLimiterAbstract>();
   readonly #leases = new Map<string, Lease>();
   readonly #refills = new Map<string, Promise<void>>();
+  /** Requests refused since start, by what ran out (read by /metrics: nothing is added to a call). */
+  readonly refusals: Record<Kind, number> = { requests: 0, tokens: 0 };
 
   constructor(store: { redis: Redis } | { pool: pg.Pool }) {
     this.#create = (points, keyPrefix) =>
@@ -161,6 +163,7 @@ export class RateLimits {
           ...headersOf(kind, limit, new RateLimiterRes(0, rejection.msBeforeNext, rejection.consumedPoints - points)),
           'Retry-After': String(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000))),
         };
+        this.refusals[kind]++;
         const message =
           kind === 'requests'
             ? `Rate limit reached: ${limit} requests per minute for this API key`

@@ -13,6 +13,7 @@ import { createDocsRouter } from './docs-page.ts';
 import { answerUnknownRoute, createErrorHandler, logFailure, replaceAdapterErrorBodies } from './error-responses.ts';
 import { createOpenApiDocument } from './openapi-document.ts';
 import { localsOf, trackRequests } from './request-lifecycle.ts';
+import { metricsRoute } from './observability/metrics-route.ts';
 
 /**
  * Model ids may contain `/` (`vllm:meta-llama/Llama-3.1-8B`). Clients should percent-encode
@@ -42,7 +43,8 @@ export function createApp(services: Services): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
-  app.use(trackRequests(services.logger));
+  app.use(trackRequests(services.logger, services.metrics));
+  if (services.tracing.requests) app.use(services.tracing.requests);
 
   const origins = services.config.corsOrigins;
   if (origins.length > 0) {
@@ -67,6 +69,8 @@ export function createApp(services: Services): Express {
       res.status(503).json({ status: 'error', database: 'unreachable' });
     }
   });
+
+  app.get('/metrics', metricsRoute(services.metrics, services.config.observability.metricsToken));
 
   // Without PUBLIC_BASE_URL the document names its server relatively ("/"), so /docs "Try it out"
   // calls whatever host the page was opened on.

@@ -106,7 +106,18 @@ const environmentSchema = z.object({
   LEDGER_FLUSH_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
   LEDGER_IDLE_RETURN_MS: z.coerce.number().int().min(100).default(5000),
   LEDGER_RECLAIM_MS: z.coerce.number().int().min(1000).default(30_000),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('ai-primitives'),
 });
+
+export interface ObservabilityConfig {
+  /** Set: GET /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
+  /** Set: traces are exported over OTLP/HTTP (protobuf) to `<endpoint>/v1/traces`; unset: tracing code is never loaded. */
+  otlpEndpoint: string | undefined;
+  serviceName: string;
+}
 
 export interface LimitsConfig {
   /** Off: no rate limits and no token ledger (benchmarks compare both). */
@@ -150,6 +161,7 @@ export interface Config {
   storage: StorageConfig;
   /** Absent: no realtime models, and minting answers 501. */
   realtime: RealtimeConfig | undefined;
+  observability: ObservabilityConfig;
 }
 
 export class ConfigError extends Error {
@@ -268,6 +280,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
           outputPerMillion: env.REALTIME_OUTPUT_PER_MILLION,
         }
       : undefined,
+    observability: {
+      metricsToken: env.METRICS_TOKEN,
+      otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: env.OTEL_SERVICE_NAME,
+    },
     limits: {
       enforce: env.ENFORCE_LIMITS,
       requestsPerMinute: env.RATE_LIMIT_REQUESTS_PER_MINUTE,

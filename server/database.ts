@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type LogEvent } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
@@ -25,7 +25,11 @@ export interface DatabaseHandle {
  * Connects to DATABASE_URL, or to an embedded Postgres when it is unset, and migrates.
  * `shareEmbedded`: use the embedded cluster a running server started (the admin CLI).
  */
-export async function openDatabase(config: Config, logger: Logger, options: { shareEmbedded?: boolean } = {}): Promise<DatabaseHandle> {
+export async function openDatabase(
+  config: Config,
+  logger: Logger,
+  options: { shareEmbedded?: boolean; onQuery?: ((event: LogEvent) => void) | undefined } = {},
+): Promise<DatabaseHandle> {
   const embedded = config.databaseUrl
     ? undefined
     : await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPostgresPort, logger, share: options.shareEmbedded ?? false });
@@ -34,10 +38,12 @@ export async function openDatabase(config: Config, logger: Logger, options: { sh
   // Idle connections stay a minute (pg's default is 10 s): bursts should not reconnect.
   const pool = new pg.Pool({ connectionString, max: config.databasePoolSize, idleTimeoutMillis: 60_000 });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // Only tracing watches queries; without it Kysely is given no log hook at all.
+  const log = options.onQuery ? { log: options.onQuery } : {};
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...log });
   const hotPathPool = new pg.Pool({ connectionString, max: config.databasePoolSize, idleTimeoutMillis: 60_000, options: '-c synchronous_commit=off' });
   hotPathPool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
-  const hotPathDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: hotPathPool }) });
+  const hotPathDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: hotPathPool }), ...log });
 
   try {
     await migrateToLatest(db as Kysely<unknown>);

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { RequestLog } from '../router/context.ts';
 import type { Principal } from '../router/key-store.ts';
 import type { ErrorDescription } from '../router/errors.ts';
+import type { ServiceMetrics, Tree } from './observability/metrics.ts';
 
 const acceptableRequestId = /^[\w.:-]{1,128}$/;
 
@@ -24,12 +25,20 @@ export function localsOf(res: Response): RequestLocals {
   return res.locals as RequestLocals;
 }
 
+function treeOf(url: string): Tree {
+  if (url.startsWith('/infra/')) return 'infra';
+  if (url.startsWith('/v1/')) return 'v1';
+  if (url.startsWith('/trpc/')) return 'trpc';
+  return 'other';
+}
+
 /**
  * Gives every request an id (the caller's `x-request-id` when it is sane), echoes it on the
  * response, and writes one log line when the response ends: method, route, status, duration,
- * request id, project. Nothing from headers or bodies.
+ * request id, project; and counts it by route template (never the raw path: ids in paths would
+ * grow the metrics without bound). Nothing from headers or bodies.
  */
-export function trackRequests(logger: Logger) {
+export function trackRequests(logger: Logger, metrics: ServiceMetrics) {
   return (req: Request, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();
     const incoming = req.headers['x-request-id'];
@@ -45,12 +54,16 @@ export function trackRequests(logger: Logger) {
     });
     res.setHeader('x-request-id', requestId);
     res.on('finish', () => {
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      // Routes express itself matched (/healthz, /metrics, /docs) have `req.route`.
+      const route = locals.log.route ?? (req.route?.path as string | undefined) ?? 'unmatched';
+      metrics.observeRequest(treeOf(req.originalUrl), route, req.method, res.statusCode, durationMs / 1000);
       logger.info(
         {
           method: req.method,
-          route: locals.log.route ?? 'unmatched',
+          route,
           status: res.statusCode,
-          duration_ms: Number(process.hrtime.bigint() - started) / 1e6,
+          duration_ms: durationMs,
           request_id: requestId,
           project_id: locals.log.projectId,
         },

@@ -18,6 +18,10 @@ import { appRouter } from '../router/app-router.ts';
 import { createRateLimits } from './rate-limit-store.ts';
 import { BackgroundTasks } from '../router/background-tasks.ts';
 import { BalanceLedger } from '../router/ledger/balance-ledger.ts';
+import { ServiceMetrics } from './observability/metrics.ts';
+import { combineObservers } from './observability/model-calls.ts';
+import { startTracing } from './observability/tracing.ts';
+import { readQueueState } from '../jobs/queue-readings.ts';
 
 export interface RunningServices extends Services {
   database: DatabaseHandle;
@@ -30,8 +34,13 @@ export interface RunningServices extends Services {
  * here too unless RUN_WORKERS=false (then `npm run worker` processes run them).
  */
 export async function startServices(config: Config, logger: Logger, options: { runWorkers?: boolean } = {}): Promise<RunningServices> {
-  const database = await openDatabase(config, logger);
-  const stops: (() => Promise<void>)[] = [() => database.close()];
+  const tracing = await startTracing(config.observability);
+  const database = await openDatabase(config, logger, { onQuery: tracing.databaseQueries }).catch(async (error: unknown) => {
+    await tracing.close();
+    throw error;
+  });
+  // Tracing closes last, sending the spans of everything that closed before it.
+  const stops: (() => Promise<void>)[] = [() => tracing.close(), () => database.close()];
   const closeAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => logger.warn({ err: error }, 'shutdown step failed'));
   };
@@ -48,7 +57,8 @@ export async function startServices(config: Config, logger: Logger, options: { r
     // Settlements still running after the last answer finish before the database closes.
     const background = new BackgroundTasks(logger);
     stops.push(() => background.drain());
-    const providers = await loadProviders(config);
+    const metrics = new ServiceMetrics();
+    const providers = await loadProviders(config, combineObservers([metrics.modelCalls, ...(tracing.modelCalls ? [tracing.modelCalls] : [])]));
     stops.push(() => providers.close());
     const keyStore = new KeyStore({ db, logger, defaultLimits: config.limits });
     await keyStore.listenForRevocations(database.connectionString);
@@ -57,10 +67,12 @@ export async function startServices(config: Config, logger: Logger, options: { r
     stops.push(() => stopBoss(boss));
     await ensureQueues(boss, config.operations, config.webhooks);
 
-    const onFinished = (operation: Parameters<typeof dispatchOperationEvent>[3]) =>
-      dispatchOperationEvent(db, boss, logger, operation).catch((error: unknown) =>
+    const onFinished = (operation: Parameters<typeof dispatchOperationEvent>[3]) => {
+      metrics.countOperationFinished(operation.kind, operation.status);
+      return dispatchOperationEvent(db, boss, logger, operation).catch((error: unknown) =>
         logger.error({ err: error, operation_id: operation.id }, 'webhook dispatch failed'),
       );
+    };
     const services: RunningServices = {
       config,
       logger,
@@ -74,10 +86,18 @@ export async function startServices(config: Config, logger: Logger, options: { r
       rateLimits: createRateLimits(config, database, stops),
       ledger,
       background,
+      metrics,
+      tracing,
       database,
       boss,
       close: closeAll,
     };
+
+    metrics.readFrom({
+      pools: () => providers.poolUsage(),
+      rateLimitRefusals: () => services.rateLimits?.refusals,
+      queues: () => readQueueState(db),
+    });
 
     if (options.runWorkers ?? config.operations.runWorkers) {
       const operationWorker = new OperationWorker({

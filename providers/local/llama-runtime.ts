@@ -1,5 +1,6 @@
 import { getLlama, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel } from 'node-llama-cpp';
-import { BoundedPool } from './bounded-pool.ts';
+import path from 'node:path';
+import { BoundedPool, type PoolUsage } from './bounded-pool.ts';
 
 export interface LlamaRuntimeOptions {
   threads: number;
@@ -27,6 +28,8 @@ export class LlamaRuntime {
   readonly #options: LlamaRuntimeOptions;
   #llama: Promise<Llama> | undefined;
   readonly #models = new Map<string, Promise<LoadedLlamaModel>>();
+  /** The sequence pools of the models loaded so far, by file name (read by /metrics). */
+  readonly #loadedPools = new Map<string, BoundedPool<LlamaContextSequence>>();
 
   constructor(options: LlamaRuntimeOptions) {
     this.#options = options;
@@ -63,8 +66,14 @@ export class LlamaRuntime {
       sequences: this.#options.concurrency,
       threads: this.#options.threads,
     });
-    const sequences = Array.from({ length: this.#options.concurrency }, () => context.getSequence());
-    return { model, context, sequences: new BoundedPool(sequences, this.#options.queueLimit) };
+    const sequences = new BoundedPool(Array.from({ length: this.#options.concurrency }, () => context.getSequence()), this.#options.queueLimit);
+    this.#loadedPools.set(path.basename(filePath, '.gguf'), sequences);
+    return { model, context, sequences };
+  }
+
+  /** Each loaded model's sequences: busy, waiting and refused generations. */
+  usage(): { model: string; usage: PoolUsage }[] {
+    return [...this.#loadedPools].map(([model, pool]) => ({ model, usage: pool.usage }));
   }
 
   async dispose(): Promise<void> {
@@ -74,6 +83,7 @@ export class LlamaRuntime {
       await model?.dispose();
     }
     this.#models.clear();
+    this.#loadedPools.clear();
     if (this.#llama) await (await this.#llama).dispose();
   }
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { repoRoot, sharedModelsDir } from './paths.ts';
+import { repoRoot } from './paths.ts';
 
 export interface ChildServer {
   child: ChildProcess;
@@ -29,7 +29,6 @@ async function startChild(script: string, environment: Record<string, string>, r
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       BOOTSTRAP_DEFAULT_KEY: 'false',
-      LOCAL_MODELS_DIR: sharedModelsDir,
       ...environment,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

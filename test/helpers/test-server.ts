@@ -5,7 +5,7 @@ import { issueApiKey } from '../../server/api-key-admin.ts';
 import { insertProject } from '../../schema/db/queries/projects.ts';
 import { insertGrant } from '../../schema/db/queries/ledger.ts';
 import type { Scope } from '../../router/scopes.ts';
-import { sharedModelsDir } from './paths.ts';
+import { bundledModelsDir } from './paths.ts';
 import { createTestDatabase } from './test-database.ts';
 
 export interface TestServer {
@@ -28,7 +28,7 @@ export async function startTestServer(environment: Record<string, string> = {}):
     HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
     BOOTSTRAP_DEFAULT_KEY: 'false',
-    LOCAL_MODELS_DIR: sharedModelsDir,
+    LOCAL_MODELS_DIR: bundledModelsDir,
     DATABASE_POOL_SIZE: '4',
     JOBS_SUPERVISE_SECONDS: '1',
     WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',

@@ -1,15 +1,10 @@
 import { request as httpRequest } from 'node:http';
-import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../schema/db/types.ts';
-import { insertProject } from '../../schema/db/queries/projects.ts';
-import { insertGrant } from '../../schema/db/queries/ledger.ts';
-import { issueApiKey } from '../../server/api-key-admin.ts';
 import { startFakeOpenAi, type FakeOpenAi } from '../fakes/fake-openai.ts';
 import { startChildServer, startChildWorker, type ChildServer } from '../helpers/child-server.ts';
 import { waitForOperation } from '../helpers/operations.ts';
 import { createTestDatabase } from '../helpers/test-database.ts';
+import { provisionKey } from '../helpers/provision-key.ts';
 import { bearer } from '../helpers/test-server.ts';
 
 /**
@@ -40,12 +35,7 @@ beforeAll(async () => {
   ]);
   apis.push(started[0]);
   workers.push(started[1], started[2]);
-
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 1 }) }) });
-  const project = await insertProject(db, 'scale-out');
-  await insertGrant(db, { projectId: project.id, amount: '1000' });
-  key = (await issueApiKey(db, { projectId: project.id, name: 'scale-out', scopes: ['ai:read', 'ai:generate'] })).secret;
-  await db.destroy();
+  key = (await provisionKey(database.url, 'scale-out')).secret;
 }, 120_000);
 
 afterAll(async () => {

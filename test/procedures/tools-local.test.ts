@@ -3,7 +3,7 @@ import path from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatMlTemplate, withChatTemplate } from '../helpers/gguf-chat-template.ts';
-import { sharedModelsDir } from '../helpers/paths.ts';
+import { bundledModelsDir } from '../helpers/paths.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 /**
@@ -25,7 +25,7 @@ let server: TestServer;
 let client: OpenAI;
 
 beforeAll(async () => {
-  const copy = await withChatTemplate(path.join(sharedModelsDir, 'stories260K.gguf'), chatMlTemplate, 'stories-chat.gguf');
+  const copy = await withChatTemplate(path.join(bundledModelsDir, 'stories260K.gguf'), chatMlTemplate, 'stories-chat.gguf');
   const modelsDir = path.join(path.dirname(copy), 'models');
   await mkdir(modelsDir);
   await rename(copy, path.join(modelsDir, 'stories-chat.gguf'));

@@ -22,7 +22,7 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-describe('the embedded default (no DATABASE_URL)', () => {
+describe('the embedded default (no DATABASE_URL, no LOCAL_MODELS_DIR): a fresh clone', () => {
   let key: string;
 
   it('starts Postgres under DATA_DIR, prints one key, and the key works', async () => {
@@ -39,10 +39,21 @@ describe('the embedded default (no DATABASE_URL)', () => {
       const response = await fetch(`${first.baseUrl}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
       expect(response.status).toBe(200);
       expect((await response.json()).object).toBe('list');
+
+      // The README's first curl, without a model: the bundled models/stories260K.gguf answers.
+      const generated = await fetch(`${first.baseUrl}/infra/ai/responses`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ input: 'Once upon a time', max_output_tokens: 20, temperature: 0 }),
+      });
+      const answer = await generated.json();
+      expect(generated.status, JSON.stringify(answer)).toBe(200);
+      expect(answer.data.model).toBe('local:stories260K');
+      expect(answer.data.output_text).toMatch(/^, there was a little girl named Lily/);
     } finally {
       expect(await first.stop()).toBe(0);
     }
-  });
+  }, 90_000);
 
   it('reuses the data on the second boot and prints no new key', async () => {
     const second = await boot(dataDir, postgresPort);
@@ -53,7 +64,7 @@ describe('the embedded default (no DATABASE_URL)', () => {
     } finally {
       expect(await second.stop()).toBe(0);
     }
-  });
+  }, 90_000);
 
   it('after a crash, stops the cluster left running and starts it afresh; a graceful stop then stops it', async () => {
     const crashed = await boot(dataDir, postgresPort);

@@ -1,5 +1,5 @@
 import { Piscina } from 'piscina';
-import { BoundedPool } from '../bounded-pool.ts';
+import { BoundedPool, type PoolUsage } from '../bounded-pool.ts';
 import { DocumentError } from '../documents/document-types.ts';
 import { ProviderError } from '../../spec/provider-error.ts';
 import type * as worker from './compute-worker.ts';
@@ -66,6 +66,10 @@ export class ComputePool {
       resourceLimits: { maxOldGenerationSizeMb: this.#options.maxMemoryMb },
     });
     return this.#pool;
+  }
+
+  get usage(): PoolUsage {
+    return this.#slots.usage;
   }
 
   async run<K extends TaskName>(name: K, input: TaskInput<K>, options: TaskOptions): Promise<TaskValue<K>> {

@@ -1,0 +1,154 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { ConfigMap, Secret, Service } from 'kubernetes-models/v1';
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { repoRoot } from '../helpers/paths.ts';
+
+const run = promisify(execFile);
+
+/** The first compose tool on this machine: the Docker CLI plugin (v2), else docker-compose (v1). */
+async function composeCommand(): Promise<string[] | undefined> {
+  for (const command of [['docker', 'compose'], ['docker-compose']]) {
+    try {
+      await run(command[0]!, [...command.slice(1), 'version'], { cwd: repoRoot });
+      return command;
+    } catch {
+      // not installed
+    }
+  }
+  return undefined;
+}
+
+async function hasKubectl(): Promise<boolean> {
+  return run('kubectl', ['version', '--client'], { cwd: repoRoot }).then(() => true, () => false);
+}
+
+const compose = await composeCommand();
+const kubectl = await hasKubectl();
+
+describe.skipIf(!compose)(`compose.yaml (${compose ? compose.join(' ') : 'skipped: neither `docker compose` nor `docker-compose` is installed'})`, () => {
+  it('is valid, and runs two APIs without workers, one worker, a proxy and the three stores', async () => {
+    const [command, ...prefix] = compose!;
+    const { stdout } = await run(command!, [...prefix, '-f', 'compose.yaml', 'config'], { cwd: repoRoot, env: { ...process.env, POSTGRES_PASSWORD: 'from-env' } });
+    const resolved = parse(stdout) as { services: Record<string, any> };
+    expect(Object.keys(resolved.services).sort()).toEqual(['api-1', 'api-2', 'minio', 'minio-bucket', 'postgres', 'proxy', 'redis', 'worker']);
+    for (const name of ['api-1', 'api-2']) {
+      expect(resolved.services[name].environment).toMatchObject({ RUN_WORKERS: 'false', REDIS_URL: 'redis://redis:6379', STORAGE_BACKEND: 's3' });
+      expect(resolved.services[name].environment.DATABASE_URL).toBe('postgres://ai:from-env@postgres:5432/ai');
+    }
+    expect(resolved.services.worker.command).toEqual(['node', 'server/worker-main.ts']);
+    expect(resolved.services.worker.environment.RUN_WORKERS).toBeUndefined();
+
+    // The proxy balances exactly the API services and upgrades websockets.
+    const nginx = await readFile(path.join(repoRoot, 'deploy/nginx/nginx.conf'), 'utf8');
+    const upstreams = [...nginx.matchAll(/^\s*server (\S+):8787\b/gm)].map((match) => match[1]);
+    expect(upstreams).toEqual(['api-1', 'api-2']);
+    expect(nginx).toMatch(/proxy_set_header Upgrade \$http_upgrade;/);
+    expect(nginx).toMatch(/proxy_buffering off;/);
+  });
+});
+
+/** Each manifest kind, validated against the Kubernetes JSON schemas (kubernetes-models). */
+const models: Record<string, new (data: any) => { validate(): void }> = {
+  'v1/ConfigMap': ConfigMap,
+  'v1/Secret': Secret,
+  'v1/Service': Service,
+  'apps/v1/Deployment': Deployment,
+  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+};
+
+async function manifests(): Promise<any[]> {
+  const kustomization = parse(await readFile(path.join(repoRoot, 'deploy/k8s/kustomization.yaml'), 'utf8')) as { resources: string[] };
+  const documents = await Promise.all(
+    kustomization.resources.map(async (file) => parseAllDocuments(await readFile(path.join(repoRoot, 'deploy/k8s', file), 'utf8')).map((document) => document.toJS())),
+  );
+  return documents.flat();
+}
+
+describe('Kubernetes manifests (deploy/k8s)', () => {
+  it('validate against the Kubernetes schemas of their kinds', async () => {
+    const all = await manifests();
+    expect(all.map((manifest) => `${manifest.kind}/${manifest.metadata.name}`).sort()).toEqual([
+      'ConfigMap/ai-primitives',
+      'Deployment/ai-primitives-api',
+      'Deployment/ai-primitives-worker',
+      'HorizontalPodAutoscaler/ai-primitives-api',
+      'HorizontalPodAutoscaler/ai-primitives-worker',
+      'Secret/ai-primitives',
+      'Service/ai-primitives-api',
+    ]);
+    for (const manifest of all) {
+      const Model = models[`${manifest.apiVersion}/${manifest.kind}`];
+      expect(Model, `${manifest.apiVersion} ${manifest.kind}`).toBeDefined();
+      expect(() => new Model!(manifest).validate(), `${manifest.kind}/${manifest.metadata.name}`).not.toThrow();
+    }
+  });
+
+  it('wire together: probes on real routes, the Secret and ConfigMap they read, the Deployments the autoscalers scale, the pods the Service selects', async () => {
+    const all = await manifests();
+    const named = (kind: string, name: string) => all.find((manifest) => manifest.kind === kind && manifest.metadata.name === name);
+    const api = named('Deployment', 'ai-primitives-api');
+    const worker = named('Deployment', 'ai-primitives-worker');
+    const apiContainer = api.spec.template.spec.containers[0];
+    expect(apiContainer.readinessProbe.httpGet.path).toBe('/readyz');
+    expect(apiContainer.livenessProbe.httpGet.path).toBe('/healthz');
+    expect(apiContainer.env).toContainEqual({ name: 'RUN_WORKERS', value: 'false' });
+    expect(worker.spec.template.spec.containers[0].args).toEqual(['node', 'server/worker-main.ts']);
+    for (const deployment of [api, worker]) {
+      const container = deployment.spec.template.spec.containers[0];
+      expect(deployment.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+      for (const source of container.envFrom) {
+        if (source.secretRef) expect(named('Secret', source.secretRef.name)).toBeDefined();
+        if (source.configMapRef) expect(named('ConfigMap', source.configMapRef.name)).toBeDefined();
+      }
+    }
+    for (const hpa of all.filter((manifest) => manifest.kind === 'HorizontalPodAutoscaler')) {
+      expect(named('Deployment', hpa.spec.scaleTargetRef.name)).toBeDefined();
+    }
+    const service = named('Service', 'ai-primitives-api');
+    expect(api.spec.template.metadata.labels).toMatchObject(service.spec.selector);
+    expect(worker.spec.template.metadata.labels).not.toMatchObject(service.spec.selector);
+  });
+
+  it.skipIf(!kubectl)(`build with kubectl's kustomize${kubectl ? '' : ' (skipped: kubectl is not installed)'}`, async () => {
+    const { stdout } = await run('kubectl', ['kustomize', 'deploy/k8s'], { cwd: repoRoot });
+    expect(parseAllDocuments(stdout)).toHaveLength(7);
+  });
+});
+
+describe('Dockerfile', () => {
+  /** Every repository file the API and the worker import, following relative imports from their entry points. */
+  async function importedFiles(): Promise<Set<string>> {
+    const seen = new Set<string>();
+    const pending = ['server/main.ts', 'server/worker-main.ts', 'providers/local/compute/compute-worker.ts'];
+    while (pending.length > 0) {
+      const file = pending.pop()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      const source = await readFile(path.join(repoRoot, file), 'utf8');
+      for (const match of source.matchAll(/(?:from|import\()\s*'(\.{1,2}\/[^']+)'/g)) {
+        const target = path.relative(repoRoot, path.resolve(path.dirname(path.join(repoRoot, file)), match[1]!));
+        if (target.endsWith('.ts') && existsSync(path.join(repoRoot, target))) pending.push(target);
+      }
+    }
+    return seen;
+  }
+
+  it('is multi-stage on Node 24, runs as a non-root user with a health check, and copies every folder the processes import', async () => {
+    const dockerfile = await readFile(path.join(repoRoot, 'Dockerfile'), 'utf8');
+    expect(dockerfile.match(/^FROM node:24-\S+ AS \w+$/gm)).toHaveLength(2);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/healthz/m);
+    const copied = [...dockerfile.matchAll(/^COPY (?:--chown=\S+ )?(\S+) \.\/\S*$/gm)].map((match) => match[1]!);
+    expect(copied).toContain('models');
+    const folders = new Set([...(await importedFiles())].map((file) => file.split('/')[0]!));
+    for (const folder of folders) expect(copied, `${folder}/ is imported but not copied into the image`).toContain(folder);
+    expect(folders.has('test')).toBe(false);
+  });
+});
