@@ -24,7 +24,8 @@ export function similarityTable(inputs, vectors) {
       'table',
       { class: 'similarity' },
       h('caption', {}, 'Cosine similarity between inputs'),
-      h('thead', {}, h('tr', {}, h('td', {}), inputs.map((text) => h('th', { scope: 'col', title: text }, short(text, 16))))),
+      // Columns by number, rows by number and text: the matrix stays narrow enough for a phone.
+      h('thead', {}, h('tr', {}, h('td', {}), inputs.map((text, index) => h('th', { scope: 'col', title: text, 'aria-label': text }, `#${index + 1}`)))),
       h(
         'tbody',
         {},
@@ -32,7 +33,7 @@ export function similarityTable(inputs, vectors) {
           h(
             'tr',
             {},
-            h('th', { scope: 'row', title: inputs[rowIndex] }, short(inputs[rowIndex], 20)),
+            h('th', { scope: 'row', title: inputs[rowIndex] }, `#${rowIndex + 1} ${short(inputs[rowIndex], 24)}`),
             vectors.map((column) => {
               const value = cosine(row, column);
               return h('td', { style: { '--strength': Math.max(0, value).toFixed(3) } }, value.toFixed(3));

@@ -35,7 +35,7 @@ function modelChart(totals) {
           { dataset: { model: total.name } },
           h('span', { class: 'bar-label' }, total.name),
           h('span', { class: 'bar-track', 'aria-hidden': 'true' }, h('span', { class: 'bar', style: { width: `${(total.calls / most) * 100}%` } })),
-          h('span', { class: 'bar-value' }, `${total.calls} call${total.calls === 1 ? '' : 's'} · ${formatNumber(total.tokens, 6)} tokens`),
+          h('span', { class: 'bar-value' }, `${total.calls} call${total.calls === 1 ? '' : 's'} · ${formatNumber(total.tokens, 9)} tokens`),
         ),
       ),
     ),
