@@ -256,6 +256,30 @@ describe('the dashboard in a browser', () => {
     await screenshot(page, 'console');
   });
 
+  it('puts a stored object into the body from Storage references and parses it', async () => {
+    const headers = { authorization: `Bearer ${key.secret}` };
+    const bucket = (await (await fetch(`${server.baseUrl}/infra/storage/buckets`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{"name":"docs"}' })).json()) as any;
+    await fetch(`${server.baseUrl}/infra/storage/buckets/${bucket.data.id}/objects/notes.md`, { method: 'PUT', headers: { ...headers, 'content-type': 'text/markdown' }, body: '# Stored\n\nFrom a bucket.\n' });
+
+    await go('#/console');
+    await eventually(() => page.locator('option[value="POST /infra/ai/documents/parse"]').count()).toBe(1);
+    await page.getByLabel('Route').selectOption('POST /infra/ai/documents/parse');
+    await page.getByLabel('JSON body').fill('{}');
+    await page.locator('.storage-panel summary').click();
+    await eventually(() => page.getByLabel('Bucket').locator(`option[value="${bucket.data.id}"]`).count()).toBe(1);
+    await page.getByLabel('Object key').fill('notes.md');
+    await page.getByRole('button', { name: 'Insert as storage_ref' }).click();
+    expect(JSON.parse(await page.getByLabel('JSON body').inputValue())).toEqual({ storage_ref: { bucket_id: bucket.data.id, key: 'notes.md' } });
+    await page.getByRole('button', { name: 'Send' }).click();
+    const result = page.locator('.console-result');
+    await eventually(() => result.locator('.status-line .badge').getAttribute('data-status')).toBe('200');
+    expect(JSON.parse((await result.locator('pre').textContent())!).data.blocks).toEqual([
+      { type: 'heading', text: 'Stored', level: 1 },
+      { type: 'paragraph', text: 'From a bucket.' },
+    ]);
+    await screenshot(page, 'console-storage');
+  });
+
   it('shows usage: balance, limits, per-model chart and recent calls, and they change with a new call', async () => {
     await go('#/usage');
     const rows = page.locator('table.records tbody tr');
@@ -291,10 +315,10 @@ describe('the dashboard in a browser', () => {
     const stream = card('Responses').getByRole('button', { name: 'Stream' });
     await eventually(() => stream.isDisabled()).toBe(true);
     expect(await card('Responses').locator('.scope-note').first().textContent()).toBe('Needs the ai:generate scope');
+    await screenshot(page, 'read-only-studio');
     await go('#/console');
     await eventually(() => page.locator('option[value="POST /infra/ai/responses"]').getAttribute('disabled')).toBe('');
     expect(await page.locator('option[value="POST /infra/ai/responses"]').textContent()).toBe('POST /infra/ai/responses (needs ai:generate)');
-    await screenshot(page, 'read-only-console');
   });
 
   it('fetched nothing from any other origin and threw no script error', () => {
