@@ -4,7 +4,7 @@ import { field, fill, formatTime, h, jsonBlock } from '../dom.js';
 import { clearFailures, errorSlot, gate, showFailure, statusBadge } from '../ui.js';
 
 const statuses = ['queued', 'processing', 'succeeded', 'failed', 'cancelled'];
-const kinds = ['responses', 'chat.completions', 'embeddings', 'documents.parse', 'audio.speech', 'audio.transcriptions', 'audio.translations', 'images.generations', 'images.edits', 'images.variations'];
+const kinds = ['responses', 'chat.completions', 'documents.parse', 'audio.speech', 'audio.transcriptions', 'audio.translations', 'images.generations', 'images.edits', 'images.variations'];
 const ended = new Set(['succeeded', 'failed', 'cancelled']);
 const pollMs = 1500;
 
