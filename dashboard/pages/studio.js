@@ -1,5 +1,5 @@
 // Studio: a card per primitive; each shows its answer and the exact request it sent.
-import { call, describeRequest, stream } from '../api.js';
+import { call, describeRequest, session, stream } from '../api.js';
 import { field, fill, h } from '../dom.js';
 import { card, modelSelect, models, showPageFailure, statusBadge } from '../ui.js';
 import { chunksOverText, scoreRow, similarityTable } from './studio-views.js';
@@ -237,6 +237,8 @@ function speechCard(list) {
 }
 
 function unavailableNote(list, capability) {
+  // A key that may not read the catalog cannot know: let it try.
+  if (!session.can('ai:read')) return undefined;
   return list.some((model) => model.capabilities.includes(capability) && model.available) ? undefined : `No provider on this server serves ${capability.replace('_', ' ')}.`;
 }
 
