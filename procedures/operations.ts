@@ -1,8 +1,10 @@
 import { ApiError } from '../router/errors.ts';
 import { router } from '../router/trpc.ts';
 import { defineNativeMutation, defineNativeQuery } from '../router/primitive.ts';
-import { operationIdInputSchema, operationSchema } from '../schema/api/operations.ts';
+import type { z } from 'zod';
+import { listOperationsInputSchema, operationIdInputSchema, operationListSchema, operationSchema } from '../schema/api/operations.ts';
 import { toOperationWire } from '../schema/api/operation-wire.ts';
+import { listProjectOperations } from '../schema/db/queries/operations.ts';
 
 const notFound = (id: string) => new ApiError('not_found', `operation_id: no operation "${id}" in this project`, { param: 'operation_id' });
 
@@ -23,6 +25,32 @@ const get = defineNativeQuery({
     toArgs: (input) => input.operation_id,
     output: operationSchema,
     toOutput: (operation) => operation,
+  },
+});
+
+const list = defineNativeQuery({
+  scope: 'ai:read',
+  tag: 'Operations',
+  errorStatuses: [400, 401, 403, 429],
+  run: async (query: z.output<typeof listOperationsInputSchema>, ctx) => {
+    const projectId = ctx.principal.projectId;
+    if (query.after && !(await ctx.services.operations.find(projectId, query.after))) {
+      throw new ApiError('bad_request', `after: no operation "${query.after}" in this project to page after`, { param: 'after' });
+    }
+    const rows = await listProjectOperations(ctx.services.db, { projectId, status: query.status, kind: query.kind, after: query.after, limit: query.limit });
+    const page = rows.slice(0, query.limit).map(toOperationWire);
+    return { object: 'list' as const, data: page, first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null, has_more: rows.length > query.limit };
+  },
+  route: {
+    path: '/infra/ai/operations',
+    summary: 'List operations',
+    description:
+      "The project's operations, newest first, optionally only those with one status or of one kind. " +
+      'Page with after: pass the last_id of a page to get the next one while has_more is true.',
+    input: listOperationsInputSchema,
+    toArgs: (input) => input,
+    output: operationListSchema,
+    toOutput: (page) => page,
   },
 });
 
@@ -54,4 +82,4 @@ const cancel = defineNativeMutation({
   },
 });
 
-export const operationsRouter = router({ get, cancel });
+export const operationsRouter = router({ list, get, cancel });

@@ -5,7 +5,7 @@ import { usageInputSchema, usageSchema } from '../schema/api/usage.ts';
 
 const decimal = (value: string) => new Big(value).toFixed();
 
-/** The caller's project: its token balance and its most recent calls. */
+/** The caller's project: its token balance and its most recent calls; and the calling key's scopes and limits. */
 export const usageProcedure = defineNativeQuery({
   scope: 'ai:read',
   tag: 'Usage',
@@ -31,12 +31,19 @@ export const usageProcedure = defineNativeQuery({
         request_id: record.request_id,
         created_at: record.created_at.toISOString(),
       })),
+      key: {
+        id: ctx.principal.keyId,
+        scopes: [...ctx.principal.scopes],
+        rate_limits: { requests_per_minute: ctx.principal.limits.requestsPerMinute, tokens_per_minute: ctx.principal.limits.tokensPerMinute },
+      },
     };
   },
   route: {
     path: '/infra/ai/usage',
     summary: 'Get balance and usage',
-    description: "The project's token balance and its most recent calls: primitive, model, units, tokens charged, latency, status.",
+    description:
+      "The project's token balance and its most recent calls: primitive, model, units, tokens charged, latency, status; " +
+      'and the calling key: its scopes and its requests and tokens per minute.',
     input: usageInputSchema,
     toArgs: (input) => input.limit,
     output: usageSchema,

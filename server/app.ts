@@ -10,6 +10,7 @@ import { createTransportRouter } from './transports.ts';
 import { acceptEmptyBodies, authenticateBeforeBody, jsonBody } from './body-guards.ts';
 import { describeError } from '../router/errors.ts';
 import { createDocsRouter } from './docs-page.ts';
+import { createDashboardRouter } from './dashboard-page.ts';
 import { answerUnknownRoute, createErrorHandler, logFailure, replaceAdapterErrorBodies } from './error-responses.ts';
 import { createOpenApiDocument } from './openapi-document.ts';
 import { localsOf, trackRequests } from './request-lifecycle.ts';
@@ -79,6 +80,7 @@ export function createApp(services: Services): Express {
     res.type('application/json').send(openApiDocument);
   });
   app.use(createDocsRouter());
+  app.use(createDashboardRouter());
 
   // Keys are checked before any body is read on the REST trees.
   // (/trpc keeps its own error shape: its bodies are JSON within MAX_BODY_BYTES, checked by length.)

@@ -22,5 +22,12 @@ export const usageSchema = z
     project_id: z.string(),
     balance: z.string().meta({ description: 'Tokens left, exact decimal; reservations of calls in flight are already taken out' }),
     recent: z.array(usageRecordSchema),
+    key: z
+      .object({
+        id: z.string(),
+        scopes: z.array(z.string()),
+        rate_limits: z.object({ requests_per_minute: z.int(), tokens_per_minute: z.int() }),
+      })
+      .meta({ description: 'The API key that asked: its scopes and its rate limits (its own, else its project\'s, else the defaults)' }),
   })
   .meta({ id: 'ProjectUsage' });

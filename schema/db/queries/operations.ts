@@ -128,3 +128,25 @@ export async function cancelQueuedOperation(db: Kysely<Database>, projectId: str
     .returningAll()
     .executeTakeFirst();
 }
+
+export interface OperationListQuery {
+  projectId: string;
+  status: Operation['status'] | undefined;
+  kind: string | undefined;
+  /** The id of the last operation of the previous page. */
+  after: string | undefined;
+  limit: number;
+}
+
+/** A page of a project's operations, newest first; one more row than asked tells whether more follow. */
+export async function listProjectOperations(db: Kysely<Database>, query: OperationListQuery): Promise<Operation[]> {
+  let select = db.selectFrom('operations').selectAll().where('project_id', '=', query.projectId);
+  if (query.status) select = select.where('status', '=', query.status);
+  if (query.kind) select = select.where('kind', '=', query.kind);
+  if (query.after) {
+    // Compared in the database: its timestamps are finer than a JS Date.
+    const cursor = db.selectFrom('operations').select(['created_at', 'id']).where('id', '=', query.after).where('project_id', '=', query.projectId);
+    select = select.where(sql<boolean>`(created_at, id) < (${cursor})`);
+  }
+  return select.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
+}
