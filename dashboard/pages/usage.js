@@ -46,6 +46,8 @@ function stat(label, value, hint) {
   return h('div', { class: 'stat' }, h('p', { class: 'stat-label' }, label), h('p', { class: 'stat-value' }, value), hint ? h('p', { class: 'hint' }, hint) : null);
 }
 
+const refreshMs = 3000;
+
 export function usagePage(main) {
   const content = h('div', { class: 'usage' });
   const slot = errorSlot();
@@ -102,5 +104,16 @@ export function usagePage(main) {
     }
   }
   refresh.addEventListener('click', () => void load());
-  if (session.can('ai:read')) void load();
+  // Charges are written in batches a fraction of a second after each call: keep the page live.
+  let stopped = false;
+  let timer;
+  const poll = async () => {
+    await load();
+    if (!stopped) timer = setTimeout(poll, refreshMs);
+  };
+  if (session.can('ai:read')) void poll();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
 }
