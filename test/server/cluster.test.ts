@@ -54,7 +54,8 @@ describe('one port, two server processes', () => {
   });
 
   it('both processes spend one balance, and every charge is recorded exactly', async () => {
-    const { projectId, secret } = await key('5');
+    // Enough for all 40 calls' reservations at once (each reserves its most possible cost).
+    const { projectId, secret } = await key('50');
     const call = () =>
       fetch(`${server.baseUrl}/v1/chat/completions`, {
         method: 'POST',
@@ -67,11 +68,11 @@ describe('one port, two server processes', () => {
     const holders = await db.selectFrom('balance_leases').select('holder').distinct().where('project_id', '=', projectId).execute();
     expect(holders.length).toBe(2);
     let balance = await findBalance(db, projectId);
-    for (let poll = 0; poll < 100 && !new Big(balance).eq(new Big(5).minus(new Big('0.013').times(40))); poll++) {
+    for (let poll = 0; poll < 100 && !new Big(balance).eq(new Big(50).minus(new Big('0.013').times(40))); poll++) {
       await new Promise((resolve) => setTimeout(resolve, 25));
       balance = await findBalance(db, projectId);
     }
-    expect(balance).toBe(new Big(5).minus(new Big('0.013').times(40)).toFixed(12));
+    expect(balance).toBe(new Big(50).minus(new Big('0.013').times(40)).toFixed(12));
     expect(await sumLedger(db, projectId)).toBe(balance);
   });
 });
