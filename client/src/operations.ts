@@ -1,7 +1,7 @@
 import { OperationError, TimeoutError } from './errors.js';
-import { sleep, type Http } from './http.js';
+import { sleep, type Http, type RequestOptions } from './http.js';
 import type { CallById } from './client.js';
-import { callRoute, type Operation } from './routes.js';
+import { callRoute, type Input, type Operation } from './routes.js';
 
 
 /** An answer of a route that took `async: true`, without the operation it may be: the primitive's own result. */
@@ -22,6 +22,8 @@ function isOperation(value: unknown): value is Operation {
 }
 
 export function createOperations(http: Http) {
+  /** The project's operations, newest first: filter by `status` or `kind`; page with `after` (the last id seen). */
+  const list = (input: Input<'infra.ai.operations.list'> = {}, requestOptions?: RequestOptions) => callRoute(http, 'infra.ai.operations.list', input, requestOptions);
   const get: CallById<'infra.ai.operations.get'> = (operationId, requestOptions) => callRoute(http, 'infra.ai.operations.get', { operation_id: operationId }, requestOptions);
   const cancel: CallById<'infra.ai.operations.cancel'> = (operationId, requestOptions) =>
     callRoute(http, 'infra.ai.operations.cancel', { operation_id: operationId }, requestOptions);
@@ -64,5 +66,5 @@ export function createOperations(http: Http) {
     return ended.result as Settled<TAnswer>;
   }
 
-  return { get, cancel, wait, result };
+  return { list, get, cancel, wait, result };
 }

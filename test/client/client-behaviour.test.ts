@@ -228,6 +228,19 @@ describe('background operations', () => {
     expect((await ss.infra.ai.operations.wait(accepted.data.id)).status).toBe('cancelled');
   });
 
+  it('list() pages through the operations of the project, newest first, filtered by status', async () => {
+    const first = await ss.infra.ai.responses.create({ model: 'openai:gpt-4o-mini', input: 'One', async: true });
+    const second = await ss.infra.ai.responses.create({ model: 'openai:gpt-4o-mini', input: 'Two', async: true });
+    await ss.infra.ai.operations.wait(second.data.id);
+    await ss.infra.ai.operations.wait(first.data.id);
+    const page = await ss.infra.ai.operations.list({ status: 'succeeded', limit: 1 });
+    expect(page.data.data).toHaveLength(1);
+    expect(page.data.has_more).toBe(true);
+    const next = await ss.infra.ai.operations.list({ status: 'succeeded', limit: 1, after: page.data.last_id! });
+    expect(next.data.data[0]!.id).not.toBe(page.data.data[0]!.id);
+    expect([...page.data.data, ...next.data.data].every((operation) => operation.status === 'succeeded')).toBe(true);
+  });
+
   it('wait() on a finished operation answers it at once', async () => {
     const accepted = await ss.v1.chat.completions.create({ model: 'openai:gpt-4o-mini', messages: [{ role: 'user', content: 'Queue me' }], async: true });
     const id = (accepted as { id: string }).id;
