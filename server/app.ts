@@ -13,6 +13,7 @@ import { createDocsRouter } from './docs-page.ts';
 import { createDashboardRouter } from './dashboard-page.ts';
 import { answerUnknownRoute, createErrorHandler, logFailure, replaceAdapterErrorBodies } from './error-responses.ts';
 import { createOpenApiDocument } from './openapi-document.ts';
+import { createJsonRouteRouter } from './json-routes.ts';
 import { localsOf, trackRequests } from './request-lifecycle.ts';
 import { metricsRoute } from './observability/metrics-route.ts';
 
@@ -122,6 +123,7 @@ export function createApp(services: Services): Express {
   app.use(createTransportRouter(services, appRouter));
   app.use(apiTrees, jsonBody(services.config.maxBodyBytes), acceptEmptyBodies);
   app.use(foldModelIdSlashes);
+  app.use(createJsonRouteRouter(services, appRouter));
   app.use(apiTrees, replaceAdapterErrorBodies, (req, res, next) => {
     // Mounted handlers see the path relative to the mount; the adapter matches full paths.
     const mountedUrl = req.url;

@@ -29,7 +29,7 @@ const isMultipart = (req: Request) => req.is('multipart/form-data') === 'multipa
  * A request this transport cannot serve, answered in its tree's envelope with the headers the
  * call set so far. A body refused for its size is left unread: close rather than drain it.
  */
-function refuse(req: Request, res: Response, ctx: RequestContext, services: Services, error: unknown): void {
+export function refuse(req: Request, res: Response, ctx: RequestContext, services: Services, error: unknown): void {
   const failure = describeError(error);
   logFailure(services.logger, failure, error, ctx.requestId);
   applyResponseHeaders(res, ctx);
