@@ -5,9 +5,7 @@ import { callByPath, collectRoutes, type RouteEntry } from '../router/route-tabl
 import { createCallerFactory } from '../router/trpc.ts';
 import { applyResponseHeaders, createRequestContext } from './request-context.ts';
 import { localsOf } from './request-lifecycle.ts';
-import { refuse } from './transports.ts';
-
-const expressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
+import { expressPath, refuse } from './transports.ts';
 
 /**
  * The request as the procedure's input when it is the plain case: a JSON object body, or a GET

@@ -14,9 +14,9 @@ import { localsOf } from './request-lifecycle.ts';
 type TransportRoute = RouteEntry & { transport: TransportDeclaration };
 type Caller = unknown;
 
-/** `/a/{id}/b/{key}` as an express path; the greedy parameter takes the rest, slashes included. */
-function expressPath(transport: TransportDeclaration): string {
-  return transport.path.replace(/\{(\w+)\}/g, (_match, name: string) => (name === transport.greedyParam ? `*${name}` : `:${name}`));
+/** `/a/{id}/b/{key}` as an express path; a greedy parameter takes the rest, slashes included. */
+export function expressPath(path: string, greedyParam?: string): string {
+  return path.replace(/\{(\w+)\}/g, (_match, name: string) => (name === greedyParam ? `*${name}` : `:${name}`));
 }
 
 function pathParams(req: Request): Record<string, string> {
@@ -201,7 +201,7 @@ export function createTransportRouter(services: Services, appRouter: AnyRouter):
     const { transport } = route;
     const handler = transport.sse ? serveEvents(route, transport.sse.framing, services, createCaller) : serveCall(route, services, createCaller);
     const method = transport.method.toLowerCase() as 'get' | 'head' | 'post' | 'put' | 'delete';
-    transports[method](expressPath(transport), ...bodyReader(transport, services), handler);
+    transports[method](expressPath(transport.path, transport.greedyParam), ...bodyReader(transport, services), handler);
   }
   return transports;
 }
