@@ -22,6 +22,8 @@ export function costOf(pricing: Pricing, units: Units): Big {
 }
 
 const toAmount = (amount: Big) => amount.round(12, Big.roundUp).toFixed(12);
+/** A cost at the ledger's scale (12 decimals, rounded up): every amount the ledger moves is exact. */
+const ledgerCost = (pricing: Pricing, units: Units) => new Big(toAmount(costOf(pricing, units)));
 
 export interface ChargeRequest {
   primitive: string;
@@ -65,7 +67,7 @@ export async function openCharge(ctx: CallContext, request: ChargeRequest): Prom
   // Background runs were counted when they were accepted.
   const counted = ctx.background ? undefined : await limits.consume('tokens', principal.keyId, principal.limits.tokensPerMinute, request.rateEstimate, request.rateParam);
   if (counted) Object.assign(ctx.response.headers, counted.headers);
-  const reserved = costOf(request.model.pricing, request.upperBound);
+  const reserved = ledgerCost(request.model.pricing, request.upperBound);
   let reservation: Reservation | undefined;
   if (reserved.gt(0)) {
     try {
@@ -81,9 +83,10 @@ export async function openCharge(ctx: CallContext, request: ChargeRequest): Prom
     settle(used, status) {
       if (settled) return;
       settled = true;
-      const actual = costOf(request.model.pricing, used);
-      // Upper bounds hold for honest upstreams; should one report more, the reservation caps the charge.
-      const charged = actual.gt(reserved) && reservation ? reserved : actual;
+      const actual = ledgerCost(request.model.pricing, used);
+      // Upper bounds hold for honest upstreams; should one report more, the reservation caps the
+      // charge (and a call that reserved nothing is charged nothing).
+      const charged = actual.gt(reserved) ? reserved : actual;
       services.metrics.countUsage(request.model.id, used.input, used.output);
       services.metrics.countSpend(request.primitive, charged.toNumber());
       const usage = {
@@ -99,7 +102,7 @@ export async function openCharge(ctx: CallContext, request: ChargeRequest): Prom
         status,
         requestId: ctx.requestId,
       };
-      if (reservation) reservation.settle(charged, usage);
+      if (reservation) reservation.settle(usage);
       else ledger.record(usage);
       counted?.giveBack(request.rateEstimate - used.input - used.output);
     },

@@ -26,7 +26,8 @@ export interface LedgerOptions {
 
 /** A call's reserved cost, held until it settles. */
 export interface Reservation {
-  settle(charged: Big, usage: UsageInput): void;
+  /** Settles to `usage.tokensCharged` (at most what was reserved); the rest returns to the slice. */
+  settle(usage: UsageInput): void;
 }
 
 /** The project could not cover the call: what it had, as far as this process can see. */
@@ -116,9 +117,9 @@ export class BalanceLedger {
     }
   }
 
-  /** Records a call that cost nothing (or had nothing reserved). */
+  /** Records a call that reserved nothing (it costs nothing). */
   record(usage: UsageInput): void {
-    this.#enqueue({ leaseId: null, charged: '0.000000000000', usage }, undefined);
+    this.#enqueue({ leaseId: null, usage }, undefined);
   }
 
   #leaseOf(projectId: string): ProjectLease {
@@ -139,13 +140,13 @@ export class BalanceLedger {
     }
     let settled = false;
     return {
-      settle: (charged, usage) => {
+      settle: (usage) => {
         if (settled) return;
         settled = true;
         lease.outstanding--;
         lease.unwritten++;
-        lease.available = lease.available.plus(amount.minus(charged));
-        this.#enqueue({ leaseId: lease.id, charged: charged.toFixed(12), usage }, lease);
+        lease.available = lease.available.plus(amount.minus(usage.tokensCharged));
+        this.#enqueue({ leaseId: lease.id, usage }, lease);
       },
     };
   }

@@ -55,7 +55,7 @@ export async function returnLease(db: Kysely<Database>, lease: { id: string; amo
 export interface LeaseCharge {
   /** Null for calls that cost nothing. */
   leaseId: string | null;
-  charged: string;
+  /** `usage.tokensCharged` is what the call cost. */
   usage: UsageInput;
 }
 
@@ -71,12 +71,12 @@ export async function recordCharges(db: Kysely<Database>, charges: LeaseCharge[]
   for (const charge of charges) {
     if (charge.leaseId) {
       const lease = perLease.get(charge.leaseId) ?? { projectId: charge.usage.projectId, charged: [] };
-      lease.charged.push(charge.charged);
+      lease.charged.push(charge.usage.tokensCharged);
       perLease.set(charge.leaseId, lease);
     }
     const keyOf = `${charge.usage.projectId}\u0000${charge.usage.keyId}`;
     const key = perKey.get(keyOf) ?? { projectId: charge.usage.projectId, keyId: charge.usage.keyId, charged: [], calls: 0 };
-    key.charged.push(charge.charged);
+    key.charged.push(charge.usage.tokensCharged);
     key.calls++;
     perKey.set(keyOf, key);
   }
@@ -84,7 +84,7 @@ export async function recordCharges(db: Kysely<Database>, charges: LeaseCharge[]
     await trx
       .insertInto('usage_records')
       .values(
-        charges.map(({ usage, charged }) => ({
+        charges.map(({ usage }) => ({
           project_id: usage.projectId,
           key_id: usage.keyId,
           primitive: usage.primitive,
@@ -92,7 +92,7 @@ export async function recordCharges(db: Kysely<Database>, charges: LeaseCharge[]
           input_units: usage.inputUnits,
           output_units: usage.outputUnits,
           unit: usage.unit,
-          tokens_charged: charged,
+          tokens_charged: usage.tokensCharged,
           latency_ms: usage.latencyMs,
           status: usage.status,
           request_id: usage.requestId,
