@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { createRandomToken } from '../schema/db/ids.ts';
 
 const keyPrefix = 'sk_live_';
@@ -15,7 +15,7 @@ export function isWellFormedApiKey(candidate: string): boolean {
 
 /** Keys carry enough entropy that a fast hash is safe; it keeps the auth path cheap. */
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 /** What may be shown of a key after creation: its first characters. */

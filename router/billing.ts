@@ -11,19 +11,39 @@ export interface Units {
   output: number;
 }
 
+/** A pricing's rates as exact decimals, parsed once per pricing rather than once per call. */
+interface Rates {
+  perInputToken: Big;
+  perOutputToken: Big;
+  perUnit: Big;
+}
+
+const ratesByPricing = new WeakMap<Pricing, Rates>();
+
+function ratesOf(pricing: Pricing): Rates {
+  let rates = ratesByPricing.get(pricing);
+  if (!rates) {
+    // Dividing a price of at most a few decimals by a million is exact within big.js's 20 places.
+    rates = {
+      perInputToken: new Big(pricing.input_per_million ?? '0').div(1_000_000),
+      perOutputToken: new Big(pricing.output_per_million ?? '0').div(1_000_000),
+      perUnit: new Big(pricing.per_unit ?? '0'),
+    };
+    ratesByPricing.set(pricing, rates);
+  }
+  return rates;
+}
+
 /** Exact decimal cost in service tokens (big.js: prices go down to 1e-7, no floats for money). */
 export function costOf(pricing: Pricing, units: Units): Big {
-  if (pricing.unit === 'token') {
-    const perInput = new Big(pricing.input_per_million ?? '0');
-    const perOutput = new Big(pricing.output_per_million ?? '0');
-    return perInput.times(units.input).plus(perOutput.times(units.output)).div(1_000_000);
-  }
-  return new Big(pricing.per_unit ?? '0').times(units.input);
+  const rates = ratesOf(pricing);
+  if (pricing.unit === 'token') return rates.perInputToken.times(units.input).plus(rates.perOutputToken.times(units.output));
+  return rates.perUnit.times(units.input);
 }
 
 const toAmount = (amount: Big) => amount.round(12, Big.roundUp).toFixed(12);
 /** A cost at the ledger's scale (12 decimals, rounded up): every amount the ledger moves is exact. */
-const ledgerCost = (pricing: Pricing, units: Units) => new Big(toAmount(costOf(pricing, units)));
+const ledgerCost = (pricing: Pricing, units: Units) => costOf(pricing, units).round(12, Big.roundUp);
 
 export interface ChargeRequest {
   primitive: string;

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { CallContext, RequestContext } from './context.ts';
 import type { Principal } from './key-store.ts';
-import { scopedProcedure } from './auth.ts';
+import { admit, scopedProcedure } from './auth.ts';
+import { badInput, badOutput, parseLikeTrpc, registerDirectCall, type DirectCall } from './direct-calls.ts';
 import type { Scope } from './scopes.ts';
 import { enqueueOperation } from './operations.ts';
 import type { AsyncSupport, Envelope, MultipartDeclaration, RawAnswer, TransportDeclaration } from './transport.ts';
@@ -147,7 +148,14 @@ function defineRoute<TIn extends z.ZodObject, TOut extends z.ZodType>(definition
     // Generic zod types defeat tRPC's output inference here; the output parser checks the value.
     return wrap(result) as never;
   };
-  return { builder, resolve, answer };
+  /** The same steps as the procedure, called directly by the REST routes (see router/direct-calls.ts). */
+  const direct = async (ctx: RequestContext, rawInput: unknown) => {
+    const principal = await admit(ctx, definition.scope, side.path);
+    const input = await parseLikeTrpc(side.input, rawInput, badInput);
+    const output: unknown = await resolve({ input, ctx: { ...ctx, principal }, signal: undefined });
+    return validateOutputs ? parseLikeTrpc(answer, output, badOutput) : output;
+  };
+  return { builder, resolve, answer, direct };
 }
 
 const validateOutputs = process.env.VALIDATE_OUTPUTS === 'true' || process.env.VITEST === 'true';
@@ -158,14 +166,19 @@ function documented<P extends { _def: object }>(procedure: P, answer: z.ZodType)
   return procedure;
 }
 
+function withDirectCall<P extends object>(procedure: P, direct: DirectCall): P {
+  registerDirectCall(procedure, direct);
+  return procedure;
+}
+
 function query<TIn extends z.ZodObject, TOut extends z.ZodType>(definition: AnyDefinition, envelope: Envelope) {
   const route = defineRoute<TIn, TOut>(definition, 'GET', envelope);
-  return documented(route.builder.query(route.resolve), route.answer);
+  return withDirectCall(documented(route.builder.query(route.resolve), route.answer), route.direct);
 }
 
 function mutation<TIn extends z.ZodObject, TOut extends z.ZodType>(definition: AnyDefinition, method: 'POST' | 'DELETE', envelope: Envelope) {
   const route = defineRoute<TIn, TOut>(definition, method, envelope);
-  return documented(route.builder.mutation(route.resolve), route.answer);
+  return withDirectCall(documented(route.builder.mutation(route.resolve), route.answer), route.direct);
 }
 
 /** A GET route on one tree, answered as is (OpenAI shapes). */

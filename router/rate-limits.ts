@@ -30,21 +30,19 @@ interface Lease {
   expiresAt: number;
 }
 
-function leaseHeaders(kind: Kind, limit: number, lease: Lease, now: number): Record<string, string> {
-  return {
-    [`x-ratelimit-limit-${kind}`]: String(limit),
-    [`x-ratelimit-remaining-${kind}`]: String(Math.max(0, limit - lease.consumed + lease.available)),
-    [`x-ratelimit-reset-${kind}`]: formatReset(lease.expiresAt - now),
-  };
+const headerNames = {
+  requests: { limit: 'x-ratelimit-limit-requests', remaining: 'x-ratelimit-remaining-requests', reset: 'x-ratelimit-reset-requests' },
+  tokens: { limit: 'x-ratelimit-limit-tokens', remaining: 'x-ratelimit-remaining-tokens', reset: 'x-ratelimit-reset-tokens' },
+} as const;
+
+/** OpenAI's rate-limit headers for one budget. */
+function rateHeaders(kind: Kind, limit: number, remaining: number, resetMs: number): Record<string, string> {
+  const names = headerNames[kind];
+  return { [names.limit]: String(limit), [names.remaining]: String(Math.max(0, remaining)), [names.reset]: formatReset(resetMs) };
 }
 
-function headersOf(kind: Kind, limit: number, state: RateLimiterRes): Record<string, string> {
-  return {
-    [`x-ratelimit-limit-${kind}`]: String(limit),
-    [`x-ratelimit-remaining-${kind}`]: String(Math.max(0, limit - state.consumedPoints)),
-    [`x-ratelimit-reset-${kind}`]: formatReset(state.msBeforeNext),
-  };
-}
+const leaseHeaders = (kind: Kind, limit: number, lease: Lease, now: number) => rateHeaders(kind, limit, limit - lease.consumed + lease.available, lease.expiresAt - now);
+const headersOf = (kind: Kind, limit: number, state: RateLimiterRes) => rateHeaders(kind, limit, limit - state.consumedPoints, state.msBeforeNext);
 
 /**
  * Requests and tokens per minute per API key, counted in a store every replica shares (Postgres,

@@ -1,6 +1,8 @@
 import type { AnyProcedure, AnyRouter } from '@trpc/server';
 import type { ProcedureMeta } from './trpc.ts';
 import type { BackgroundRoute, TransportDeclaration } from './transport.ts';
+import type { RequestContext } from './context.ts';
+import { directCallOf } from './direct-calls.ts';
 
 /** One procedure of the app router, with what it declares about itself. */
 export interface RouteEntry {
@@ -54,4 +56,10 @@ export function dataOf(route: RouteEntry, answer: unknown): unknown {
 export function callByPath(caller: unknown, procedurePath: string, input: unknown): Promise<unknown> {
   const procedure = procedurePath.split('.').reduce<any>((node, key) => node[key], caller);
   return procedure(input);
+}
+
+/** Calls a route's procedure for one request: its own steps directly when it has them (see router/direct-calls.ts), else through a tRPC caller. */
+export function invokeRoute(route: RouteEntry, ctx: RequestContext, input: unknown, createCaller: (ctx: never) => unknown): Promise<unknown> {
+  const direct = directCallOf(route.procedure);
+  return direct ? direct(ctx, input) : callByPath(createCaller(ctx as never), route.procedurePath, input);
 }

@@ -6,14 +6,15 @@ import { sql } from 'kysely';
 import { appRouter } from '../router/app-router.ts';
 import type { Services } from '../router/context.ts';
 import { createRequestContext } from './request-context.ts';
-import { createTransportRouter } from './transports.ts';
+import { transportApiRoutes } from './transports.ts';
+import { createApiDispatcher } from './api-dispatch.ts';
 import { acceptEmptyBodies, authenticateBeforeBody, jsonBody } from './body-guards.ts';
 import { describeError } from '../router/errors.ts';
 import { createDocsRouter } from './docs-page.ts';
 import { createDashboardRouter } from './dashboard-page.ts';
 import { answerUnknownRoute, createErrorHandler, logFailure, replaceAdapterErrorBodies } from './error-responses.ts';
 import { createOpenApiDocument } from './openapi-document.ts';
-import { createJsonRouteRouter } from './json-routes.ts';
+import { jsonApiRoutes } from './json-routes.ts';
 import { localsOf, trackRequests } from './request-lifecycle.ts';
 import { metricsRoute } from './observability/metrics-route.ts';
 
@@ -50,15 +51,24 @@ export function createApp(services: Services): Express {
 
   const origins = services.config.corsOrigins;
   if (origins.length > 0) {
+    const anyOrigin = origins.includes('*');
     // Keys travel in Authorization headers, never cookies: no credentials mode is needed.
-    app.use(
-      cors({
-        origin: origins.includes('*') ? '*' : origins,
-        exposedHeaders: ['x-request-id', 'retry-after', ...rateLimitHeaders],
-        maxAge: 600,
-      }),
-    );
+    const answerCors = cors({ origin: anyOrigin ? '*' : origins, exposedHeaders: ['x-request-id', 'retry-after', ...rateLimitHeaders], maxAge: 600 });
+    // A request without Origin is not a browser's cross-origin call: with every origin allowed
+    // there is nothing to add to its answer (a list of origins still marks every answer `Vary: Origin`).
+    app.use((req, res, next) => (anyOrigin && req.headers.origin === undefined ? next() : answerCors(req, res, next)));
   }
+
+  // Keys are checked before any body is read on the REST trees.
+  const apiTrees = ['/infra', '/v1'];
+  app.use(apiTrees, authenticateBeforeBody(services));
+  // Multipart, raw bodies, byte answers and server-sent events, as each procedure declares them
+  // (each reads its own body), then the plain JSON routes, behind one lookup and ahead of the
+  // pages, so a call walks past nothing. What none of them takes (JSON that needs coercing,
+  // content types to refuse) goes on to trpc-to-openapi's adapter below.
+  const jsonReaders = [jsonBody(services.config.maxBodyBytes), acceptEmptyBodies];
+  app.use(foldModelIdSlashes);
+  app.use(createApiDispatcher([...transportApiRoutes(services, appRouter), ...jsonApiRoutes(services, appRouter, jsonReaders)]));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -83,9 +93,7 @@ export function createApp(services: Services): Express {
   app.use(createDocsRouter());
   app.use(createDashboardRouter());
 
-  // Keys are checked before any body is read on the REST trees.
-  // (/trpc keeps its own error shape: its bodies are JSON within MAX_BODY_BYTES, checked by length.)
-  app.use(['/infra', '/v1'], authenticateBeforeBody(services));
+  // /trpc keeps its own error shape: its bodies are JSON within MAX_BODY_BYTES, checked by length.
   app.use(
     '/trpc',
     jsonBody(services.config.maxBodyBytes),
@@ -117,13 +125,7 @@ export function createApp(services: Services): Express {
     },
   });
 
-  // Multipart, raw bodies, byte answers and server-sent events, as each procedure declares them;
-  // each route reads its own body, so this comes before the JSON parser.
-  const apiTrees = ['/infra', '/v1'];
-  app.use(createTransportRouter(services, appRouter));
-  app.use(apiTrees, jsonBody(services.config.maxBodyBytes), acceptEmptyBodies);
-  app.use(foldModelIdSlashes);
-  app.use(createJsonRouteRouter(services, appRouter));
+  app.use(apiTrees, ...jsonReaders);
   app.use(apiTrees, replaceAdapterErrorBodies, (req, res, next) => {
     // Mounted handlers see the path relative to the mount; the adapter matches full paths.
     const mountedUrl = req.url;

@@ -44,17 +44,93 @@ export function boundedBody(parser: RequestHandler, limit: number): RequestHandl
   };
 }
 
+const parserFailure = (type: string, message: string, status = 400, extra: object = {}) => Object.assign(new Error(message), { type, status, expose: true, ...extra });
+
+/** `application/json`, with no charset or UTF-8: the bodies the fast reader takes; body-parser takes the rest. */
+function isPlainJson(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  const [type, ...parameters] = contentType.split(';');
+  if (type!.trim().toLowerCase() !== 'application/json') return false;
+  return parameters.every((parameter) => {
+    const [name, value] = parameter.split('=').map((part) => part.trim().toLowerCase());
+    return name !== 'charset' || value === 'utf-8' || value === '"utf-8"';
+  });
+}
+
+/** The JSON text as body-parser's strict mode takes it: an object or array, depth-checked before parsing. */
+function parseJsonText(text: Buffer): unknown {
+  if (nestingDepth(text, maxJsonDepth) > maxJsonDepth) {
+    throw parserFailure('entity.verify.failed', `body: JSON nested deeper than ${maxJsonDepth} levels`);
+  }
+  if (text.length === 0) return {};
+  const first = /\S/.exec(text.toString('latin1', 0, Math.min(text.length, 64)))?.[0];
+  if (first !== '{' && first !== '[') throw parserFailure('entity.parse.failed', 'Unexpected token in JSON: not an object or array');
+  try {
+    return JSON.parse(text.toString('utf8'));
+  } catch (error) {
+    throw parserFailure('entity.parse.failed', (error as Error).message);
+  }
+}
+
+/**
+ * Reads a plain UTF-8 JSON body off the request, stopping at `limit`: the common case without
+ * body-parser's generality (charsets, compression), which was a twentieth of a call's CPU.
+ */
+function readPlainJson(req: Request, limit: number, next: NextFunction): void {
+  const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
+  const chunks: Buffer[] = [];
+  let received = 0;
+  let settled = false;
+  const finish = (error?: Error, body?: unknown) => {
+    if (settled) return;
+    settled = true;
+    req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+    if (error) {
+      req.pause();
+      return next(error);
+    }
+    req.body = body;
+    (req as { _body?: boolean })._body = true;
+    next();
+  };
+  const onData = (chunk: Buffer) => {
+    received += chunk.length;
+    if (received > limit) return finish(parserFailure('entity.too.large', 'request entity too large', 413, { limit }));
+    chunks.push(chunk);
+  };
+  const onEnd = () => {
+    if (declared !== undefined && received !== declared) return finish(parserFailure('request.size.invalid', 'request size did not match content length'));
+    try {
+      finish(undefined, parseJsonText(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received)));
+    } catch (error) {
+      finish(error as Error);
+    }
+  };
+  const onError = (error: Error) => finish(parserFailure('request.aborted', error.message));
+  const onClose = () => finish(parserFailure('request.aborted', 'request aborted'));
+  req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+}
+
 /** A JSON body parser bounded in size and depth; refusals are 413 and 400, never a stack overflow later. */
 export function jsonBody(limit: number): RequestHandler {
-  const parser = express.json({
+  const general = boundedBody(
+    express.json({
+      limit,
+      verify: (_req, _res, buffer) => {
+        if (nestingDepth(buffer, maxJsonDepth) > maxJsonDepth) {
+          throw Object.assign(new Error(`body: JSON nested deeper than ${maxJsonDepth} levels`), { status: 400, expose: true });
+        }
+      },
+    }),
     limit,
-    verify: (_req, _res, buffer) => {
-      if (nestingDepth(buffer, maxJsonDepth) > maxJsonDepth) {
-        throw Object.assign(new Error(`body: JSON nested deeper than ${maxJsonDepth} levels`), { status: 400, expose: true });
-      }
-    },
-  });
-  return boundedBody(parser, limit);
+  );
+  return (req, res, next) => {
+    if ((req as { _body?: boolean })._body || !hasBody(req)) return next();
+    const encoding = req.headers['content-encoding'];
+    if (!isPlainJson(req.headers['content-type']) || (encoding !== undefined && encoding.toLowerCase() !== 'identity')) return general(req, res, next);
+    if (Number(req.headers['content-length'] ?? 0) > limit) return next(parserFailure('entity.too.large', 'request entity too large', 413, { limit }));
+    readPlainJson(req, limit, next);
+  };
 }
 
 const hasBody = (req: Request) => req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;

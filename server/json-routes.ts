@@ -1,11 +1,12 @@
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AnyRouter } from '@trpc/server';
 import type { Services } from '../router/context.ts';
-import { callByPath, collectRoutes, type RouteEntry } from '../router/route-table.ts';
+import { collectRoutes, invokeRoute, type RouteEntry } from '../router/route-table.ts';
 import { createCallerFactory } from '../router/trpc.ts';
 import { applyResponseHeaders, createRequestContext } from './request-context.ts';
 import { localsOf } from './request-lifecycle.ts';
 import { expressPath, refuse } from './transports.ts';
+import type { ApiRoute } from './api-dispatch.ts';
 
 /**
  * The request as the procedure's input when it is the plain case: a JSON object body, or a GET
@@ -28,19 +29,17 @@ function plainInput(req: Request): Record<string, unknown> | undefined {
  * built only for its abort signal, the input schema walked again for coercion), which showed up
  * as a tenth of the CPU of a call. Its adapter still serves what is not plain (see plainInput).
  */
-export function createJsonRouteRouter(services: Services, appRouter: AnyRouter): Router {
-  const routes = express.Router();
+export function jsonApiRoutes(services: Services, appRouter: AnyRouter, bodyReaders: RequestHandler[]): ApiRoute[] {
   const createCaller = createCallerFactory(appRouter) as unknown as (ctx: never) => unknown;
   const jsonRoutes = collectRoutes(appRouter).filter((route): route is RouteEntry & { meta: { openapi: { method: string; path: string } } } => Boolean(route.meta.openapi));
-  for (const route of jsonRoutes) {
-    const method = route.meta.openapi.method.toLowerCase() as 'get' | 'post' | 'delete';
-    routes[method](expressPath(route.meta.openapi.path), async (req: Request, res: Response, next: NextFunction) => {
+  return jsonRoutes.map((route) => {
+    const handler = async (req: Request, res: Response, next: NextFunction) => {
       const input = plainInput(req);
       if (!input) return next();
       const ctx = createRequestContext(services, req, res);
       let output: unknown;
       try {
-        output = await callByPath(createCaller(ctx as never), route.procedurePath, input);
+        output = await invokeRoute(route, ctx, input, createCaller);
       } catch (error) {
         refuse(req, res, ctx, services, error);
         return;
@@ -50,7 +49,7 @@ export function createJsonRouteRouter(services: Services, appRouter: AnyRouter):
       res.statusCode = ctx.response.status ?? 200;
       res.setHeader('Content-Type', 'application/json');
       res.end(JSON.stringify(output));
-    });
-  }
-  return routes;
+    };
+    return { method: route.meta.openapi.method, path: expressPath(route.meta.openapi.path), handlers: [...bodyReaders, handler] };
+  });
 }

@@ -1,8 +1,9 @@
-import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { ApiRoute } from './api-dispatch.ts';
 import type { AnyRouter } from '@trpc/server';
 import type { RequestContext, Services } from '../router/context.ts';
 import { describeError } from '../router/errors.ts';
-import { callByPath, collectRoutes, dataOf, transportRoutes, type RouteEntry } from '../router/route-table.ts';
+import { collectRoutes, dataOf, invokeRoute, transportRoutes, type RouteEntry } from '../router/route-table.ts';
 import { createCallerFactory } from '../router/trpc.ts';
 import type { Framing, TransportDeclaration } from '../router/transport.ts';
 import { logFailure, sendError } from './error-responses.ts';
@@ -72,7 +73,7 @@ function serveCall(route: TransportRoute, services: Services, createCaller: (ctx
       input = await inputFor(route, req, res, services);
       if (!input) return next();
       localsOf(res).log.route = route.transport.path;
-      output = await callByPath(createCaller(ctx as never), route.procedurePath, input);
+      output = await invokeRoute(route, ctx, input, createCaller);
     } catch (error) {
       refuse(req, res, ctx, services, error);
       return;
@@ -130,7 +131,7 @@ function serveEvents(route: TransportRoute, framing: Framing, services: Services
     let iterator: AsyncIterator<unknown>;
     let first: IteratorResult<unknown>;
     try {
-      const events = (await callByPath(createCaller(ctx as never), route.procedurePath, body)) as AsyncIterable<unknown>;
+      const events = (await invokeRoute(route, ctx, body, createCaller)) as AsyncIterable<unknown>;
       iterator = events[Symbol.asyncIterator]();
       first = await iterator.next();
     } catch (error) {
@@ -190,18 +191,15 @@ function bodyReader(transport: TransportDeclaration, services: Services): Reques
  * The one HTTP layer for everything that is not JSON in, JSON out: every procedure that declares
  * a transport (multipart upload, raw body, byte answer, server-sent events) is served here by
  * calling that same procedure, so auth, validation, billing and `async: true` stay the procedure's.
- * Requests a route does not claim (plain JSON) fall through to the REST adapter.
+ * Requests a route does not claim (plain JSON) go on to the JSON routes.
  */
-export function createTransportRouter(services: Services, appRouter: AnyRouter): Router {
-  const transports = express.Router();
+export function transportApiRoutes(services: Services, appRouter: AnyRouter): ApiRoute[] {
   const createCaller = createCallerFactory(appRouter) as unknown as (ctx: never) => Caller;
   // Streams first: a stream route answers `stream: true` and hands everything else to its path's other route.
   const routes = transportRoutes(collectRoutes(appRouter)).sort((left, right) => Number(Boolean(right.transport.sse)) - Number(Boolean(left.transport.sse)));
-  for (const route of routes) {
+  return routes.map((route) => {
     const { transport } = route;
     const handler = transport.sse ? serveEvents(route, transport.sse.framing, services, createCaller) : serveCall(route, services, createCaller);
-    const method = transport.method.toLowerCase() as 'get' | 'head' | 'post' | 'put' | 'delete';
-    transports[method](expressPath(transport.path, transport.greedyParam), ...bodyReader(transport, services), handler);
-  }
-  return transports;
+    return { method: transport.method, path: expressPath(transport.path, transport.greedyParam), handlers: [...bodyReader(transport, services), handler] };
+  });
 }
