@@ -38,8 +38,10 @@ export async function admit(ctx: RequestContext, scope: Scope, route: string): P
   }
   const limits = ctx.services.rateLimits;
   if (limits && !ctx.background) {
-    const headers = await limits.consumeRequest(principal.keyId, principal.limits.requestsPerMinute);
-    Object.assign(ctx.response.headers, headers);
+    const { keyId } = principal;
+    const { requestsPerMinute } = principal.limits;
+    const counted = limits.tryConsume('requests', keyId, requestsPerMinute, 1) ?? (await limits.consume('requests', keyId, requestsPerMinute, 1));
+    Object.assign(ctx.response.headers, counted.headers);
   }
   return principal;
 }

@@ -1,7 +1,7 @@
-import Big from 'big.js';
 import type { ModelEntry, Pricing } from '../schema/api/models.ts';
 import { findBalance } from '../schema/db/queries/ledger.ts';
 import { InsufficientBalance, type Reservation } from './ledger/balance-ledger.ts';
+import { divideRoundingUp, formatAmount, ledgerDecimals, parseAmount, parseDecimal, type Amount } from './ledger/amount.ts';
 import { ApiError } from './errors.ts';
 import type { CallContext } from './context.ts';
 
@@ -11,39 +11,44 @@ export interface Units {
   output: number;
 }
 
-/** A pricing's rates as exact decimals, parsed once per pricing rather than once per call. */
+/** A pricing's rates in 10^-18 tokens, parsed once per pricing rather than once per call. */
 interface Rates {
-  perInputToken: Big;
-  perOutputToken: Big;
-  perUnit: Big;
+  perMillionInput: bigint;
+  perMillionOutput: bigint;
+  perUnit: bigint;
 }
 
+const rateDecimals = 18;
 const ratesByPricing = new WeakMap<Pricing, Rates>();
 
 function ratesOf(pricing: Pricing): Rates {
   let rates = ratesByPricing.get(pricing);
   if (!rates) {
-    // Dividing a price of at most a few decimals by a million is exact within big.js's 20 places.
     rates = {
-      perInputToken: new Big(pricing.input_per_million ?? '0').div(1_000_000),
-      perOutputToken: new Big(pricing.output_per_million ?? '0').div(1_000_000),
-      perUnit: new Big(pricing.per_unit ?? '0'),
+      perMillionInput: parseDecimal(pricing.input_per_million ?? '0', rateDecimals),
+      perMillionOutput: parseDecimal(pricing.output_per_million ?? '0', rateDecimals),
+      perUnit: parseDecimal(pricing.per_unit ?? '0', rateDecimals),
     };
     ratesByPricing.set(pricing, rates);
   }
   return rates;
 }
 
-/** Exact decimal cost in service tokens (big.js: prices go down to 1e-7, no floats for money). */
-export function costOf(pricing: Pricing, units: Units): Big {
+/**
+ * Exact cost in service tokens at the ledger's scale (12 decimals), rounded up: a price per
+ * million tokens at 10^-18 times a count, divided by a million, is the cost at 10^-12 when the
+ * product is divided by 10^12. Exact for prices of up to 18 decimals (finer ones round up).
+ */
+export function costOf(pricing: Pricing, units: Units): Amount {
   const rates = ratesOf(pricing);
-  if (pricing.unit === 'token') return rates.perInputToken.times(units.input).plus(rates.perOutputToken.times(units.output));
-  return rates.perUnit.times(units.input);
+  if (pricing.unit === 'token') {
+    return divideRoundingUp(count(units.input) * rates.perMillionInput + count(units.output) * rates.perMillionOutput, 10n ** 12n);
+  }
+  return divideRoundingUp(count(units.input) * rates.perUnit, 10n ** BigInt(rateDecimals - ledgerDecimals));
 }
 
-const toAmount = (amount: Big) => amount.round(12, Big.roundUp).toFixed(12);
-/** A cost at the ledger's scale (12 decimals, rounded up): every amount the ledger moves is exact. */
-const ledgerCost = (pricing: Pricing, units: Units) => costOf(pricing, units).round(12, Big.roundUp);
+/** Units are whole (tokens, calls, seconds rounded up by their primitive); a fraction would count as the next whole. */
+const count = (units: number): bigint => BigInt(Math.max(0, Math.ceil(units)));
 
 export interface ChargeRequest {
   primitive: string;
@@ -65,11 +70,11 @@ export interface Charge {
   settle(used: Units, status: 'succeeded' | 'failed' | 'cancelled' | 'disconnected'): void;
 }
 
-function insufficient(balance: string, estimate: Big, model: ChargeRequest['model']): ApiError {
+function insufficient(balance: string, estimate: Amount, model: ChargeRequest['model']): ApiError {
   return new ApiError(
     'insufficient_tokens',
-    `Insufficient tokens: this call to ${model.id} may cost up to ${toAmount(estimate)} tokens and the project balance is ${balance}`,
-    { details: { balance, estimate: toAmount(estimate), model: model.id }, openAiCode: 'insufficient_quota' },
+    `Insufficient tokens: this call to ${model.id} may cost up to ${formatAmount(estimate)} tokens and the project balance is ${balance}`,
+    { details: { balance, estimate: formatAmount(estimate), model: model.id }, openAiCode: 'insufficient_quota' },
   );
 }
 
@@ -85,11 +90,15 @@ export async function openCharge(ctx: CallContext, request: ChargeRequest): Prom
   if (!limits || !ledger) return { settle: (used) => services.metrics.countUsage(request.model.id, used.input, used.output) };
 
   // Background runs were counted when they were accepted.
-  const counted = ctx.background ? undefined : await limits.consume('tokens', principal.keyId, principal.limits.tokensPerMinute, request.rateEstimate, request.rateParam);
+  const { keyId } = principal;
+  const { tokensPerMinute } = principal.limits;
+  const counted = ctx.background
+    ? undefined
+    : (limits.tryConsume('tokens', keyId, tokensPerMinute, request.rateEstimate) ?? (await limits.consume('tokens', keyId, tokensPerMinute, request.rateEstimate, request.rateParam)));
   if (counted) Object.assign(ctx.response.headers, counted.headers);
-  const reserved = ledgerCost(request.model.pricing, request.upperBound);
+  const reserved = costOf(request.model.pricing, request.upperBound);
   let reservation: Reservation | undefined;
-  if (reserved.gt(0)) {
+  if (reserved > 0n) {
     try {
       reservation = await ledger.reserve(principal.projectId, reserved);
     } catch (error) {
@@ -103,12 +112,12 @@ export async function openCharge(ctx: CallContext, request: ChargeRequest): Prom
     settle(used, status) {
       if (settled) return;
       settled = true;
-      const actual = ledgerCost(request.model.pricing, used);
+      const actual = costOf(request.model.pricing, used);
       // Upper bounds hold for honest upstreams; should one report more, the reservation caps the
       // charge (and a call that reserved nothing is charged nothing).
-      const charged = actual.gt(reserved) ? reserved : actual;
+      const charged = actual > reserved ? reserved : actual;
       services.metrics.countUsage(request.model.id, used.input, used.output);
-      services.metrics.countSpend(request.primitive, charged.toNumber());
+      services.metrics.countSpend(request.primitive, Number(charged) / 1e12);
       const usage = {
         projectId: principal.projectId,
         keyId: principal.keyId,
@@ -117,7 +126,7 @@ export async function openCharge(ctx: CallContext, request: ChargeRequest): Prom
         inputUnits: used.input,
         outputUnits: used.output,
         unit: request.model.pricing.unit,
-        tokensCharged: toAmount(charged),
+        tokensCharged: formatAmount(charged),
         latencyMs: Math.round(performance.now() - started),
         status,
         requestId: ctx.requestId,
@@ -165,7 +174,7 @@ export async function firstPart<T>(iterator: AsyncIterator<T>, charge: Charge): 
 export async function checkAffordable(ctx: CallContext, request: ChargeRequest): Promise<void> {
   if (!ctx.services.rateLimits) return;
   const estimate = costOf(request.model.pricing, request.upperBound);
-  if (estimate.lte(0)) return;
+  if (estimate <= 0n) return;
   const balance = await findBalance(ctx.services.db, ctx.principal.projectId);
-  if (new Big(balance).lt(estimate)) throw insufficient(balance, estimate, request.model);
+  if (parseAmount(balance) < estimate) throw insufficient(balance, estimate, request.model);
 }

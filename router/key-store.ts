@@ -28,6 +28,8 @@ interface CachedPrincipal {
 export class KeyStore {
   readonly #db: Kysely<Database>;
   readonly #cache = new Map<string, CachedPrincipal>();
+  /** Recently seen keys' hashes, so a busy key is not hashed on every call; bounded (oldest out first). */
+  readonly #hashes = new Map<string, string>();
   readonly #ttlMs: number;
   readonly #logger: Logger;
   #listener: Listener | undefined;
@@ -42,8 +44,18 @@ export class KeyStore {
     this.#ttlMs = options.ttlMs ?? 30_000;
   }
 
+  #hashOf(key: string): string {
+    let keyHash = this.#hashes.get(key);
+    if (keyHash === undefined) {
+      keyHash = hashApiKey(key);
+      if (this.#hashes.size >= 10_000) this.#hashes.delete(this.#hashes.keys().next().value!);
+      this.#hashes.set(key, keyHash);
+    }
+    return keyHash;
+  }
+
   async authenticate(key: string): Promise<Principal | undefined> {
-    const keyHash = hashApiKey(key);
+    const keyHash = this.#hashOf(key);
     const cached = this.#cache.get(keyHash);
     if (cached && cached.expiresAt > Date.now()) return cached.principal;
     this.#cache.delete(keyHash);

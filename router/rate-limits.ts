@@ -30,15 +30,12 @@ interface Lease {
   expiresAt: number;
 }
 
-const headerNames = {
-  requests: { limit: 'x-ratelimit-limit-requests', remaining: 'x-ratelimit-remaining-requests', reset: 'x-ratelimit-reset-requests' },
-  tokens: { limit: 'x-ratelimit-limit-tokens', remaining: 'x-ratelimit-remaining-tokens', reset: 'x-ratelimit-reset-tokens' },
-} as const;
-
-/** OpenAI's rate-limit headers for one budget. */
+/** OpenAI's rate-limit headers for one budget (fixed names: object literals stay cheap to build). */
 function rateHeaders(kind: Kind, limit: number, remaining: number, resetMs: number): Record<string, string> {
-  const names = headerNames[kind];
-  return { [names.limit]: String(limit), [names.remaining]: String(Math.max(0, remaining)), [names.reset]: formatReset(resetMs) };
+  const [limitText, remainingText, reset] = [String(limit), String(Math.max(0, remaining)), formatReset(resetMs)];
+  return kind === 'requests'
+    ? { 'x-ratelimit-limit-requests': limitText, 'x-ratelimit-remaining-requests': remainingText, 'x-ratelimit-reset-requests': reset }
+    : { 'x-ratelimit-limit-tokens': limitText, 'x-ratelimit-remaining-tokens': remainingText, 'x-ratelimit-reset-tokens': reset };
 }
 
 const leaseHeaders = (kind: Kind, limit: number, lease: Lease, now: number) => rateHeaders(kind, limit, limit - lease.consumed + lease.available, lease.expiresAt - now);
@@ -75,11 +72,6 @@ export class RateLimits {
     return limiter;
   }
 
-  /** Counts one request against the key's requests per minute. */
-  async consumeRequest(keyId: string, limit: number): Promise<Record<string, string>> {
-    return (await this.#consumeLeased('requests', keyId, limit, 1)).headers;
-  }
-
   /**
    * Counts `points` against the key: the headers to send and a way to give back what the call did
    * not use, or a 429 carrying the headers. A request that needs more than the whole minute's
@@ -93,15 +85,28 @@ export class RateLimits {
         { param },
       );
     }
-    const { headers, lease } = await this.#consumeLeased(kind, keyId, limit, points);
-    return {
-      headers,
-      // Unused points go back to the lease they came from while its minute lasts; after that the
-      // store's count has started again and there is nothing to give back.
-      giveBack: (unused) => {
-        if (unused > 0 && this.#leases.get(`${kind}:${keyId}:${limit}`) === lease && lease.expiresAt > Date.now()) lease.available += Math.min(unused, points);
-      },
-    };
+    const leaseKey = `${kind}:${keyId}:${limit}`;
+    for (;;) {
+      const counted = this.#takeFromLease(kind, leaseKey, limit, points);
+      if (counted) return counted;
+      let refill = this.#refills.get(leaseKey);
+      if (!refill) {
+        const lease = this.#leases.get(leaseKey);
+        const needed = points - (lease && lease.expiresAt > Date.now() ? lease.available : 0);
+        refill = this.#refill(kind, keyId, limit, leaseKey, needed, points).finally(() => this.#refills.delete(leaseKey));
+        this.#refills.set(leaseKey, refill);
+      }
+      // A refused refill (the minute's budget is spent) refuses every request waiting on it.
+      await refill;
+    }
+  }
+
+  /**
+   * `consume` without waiting, when this process's lease covers the points (the usual case for a
+   * busy key): undefined means the caller must `consume`, which may go to the shared store.
+   */
+  tryConsume(kind: Kind, keyId: string, limit: number, points: number): Counted | undefined {
+    return points > limit ? undefined : this.#takeFromLease(kind, `${kind}:${keyId}:${limit}`, limit, points);
   }
 
   /**
@@ -111,24 +116,19 @@ export class RateLimits {
    * arriving meanwhile wait for it and share it, so concurrent callers never take a lease each
    * and strand their remainders. Small limits lease one point at a time (exact).
    */
-  async #consumeLeased(kind: Kind, keyId: string, limit: number, points: number): Promise<{ headers: Record<string, string>; lease: Lease }> {
-    const leaseKey = `${kind}:${keyId}:${limit}`;
-    for (;;) {
-      const lease = this.#leases.get(leaseKey);
-      const now = Date.now();
-      if (lease && lease.expiresAt > now && lease.available >= points) {
-        lease.available -= points;
-        return { headers: leaseHeaders(kind, limit, lease, now), lease };
-      }
-      let refill = this.#refills.get(leaseKey);
-      if (!refill) {
-        const needed = points - (lease && lease.expiresAt > now ? lease.available : 0);
-        refill = this.#refill(kind, keyId, limit, leaseKey, needed, points).finally(() => this.#refills.delete(leaseKey));
-        this.#refills.set(leaseKey, refill);
-      }
-      // A refused refill (the minute's budget is spent) refuses every request waiting on it.
-      await refill;
-    }
+  #takeFromLease(kind: Kind, leaseKey: string, limit: number, points: number): Counted | undefined {
+    const lease = this.#leases.get(leaseKey);
+    const now = Date.now();
+    if (!lease || lease.expiresAt <= now || lease.available < points) return undefined;
+    lease.available -= points;
+    return {
+      headers: leaseHeaders(kind, limit, lease, now),
+      // Unused points go back to the lease they came from while its minute lasts (a lease is only
+      // replaced once expired); after that the store's count has started again.
+      giveBack: (unused) => {
+        if (unused > 0 && lease.expiresAt > Date.now()) lease.available += Math.min(unused, points);
+      },
+    };
   }
 
   /** Takes at least `needed` more from the shared store: a full lease, or what is left of the minute. */

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import Big from 'big.js';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { listOtherHolders, reclaimIfDead, recordCharges, returnLease, takeLease, type LeaseCharge } from '../../schema/db/queries/balance-leases.ts';
@@ -7,6 +6,7 @@ import type { UsageInput } from '../../schema/db/queries/ledger.ts';
 import type { Database } from '../../schema/db/types.ts';
 import { ApiError } from '../errors.ts';
 import { LeaseHolder } from './lease-holder.ts';
+import { formatAmount, parseAmount, type Amount } from './amount.ts';
 
 export interface LedgerOptions {
   db: Kysely<Database>;
@@ -33,9 +33,9 @@ export interface Reservation {
 /** The project could not cover the call: what it had, as far as this process can see. */
 export class InsufficientBalance extends Error {
   readonly balance: string;
-  constructor(balance: Big) {
+  constructor(balance: Amount) {
     super('insufficient balance');
-    this.balance = balance.toFixed(12);
+    this.balance = formatAmount(balance);
   }
 }
 
@@ -44,21 +44,19 @@ interface ProjectLease {
   id: string;
   projectId: string;
   /** Taken from Postgres and neither reserved nor spent here. */
-  available: Big;
+  available: Amount;
   /** Reservations not yet settled, and charges settled but not yet written. */
   outstanding: number;
   unwritten: number;
   /** Half the last top-up: below it, the next one starts ahead of need. */
-  lowWater: Big;
+  lowWater: Amount;
   lastUsedAt: number;
   /** The unleased balance seen at the last top-up. */
-  unleasedSeen: Big;
+  unleasedSeen: Amount;
   topUp: Promise<boolean> | undefined;
   /** After a top-up found nothing, none ahead of need until then. */
   quietUntil: number;
 }
-
-const zero = new Big(0);
 
 /**
  * The token ledger's hot path in memory, its guarantees kept in Postgres. Each process takes
@@ -101,19 +99,19 @@ export class BalanceLedger {
   }
 
   /** Reserves `amount` for a call, or throws InsufficientBalance. No round trip while the slice covers it. */
-  async reserve(projectId: string, amount: Big): Promise<Reservation> {
+  async reserve(projectId: string, amount: Amount): Promise<Reservation> {
     let reclaimed = false;
     for (;;) {
       const lease = this.#leaseOf(projectId);
-      if (lease.available.gte(amount)) return this.#take(lease, amount);
-      if (await this.#topUp(lease, amount.minus(lease.available))) continue;
+      if (lease.available >= amount) return this.#take(lease, amount);
+      if (await this.#topUp(lease, amount - lease.available)) continue;
       // Money may sit in leases of a process that died: look before refusing, at most once a
       // second, so a project out of tokens costs no extra queries per refused call.
       if (!reclaimed && Date.now() - this.#lastReclaimAt >= 1000 && (await this.reclaimDeadLeases()) > 0) {
         reclaimed = true;
         continue;
       }
-      throw new InsufficientBalance(lease.available.plus(lease.unleasedSeen));
+      throw new InsufficientBalance(lease.available + lease.unleasedSeen);
     }
   }
 
@@ -125,18 +123,18 @@ export class BalanceLedger {
   #leaseOf(projectId: string): ProjectLease {
     let lease = this.#leases.get(projectId);
     if (!lease) {
-      lease = { id: randomUUID(), projectId, available: zero, outstanding: 0, unwritten: 0, lowWater: zero, lastUsedAt: Date.now(), unleasedSeen: zero, topUp: undefined, quietUntil: 0 };
+      lease = { id: randomUUID(), projectId, available: 0n, outstanding: 0, unwritten: 0, lowWater: 0n, lastUsedAt: Date.now(), unleasedSeen: 0n, topUp: undefined, quietUntil: 0 };
       this.#leases.set(projectId, lease);
     }
     return lease;
   }
 
-  #take(lease: ProjectLease, amount: Big): Reservation {
-    lease.available = lease.available.minus(amount);
+  #take(lease: ProjectLease, amount: Amount): Reservation {
+    lease.available -= amount;
     lease.outstanding++;
     lease.lastUsedAt = Date.now();
-    if (!lease.topUp && lease.available.lt(lease.lowWater) && Date.now() >= lease.quietUntil) {
-      this.#topUp(lease, zero).catch((error: unknown) => this.#options.logger.warn({ err: error }, 'balance lease top-up failed'));
+    if (!lease.topUp && lease.available < lease.lowWater && Date.now() >= lease.quietUntil) {
+      this.#topUp(lease, 0n).catch((error: unknown) => this.#options.logger.warn({ err: error }, 'balance lease top-up failed'));
     }
     let settled = false;
     return {
@@ -145,7 +143,7 @@ export class BalanceLedger {
         settled = true;
         lease.outstanding--;
         lease.unwritten++;
-        lease.available = lease.available.plus(amount.minus(usage.tokensCharged));
+        lease.available += amount - parseAmount(usage.tokensCharged);
         this.#enqueue({ leaseId: lease.id, usage }, lease);
       },
     };
@@ -155,7 +153,7 @@ export class BalanceLedger {
    * Takes a further slice, at least `deficit`. One top-up per project at a time: a caller that
    * finds one running waits for it and looks again. False when nothing could be taken.
    */
-  async #topUp(lease: ProjectLease, deficit: Big): Promise<boolean> {
+  async #topUp(lease: ProjectLease, deficit: Amount): Promise<boolean> {
     if (lease.topUp) {
       await lease.topUp.catch(() => {});
       return true;
@@ -167,20 +165,20 @@ export class BalanceLedger {
       projectId: lease.projectId,
       holder,
       fraction: this.#options.leaseFraction,
-      atLeast: deficit.toFixed(12),
+      atLeast: formatAmount(deficit),
     })
       .then(({ taken, unleasedBefore }) => {
-        const amount = new Big(taken);
-        lease.unleasedSeen = new Big(unleasedBefore).minus(amount);
-        if (amount.lte(0)) {
+        const amount = parseAmount(taken);
+        lease.unleasedSeen = parseAmount(unleasedBefore) - amount;
+        if (amount <= 0n) {
           lease.quietUntil = Date.now() + 1000;
           return false;
         }
         // A lease dropped meanwhile (identity lost) is no longer spent here; the money was
         // taken under the old identity and goes back when that lease is reclaimed.
         if (this.#leases.get(lease.projectId) === lease && holder === this.#holder.id) {
-          lease.available = lease.available.plus(amount);
-          lease.lowWater = amount.div(2);
+          lease.available += amount;
+          lease.lowWater = amount / 2n;
         }
         return true;
       })
@@ -231,13 +229,13 @@ export class BalanceLedger {
     const amount = lease.available;
     // Closing needs every charge written first: the lease's unspent part is then exactly this.
     const close = lease.outstanding === 0 && lease.unwritten === 0;
-    if (amount.lte(0) && !close) return;
-    lease.available = zero;
+    if (amount <= 0n && !close) return;
+    lease.available = 0n;
     if (close) this.#leases.delete(lease.projectId);
     try {
-      await returnLease(this.#options.db, { id: lease.id, amount: amount.toFixed(12), close });
+      await returnLease(this.#options.db, { id: lease.id, amount: formatAmount(amount), close });
     } catch (error) {
-      if (!close) lease.available = lease.available.plus(amount);
+      if (!close) lease.available += amount;
       // A failed close leaves the lease open in Postgres: reclaimed after this process stops.
       throw error;
     }
