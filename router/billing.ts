@@ -1,7 +1,7 @@
 import type { ModelEntry, Pricing } from '../schema/api/models.ts';
 import { findBalance } from '../schema/db/queries/ledger.ts';
 import { InsufficientBalance, type Reservation } from './ledger/balance-ledger.ts';
-import { divideRoundingUp, formatAmount, ledgerDecimals, parseAmount, parseDecimal, type Amount } from './ledger/amount.ts';
+import { divideRoundingUp, formatAmount, ledgerDecimals, parseAmount, parseDecimal, tenTo, type Amount } from './ledger/amount.ts';
 import { ApiError } from './errors.ts';
 import type { CallContext } from './context.ts';
 
@@ -19,6 +19,9 @@ interface Rates {
 }
 
 const rateDecimals = 18;
+/** From a rate at 10^-18 times a count to an amount at 10^-12: per million units, and per unit. */
+const perMillionAtRateScale = tenTo(rateDecimals - ledgerDecimals + 6);
+const perUnitAtRateScale = tenTo(rateDecimals - ledgerDecimals);
 const ratesByPricing = new WeakMap<Pricing, Rates>();
 
 function ratesOf(pricing: Pricing): Rates {
@@ -42,9 +45,9 @@ function ratesOf(pricing: Pricing): Rates {
 export function costOf(pricing: Pricing, units: Units): Amount {
   const rates = ratesOf(pricing);
   if (pricing.unit === 'token') {
-    return divideRoundingUp(count(units.input) * rates.perMillionInput + count(units.output) * rates.perMillionOutput, 10n ** 12n);
+    return divideRoundingUp(count(units.input) * rates.perMillionInput + count(units.output) * rates.perMillionOutput, perMillionAtRateScale);
   }
-  return divideRoundingUp(count(units.input) * rates.perUnit, 10n ** BigInt(rateDecimals - ledgerDecimals));
+  return divideRoundingUp(count(units.input) * rates.perUnit, perUnitAtRateScale);
 }
 
 /** Units are whole (tokens, calls, seconds rounded up by their primitive); a fraction would count as the next whole. */
@@ -131,7 +134,7 @@ export async function openCharge(ctx: CallContext, request: ChargeRequest): Prom
         status,
         requestId: ctx.requestId,
       };
-      if (reservation) reservation.settle(usage);
+      if (reservation) reservation.settle(usage, charged);
       else ledger.record(usage);
       counted?.giveBack(request.rateEstimate - used.input - used.output);
     },

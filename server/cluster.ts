@@ -34,7 +34,10 @@ export async function runClusterPrimary(config: Config, logger: Logger, workers:
     worker.on('message', (message: unknown) => {
       if (!isListeningMessage(message)) return;
       ready.add(worker.id);
-      if (ready.size === workers) logger.info({ port: message.port, workers, database: embedded ? 'embedded' : 'external', models: message.models }, 'listening');
+      if (ready.size === workers) {
+        logger.info({ port: message.port, workers, database: embedded ? 'embedded' : 'external', models: message.models }, 'listening');
+        logger.flush();
+      }
     });
     return worker;
   };

@@ -42,6 +42,8 @@ if (cluster.isPrimary && config.clusterWorkers > 1) {
       process.send!({ type: 'listening', port: running.port, models } satisfies ListeningMessage);
     } else {
       logger.info({ port: running.port, database: running.services.database.embedded ? 'embedded' : 'external', models }, 'listening');
+      // Supervisors and scripts wait for this line: write it now, not with the next batch.
+      logger.flush();
     }
     exitGracefullyOnSignals(logger, () => running.close());
   } catch (error) {

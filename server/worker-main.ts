@@ -11,6 +11,7 @@ const logger = createLogger(config.logLevel);
 try {
   const services = await startServices(config, logger, { runWorkers: true });
   logger.info({ concurrency: config.operations.concurrency }, 'worker started');
+  logger.flush();
   exitGracefullyOnSignals(logger, () => services.close());
 } catch (error) {
   logger.fatal({ err: error }, 'worker failed to start');

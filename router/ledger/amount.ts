@@ -7,7 +7,9 @@ export type Amount = bigint;
 
 export const ledgerDecimals = 12;
 
-const powersOfTen = (count: number) => 10n ** BigInt(count);
+const powersOfTen = Array.from({ length: 40 }, (_, exponent) => 10n ** BigInt(exponent));
+/** 10^exponent, from a table: the hot path never exponentiates. */
+export const tenTo = (exponent: number): bigint => powersOfTen[exponent] ?? 10n ** BigInt(exponent);
 
 /**
  * A non-negative or negative decimal string as an integer count of 10^-decimals, rounding any
@@ -18,7 +20,7 @@ export function parseDecimal(text: string, decimals: number): bigint {
   if (!match || (match[2] === '' && !match[3])) throw new Error(`not a decimal amount: ${JSON.stringify(text)}`);
   const [, sign, whole, fraction = ''] = match;
   const kept = fraction.slice(0, decimals).padEnd(decimals, '0');
-  let value = BigInt(whole || '0') * powersOfTen(decimals) + BigInt(kept || '0');
+  let value = BigInt(whole || '0') * tenTo(decimals) + BigInt(kept || '0');
   const dropped = /[1-9]/.test(fraction.slice(decimals));
   if (sign === '-') value = -value;
   // Dropped digits round up: away from zero when positive, toward zero when negative.

@@ -26,8 +26,8 @@ export interface LedgerOptions {
 
 /** A call's reserved cost, held until it settles. */
 export interface Reservation {
-  /** Settles to `usage.tokensCharged` (at most what was reserved); the rest returns to the slice. */
-  settle(usage: UsageInput): void;
+  /** Settles to `charged`, which `usage.tokensCharged` records (at most what was reserved); the rest returns to the slice. */
+  settle(usage: UsageInput, charged: Amount): void;
 }
 
 /** The project could not cover the call: what it had, as far as this process can see. */
@@ -138,12 +138,12 @@ export class BalanceLedger {
     }
     let settled = false;
     return {
-      settle: (usage) => {
+      settle: (usage, charged) => {
         if (settled) return;
         settled = true;
         lease.outstanding--;
         lease.unwritten++;
-        lease.available += amount - parseAmount(usage.tokensCharged);
+        lease.available += amount - charged;
         this.#enqueue({ leaseId: lease.id, usage }, lease);
       },
     };

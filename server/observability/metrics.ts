@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { recordedCounter, recordedHistogram } from './recorded-metrics.ts';
 import type { PoolUsage } from '../../providers/local/bounded-pool.ts';
 import { failureReason, type ModelCall, type ModelCallObserver } from './model-calls.ts';
 
@@ -28,23 +29,6 @@ export interface ScrapeSources {
   queues?: () => Promise<QueueReading[]>;
 }
 
-/**
- * Label children are cached by their joined values: the per-request cost is one map lookup and
- * two increments, with no label hashing or object allocation once a route has been seen.
- */
-function cachedChildren<C>(make: (values: string[]) => C): (...values: string[]) => C {
-  const children = new Map<string, C>();
-  return (...values) => {
-    const key = values.join('\u0000');
-    let child = children.get(key);
-    if (!child) {
-      child = make(values);
-      children.set(key, child);
-    }
-    return child;
-  };
-}
-
 /** Reads a cumulative number kept elsewhere into a counter at scrape time. */
 function setCounter(counter: Counter<string>, labels: Record<string, string>, total: number): void {
   counter.remove(labels);
@@ -60,25 +44,26 @@ export class ServiceMetrics {
   readonly registry = new Registry();
   readonly #sources: ScrapeSources = {};
 
-  readonly #requests = new Counter({
+  // The per-request metrics are recorded as plain numbers (see recorded-metrics.ts).
+  readonly #requestCount = recordedCounter({
+    registry: this.registry,
     name: 'ai_http_requests_total',
     help: 'HTTP requests answered, by API tree, route template, method and status',
     labelNames: ['tree', 'route', 'method', 'status'] as const,
-    registers: [this.registry],
   });
-  readonly #requestDuration = new Histogram({
+  readonly #requestDuration = recordedHistogram({
+    registry: this.registry,
     name: 'ai_http_request_duration_seconds',
     help: 'Time from the request arriving to its answer ending (whole streams included), by tree, route template and method',
     labelNames: ['tree', 'route', 'method'] as const,
     buckets: latencyBuckets,
-    registers: [this.registry],
   });
-  readonly #modelCallDuration = new Histogram({
+  readonly #modelCallDuration = recordedHistogram({
+    registry: this.registry,
     name: 'ai_model_call_duration_seconds',
     help: 'Duration of calls into a model (an upstream, or provider "local" for the offline models), by provider, model and operation',
     labelNames: ['provider', 'model', 'operation'] as const,
     buckets: latencyBuckets,
-    registers: [this.registry],
   });
   readonly #modelCallErrors = new Counter({
     name: 'ai_model_call_errors_total',
@@ -86,17 +71,17 @@ export class ServiceMetrics {
     labelNames: ['provider', 'model', 'reason'] as const,
     registers: [this.registry],
   });
-  readonly #tokens = new Counter({
+  readonly #tokens = recordedCounter({
+    registry: this.registry,
     name: 'ai_model_tokens_total',
     help: 'Model units used by settled calls (tokens, or the pricing unit), by provider, model and direction',
     labelNames: ['provider', 'model', 'direction'] as const,
-    registers: [this.registry],
   });
-  readonly #spend = new Counter({
+  readonly #spend = recordedCounter({
+    registry: this.registry,
     name: 'ai_ledger_spend_tokens_total',
     help: 'Service tokens charged to project balances, by primitive',
     labelNames: ['primitive'] as const,
-    registers: [this.registry],
   });
   readonly #operationsFinished = new Counter({
     name: 'ai_operations_finished_total',
@@ -104,16 +89,6 @@ export class ServiceMetrics {
     labelNames: ['kind', 'status'] as const,
     registers: [this.registry],
   });
-
-  readonly #requestChildren = cachedChildren(([tree, route, method, status]) => ({
-    count: this.#requests.labels(tree!, route!, method!, status!),
-    duration: this.#requestDuration.labels(tree!, route!, method!),
-  }));
-  readonly #callChildren = cachedChildren(([provider, model, operation]) => this.#modelCallDuration.labels(provider!, model!, operation!));
-  readonly #tokenChildren = cachedChildren(([provider, model]) => ({
-    input: this.#tokens.labels(provider!, model!, 'input'),
-    output: this.#tokens.labels(provider!, model!, 'output'),
-  }));
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -187,9 +162,8 @@ export class ServiceMetrics {
   }
 
   observeRequest(tree: Tree, route: string, method: string, status: number, seconds: number): void {
-    const child = this.#requestChildren(tree, route, method, String(status));
-    child.count.inc();
-    child.duration.observe(seconds);
+    this.#requestCount(tree, route, method, String(status)).inc();
+    this.#requestDuration(tree, route, method).observe(seconds);
   }
 
   /** Times every model call; failures are also counted by reason. */
@@ -198,7 +172,7 @@ export class ServiceMetrics {
       const started = process.hrtime.bigint();
       return {
         end: (error?: unknown) => {
-          this.#callChildren(call.provider, call.model, call.operation).observe(Number(process.hrtime.bigint() - started) / 1e9);
+          this.#modelCallDuration(call.provider, call.model, call.operation).observe(Number(process.hrtime.bigint() - started) / 1e9);
           if (error !== undefined) this.#modelCallErrors.inc({ provider: call.provider, model: call.model, reason: failureReason(error) });
         },
       };
@@ -207,13 +181,13 @@ export class ServiceMetrics {
 
   countUsage(modelId: string, input: number, output: number): void {
     const separator = modelId.indexOf(':');
-    const children = this.#tokenChildren(separator > 0 ? modelId.slice(0, separator) : 'service', modelId);
-    if (input > 0) children.input.inc(input);
-    if (output > 0) children.output.inc(output);
+    const provider = separator > 0 ? modelId.slice(0, separator) : 'service';
+    if (input > 0) this.#tokens(provider, modelId, 'input').inc(input);
+    if (output > 0) this.#tokens(provider, modelId, 'output').inc(output);
   }
 
   countSpend(primitive: string, tokens: number): void {
-    if (tokens > 0) this.#spend.inc({ primitive }, tokens);
+    if (tokens > 0) this.#spend(primitive).inc(tokens);
   }
 
   countOperationFinished(kind: string, status: string): void {
