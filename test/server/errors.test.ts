@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts';
 
@@ -45,6 +46,38 @@ describe('request bodies', () => {
     const { status, body } = await send('/v1/models', { method: 'POST', headers: { ...bearer(key), 'content-type': 'application/json' }, body: '{"a":' });
     expect(status).toBe(400);
     expect(body.error.code).toBe('invalid_json');
+  });
+
+  it('answers 400 for JSON that is not an object or array, and 413 for an undeclared length over the limit', async () => {
+    const json = { ...bearer(key), 'content-type': 'application/json' };
+    const scalar = await send('/v1/embeddings', { method: 'POST', headers: json, body: '"just a string"' });
+    expect(scalar.status).toBe(400);
+    expect(scalar.body.error.code).toBe('invalid_json');
+    const chunks = [JSON.stringify({ input: 'x'.repeat(1500) }).slice(0, -1), `,"more":"${'y'.repeat(1500)}"}`];
+    const streamed = new ReadableStream({
+      pull(controller) {
+        const chunk = chunks.shift();
+        if (chunk === undefined) controller.close();
+        else controller.enqueue(new TextEncoder().encode(chunk));
+      },
+    });
+    const tooLong = await send('/v1/embeddings', { method: 'POST', headers: json, body: streamed, duplex: 'half' } as RequestInit);
+    expect(tooLong.status).toBe(413);
+    expect(tooLong.body.error.type).toBe('invalid_request_error');
+  });
+
+  it('reads compressed and charset-labelled JSON bodies too', async () => {
+    const request = JSON.stringify({ model: 'nowhere:no-such-model', input: 'hello' });
+    const compressed = await send('/v1/embeddings', {
+      method: 'POST',
+      headers: { ...bearer(key), 'content-type': 'application/json; charset=UTF-8', 'content-encoding': 'gzip' },
+      body: gzipSync(request),
+    });
+    const plain = await send('/v1/embeddings', { method: 'POST', headers: { ...bearer(key), 'content-type': 'application/json; charset=utf-8' }, body: request });
+    // Both were read: the answer is about the model the body names, not about the body.
+    expect(compressed.status).toBe(plain.status);
+    expect(compressed.body).toEqual(plain.body);
+    expect(plain.text).toContain('nowhere:no-such-model');
   });
 });
 
