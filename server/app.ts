@@ -39,6 +39,9 @@ function foldModelIdSlashes(req: Request, _res: Response, next: () => void): voi
   next();
 }
 
+/** Paths of the REST trees, matched as express mounts them (any case, whole segments). */
+const apiTreePath = /^\/(?:infra|v1)(?:\/|$)/i;
+
 const rateLimitHeaders = ['requests', 'tokens'].flatMap((kind) => ['limit', 'remaining', 'reset'].map((field) => `x-ratelimit-${field}-${kind}`));
 
 export function createApp(services: Services): Express {
@@ -59,16 +62,19 @@ export function createApp(services: Services): Express {
     app.use((req, res, next) => (anyOrigin && req.headers.origin === undefined ? next() : answerCors(req, res, next)));
   }
 
-  // Keys are checked before any body is read on the REST trees.
+  // The REST trees in one step, ahead of the pages (each express layer a call passes costs as
+  // much as a lookup): the key is checked before any body is read, then multipart, raw bodies,
+  // byte answers and server-sent events, as each procedure declares them (each reads its own
+  // body), then the plain JSON routes, behind one lookup. What none of them takes (JSON that needs
+  // coercing, content types to refuse) goes on to trpc-to-openapi's adapter below.
   const apiTrees = ['/infra', '/v1'];
-  app.use(apiTrees, authenticateBeforeBody(services));
-  // Multipart, raw bodies, byte answers and server-sent events, as each procedure declares them
-  // (each reads its own body), then the plain JSON routes, behind one lookup and ahead of the
-  // pages, so a call walks past nothing. What none of them takes (JSON that needs coercing,
-  // content types to refuse) goes on to trpc-to-openapi's adapter below.
   const jsonReaders = [jsonBody(services.config.maxBodyBytes), acceptEmptyBodies];
-  app.use(foldModelIdSlashes);
-  app.use(createApiDispatcher([...transportApiRoutes(services, appRouter), ...jsonApiRoutes(services, appRouter, jsonReaders)]));
+  const authenticate = authenticateBeforeBody(services);
+  const dispatch = createApiDispatcher([...transportApiRoutes(services, appRouter), ...jsonApiRoutes(services, appRouter, jsonReaders)]);
+  app.use((req, res, next) => {
+    if (!apiTreePath.test(req.path)) return next();
+    foldModelIdSlashes(req, res, () => void authenticate(req, res, () => dispatch(req, res, next)));
+  });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

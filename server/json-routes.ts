@@ -19,9 +19,15 @@ function plainInput(req: Request): Record<string, unknown> | undefined {
     return Object.keys(req.query).length === 0 ? { ...params } : undefined;
   }
   const body: unknown = req.body;
-  if (!req.is('application/json') || typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
-  return { ...(body as Record<string, unknown>), ...params };
+  if (!readAsJson(req) || typeof body !== 'object' || body === null || Array.isArray(body) || Buffer.isBuffer(body)) return undefined;
+  return Object.keys(params).length === 0 ? (body as Record<string, unknown>) : { ...(body as Record<string, unknown>), ...params };
 }
+
+/**
+ * The body came through the JSON parser (which takes only `application/json`), or was an empty
+ * body taken as `{}`: cheaper than matching the content type again.
+ */
+const readAsJson = (req: Request) => (req as { _body?: boolean })._body === true || req.headers['content-type'] === 'application/json';
 
 /**
  * The JSON routes of both trees, dispatched straight to their procedures. trpc-to-openapi keeps

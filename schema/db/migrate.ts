@@ -7,6 +7,7 @@ import * as realtimeSessions from './migrations/0004-realtime-sessions.ts';
 import * as realtimeSingleUse from './migrations/0005-realtime-single-use.ts';
 import * as storedResponses from './migrations/0006-stored-responses.ts';
 import * as balanceLeases from './migrations/0007-balance-leases.ts';
+import * as usageRecordsUnchecked from './migrations/0008-usage-records-unchecked.ts';
 
 /** Migrations are imported statically so they ship with the code and run in a fixed order. */
 const migrations: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0005-realtime-single-use': realtimeSingleUse,
   '0006-stored-responses': storedResponses,
   '0007-balance-leases': balanceLeases,
+  '0008-usage-records-unchecked': usageRecordsUnchecked,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -81,20 +81,20 @@ export async function recordCharges(db: Kysely<Database>, charges: LeaseCharge[]
     perKey.set(keyOf, key);
   }
   await db.transaction().execute(async (trx) => {
-    // One statement of column arrays whatever the batch size: no per-row query building.
-    const column = <K extends keyof UsageInput>(name: K) => charges.map(({ usage }) => usage[name]);
+    // One statement and one JSON text whatever the batch size: no per-row query building or
+    // array escaping in this process (JSON.stringify is native).
     await sql`
       insert into usage_records (project_id, key_id, primitive, model, input_units, output_units, unit, tokens_charged, latency_ms, status, request_id)
-      select * from unnest(
-        ${column('projectId')}::text[], ${column('keyId')}::text[], ${column('primitive')}::text[], ${column('model')}::text[],
-        ${column('inputUnits')}::bigint[], ${column('outputUnits')}::bigint[], ${column('unit')}::text[], ${column('tokensCharged')}::numeric[],
-        ${column('latencyMs')}::integer[], ${column('status')}::text[], ${column('requestId')}::text[]
+      select "projectId", "keyId", primitive, model, "inputUnits", "outputUnits", unit, "tokensCharged", "latencyMs", status, "requestId"
+      from json_to_recordset(${JSON.stringify(charges.map(({ usage }) => usage))}::json) as usage(
+        "projectId" text, "keyId" text, primitive text, model text, "inputUnits" bigint, "outputUnits" bigint,
+        unit text, "tokensCharged" numeric, "latencyMs" integer, status text, "requestId" text
       )
     `.execute(trx);
     // Sums are taken by Postgres in numeric: exact, whatever the number of charges.
     for (const [leaseId, lease] of perLease) {
       await sql`
-        with total as (select sum(c)::numeric as amount from unnest(${lease.charged}::numeric[]) c),
+        with total as (select sum(c::numeric) as amount from json_array_elements_text(${JSON.stringify(lease.charged)}::json) c),
         spent as (
           update balance_leases set spent = spent + (select amount from total), updated_at = now()
           where id = ${leaseId} and closed_at is null
@@ -107,8 +107,8 @@ export async function recordCharges(db: Kysely<Database>, charges: LeaseCharge[]
     for (const key of perKey.values()) {
       await sql`
         insert into ledger_entries (project_id, kind, amount, key_id, note)
-        select ${key.projectId}, 'usage', -sum(c), ${key.keyId}, ${`${key.calls} calls`} from unnest(${key.charged}::numeric[]) c
-        having sum(c) > 0
+        select ${key.projectId}, 'usage', -sum(c::numeric), ${key.keyId}, ${`${key.calls} calls`} from json_array_elements_text(${JSON.stringify(key.charged)}::json) c
+        having sum(c::numeric) > 0
       `.execute(trx);
     }
   });
