@@ -103,7 +103,7 @@ export async function openCharge(ctx: CallContext, request: ChargeRequest): Prom
   let reservation: Reservation | undefined;
   if (reserved > 0n) {
     try {
-      reservation = await ledger.reserve(principal.projectId, reserved);
+      reservation = ledger.tryReserve(principal.projectId, reserved) ?? (await ledger.reserve(principal.projectId, reserved));
     } catch (error) {
       counted?.giveBack(request.rateEstimate);
       throw error instanceof InsufficientBalance ? insufficient(error.balance, reserved, request.model) : error;

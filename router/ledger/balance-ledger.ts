@@ -115,6 +115,12 @@ export class BalanceLedger {
     }
   }
 
+  /** `reserve` without waiting, when this process's slice covers the amount (the usual case); undefined means `reserve`. */
+  tryReserve(projectId: string, amount: Amount): Reservation | undefined {
+    const lease = this.#leases.get(projectId);
+    return lease && lease.available >= amount ? this.#take(lease, amount) : undefined;
+  }
+
   /** Records a call that reserved nothing (it costs nothing). */
   record(usage: UsageInput): void {
     this.#enqueue({ leaseId: null, usage }, undefined);
