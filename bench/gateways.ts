@@ -28,6 +28,7 @@ interface RoundFigures {
 
 const rounds = Number(process.env.GATEWAY_ROUNDS ?? 3);
 const seconds = Number(process.env.GATEWAY_SECONDS ?? 10);
+const warmUpSeconds = 10;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const chatBody = (model: string, stream: boolean) =>
@@ -47,6 +48,33 @@ async function maxThroughput(target: Target, durationSeconds: number): Promise<{
   const cpu = cpuSecondsOf(target.pid) - cpuBefore;
   const completed = result.requests.total;
   return { requestsPerSecond: completed / durationSeconds, cpuMicroseconds: (cpu / Math.max(1, completed)) * 1e6, failures: result.non2xx + result.errors };
+}
+
+/**
+ * Max throughput of several targets, measured in short slices taken in turn (`seconds` in all
+ * for each): the machine's speed drifts over a run, and slices in turn let every target see the
+ * same drift instead of one target getting a fast minute and the next a slow one.
+ */
+async function interleavedMaxThroughput(targets: Target[], seconds: number): Promise<Map<Target, { requestsPerSecond: number; cpuMicroseconds: number; failures: number }>> {
+  const slices = Math.max(1, Math.round(seconds / 2));
+  const sliceSeconds = seconds / slices;
+  const totals = new Map(targets.map((target) => [target, { requests: 0, cpuMicrosecondTotal: 0, failures: 0 }]));
+  for (let slice = 0; slice < slices; slice++) {
+    for (const target of targets) {
+      const measured = await maxThroughput(target, sliceSeconds);
+      const total = totals.get(target)!;
+      const requests = measured.requestsPerSecond * sliceSeconds;
+      total.requests += requests;
+      total.cpuMicrosecondTotal += measured.cpuMicroseconds * requests;
+      total.failures += measured.failures;
+    }
+  }
+  return new Map(
+    [...totals].map(([target, total]) => [
+      target,
+      { requestsPerSecond: total.requests / seconds, cpuMicroseconds: total.cpuMicrosecondTotal / Math.max(1, total.requests), failures: total.failures },
+    ]),
+  );
 }
 
 /** Milliseconds from sending a request to its first body byte, and to its whole answer. */
@@ -99,16 +127,19 @@ export async function benchGateways(): Promise<LoadResult[]> {
     ];
     const direct: Target = { name: 'upstream direct', pid: fake.child.pid!, url: `${fakeUrl}/v1/chat/completions`, headers: {}, model: (name) => name };
 
-    for (const target of targets) await maxThroughput(target, 2);
+    // Warm every target's JIT before the first figure (a gateway's CPU per request still falls
+    // for several seconds of load after it starts).
+    for (const target of targets) await maxThroughput(target, warmUpSeconds);
     const figures: RoundFigures[] = [];
     for (let round = 1; round <= rounds; round++) {
+      // Rotate the order each round, so no target always runs first or last.
+      const order = targets.map((_, index) => targets[(index + round - 1) % targets.length]!);
+      const throughputs = await interleavedMaxThroughput(order, seconds);
       const directPaced = await runPacedLoad('direct', { url: direct.url, init: { method: 'POST', headers: { 'content-type': 'application/json' }, body: chatBody('gpt-bench', false) }, ratePerSecond: 200, durationMs: seconds * 1000 });
       const directFirstByte = await medianOf(direct, true, 50);
       const directSequential = await medianOf(direct, false, 100);
-      // Rotate the order each round, so no target always runs first or last.
-      const order = targets.map((_, index) => targets[(index + round - 1) % targets.length]!);
       for (const target of order) {
-        const throughput = await maxThroughput(target, seconds);
+        const throughput = throughputs.get(target)!;
         if (throughput.failures > 0) throw new Error(`${target.name}: ${throughput.failures} failed requests at max load`);
         const paced = await runPacedLoad(target.name, { url: target.url, init: { method: 'POST', headers: { ...target.headers, 'content-type': 'application/json' }, body: chatBody(target.model('gpt-bench'), false) }, ratePerSecond: 200, durationMs: seconds * 1000 });
         if (paced.failures > 0) throw new Error(`${target.name}: ${paced.failures} failed requests at 200 req/s`);

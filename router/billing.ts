@@ -1,7 +1,7 @@
 import type { ModelEntry, Pricing } from '../schema/api/models.ts';
 import { findBalance } from '../schema/db/queries/ledger.ts';
 import { InsufficientBalance, type Reservation } from './ledger/balance-ledger.ts';
-import { divideRoundingUp, formatAmount, ledgerDecimals, parseAmount, parseDecimal, tenTo, type Amount } from './ledger/amount.ts';
+import { divideRoundingUp, formatAmount, ledgerDecimals, parseAmount, parseDecimal, tenTo, type Amount } from '../schema/db/amount.ts';
 import { ApiError } from './errors.ts';
 import type { CallContext } from './context.ts';
 

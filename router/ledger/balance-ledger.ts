@@ -6,7 +6,7 @@ import type { UsageInput } from '../../schema/db/queries/ledger.ts';
 import type { Database } from '../../schema/db/types.ts';
 import { ApiError } from '../errors.ts';
 import { LeaseHolder } from './lease-holder.ts';
-import { formatAmount, parseAmount, type Amount } from './amount.ts';
+import { formatAmount, parseAmount, type Amount } from '../../schema/db/amount.ts';
 
 export interface LedgerOptions {
   db: Kysely<Database>;

@@ -1,6 +1,6 @@
 import Big from 'big.js';
 import { describe, expect, it } from 'vitest';
-import { divideRoundingUp, formatAmount, parseAmount, parseDecimal } from '../../router/ledger/amount.ts';
+import { divideRoundingUp, formatAmount, parseAmount, parseDecimal } from '../../schema/db/amount.ts';
 import { costOf } from '../../router/billing.ts';
 
 /** The ledger's in-memory amounts are bigint picotokens: they must agree with decimal arithmetic to the last digit. */

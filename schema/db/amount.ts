@@ -1,7 +1,7 @@
 /**
- * Token amounts as the ledger holds them in memory: whole picotokens (10^-12 tokens, the 12
- * decimals of its numeric columns) in a bigint. Exact like a decimal library, at the cost of
- * native integer arithmetic: the hot path adds and compares these on every call.
+ * Token amounts as the ledger holds and sums them in memory: whole picotokens (10^-12 tokens,
+ * the 12 decimals of its numeric columns) in a bigint. Exact like a decimal library, at the cost
+ * of native integer arithmetic: the hot path adds and compares these on every call.
  */
 export type Amount = bigint;
 
