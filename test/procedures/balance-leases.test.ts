@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiKey } from '../../server/api-key-admin.ts';
 import { findBalance, insertGrant, sumLedger } from '../../schema/db/queries/ledger.ts';
 import { insertProject } from '../../schema/db/queries/projects.ts';
+import { recordCharges } from '../../schema/db/queries/balance-leases.ts';
+import { migrateToLatest } from '../../schema/db/migrate.ts';
 import type { Database } from '../../schema/db/types.ts';
 import { startFakeOpenAi, type FakeOpenAi } from '../fakes/fake-openai.ts';
 import { startChildServer, type ChildServer } from '../helpers/child-server.ts';
@@ -138,4 +140,36 @@ describe('balance leases', () => {
     }
     await expectWhole(projectId, grant);
   }, 90_000);
+
+  it('writes a large batch of charges in one transaction: every record, exact totals for the lease and the key', async () => {
+    await migrateToLatest(db as Kysely<unknown>);
+    const project = await insertProject(db, `batch-${Date.now()}`);
+    await insertGrant(db, { projectId: project.id, amount: '100' });
+    const { key } = await issueApiKey(db, { projectId: project.id, name: 'batch', scopes: ['ai:generate'] });
+    const [projectId, keyId] = [project.id, key.id];
+    await db.insertInto('balance_leases').values({ id: 'lease-batch', project_id: projectId, holder: 'test', amount: '10' }).execute();
+    await sql`update project_balances set balance = balance - 10 where project_id = ${projectId}`.execute(db);
+    const usage = (index: number) => ({
+      projectId,
+      keyId,
+      primitive: index % 2 ? 'chat.completions' : 'embeddings',
+      model: index % 3 ? 'fake:echo' : null,
+      inputUnits: index,
+      outputUnits: 1,
+      unit: 'token',
+      tokensCharged: '0.000000000003',
+      latencyMs: 1,
+      status: 'succeeded',
+      requestId: `req_${index}`,
+    });
+    // Thousands of rows in one write, as a busy process flushes them, in two groups by primitive and model.
+    await recordCharges(db, Array.from({ length: 5000 }, (_, index) => ({ leaseId: 'lease-batch', usage: usage(index) })));
+    const recorded = await sql<{ rows: string; inputs: string; charged: string }>`
+      select count(*)::text as rows, sum(input_units)::text as inputs, sum(tokens_charged)::text as charged from usage_records where project_id = ${projectId}
+    `.execute(db);
+    expect(recorded.rows[0]).toEqual({ rows: '5000', inputs: String((4999 * 5000) / 2), charged: '0.000000015000' });
+    const lease = await db.selectFrom('balance_leases').select('spent').where('id', '=', 'lease-batch').executeTakeFirstOrThrow();
+    expect(lease.spent).toBe('0.000000015000');
+    expect(await findBalance(db, projectId)).toBe('99.999999985000');
+  });
 });
