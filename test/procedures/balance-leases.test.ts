@@ -162,7 +162,7 @@ describe('balance leases', () => {
       status: 'succeeded',
       requestId: `req_${index}`,
     });
-    // Thousands of rows in one write, as a busy process flushes them, in two groups by primitive and model.
+    // Thousands of rows in one write, as a busy process flushes them, grouped by primitive and model.
     await recordCharges(db, Array.from({ length: 5000 }, (_, index) => ({ leaseId: 'lease-batch', usage: usage(index) })));
     const recorded = await sql<{ rows: string; inputs: string; charged: string }>`
       select count(*)::text as rows, sum(input_units)::text as inputs, sum(tokens_charged)::text as charged from usage_records where project_id = ${projectId}
