@@ -65,7 +65,10 @@ export function createApiDispatcher(routes: ApiRoute[]): RequestHandler {
     let params: Record<string, string | string[]> = {};
     const step = (error?: unknown): void => {
       if (error && error !== 'route') return next(error);
-      if (error === 'route') [routeIndex, handlerIndex] = [routeIndex + 1, 0];
+      if (error === 'route') {
+        routeIndex++;
+        handlerIndex = 0;
+      }
       while (routeIndex < chosen.length) {
         const route = chosen[routeIndex]!;
         if (handlerIndex < route.handlers.length) {
@@ -83,7 +86,8 @@ export function createApiDispatcher(routes: ApiRoute[]): RequestHandler {
           }
           return;
         }
-        [routeIndex, handlerIndex] = [routeIndex + 1, 0];
+        routeIndex++;
+        handlerIndex = 0;
       }
       req.params = {};
       next();

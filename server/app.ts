@@ -39,8 +39,9 @@ function foldModelIdSlashes(req: Request, _res: Response, next: () => void): voi
   next();
 }
 
-/** Paths of the REST trees, matched as express mounts them (any case, whole segments). */
-const apiTreePath = /^\/(?:infra|v1)(?:\/|$)/i;
+/** The REST trees, and their paths matched as express mounts them (any case, whole segments). */
+const apiTrees = ['/infra', '/v1'];
+const apiTreePath = new RegExp(`^(?:${apiTrees.join('|')})(?:/|$)`, 'i');
 
 const rateLimitHeaders = ['requests', 'tokens'].flatMap((kind) => ['limit', 'remaining', 'reset'].map((field) => `x-ratelimit-${field}-${kind}`));
 
@@ -67,7 +68,6 @@ export function createApp(services: Services): Express {
   // byte answers and server-sent events, as each procedure declares them (each reads its own
   // body), then the plain JSON routes, behind one lookup. What none of them takes (JSON that needs
   // coercing, content types to refuse) goes on to trpc-to-openapi's adapter below.
-  const apiTrees = ['/infra', '/v1'];
   const jsonReaders = [jsonBody(services.config.maxBodyBytes), acceptEmptyBodies];
   const authenticate = authenticateBeforeBody(services);
   const dispatch = createApiDispatcher([...transportApiRoutes(services, appRouter), ...jsonApiRoutes(services, appRouter, jsonReaders)]);

@@ -37,14 +37,21 @@ function nestingDepth(bytes: Buffer, limit: number): number {
 export function boundedBody(parser: RequestHandler, limit: number): RequestHandler {
   return (req, res, next) => {
     if (Number(req.headers['content-length'] ?? 0) > limit) {
-      next(Object.assign(new Error('request entity too large'), { type: 'entity.too.large', status: 413, limit }));
+      next(tooLarge(limit));
       return;
     }
     parser(req, res, next);
   };
 }
 
+/** Failures as body-parser reports them (its `type`s), so the error handler answers them alike. */
 const parserFailure = (type: string, message: string, status = 400, extra: object = {}) => Object.assign(new Error(message), { type, status, expose: true, ...extra });
+const tooLarge = (limit: number) => parserFailure('entity.too.large', 'request entity too large', 413, { limit });
+
+/** Refuses JSON nested past maxJsonDepth before it is parsed. */
+function assertShallow(text: Buffer): void {
+  if (nestingDepth(text, maxJsonDepth) > maxJsonDepth) throw Object.assign(new Error(`body: JSON nested deeper than ${maxJsonDepth} levels`), { status: 400, expose: true });
+}
 
 /** `application/json`, with no charset or UTF-8: the bodies the fast reader takes; body-parser takes the rest. */
 function isPlainJson(contentType: string | undefined): boolean {
@@ -59,8 +66,10 @@ function isPlainJson(contentType: string | undefined): boolean {
 
 /** The JSON text as body-parser's strict mode takes it: an object or array, depth-checked before parsing. */
 function parseJsonText(text: Buffer): unknown {
-  if (nestingDepth(text, maxJsonDepth) > maxJsonDepth) {
-    throw parserFailure('entity.verify.failed', `body: JSON nested deeper than ${maxJsonDepth} levels`);
+  try {
+    assertShallow(text);
+  } catch (error) {
+    throw parserFailure('entity.verify.failed', (error as Error).message);
   }
   if (text.length === 0) return {};
   const first = /\S/.exec(text.toString('latin1', 0, Math.min(text.length, 64)))?.[0];
@@ -95,7 +104,7 @@ function readPlainJson(req: Request, limit: number, next: NextFunction): void {
   };
   const onData = (chunk: Buffer) => {
     received += chunk.length;
-    if (received > limit) return finish(parserFailure('entity.too.large', 'request entity too large', 413, { limit }));
+    if (received > limit) return finish(tooLarge(limit));
     chunks.push(chunk);
   };
   const onEnd = () => {
@@ -113,24 +122,14 @@ function readPlainJson(req: Request, limit: number, next: NextFunction): void {
 
 /** A JSON body parser bounded in size and depth; refusals are 413 and 400, never a stack overflow later. */
 export function jsonBody(limit: number): RequestHandler {
-  const general = boundedBody(
-    express.json({
-      limit,
-      verify: (_req, _res, buffer) => {
-        if (nestingDepth(buffer, maxJsonDepth) > maxJsonDepth) {
-          throw Object.assign(new Error(`body: JSON nested deeper than ${maxJsonDepth} levels`), { status: 400, expose: true });
-        }
-      },
-    }),
-    limit,
-  );
-  return (req, res, next) => {
+  // Other charsets and compressed bodies: body-parser, with the same depth check.
+  const general = express.json({ limit, verify: (_req, _res, buffer) => assertShallow(buffer) });
+  return boundedBody((req, res, next) => {
     if ((req as { _body?: boolean })._body || !hasBody(req)) return next();
     const encoding = req.headers['content-encoding'];
     if (!isPlainJson(req.headers['content-type']) || (encoding !== undefined && encoding.toLowerCase() !== 'identity')) return general(req, res, next);
-    if (Number(req.headers['content-length'] ?? 0) > limit) return next(parserFailure('entity.too.large', 'request entity too large', 413, { limit }));
     readPlainJson(req, limit, next);
-  };
+  }, limit);
 }
 
 const hasBody = (req: Request) => req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;

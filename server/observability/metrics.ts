@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { recordedCounter, recordedHistogram } from './recorded-metrics.ts';
+import { recordedCounter, recordedHistogram, setCounter } from './recorded-metrics.ts';
 import type { PoolUsage } from '../../providers/local/bounded-pool.ts';
 import { failureReason, type ModelCall, type ModelCallObserver } from './model-calls.ts';
 
@@ -27,12 +27,6 @@ export interface ScrapeSources {
   pools?: () => PoolReading[];
   rateLimitRefusals?: () => Record<'requests' | 'tokens', number> | undefined;
   queues?: () => Promise<QueueReading[]>;
-}
-
-/** Reads a cumulative number kept elsewhere into a counter at scrape time. */
-function setCounter(counter: Counter<string>, labels: Record<string, string>, total: number): void {
-  counter.remove(labels);
-  counter.inc(labels, total);
 }
 
 /**

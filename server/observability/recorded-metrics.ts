@@ -41,6 +41,12 @@ function childrenBy<C>(make: (labels: Record<string, string>) => C, labelNames: 
   };
 }
 
+/** Reads a cumulative number kept elsewhere into a counter at scrape time. */
+export function setCounter(counter: Counter<string>, labels: Record<string, string>, total: number): void {
+  counter.remove(labels);
+  counter.inc(labels, total);
+}
+
 export interface CountedChild {
   inc(amount?: number): void;
 }
@@ -54,8 +60,7 @@ export function recordedCounter<L extends string>(config: MetricConfig<L>): (...
     labelNames: config.labelNames,
     registers: [config.registry],
     collect() {
-      this.reset();
-      for (const { labels, total } of children) this.inc(labels as Partial<Record<L, string>>, total);
+      for (const { labels, total } of children) setCounter(this as Counter<string>, labels, total);
     },
   });
   return (...values) => child(values);
