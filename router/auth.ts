@@ -40,8 +40,7 @@ export async function admit(ctx: RequestContext, scope: Scope, route: string): P
   if (limits && !ctx.background) {
     const { keyId } = principal;
     const { requestsPerMinute } = principal.limits;
-    const counted = limits.tryConsume('requests', keyId, requestsPerMinute, 1) ?? (await limits.consume('requests', keyId, requestsPerMinute, 1));
-    Object.assign(ctx.response.headers, counted.headers);
+    ctx.response.rateLimits.requests = limits.tryConsume('requests', keyId, requestsPerMinute, 1) ?? (await limits.consume('requests', keyId, requestsPerMinute, 1));
   }
   return principal;
 }

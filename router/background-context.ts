@@ -13,7 +13,7 @@ export function backgroundContext(services: Services, principal: Principal, run:
     authorization: undefined,
     log: { route: run.route, projectId: principal.projectId },
     signal: run.signal,
-    response: { headers: {} },
+    response: { rateLimits: {} },
     background: { principal },
     principal,
   };

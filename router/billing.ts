@@ -1,6 +1,7 @@
 import type { ModelEntry, Pricing } from '../schema/api/models.ts';
 import { findBalance } from '../schema/db/queries/ledger.ts';
-import { InsufficientBalance, type Reservation } from './ledger/balance-ledger.ts';
+import { InsufficientBalance, type BalanceLedger, type Reservation } from './ledger/balance-ledger.ts';
+import type { Counted } from './rate-limits.ts';
 import { divideRoundingUp, formatAmount, ledgerDecimals, parseAmount, parseDecimal, tenTo, type Amount } from '../schema/db/amount.ts';
 import { ApiError } from './errors.ts';
 import type { CallContext } from './context.ts';
@@ -16,6 +17,14 @@ interface Rates {
   perMillionInput: bigint;
   perMillionOutput: bigint;
   perUnit: bigint;
+  /**
+   * The same rates in whole picotokens per token (or unit), when they are whole (prices of up to
+   * six decimals per million tokens, twelve per unit): as doubles their products are exact
+   * integers below 2^53, so most calls are priced without bigint arithmetic.
+   */
+  wholeInput: number | undefined;
+  wholeOutput: number | undefined;
+  wholeUnit: number | undefined;
 }
 
 const rateDecimals = 18;
@@ -23,14 +32,24 @@ const rateDecimals = 18;
 const perMillionAtRateScale = tenTo(rateDecimals - ledgerDecimals + 6);
 const perUnitAtRateScale = tenTo(rateDecimals - ledgerDecimals);
 const ratesByPricing = new WeakMap<Pricing, Rates>();
+const largestExact = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** `rate / scale` as a double when it is a whole number a double holds exactly. */
+const whole = (rate: bigint, scale: bigint): number | undefined => (rate % scale === 0n && rate / scale <= largestExact ? Number(rate / scale) : undefined);
 
 function ratesOf(pricing: Pricing): Rates {
   let rates = ratesByPricing.get(pricing);
   if (!rates) {
+    const perMillionInput = parseDecimal(pricing.input_per_million ?? '0', rateDecimals);
+    const perMillionOutput = parseDecimal(pricing.output_per_million ?? '0', rateDecimals);
+    const perUnit = parseDecimal(pricing.per_unit ?? '0', rateDecimals);
     rates = {
-      perMillionInput: parseDecimal(pricing.input_per_million ?? '0', rateDecimals),
-      perMillionOutput: parseDecimal(pricing.output_per_million ?? '0', rateDecimals),
-      perUnit: parseDecimal(pricing.per_unit ?? '0', rateDecimals),
+      perMillionInput,
+      perMillionOutput,
+      perUnit,
+      wholeInput: whole(perMillionInput, perMillionAtRateScale),
+      wholeOutput: whole(perMillionOutput, perMillionAtRateScale),
+      wholeUnit: whole(perUnit, perUnitAtRateScale),
     };
     ratesByPricing.set(pricing, rates);
   }
@@ -45,13 +64,24 @@ function ratesOf(pricing: Pricing): Rates {
 export function costOf(pricing: Pricing, units: Units): Amount {
   const rates = ratesOf(pricing);
   if (pricing.unit === 'token') {
-    return divideRoundingUp(count(units.input) * rates.perMillionInput + count(units.output) * rates.perMillionOutput, perMillionAtRateScale);
+    const { wholeInput, wholeOutput } = rates;
+    if (wholeInput !== undefined && wholeOutput !== undefined) {
+      // Non-negative whole terms: when the sum is below 2^53 every step was exact; else it shows.
+      const cost = count(units.input) * wholeInput + count(units.output) * wholeOutput;
+      if (cost <= Number.MAX_SAFE_INTEGER) return BigInt(cost);
+    }
+    return divideRoundingUp(bigCount(units.input) * rates.perMillionInput + bigCount(units.output) * rates.perMillionOutput, perMillionAtRateScale);
   }
-  return divideRoundingUp(count(units.input) * rates.perUnit, perUnitAtRateScale);
+  if (rates.wholeUnit !== undefined) {
+    const cost = count(units.input) * rates.wholeUnit;
+    if (cost <= Number.MAX_SAFE_INTEGER) return BigInt(cost);
+  }
+  return divideRoundingUp(bigCount(units.input) * rates.perUnit, perUnitAtRateScale);
 }
 
 /** Units are whole (tokens, calls, seconds rounded up by their primitive); a fraction would count as the next whole. */
-const count = (units: number): bigint => BigInt(Math.max(0, Math.ceil(units)));
+const count = (units: number): number => Math.max(0, Math.ceil(units));
+const bigCount = (units: number): bigint => BigInt(count(units));
 
 export interface ChargeRequest {
   primitive: string;
@@ -84,61 +114,88 @@ function insufficient(balance: string, estimate: Amount, model: ChargeRequest['m
 /**
  * Opens the billing of one call: counts its tokens against the key's per-minute budget, then
  * reserves its most possible cost (402 when the balance cannot cover it). Free models reserve
- * nothing. Rejected calls give everything back.
+ * nothing. Rejected calls give everything back. No promise when this process's leases cover the
+ * call (the usual case): callers may `await` it either way.
  */
-export async function openCharge(ctx: CallContext, request: ChargeRequest): Promise<Charge> {
+export function openCharge(ctx: CallContext, request: ChargeRequest): Charge | Promise<Charge> {
   const { services, principal } = ctx;
   const { rateLimits: limits, ledger } = services;
-  const started = performance.now();
   if (!limits || !ledger) return { settle: (used) => services.metrics.countUsage(request.model.id, used.input, used.output) };
-
+  const started = performance.now();
   // Background runs were counted when they were accepted.
+  if (ctx.background) return reserveCost(ctx, request, ledger, started, undefined);
   const { keyId } = principal;
   const { tokensPerMinute } = principal.limits;
-  const counted = ctx.background
-    ? undefined
-    : (limits.tryConsume('tokens', keyId, tokensPerMinute, request.rateEstimate) ?? (await limits.consume('tokens', keyId, tokensPerMinute, request.rateEstimate, request.rateParam)));
-  if (counted) Object.assign(ctx.response.headers, counted.headers);
+  const counted = limits.tryConsume('tokens', keyId, tokensPerMinute, request.rateEstimate);
+  if (counted) return reserveCost(ctx, request, ledger, started, counted);
+  return limits.consume('tokens', keyId, tokensPerMinute, request.rateEstimate, request.rateParam).then((fromStore) => reserveCost(ctx, request, ledger, started, fromStore));
+}
+
+function reserveCost(ctx: CallContext, request: ChargeRequest, ledger: BalanceLedger, started: number, counted: Counted | undefined): Charge | Promise<Charge> {
+  if (counted) ctx.response.rateLimits.tokens = counted;
   const reserved = costOf(request.model.pricing, request.upperBound);
-  let reservation: Reservation | undefined;
-  if (reserved > 0n) {
-    try {
-      reservation = ledger.tryReserve(principal.projectId, reserved) ?? (await ledger.reserve(principal.projectId, reserved));
-    } catch (error) {
+  if (reserved <= 0n) return new MeteredCall(ctx, request, ledger, started, counted, reserved, undefined);
+  const { projectId } = ctx.principal;
+  const reservation = ledger.tryReserve(projectId, reserved);
+  if (reservation) return new MeteredCall(ctx, request, ledger, started, counted, reserved, reservation);
+  return ledger.reserve(projectId, reserved).then(
+    (fromStore) => new MeteredCall(ctx, request, ledger, started, counted, reserved, fromStore),
+    (error: unknown) => {
       counted?.giveBack(request.rateEstimate);
       throw error instanceof InsufficientBalance ? insufficient(error.balance, reserved, request.model) : error;
-    }
+    },
+  );
+}
+
+/** A call's open charge: what it counted and reserved, until it settles (once). */
+class MeteredCall implements Charge {
+  readonly #ctx: CallContext;
+  readonly #request: ChargeRequest;
+  readonly #ledger: BalanceLedger;
+  readonly #counted: Counted | undefined;
+  readonly #reserved: Amount;
+  readonly #reservation: Reservation | undefined;
+  readonly #started: number;
+  #settled = false;
+
+  constructor(ctx: CallContext, request: ChargeRequest, ledger: BalanceLedger, started: number, counted: Counted | undefined, reserved: Amount, reservation: Reservation | undefined) {
+    this.#ctx = ctx;
+    this.#request = request;
+    this.#ledger = ledger;
+    this.#started = started;
+    this.#counted = counted;
+    this.#reserved = reserved;
+    this.#reservation = reservation;
   }
 
-  let settled = false;
-  return {
-    settle(used, status) {
-      if (settled) return;
-      settled = true;
-      const actual = costOf(request.model.pricing, used);
-      // Upper bounds hold for honest upstreams; should one report more, the reservation caps the
-      // charge (and a call that reserved nothing is charged nothing).
-      const charged = actual > reserved ? reserved : actual;
-      services.metrics.countUsage(request.model.id, used.input, used.output);
-      services.metrics.countSpend(request.primitive, Number(charged) / 1e12);
-      const usage = {
-        projectId: principal.projectId,
-        keyId: principal.keyId,
-        primitive: request.primitive,
-        model: request.model.id,
-        inputUnits: used.input,
-        outputUnits: used.output,
-        unit: request.model.pricing.unit,
-        tokensCharged: formatAmount(charged),
-        latencyMs: Math.round(performance.now() - started),
-        status,
-        requestId: ctx.requestId,
-      };
-      if (reservation) reservation.settle(usage, charged);
-      else ledger.record(usage);
-      counted?.giveBack(request.rateEstimate - used.input - used.output);
-    },
-  };
+  settle(used: Units, status: 'succeeded' | 'failed' | 'cancelled' | 'disconnected'): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    const { principal, services, requestId } = this.#ctx;
+    const { primitive, model, rateEstimate } = this.#request;
+    const actual = costOf(model.pricing, used);
+    // Upper bounds hold for honest upstreams; should one report more, the reservation caps the
+    // charge (and a call that reserved nothing is charged nothing).
+    const charged = actual > this.#reserved ? this.#reserved : actual;
+    services.metrics.countUsage(model.id, used.input, used.output);
+    services.metrics.countSpend(primitive, Number(charged) / 1e12);
+    const usage = {
+      projectId: principal.projectId,
+      keyId: principal.keyId,
+      primitive,
+      model: model.id,
+      inputUnits: used.input,
+      outputUnits: used.output,
+      unit: model.pricing.unit,
+      charged,
+      latencyMs: Math.round(performance.now() - this.#started),
+      status,
+      requestId,
+    };
+    if (this.#reservation) this.#reservation.settle(usage);
+    else this.#ledger.record(usage);
+    this.#counted?.giveBack(rateEstimate - used.input - used.output);
+  }
 }
 
 const nothing: Units = { input: 0, output: 0 };
@@ -148,7 +205,8 @@ const nothing: Units = { input: 0, output: 0 };
  * to what the result says was used, or to nothing when the work fails or is abandoned.
  */
 export async function runCharged<T>(ctx: CallContext, request: ChargeRequest, work: () => Promise<T> | T, used: (result: T) => Units): Promise<T> {
-  const charge = await openCharge(ctx, request);
+  const opened = openCharge(ctx, request);
+  const charge = opened instanceof Promise ? await opened : opened;
   let result: T;
   try {
     result = await work();

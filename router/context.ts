@@ -5,7 +5,7 @@ import type { Database } from '../schema/db/types.ts';
 import type { ModelCatalog } from '../providers/catalog.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { KeyStore, Principal } from './key-store.ts';
-import type { RateLimits } from './rate-limits.ts';
+import type { RateCounts, RateLimits } from './rate-limits.ts';
 import type { BalanceLedger } from './ledger/balance-ledger.ts';
 import type { BackgroundTasks } from './background-tasks.ts';
 import type { OperationQueue } from '../jobs/operation-queue.ts';
@@ -52,8 +52,8 @@ export interface RequestContext {
   log: RequestLog;
   /** Aborted when the client goes away before the response ends. */
   signal: AbortSignal;
-  /** What a procedure asks of the HTTP answer beyond its body: 202 for an accepted operation, rate-limit headers. */
-  response: { status?: number; headers: Record<string, string> };
+  /** What a procedure asks of the HTTP answer beyond its body: 202 for an accepted operation, the budgets its rate-limit headers report. */
+  response: { status?: number; rateLimits: RateCounts };
   /**
    * Set when a background worker runs the call: its request was already counted, and the caller
    * is the key that submitted it (re-read when the run starts, so a revoked key fails the run).

@@ -10,16 +10,46 @@ export interface Limits {
 
 type Kind = 'requests' | 'tokens';
 
-export interface Counted {
-  headers: Record<string, string>;
-  giveBack(unused: number): void;
+/** What counting a call left of one budget: OpenAI's x-ratelimit-* headers say it. */
+export interface RateCount {
+  limit: number;
+  remaining: number;
+  resetMs: number;
 }
+
+/** The budgets a call was counted against, as its answer reports them. */
+export type RateCounts = Partial<Record<Kind, RateCount>>;
 
 /** OpenAI's reset format: `1s`, `6m0s`, `250ms`. */
 function formatReset(milliseconds: number): string {
   if (milliseconds < 1000) return `${Math.max(0, Math.ceil(milliseconds))}ms`;
   const seconds = Math.ceil(milliseconds / 1000);
   return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m${seconds % 60}s`;
+}
+
+/**
+ * Sets OpenAI's rate-limit headers for each budget counted, straight on the answer (the hot
+ * path builds no header object), or on anything else with a `setHeader`.
+ */
+export function setRateLimitHeaders(target: { setHeader(name: string, value: string): unknown }, counts: RateCounts): void {
+  const { requests, tokens } = counts;
+  if (requests) {
+    target.setHeader('x-ratelimit-limit-requests', String(requests.limit));
+    target.setHeader('x-ratelimit-remaining-requests', String(Math.max(0, requests.remaining)));
+    target.setHeader('x-ratelimit-reset-requests', formatReset(requests.resetMs));
+  }
+  if (tokens) {
+    target.setHeader('x-ratelimit-limit-tokens', String(tokens.limit));
+    target.setHeader('x-ratelimit-remaining-tokens', String(Math.max(0, tokens.remaining)));
+    target.setHeader('x-ratelimit-reset-tokens', formatReset(tokens.resetMs));
+  }
+}
+
+/** The same headers as an object, for answers written by tRPC or carried by an error. */
+export function rateLimitHeaders(counts: RateCounts): Record<string, string> {
+  const headers: Record<string, string> = {};
+  setRateLimitHeaders({ setHeader: (name, value) => (headers[name] = value) }, counts);
+  return headers;
 }
 
 /** Points (requests or tokens) taken from the shared store by this process and not yet spent. */
@@ -30,16 +60,31 @@ interface Lease {
   expiresAt: number;
 }
 
-/** OpenAI's rate-limit headers for one budget (fixed names: object literals stay cheap to build). */
-function rateHeaders(kind: Kind, limit: number, remaining: number, resetMs: number): Record<string, string> {
-  const [limitText, remainingText, reset] = [String(limit), String(Math.max(0, remaining)), formatReset(resetMs)];
-  return kind === 'requests'
-    ? { 'x-ratelimit-limit-requests': limitText, 'x-ratelimit-remaining-requests': remainingText, 'x-ratelimit-reset-requests': reset }
-    : { 'x-ratelimit-limit-tokens': limitText, 'x-ratelimit-remaining-tokens': remainingText, 'x-ratelimit-reset-tokens': reset };
-}
+/** One call's points taken from a lease: the budget left, and a way to give back what the call did not use. */
+export class Counted implements RateCount {
+  readonly limit: number;
+  readonly remaining: number;
+  readonly resetMs: number;
+  readonly #lease: Lease;
+  readonly #points: number;
 
-const leaseHeaders = (kind: Kind, limit: number, lease: Lease, now: number) => rateHeaders(kind, limit, limit - lease.consumed + lease.available, lease.expiresAt - now);
-const headersOf = (kind: Kind, limit: number, state: RateLimiterRes) => rateHeaders(kind, limit, limit - state.consumedPoints, state.msBeforeNext);
+  constructor(lease: Lease, points: number, limit: number, now: number) {
+    this.#lease = lease;
+    this.#points = points;
+    this.limit = limit;
+    this.remaining = limit - lease.consumed + lease.available;
+    this.resetMs = lease.expiresAt - now;
+  }
+
+  /**
+   * Unused points go back to the lease they came from while its minute lasts (a lease is only
+   * replaced once expired); after that the store's count has started again.
+   */
+  giveBack(unused: number): void {
+    const lease = this.#lease;
+    if (unused > 0 && lease.expiresAt > Date.now()) lease.available += Math.min(unused, this.#points);
+  }
+}
 
 /**
  * Requests and tokens per minute per API key, counted in a store every replica shares (Postgres,
@@ -73,8 +118,8 @@ export class RateLimits {
   }
 
   /**
-   * Counts `points` against the key: the headers to send and a way to give back what the call did
-   * not use, or a 429 carrying the headers. A request that needs more than the whole minute's
+   * Counts `points` against the key: the budget left (for the headers) and a way to give back what
+   * the call did not use, or a 429 carrying the headers. A request that needs more than the whole minute's
    * budget could never pass: that is a 400 naming `param`.
    */
   async consume(kind: Kind, keyId: string, limit: number, points: number, param = 'input'): Promise<Counted> {
@@ -87,7 +132,7 @@ export class RateLimits {
     }
     const leaseKey = `${kind}:${keyId}:${limit}`;
     for (;;) {
-      const counted = this.#takeFromLease(kind, leaseKey, limit, points);
+      const counted = this.#takeFromLease(leaseKey, limit, points);
       if (counted) return counted;
       let refill = this.#refills.get(leaseKey);
       if (!refill) {
@@ -106,7 +151,7 @@ export class RateLimits {
    * busy key): undefined means the caller must `consume`, which may go to the shared store.
    */
   tryConsume(kind: Kind, keyId: string, limit: number, points: number): Counted | undefined {
-    return points > limit ? undefined : this.#takeFromLease(kind, `${kind}:${keyId}:${limit}`, limit, points);
+    return points > limit ? undefined : this.#takeFromLease(`${kind}:${keyId}:${limit}`, limit, points);
   }
 
   /**
@@ -116,19 +161,12 @@ export class RateLimits {
    * arriving meanwhile wait for it and share it, so concurrent callers never take a lease each
    * and strand their remainders. Small limits lease one point at a time (exact).
    */
-  #takeFromLease(kind: Kind, leaseKey: string, limit: number, points: number): Counted | undefined {
+  #takeFromLease(leaseKey: string, limit: number, points: number): Counted | undefined {
     const lease = this.#leases.get(leaseKey);
     const now = Date.now();
     if (!lease || lease.expiresAt <= now || lease.available < points) return undefined;
     lease.available -= points;
-    return {
-      headers: leaseHeaders(kind, limit, lease, now),
-      // Unused points go back to the lease they came from while its minute lasts (a lease is only
-      // replaced once expired); after that the store's count has started again.
-      giveBack: (unused) => {
-        if (unused > 0 && lease.expiresAt > Date.now()) lease.available += Math.min(unused, points);
-      },
-    };
+    return new Counted(lease, points, limit, now);
   }
 
   /** Takes at least `needed` more from the shared store: a full lease, or what is left of the minute. */
@@ -157,8 +195,9 @@ export class RateLimits {
           points = left;
           continue;
         }
+        const counted: RateCount = { limit, remaining: limit - (rejection.consumedPoints - points), resetMs: rejection.msBeforeNext };
         const headers = {
-          ...headersOf(kind, limit, new RateLimiterRes(0, rejection.msBeforeNext, rejection.consumedPoints - points)),
+          ...rateLimitHeaders({ [kind]: counted }),
           'Retry-After': String(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000))),
         };
         this.refusals[kind]++;

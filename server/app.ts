@@ -10,6 +10,7 @@ import { transportApiRoutes } from './transports.ts';
 import { createApiDispatcher } from './api-dispatch.ts';
 import { acceptEmptyBodies, authenticateBeforeBody, jsonBody } from './body-guards.ts';
 import { describeError } from '../router/errors.ts';
+import { rateLimitHeaders } from '../router/rate-limits.ts';
 import { createDocsRouter } from './docs-page.ts';
 import { createDashboardRouter } from './dashboard-page.ts';
 import { answerUnknownRoute, createErrorHandler, logFailure, replaceAdapterErrorBodies } from './error-responses.ts';
@@ -43,7 +44,7 @@ function foldModelIdSlashes(req: Request, _res: Response, next: () => void): voi
 const apiTrees = ['/infra', '/v1'];
 const apiTreePath = new RegExp(`^(?:${apiTrees.join('|')})(?:/|$)`, 'i');
 
-const rateLimitHeaders = ['requests', 'tokens'].flatMap((kind) => ['limit', 'remaining', 'reset'].map((field) => `x-ratelimit-${field}-${kind}`));
+const rateLimitHeaderNames = ['requests', 'tokens'].flatMap((kind) => ['limit', 'remaining', 'reset'].map((field) => `x-ratelimit-${field}-${kind}`));
 
 export function createApp(services: Services): Express {
   const app = express();
@@ -57,7 +58,7 @@ export function createApp(services: Services): Express {
   if (origins.length > 0) {
     const anyOrigin = origins.includes('*');
     // Keys travel in Authorization headers, never cookies: no credentials mode is needed.
-    const answerCors = cors({ origin: anyOrigin ? '*' : origins, exposedHeaders: ['x-request-id', 'retry-after', ...rateLimitHeaders], maxAge: 600 });
+    const answerCors = cors({ origin: anyOrigin ? '*' : origins, exposedHeaders: ['x-request-id', 'retry-after', ...rateLimitHeaderNames], maxAge: 600 });
     // A request without Origin is not a browser's cross-origin call: with every origin allowed
     // there is nothing to add to its answer (a list of origins still marks every answer `Vary: Origin`).
     app.use((req, res, next) => (anyOrigin && req.headers.origin === undefined ? next() : answerCors(req, res, next)));
@@ -108,7 +109,7 @@ export function createApp(services: Services): Express {
       maxBodySize: services.config.maxBodyBytes,
       createContext: ({ req, res }) => createRequestContext(services, req, res),
       // The same rate-limit headers as the REST trees.
-      responseMeta: ({ ctx }) => ({ headers: ctx?.response.headers ?? {} }),
+      responseMeta: ({ ctx }) => ({ headers: rateLimitHeaders(ctx?.response.rateLimits ?? {}) }),
     }),
   );
 
@@ -123,7 +124,7 @@ export function createApp(services: Services): Express {
       logFailure(services.logger, failure, error, localsOf(res).requestId);
     },
     responseMeta: ({ errors, ctx }) => {
-      const headers = ctx?.response.headers ?? {};
+      const headers = rateLimitHeaders(ctx?.response.rateLimits ?? {});
       const error = errors[0];
       if (!error) return { ...(ctx?.response.status ? { status: ctx.response.status } : {}), headers };
       const failure = describeError(error);

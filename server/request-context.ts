@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { RequestContext, Services } from '../router/context.ts';
 import { localsOf } from './request-lifecycle.ts';
+import { setRateLimitHeaders } from '../router/rate-limits.ts';
 
 /** The tRPC context of one HTTP request, shared by the tRPC, REST and SSE mounts. */
 export function createRequestContext(services: Services, req: Request, res: Response): RequestContext {
@@ -12,11 +13,11 @@ export function createRequestContext(services: Services, req: Request, res: Resp
     authenticated: locals.principal,
     log: locals.log,
     signal: locals.clientGone,
-    response: { headers: {} },
+    response: { rateLimits: {} },
   };
 }
 
 /** Headers procedures asked for (rate-limit counts) on answers that express writes itself. */
 export function applyResponseHeaders(res: Response, ctx: RequestContext): void {
-  for (const [name, value] of Object.entries(ctx.response.headers)) res.setHeader(name, value);
+  setRateLimitHeaders(res, ctx.response.rateLimits);
 }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { listOtherHolders, reclaimIfDead, recordCharges, returnLease, takeLease, type LeaseCharge } from '../../schema/db/queries/balance-leases.ts';
+import { listOtherHolders, reclaimIfDead, recordCharges, returnLease, takeLease } from '../../schema/db/queries/balance-leases.ts';
 import type { UsageInput } from '../../schema/db/queries/ledger.ts';
 import type { Database } from '../../schema/db/types.ts';
 import { ApiError } from '../errors.ts';
 import { LeaseHolder } from './lease-holder.ts';
+import { UsageBatch } from './usage-batch.ts';
 import { formatAmount, parseAmount, type Amount } from '../../schema/db/amount.ts';
 
 export interface LedgerOptions {
@@ -26,8 +27,8 @@ export interface LedgerOptions {
 
 /** A call's reserved cost, held until it settles. */
 export interface Reservation {
-  /** Settles to `charged`, which `usage.tokensCharged` records (at most what was reserved); the rest returns to the slice. */
-  settle(usage: UsageInput, charged: Amount): void;
+  /** Settles to `usage.charged` (at most what was reserved); the rest returns to the slice. */
+  settle(usage: UsageInput): void;
 }
 
 /** The project could not cover the call: what it had, as far as this process can see. */
@@ -58,6 +59,30 @@ interface ProjectLease {
   quietUntil: number;
 }
 
+/** One call's reserved cost in this process's slice; settling returns what it did not use. */
+class LeaseReservation implements Reservation {
+  readonly #lease: ProjectLease;
+  readonly #amount: Amount;
+  readonly #settleInto: (usage: UsageInput, lease: ProjectLease) => void;
+  #settled = false;
+
+  constructor(lease: ProjectLease, amount: Amount, settleInto: (usage: UsageInput, lease: ProjectLease) => void) {
+    this.#lease = lease;
+    this.#amount = amount;
+    this.#settleInto = settleInto;
+  }
+
+  settle(usage: UsageInput): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    const lease = this.#lease;
+    lease.outstanding--;
+    lease.unwritten++;
+    lease.available += this.#amount - usage.charged;
+    this.#settleInto(usage, lease);
+  }
+}
+
 /**
  * The token ledger's hot path in memory, its guarantees kept in Postgres. Each process takes
  * slices of a project's balance (leases) in single atomic statements, reserves each call's
@@ -71,7 +96,7 @@ export class BalanceLedger {
   readonly #options: LedgerOptions;
   readonly #holder: LeaseHolder;
   readonly #leases = new Map<string, ProjectLease>();
-  #pending: { charge: LeaseCharge; lease: ProjectLease | undefined }[] = [];
+  #pending = new UsageBatch<ProjectLease>();
   #flushing: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #reclaimTimer: NodeJS.Timeout | undefined;
@@ -123,7 +148,7 @@ export class BalanceLedger {
 
   /** Records a call that reserved nothing (it costs nothing). */
   record(usage: UsageInput): void {
-    this.#enqueue({ leaseId: null, usage }, undefined);
+    this.#enqueue(usage, undefined);
   }
 
   #leaseOf(projectId: string): ProjectLease {
@@ -138,22 +163,16 @@ export class BalanceLedger {
   #take(lease: ProjectLease, amount: Amount): Reservation {
     lease.available -= amount;
     lease.outstanding++;
-    lease.lastUsedAt = Date.now();
-    if (!lease.topUp && lease.available < lease.lowWater && Date.now() >= lease.quietUntil) {
+    const now = Date.now();
+    lease.lastUsedAt = now;
+    if (!lease.topUp && lease.available < lease.lowWater && now >= lease.quietUntil) {
       this.#topUp(lease, 0n).catch((error: unknown) => this.#options.logger.warn({ err: error }, 'balance lease top-up failed'));
     }
-    let settled = false;
-    return {
-      settle: (usage, charged) => {
-        if (settled) return;
-        settled = true;
-        lease.outstanding--;
-        lease.unwritten++;
-        lease.available += amount - charged;
-        this.#enqueue({ leaseId: lease.id, usage }, lease);
-      },
-    };
+    return new LeaseReservation(lease, amount, this.#settleInto);
   }
+
+  /** Where reservations put their settled calls (one function for all of them). */
+  readonly #settleInto = (usage: UsageInput, lease: ProjectLease) => this.#enqueue(usage, lease);
 
   /**
    * Takes a further slice, at least `deficit`. One top-up per project at a time: a caller that
@@ -192,30 +211,32 @@ export class BalanceLedger {
     return lease.topUp;
   }
 
-  #enqueue(charge: LeaseCharge, lease: ProjectLease | undefined): void {
-    this.#pending.push({ charge, lease });
-    if (this.#pending.length >= this.#options.flushBatchSize) void this.flush();
+  #enqueue(usage: UsageInput, lease: ProjectLease | undefined): void {
+    this.#pending.add(usage, lease ? lease.id : null, lease);
+    // While a write runs, calls only queue: the write starts the next batch when it ends.
+    if (this.#pending.calls >= this.#options.flushBatchSize && !this.#flushing) void this.flush();
   }
 
   /** Writes every settled charge so far; one write at a time, failed batches kept for the next. */
   async flush(): Promise<void> {
     while (this.#flushing) await this.#flushing;
-    if (this.#pending.length === 0) return;
+    if (this.#pending.calls === 0) return;
     const batch = this.#pending;
-    this.#pending = [];
-    this.#flushing = recordCharges(
-      this.#options.db,
-      batch.map((entry) => entry.charge),
-    )
+    this.#pending = new UsageBatch();
+    let written = false;
+    this.#flushing = recordCharges(this.#options.db, batch.groups)
       .then(() => {
-        for (const { lease } of batch) if (lease) lease.unwritten--;
+        written = true;
+        for (const group of batch.groups) if (group.lease) group.lease.unwritten -= group.calls.length;
       })
       .catch((error: unknown) => {
-        this.#pending = batch.concat(this.#pending);
-        this.#options.logger.error({ err: error, charges: batch.length }, 'writing charges failed; kept for the next write');
+        this.#pending = batch.absorb(this.#pending);
+        this.#options.logger.error({ err: error, charges: batch.calls }, 'writing charges failed; kept for the next write');
       })
       .finally(() => (this.#flushing = undefined));
     await this.#flushing;
+    // A full batch that queued during the write goes now (after a failure, at the next tick).
+    if (written && this.#pending.calls >= this.#options.flushBatchSize && !this.#flushing) void this.flush();
   }
 
   #tick(): void {

@@ -6,6 +6,7 @@ import { issueApiKey } from '../../server/api-key-admin.ts';
 import { findBalance, insertGrant, sumLedger } from '../../schema/db/queries/ledger.ts';
 import { insertProject } from '../../schema/db/queries/projects.ts';
 import { recordCharges } from '../../schema/db/queries/balance-leases.ts';
+import { UsageBatch } from '../../router/ledger/usage-batch.ts';
 import { migrateToLatest } from '../../schema/db/migrate.ts';
 import type { Database } from '../../schema/db/types.ts';
 import { startFakeOpenAi, type FakeOpenAi } from '../fakes/fake-openai.ts';
@@ -152,22 +153,30 @@ describe('balance leases', () => {
     const usage = (index: number) => ({
       projectId,
       keyId,
-      primitive: index % 2 ? 'chat.completions' : 'embeddings',
-      model: index % 3 ? 'fake:echo' : null,
+      // Nearly all in one group: writing a group must stay linear in its size.
+      primitive: index % 1000 ? 'chat.completions' : 'embeddings',
+      model: index % 1000 ? 'fake:echo' : null,
       inputUnits: index,
       outputUnits: 1,
       unit: 'token',
-      tokensCharged: '0.000000000003',
+      charged: 3n,
       latencyMs: 1,
       status: 'succeeded',
       requestId: `req_${index}`,
     });
-    // Thousands of rows in one write, as a busy process flushes them, grouped by primitive and model.
-    await recordCharges(db, Array.from({ length: 5000 }, (_, index) => ({ leaseId: 'lease-batch', usage: usage(index) })));
+    // Thousands of rows in one write, as a busy process flushes them after a slow write.
+    const batch = new UsageBatch<string>();
+    for (let index = 0; index < 5000; index++) batch.add(usage(index), 'lease-batch', 'lease-batch');
+    // A later batch taken into it (as after a failed write), with a charge a double cannot hold exactly.
+    const later = new UsageBatch<string>();
+    later.add({ ...usage(5000), requestId: 'req_large', charged: 2n ** 53n + 1n }, null, undefined);
+    await recordCharges(db, batch.absorb(later).groups);
     const recorded = await sql<{ rows: string; inputs: string; charged: string }>`
-      select count(*)::text as rows, sum(input_units)::text as inputs, sum(tokens_charged)::text as charged from usage_records where project_id = ${projectId}
+      select count(*)::text as rows, sum(input_units)::text as inputs, sum(tokens_charged)::text as charged from usage_records where project_id = ${projectId} and request_id <> 'req_large'
     `.execute(db);
     expect(recorded.rows[0]).toEqual({ rows: '5000', inputs: String((4999 * 5000) / 2), charged: '0.000000015000' });
+    const large = await db.selectFrom('usage_records').select(['tokens_charged', 'input_units']).where('request_id', '=', 'req_large').executeTakeFirstOrThrow();
+    expect(large).toEqual({ tokens_charged: '9007.199254740993', input_units: '5000' });
     const lease = await db.selectFrom('balance_leases').select('spent').where('id', '=', 'lease-batch').executeTakeFirstOrThrow();
     expect(lease.spent).toBe('0.000000015000');
     expect(await findBalance(db, projectId)).toBe('99.999999985000');

@@ -29,13 +29,22 @@ describe('ledger amounts', () => {
       { pricing: { unit: 'token' as const, input_per_million: '123456.789012345678' }, units: { input: 3, output: 5 } },
       { pricing: { unit: 'image' as const, per_unit: '0.04' }, units: { input: 3, output: 0 } },
       { pricing: { unit: 'call' as const, per_unit: '0.0000000000003' }, units: { input: 1, output: 0 } },
+      // Whole picotoken rates priced as doubles: fractional counts, and sums on both sides of 2^53 picotokens.
+      { pricing: { unit: 'token' as const, input_per_million: '2.5', output_per_million: '10' }, units: { input: 2.2, output: 0.5 } },
+      { pricing: { unit: 'token' as const, input_per_million: '1000', output_per_million: '0.000001' }, units: { input: 9_007_199, output: 254_740_991 } },
+      { pricing: { unit: 'token' as const, input_per_million: '1000', output_per_million: '0.000001' }, units: { input: 9_007_199, output: 254_740_993 } },
+      { pricing: { unit: 'token' as const, input_per_million: '999999.999999', output_per_million: '0' }, units: { input: 1e12, output: 0 } },
+      { pricing: { unit: 'audio_second' as const, per_unit: '0.000000000001' }, units: { input: 2 ** 53 + 2, output: 0 } },
+      { pricing: { unit: 'image' as const, per_unit: '7' }, units: { input: 1287, output: 0 } },
     ];
-    for (const { pricing, units } of cases) {
+    for (const { pricing, units: reported } of cases) {
+      // A fraction of a unit counts as the next whole one.
+      const units = { input: Math.ceil(reported.input), output: Math.ceil(reported.output) };
       const exact =
         pricing.unit === 'token'
           ? new Big(pricing.input_per_million ?? '0').times(units.input).plus(new Big(pricing.output_per_million ?? '0').times(units.output)).div(1_000_000)
           : new Big(pricing.per_unit ?? '0').times(units.input);
-      expect(formatAmount(costOf(pricing, units))).toBe(exact.round(12, Big.roundUp).toFixed(12));
+      expect(formatAmount(costOf(pricing, reported))).toBe(exact.round(12, Big.roundUp).toFixed(12));
     }
   });
 });

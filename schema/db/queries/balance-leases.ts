@@ -1,7 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../types.ts';
-import type { UsageInput } from './ledger.ts';
-import { formatAmount, parseAmount, type Amount } from '../amount.ts';
+import { formatAmount, type Amount } from '../amount.ts';
 
 /** The advisory-lock key a lease holder keeps for as long as it lives. */
 export const holderLockKey = (holder: string) => sql<string>`hashtextextended(${'ai-balance-lease:' + holder}, 0)`;
@@ -53,11 +52,21 @@ export async function returnLease(db: Kysely<Database>, lease: { id: string; amo
   `.execute(db);
 }
 
-export interface LeaseCharge {
-  /** Null for calls that cost nothing. */
+/**
+ * Settled calls sharing a lease (none for calls that cost nothing), key, primitive, model and
+ * unit. `calls` holds each call's own fields: input units, output units, charge in picotokens (a
+ * number, or digits when larger than a double holds exactly), latency in ms, status, request id.
+ */
+export interface ChargeGroup {
   leaseId: string | null;
-  /** `usage.tokensCharged` is what the call cost. */
-  usage: UsageInput;
+  projectId: string;
+  keyId: string;
+  primitive: string;
+  model: string | null;
+  unit: string;
+  /** What the group's calls cost together. */
+  charged: Amount;
+  calls: [number, number, number | string, number, string, string][];
 }
 
 /**
@@ -65,37 +74,36 @@ export interface LeaseCharge {
  * entries (one per project and key), and what each lease spent. A charge against a lease that
  * was closed meanwhile is taken from the unleased balance, which got that lease's money back.
  */
-export async function recordCharges(db: Kysely<Database>, charges: LeaseCharge[]): Promise<void> {
-  if (charges.length === 0) return;
+export async function recordCharges(db: Kysely<Database>, groups: Iterable<ChargeGroup>): Promise<void> {
   const perLease = new Map<string, { projectId: string; charged: Amount }>();
   const perKey = new Map<string, { projectId: string; keyId: string; charged: Amount; calls: number }>();
-  // Rows sharing project, key, primitive, model and unit are sent together, their own fields as
-  // arrays: a fifth of the bytes of one object per row, which the socket write was paying for.
-  const groups = new Map<string, { projectId: string; keyId: string; primitive: string; model: string | null; unit: string; rows: unknown[][] }>();
-  for (const { leaseId, usage } of charges) {
-    const charged = parseAmount(usage.tokensCharged);
-    if (leaseId) {
-      const lease = perLease.get(leaseId) ?? { projectId: usage.projectId, charged: 0n };
-      lease.charged += charged;
-      perLease.set(leaseId, lease);
+  const written: ChargeGroup[] = [];
+  for (const group of groups) {
+    if (group.calls.length === 0) continue;
+    written.push(group);
+    if (group.leaseId) {
+      const lease = perLease.get(group.leaseId) ?? { projectId: group.projectId, charged: 0n };
+      lease.charged += group.charged;
+      perLease.set(group.leaseId, lease);
     }
-    const keyOf = `${usage.projectId}\u0000${usage.keyId}`;
-    const key = perKey.get(keyOf) ?? { projectId: usage.projectId, keyId: usage.keyId, charged: 0n, calls: 0 };
-    key.charged += charged;
-    key.calls++;
-    perKey.set(keyOf, key);
-    const groupOf = `${keyOf}\u0000${usage.primitive}\u0000${usage.model}\u0000${usage.unit}`;
-    let group = groups.get(groupOf);
-    if (!group) groups.set(groupOf, (group = { projectId: usage.projectId, keyId: usage.keyId, primitive: usage.primitive, model: usage.model, unit: usage.unit, rows: [] }));
-    group.rows.push([usage.inputUnits, usage.outputUnits, usage.tokensCharged, usage.latencyMs, usage.status, usage.requestId]);
+    const key = perKey.get(group.keyId) ?? { projectId: group.projectId, keyId: group.keyId, charged: 0n, calls: 0 };
+    key.charged += group.charged;
+    key.calls += group.calls.length;
+    perKey.set(group.keyId, key);
   }
+  if (written.length === 0) return;
+  // Only the fields the statement reads: the groups also carry bigints and the caller's handles.
+  const text = JSON.stringify(written, ['projectId', 'keyId', 'primitive', 'model', 'unit', 'calls']);
   await db.transaction().execute(async (trx) => {
     // One statement and one JSON text whatever the batch size: no per-row query building. jsonb,
-    // not json: each `->` on json parses the whole text again, quadratic in the batch.
+    // not json: each `->` on json parses the whole text again, quadratic in the batch; likewise
+    // each call is its own element (indexing into one long array would copy it per field). A
+    // charge in picotokens times 10^-12 is exact in numeric (the scales add up to the column's 12).
     await sql`
       insert into usage_records (project_id, key_id, primitive, model, input_units, output_units, unit, tokens_charged, latency_ms, status, request_id)
-      select g->>'projectId', g->>'keyId', g->>'primitive', g->>'model', (r->>0)::bigint, (r->>1)::bigint, g->>'unit', (r->>2)::numeric, (r->>3)::integer, r->>4, r->>5
-      from jsonb_array_elements(${JSON.stringify([...groups.values()])}::jsonb) g cross join lateral jsonb_array_elements(g->'rows') r
+      select g->>'projectId', g->>'keyId', g->>'primitive', g->>'model', (c->>0)::bigint, (c->>1)::bigint, g->>'unit',
+             (c->>2)::numeric * 0.000000000001, (c->>3)::integer, c->>4, c->>5
+      from jsonb_array_elements(${text}::jsonb) g cross join lateral jsonb_array_elements(g->'calls') c
     `.execute(trx);
     // Sums are exact: whole picotokens in bigints, written at the columns' 12 decimals.
     for (const [leaseId, lease] of perLease) {

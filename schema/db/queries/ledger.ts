@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, LedgerEntry, UsageRecord } from '../types.ts';
+import type { Amount } from '../amount.ts';
 
 /** A grant and the balance it raises, in one statement. */
 export async function insertGrant(
@@ -47,7 +48,8 @@ export interface UsageInput {
   inputUnits: number;
   outputUnits: number;
   unit: string;
-  tokensCharged: string;
+  /** What the call cost, in picotokens. */
+  charged: Amount;
   latencyMs: number;
   status: string;
   requestId: string;
