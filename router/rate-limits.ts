@@ -54,6 +54,8 @@ export function rateLimitHeaders(counts: RateCounts): Record<string, string> {
 
 /** Points (requests or tokens) taken from the shared store by this process and not yet spent. */
 interface Lease {
+  /** The per-minute limit it was taken under: a key whose limit changes starts a new lease. */
+  limit: number;
   available: number;
   /** The store's count when the lease was taken (it includes the whole lease). */
   consumed: number;
@@ -94,7 +96,8 @@ export class Counted implements RateCount {
 export class RateLimits {
   readonly #create: (points: number, keyPrefix: string) => RateLimiterAbstract;
   readonly #limiters = new Map<string, RateLimiterAbstract>();
-  readonly #leases = new Map<string, Lease>();
+  /** By kind, then API key id (looked up per call: no key string is built for it). */
+  readonly #leases: Record<Kind, Map<string, Lease>> = { requests: new Map(), tokens: new Map() };
   readonly #refills = new Map<string, Promise<void>>();
   /** Requests refused since start, by what ran out (read by /metrics: nothing is added to a call). */
   readonly refusals: Record<Kind, number> = { requests: 0, tokens: 0 };
@@ -132,13 +135,13 @@ export class RateLimits {
     }
     const leaseKey = `${kind}:${keyId}:${limit}`;
     for (;;) {
-      const counted = this.#takeFromLease(leaseKey, limit, points);
+      const counted = this.#takeFromLease(kind, keyId, limit, points);
       if (counted) return counted;
       let refill = this.#refills.get(leaseKey);
       if (!refill) {
-        const lease = this.#leases.get(leaseKey);
-        const needed = points - (lease && lease.expiresAt > Date.now() ? lease.available : 0);
-        refill = this.#refill(kind, keyId, limit, leaseKey, needed, points).finally(() => this.#refills.delete(leaseKey));
+        const lease = this.#leases[kind].get(keyId);
+        const needed = points - (lease && lease.limit === limit && lease.expiresAt > Date.now() ? lease.available : 0);
+        refill = this.#refill(kind, keyId, limit, needed, points).finally(() => this.#refills.delete(leaseKey));
         this.#refills.set(leaseKey, refill);
       }
       // A refused refill (the minute's budget is spent) refuses every request waiting on it.
@@ -151,7 +154,7 @@ export class RateLimits {
    * busy key): undefined means the caller must `consume`, which may go to the shared store.
    */
   tryConsume(kind: Kind, keyId: string, limit: number, points: number): Counted | undefined {
-    return points > limit ? undefined : this.#takeFromLease(`${kind}:${keyId}:${limit}`, limit, points);
+    return points > limit ? undefined : this.#takeFromLease(kind, keyId, limit, points);
   }
 
   /**
@@ -161,29 +164,29 @@ export class RateLimits {
    * arriving meanwhile wait for it and share it, so concurrent callers never take a lease each
    * and strand their remainders. Small limits lease one point at a time (exact).
    */
-  #takeFromLease(leaseKey: string, limit: number, points: number): Counted | undefined {
-    const lease = this.#leases.get(leaseKey);
+  #takeFromLease(kind: Kind, keyId: string, limit: number, points: number): Counted | undefined {
+    const lease = this.#leases[kind].get(keyId);
     const now = Date.now();
-    if (!lease || lease.expiresAt <= now || lease.available < points) return undefined;
+    if (!lease || lease.limit !== limit || lease.expiresAt <= now || lease.available < points) return undefined;
     lease.available -= points;
     return new Counted(lease, points, limit, now);
   }
 
   /** Takes at least `needed` more from the shared store: a full lease, or what is left of the minute. */
-  async #refill(kind: Kind, keyId: string, limit: number, leaseKey: string, needed: number, requested: number): Promise<void> {
+  async #refill(kind: Kind, keyId: string, limit: number, needed: number, requested: number): Promise<void> {
     const limiter = this.#limiter(kind, limit);
     let points = Math.max(needed, Math.floor(limit / 50));
     for (;;) {
       try {
         const now = Date.now();
         const state = await limiter.consume(keyId, points);
-        const current = this.#leases.get(leaseKey);
-        if (current && current.expiresAt > now) {
+        const current = this.#leases[kind].get(keyId);
+        if (current && current.limit === limit && current.expiresAt > now) {
           // Same minute: the lease grows, so calls still holding points from it can give them back.
           current.available += points;
           current.consumed = state.consumedPoints;
         } else {
-          this.#leases.set(leaseKey, { available: points, consumed: state.consumedPoints, expiresAt: now + state.msBeforeNext });
+          this.#leases[kind].set(keyId, { limit, available: points, consumed: state.consumedPoints, expiresAt: now + state.msBeforeNext });
         }
         return;
       } catch (rejection) {

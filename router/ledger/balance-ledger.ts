@@ -224,10 +224,10 @@ export class BalanceLedger {
     const batch = this.#pending;
     this.#pending = new UsageBatch();
     let written = false;
-    this.#flushing = recordCharges(this.#options.db, batch.groups)
+    this.#flushing = recordCharges(this.#options.db, batch.groups())
       .then(() => {
         written = true;
-        for (const group of batch.groups) if (group.lease) group.lease.unwritten -= group.calls.length;
+        for (const group of batch.groups()) if (group.lease) group.lease.unwritten -= group.calls.length;
       })
       .catch((error: unknown) => {
         this.#pending = batch.absorb(this.#pending);

@@ -11,28 +11,28 @@ interface Group<Lease> extends ChargeGroup {
 /**
  * Settled calls waiting for their batch write, grouped as they arrive by lease, key, primitive,
  * model and unit: each call keeps only its own six fields, and its charge stays a bigint, summed
- * per group, so nothing is formatted on the hot path or parsed back at the write. `Lease` is whatever the ledger tracks its leases by.
+ * per group, so nothing is formatted on the hot path or parsed back at the write. `Lease` is
+ * whatever the ledger tracks its leases by.
  */
 export class UsageBatch<Lease> {
-  readonly #groups = new Map<string, Group<Lease>>();
+  /** By API key, then a short list (a key's calls go to few leases, primitives and models): no key string is built per call. */
+  readonly #byKey = new Map<string, Group<Lease>[]>();
   #calls = 0;
 
   get calls(): number {
     return this.#calls;
   }
 
-  get groups(): Iterable<Group<Lease>> {
-    return this.#groups.values();
+  *groups(): Iterable<Group<Lease>> {
+    for (const groups of this.#byKey.values()) yield* groups;
   }
 
   add(usage: UsageInput, leaseId: string | null, lease: Lease | undefined): void {
-    // The key decides the project, so it stands for it here; \u0001 keeps a null model apart from any id.
-    const groupKey = `${leaseId ?? ''}\u0000${usage.keyId}\u0000${usage.primitive}\u0000${usage.model ?? '\u0001'}\u0000${usage.unit}`;
-    let group = this.#groups.get(groupKey);
+    let group = this.#find(usage.keyId, leaseId, usage.primitive, usage.model, usage.unit);
     if (!group) {
       const { projectId, keyId, primitive, model, unit } = usage;
       group = { leaseId, lease, projectId, keyId, primitive, model, unit, charged: 0n, calls: [] };
-      this.#groups.set(groupKey, group);
+      this.#listOf(keyId).push(group);
     }
     group.charged += usage.charged;
     // JSON numbers where they are exact (any charge under 9,007 tokens), digits beyond that.
@@ -43,10 +43,10 @@ export class UsageBatch<Lease> {
 
   /** Takes every call of `other` (a later batch) into this one, as when a failed write is retried with what came since. */
   absorb(other: UsageBatch<Lease>): this {
-    for (const [groupKey, theirs] of other.#groups) {
-      const ours = this.#groups.get(groupKey);
+    for (const theirs of other.groups()) {
+      const ours = this.#find(theirs.keyId, theirs.leaseId, theirs.primitive, theirs.model, theirs.unit);
       if (!ours) {
-        this.#groups.set(groupKey, theirs);
+        this.#listOf(theirs.keyId).push(theirs);
         continue;
       }
       ours.charged += theirs.charged;
@@ -55,5 +55,19 @@ export class UsageBatch<Lease> {
     this.#calls += other.#calls;
     return this;
   }
-}
 
+  #find(keyId: string, leaseId: string | null, primitive: string, model: string | null, unit: string): Group<Lease> | undefined {
+    const groups = this.#byKey.get(keyId);
+    if (!groups) return undefined;
+    for (const group of groups) {
+      if (group.leaseId === leaseId && group.primitive === primitive && group.model === model && group.unit === unit) return group;
+    }
+    return undefined;
+  }
+
+  #listOf(keyId: string): Group<Lease>[] {
+    let groups = this.#byKey.get(keyId);
+    if (!groups) this.#byKey.set(keyId, (groups = []));
+    return groups;
+  }
+}

@@ -170,7 +170,7 @@ describe('balance leases', () => {
     // A later batch taken into it (as after a failed write), with a charge a double cannot hold exactly.
     const later = new UsageBatch<string>();
     later.add({ ...usage(5000), requestId: 'req_large', charged: 2n ** 53n + 1n }, null, undefined);
-    await recordCharges(db, batch.absorb(later).groups);
+    await recordCharges(db, batch.absorb(later).groups());
     const recorded = await sql<{ rows: string; inputs: string; charged: string }>`
       select count(*)::text as rows, sum(input_units)::text as inputs, sum(tokens_charged)::text as charged from usage_records where project_id = ${projectId} and request_id <> 'req_large'
     `.execute(db);
