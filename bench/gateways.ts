@@ -1,8 +1,9 @@
+import { setTimeout } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import type { LoadResult } from './catalog.ts';
 import { startChild } from './child-process.ts';
 import { createBenchKey, startBenchServer, type BenchServer } from './bench-server.ts';
-import { runPacedLoad } from './paced-load.ts';
+import { percentile, runPacedLoad } from './paced-load.ts';
 import { startPortkey } from './portkey.ts';
 import { cpuSecondsOf } from './process-cpu.ts';
 
@@ -29,6 +30,7 @@ interface RoundFigures {
 const rounds = Number(process.env.GATEWAY_ROUNDS ?? 3);
 const seconds = Number(process.env.GATEWAY_SECONDS ?? 10);
 const warmUpSeconds = 10;
+const quietMs = 1000;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const chatBody = (model: string, stream: boolean) =>
@@ -62,6 +64,10 @@ async function interleavedMaxThroughput(targets: Target[], seconds: number): Pro
   for (let slice = 0; slice < slices; slice++) {
     for (const target of targets) {
       const measured = await maxThroughput(target, sliceSeconds);
+      // The targets run in the same cyclic order every slice, so a target's after-load work
+      // (closing 50 connections, collecting their garbage, writing batches) would always land on
+      // the start of the same next target's slice: each slice starts on a quiet machine instead.
+      await setTimeout(quietMs);
       const total = totals.get(target)!;
       const requests = measured.requestsPerSecond * sliceSeconds;
       total.requests += requests;
@@ -74,6 +80,30 @@ async function interleavedMaxThroughput(targets: Target[], seconds: number): Pro
       target,
       { requestsPerSecond: total.requests / seconds, cpuMicroseconds: total.cpuMicrosecondTotal / Math.max(1, total.requests), failures: total.failures },
     ]),
+  );
+}
+
+/**
+ * Latency at an even 200 requests/s for several targets, in one-second slices taken in turn
+ * (`seconds` for each): the machine's stalls (tens of ms, several a minute on this VM) then fall
+ * on every target alike, rather than deciding the p99 of whichever one ran during them.
+ */
+async function interleavedPacedLoad(targets: Target[], seconds: number): Promise<Map<Target, { p50Ms: number; p99Ms: number; failures: number }>> {
+  const samples = new Map(targets.map((target) => [target, { latencies: [] as number[], failures: 0 }]));
+  for (let slice = 0; slice < seconds; slice++) {
+    for (const target of targets) {
+      const init = { method: 'POST', headers: { ...target.headers, 'content-type': 'application/json' }, body: chatBody(target.model('gpt-bench'), false) };
+      const paced = await runPacedLoad(target.name, { url: target.url, init, ratePerSecond: 200, durationMs: 1000 });
+      const sample = samples.get(target)!;
+      for (const latency of paced.latenciesMs) sample.latencies.push(latency);
+      sample.failures += paced.failures;
+    }
+  }
+  return new Map(
+    [...samples].map(([target, { latencies, failures }]) => {
+      latencies.sort((a, b) => a - b);
+      return [target, { p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99), failures }];
+    }),
   );
 }
 
@@ -135,13 +165,14 @@ export async function benchGateways(): Promise<LoadResult[]> {
       // Rotate the order each round, so no target always runs first or last.
       const order = targets.map((_, index) => targets[(index + round - 1) % targets.length]!);
       const throughputs = await interleavedMaxThroughput(order, seconds);
-      const directPaced = await runPacedLoad('direct', { url: direct.url, init: { method: 'POST', headers: { 'content-type': 'application/json' }, body: chatBody('gpt-bench', false) }, ratePerSecond: 200, durationMs: seconds * 1000 });
+      const pacedLoads = await interleavedPacedLoad([direct, ...order], seconds);
+      const directPaced = pacedLoads.get(direct)!;
       const directFirstByte = await medianOf(direct, true, 50);
       const directSequential = await medianOf(direct, false, 100);
       for (const target of order) {
         const throughput = throughputs.get(target)!;
         if (throughput.failures > 0) throw new Error(`${target.name}: ${throughput.failures} failed requests at max load`);
-        const paced = await runPacedLoad(target.name, { url: target.url, init: { method: 'POST', headers: { ...target.headers, 'content-type': 'application/json' }, body: chatBody(target.model('gpt-bench'), false) }, ratePerSecond: 200, durationMs: seconds * 1000 });
+        const paced = pacedLoads.get(target)!;
         if (paced.failures > 0) throw new Error(`${target.name}: ${paced.failures} failed requests at 200 req/s`);
         figures.push({
           target: target.name,

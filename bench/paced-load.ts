@@ -4,9 +4,11 @@ export interface PacedResult {
   failures: number;
   p50Ms: number;
   p99Ms: number;
+  /** Every answered request's latency, ascending. */
+  latenciesMs: number[];
 }
 
-function percentile(sorted: number[], fraction: number): number {
+export function percentile(sorted: number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
 }
 
@@ -46,5 +48,5 @@ export async function runPacedLoad(
   }
   await Promise.all(inFlight);
   latencies.sort((a, b) => a - b);
-  return { name, requests: latencies.length + failures, failures, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99) };
+  return { name, requests: latencies.length + failures, failures, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99), latenciesMs: latencies };
 }
