@@ -230,8 +230,8 @@ export class BalanceLedger {
         for (const group of batch.groups()) if (group.lease) group.lease.unwritten -= group.calls.length;
       })
       .catch((error: unknown) => {
-        this.#pending = batch.absorb(this.#pending);
         this.#options.logger.error({ err: error, charges: batch.calls }, 'writing charges failed; kept for the next write');
+        this.#pending = batch.absorb(this.#pending);
       })
       .finally(() => (this.#flushing = undefined));
     await this.#flushing;

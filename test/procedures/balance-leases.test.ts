@@ -7,6 +7,8 @@ import { findBalance, insertGrant, sumLedger } from '../../schema/db/queries/led
 import { insertProject } from '../../schema/db/queries/projects.ts';
 import { recordCharges } from '../../schema/db/queries/balance-leases.ts';
 import { UsageBatch } from '../../router/ledger/usage-batch.ts';
+import { BalanceLedger } from '../../router/ledger/balance-ledger.ts';
+import pino from 'pino';
 import { migrateToLatest } from '../../schema/db/migrate.ts';
 import type { Database } from '../../schema/db/types.ts';
 import { startFakeOpenAi, type FakeOpenAi } from '../fakes/fake-openai.ts';
@@ -180,5 +182,59 @@ describe('balance leases', () => {
     const lease = await db.selectFrom('balance_leases').select('spent').where('id', '=', 'lease-batch').executeTakeFirstOrThrow();
     expect(lease.spent).toBe('0.000000015000');
     expect(await findBalance(db, projectId)).toBe('99.999999985000');
+  });
+  it('keeps a batch whose write failed and writes it whole with the next one: nothing lost, nothing charged twice', async () => {
+    await migrateToLatest(db as Kysely<unknown>);
+    const project = await insertProject(db, `retry-${Date.now()}`);
+    await insertGrant(db, { projectId: project.id, amount: '10' });
+    const { key } = await issueApiKey(db, { projectId: project.id, name: 'retry', scopes: ['ai:generate'] });
+    const ledger = new BalanceLedger({
+      db,
+      connectionString: database.url,
+      logger: pino({ level: 'silent' }),
+      leaseFraction: 0.5,
+      // Written only when flushed here.
+      flushIntervalMs: 60_000,
+      flushBatchSize: 10_000,
+      idleReturnMs: 60_000,
+      reclaimIntervalMs: 60_000,
+    });
+    await ledger.start();
+    const usage = (requestId: string, charged: bigint) => ({
+      projectId: project.id,
+      keyId: key.id,
+      primitive: 'chat.completions',
+      model: 'fake:echo',
+      inputUnits: 3,
+      outputUnits: 2,
+      unit: 'token',
+      charged,
+      latencyMs: 1,
+      status: 'succeeded',
+      requestId,
+    });
+    const recorded = async () =>
+      (await db.selectFrom('usage_records').select(['request_id', 'tokens_charged']).where('project_id', '=', project.id).orderBy('request_id').execute()).map(
+        (row) => [row.request_id, row.tokens_charged],
+      );
+    // While this constraint stands, every write of a batch holding req_first fails, as a database error would.
+    await sql`alter table usage_records add constraint refuse_first check (request_id <> 'req_first')`.execute(db);
+    try {
+      (await ledger.reserve(project.id, 2_000_000_000_000n)).settle(usage('req_first', 1_500_000_000_000n));
+      await ledger.flush();
+      (await ledger.reserve(project.id, 1_000_000_000_000n)).settle(usage('req_second', 250_000_000_000n));
+      await ledger.flush();
+      expect(await recorded()).toEqual([]);
+    } finally {
+      await sql`alter table usage_records drop constraint refuse_first`.execute(db);
+    }
+    await ledger.flush();
+    expect(await recorded()).toEqual([
+      ['req_first', '1.500000000000'],
+      ['req_second', '0.250000000000'],
+    ]);
+    await ledger.close();
+    expect(await findBalance(db, project.id)).toBe('8.250000000000');
+    expect(await sumLedger(db, project.id)).toBe('8.250000000000');
   });
 });
