@@ -2,7 +2,7 @@ import type { ModelEntry, Pricing } from '../schema/api/models.ts';
 import { findBalance } from '../schema/db/queries/ledger.ts';
 import { InsufficientBalance, type BalanceLedger, type Reservation } from './ledger/balance-ledger.ts';
 import type { Counted } from './rate-limits.ts';
-import { divideRoundingUp, formatAmount, ledgerDecimals, parseAmount, parseDecimal, tenTo, type Amount } from '../schema/db/amount.ts';
+import { divideRoundingUp, formatAmount, largestExactDouble, ledgerDecimals, parseAmount, parseDecimal, tenTo, type Amount } from '../schema/db/amount.ts';
 import { ApiError } from './errors.ts';
 import type { CallContext } from './context.ts';
 
@@ -32,10 +32,9 @@ const rateDecimals = 18;
 const perMillionAtRateScale = tenTo(rateDecimals - ledgerDecimals + 6);
 const perUnitAtRateScale = tenTo(rateDecimals - ledgerDecimals);
 const ratesByPricing = new WeakMap<Pricing, Rates>();
-const largestExact = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** `rate / scale` as a double when it is a whole number a double holds exactly. */
-const whole = (rate: bigint, scale: bigint): number | undefined => (rate % scale === 0n && rate / scale <= largestExact ? Number(rate / scale) : undefined);
+const whole = (rate: bigint, scale: bigint): number | undefined => (rate % scale === 0n && rate / scale <= largestExactDouble ? Number(rate / scale) : undefined);
 
 function ratesOf(pricing: Pricing): Rates {
   let rates = ratesByPricing.get(pricing);

@@ -20,6 +20,9 @@ export interface RateCount {
 /** The budgets a call was counted against, as its answer reports them. */
 export type RateCounts = Partial<Record<Kind, RateCount>>;
 
+/** Every header `setRateLimitHeaders` may write (browsers may read them: CORS exposes this list). */
+export const rateLimitHeaderNames = ['requests', 'tokens'].flatMap((kind) => ['limit', 'remaining', 'reset'].map((field) => `x-ratelimit-${field}-${kind}`));
+
 /** OpenAI's reset format: `1s`, `6m0s`, `250ms`. */
 function formatReset(milliseconds: number): string {
   if (milliseconds < 1000) return `${Math.max(0, Math.ceil(milliseconds))}ms`;
@@ -122,8 +125,8 @@ export class RateLimits {
 
   /**
    * Counts `points` against the key: the budget left (for the headers) and a way to give back what
-   * the call did not use, or a 429 carrying the headers. A request that needs more than the whole minute's
-   * budget could never pass: that is a 400 naming `param`.
+   * the call did not use, or a 429 carrying the headers. A request that needs more than the whole
+   * minute's budget could never pass: that is a 400 naming `param`.
    */
   async consume(kind: Kind, keyId: string, limit: number, points: number, param = 'input'): Promise<Counted> {
     if (points > limit) {
@@ -139,8 +142,7 @@ export class RateLimits {
       if (counted) return counted;
       let refill = this.#refills.get(leaseKey);
       if (!refill) {
-        const lease = this.#leases[kind].get(keyId);
-        const needed = points - (lease && lease.limit === limit && lease.expiresAt > Date.now() ? lease.available : 0);
+        const needed = points - (this.#liveLease(kind, keyId, limit, Date.now())?.available ?? 0);
         refill = this.#refill(kind, keyId, limit, needed, points).finally(() => this.#refills.delete(leaseKey));
         this.#refills.set(leaseKey, refill);
       }
@@ -165,11 +167,17 @@ export class RateLimits {
    * and strand their remainders. Small limits lease one point at a time (exact).
    */
   #takeFromLease(kind: Kind, keyId: string, limit: number, points: number): Counted | undefined {
-    const lease = this.#leases[kind].get(keyId);
     const now = Date.now();
-    if (!lease || lease.limit !== limit || lease.expiresAt <= now || lease.available < points) return undefined;
+    const lease = this.#liveLease(kind, keyId, limit, now);
+    if (!lease || lease.available < points) return undefined;
     lease.available -= points;
     return new Counted(lease, points, limit, now);
+  }
+
+  /** The key's lease of this minute, if it was taken under this limit. */
+  #liveLease(kind: Kind, keyId: string, limit: number, now: number): Lease | undefined {
+    const lease = this.#leases[kind].get(keyId);
+    return lease && lease.limit === limit && lease.expiresAt > now ? lease : undefined;
   }
 
   /** Takes at least `needed` more from the shared store: a full lease, or what is left of the minute. */
@@ -180,8 +188,8 @@ export class RateLimits {
       try {
         const now = Date.now();
         const state = await limiter.consume(keyId, points);
-        const current = this.#leases[kind].get(keyId);
-        if (current && current.limit === limit && current.expiresAt > now) {
+        const current = this.#liveLease(kind, keyId, limit, now);
+        if (current) {
           // Same minute: the lease grows, so calls still holding points from it can give them back.
           current.available += points;
           current.consumed = state.consumedPoints;

@@ -10,7 +10,7 @@ import { transportApiRoutes } from './transports.ts';
 import { createApiDispatcher } from './api-dispatch.ts';
 import { acceptEmptyBodies, authenticateBeforeBody, jsonBody } from './body-guards.ts';
 import { describeError } from '../router/errors.ts';
-import { rateLimitHeaders } from '../router/rate-limits.ts';
+import { rateLimitHeaderNames, rateLimitHeaders } from '../router/rate-limits.ts';
 import { createDocsRouter } from './docs-page.ts';
 import { createDashboardRouter } from './dashboard-page.ts';
 import { answerUnknownRoute, createErrorHandler, logFailure, replaceAdapterErrorBodies } from './error-responses.ts';
@@ -43,8 +43,6 @@ function foldModelIdSlashes(req: Request, _res: Response, next: () => void): voi
 /** The REST trees, and their paths matched as express mounts them (any case, whole segments). */
 const apiTrees = ['/infra', '/v1'];
 const apiTreePath = new RegExp(`^(?:${apiTrees.join('|')})(?:/|$)`, 'i');
-
-const rateLimitHeaderNames = ['requests', 'tokens'].flatMap((kind) => ['limit', 'remaining', 'reset'].map((field) => `x-ratelimit-${field}-${kind}`));
 
 export function createApp(services: Services): Express {
   const app = express();

@@ -1,7 +1,6 @@
 import type { ChargeGroup } from '../../schema/db/queries/balance-leases.ts';
 import type { UsageInput } from '../../schema/db/queries/ledger.ts';
-
-const largestExactNumber = BigInt(Number.MAX_SAFE_INTEGER);
+import { largestExactDouble } from '../../schema/db/amount.ts';
 
 /** A batch group, with the caller's handle on the lease its calls were charged to. */
 interface Group<Lease> extends ChargeGroup {
@@ -36,7 +35,7 @@ export class UsageBatch<Lease> {
     }
     group.charged += usage.charged;
     // JSON numbers where they are exact (any charge under 9,007 tokens), digits beyond that.
-    const charged = usage.charged <= largestExactNumber ? Number(usage.charged) : usage.charged.toString();
+    const charged = usage.charged <= largestExactDouble ? Number(usage.charged) : usage.charged.toString();
     group.calls.push([usage.inputUnits, usage.outputUnits, charged, usage.latencyMs, usage.status, usage.requestId]);
     this.#calls++;
   }

@@ -7,6 +7,9 @@ export type Amount = bigint;
 
 export const ledgerDecimals = 12;
 
+/** The largest amount a double holds exactly (2^53 - 1 picotokens, about 9,007 tokens). */
+export const largestExactDouble = BigInt(Number.MAX_SAFE_INTEGER);
+
 const powersOfTen = Array.from({ length: 40 }, (_, exponent) => 10n ** BigInt(exponent));
 /** 10^exponent, from a table: the hot path never exponentiates. */
 export const tenTo = (exponent: number): bigint => powersOfTen[exponent] ?? 10n ** BigInt(exponent);
