@@ -1,6 +1,7 @@
 import type { ChargeGroup } from '../../schema/db/queries/balance-leases.ts';
 import type { UsageInput } from '../../schema/db/queries/ledger.ts';
 import { largestExactDouble } from '../../schema/db/amount.ts';
+import { UsageCalls } from '../../schema/db/usage-calls.ts';
 
 /** A batch group, with the caller's handle on the lease its calls were charged to. */
 interface Group<Lease> extends ChargeGroup {
@@ -9,9 +10,9 @@ interface Group<Lease> extends ChargeGroup {
 
 /**
  * Settled calls waiting for their batch write, grouped as they arrive by lease, key, primitive,
- * model and unit: each call keeps only its own six fields, and its charge stays a bigint, summed
- * per group, so nothing is formatted on the hot path or parsed back at the write. `Lease` is
- * whatever the ledger tracks its leases by.
+ * model and unit: each call adds only its own six fields to its group's columns (no object per
+ * call outlives the call), and the group's charge stays a bigint, so nothing is formatted on the
+ * hot path or parsed back at the write. `Lease` is whatever the ledger tracks its leases by.
  */
 export class UsageBatch<Lease> {
   /** By API key, then a short list (a key's calls go to few leases, primitives and models): no key string is built per call. */
@@ -30,13 +31,13 @@ export class UsageBatch<Lease> {
     let group = this.#find(usage.keyId, leaseId, usage.primitive, usage.model, usage.unit);
     if (!group) {
       const { projectId, keyId, primitive, model, unit } = usage;
-      group = { leaseId, lease, projectId, keyId, primitive, model, unit, charged: 0n, calls: [] };
+      group = { leaseId, lease, projectId, keyId, primitive, model, unit, charged: 0n, calls: new UsageCalls() };
       this.#listOf(keyId).push(group);
     }
     group.charged += usage.charged;
     // JSON numbers where they are exact (any charge under 9,007 tokens), digits beyond that.
     const charged = usage.charged <= largestExactDouble ? Number(usage.charged) : usage.charged.toString();
-    group.calls.push([usage.inputUnits, usage.outputUnits, charged, usage.latencyMs, usage.status, usage.requestId]);
+    group.calls.push(usage.inputUnits, usage.outputUnits, charged, usage.latencyMs, usage.status, usage.requestId);
     this.#calls++;
   }
 
@@ -49,7 +50,7 @@ export class UsageBatch<Lease> {
         continue;
       }
       ours.charged += theirs.charged;
-      for (const call of theirs.calls) ours.calls.push(call);
+      ours.calls.append(theirs.calls);
     }
     this.#calls += other.#calls;
     return this;

@@ -8,6 +8,7 @@ import * as realtimeSingleUse from './migrations/0005-realtime-single-use.ts';
 import * as storedResponses from './migrations/0006-stored-responses.ts';
 import * as balanceLeases from './migrations/0007-balance-leases.ts';
 import * as usageRecordsUnchecked from './migrations/0008-usage-records-unchecked.ts';
+import * as usageRecordGroups from './migrations/0009-usage-record-groups.ts';
 
 /** Migrations are imported statically so they ship with the code and run in a fixed order. */
 const migrations: Record<string, Migration> = {
@@ -19,16 +20,18 @@ const migrations: Record<string, Migration> = {
   '0006-stored-responses': storedResponses,
   '0007-balance-leases': balanceLeases,
   '0008-usage-records-unchecked': usageRecordsUnchecked,
+  '0009-usage-record-groups': usageRecordGroups,
 };
 
-const provider: MigrationProvider = { getMigrations: async () => migrations };
+/** Every migration, in order: for a Migrator of your own (to migrate to a given point, or down). */
+export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
 
 /**
  * Brings the schema up to date. Kysely takes a Postgres advisory lock for the run, so replicas
  * booting together migrate once; running it again is a no-op.
  */
 export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
-  const migrator = new Migrator({ db, provider });
+  const migrator = new Migrator({ db, provider: migrationProvider });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((result) => result.status === 'Error');
   if (error || failed) {

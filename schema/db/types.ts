@@ -139,8 +139,28 @@ export interface BalanceLeasesTable {
   closed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
-export interface UsageRecordsTable {
+/** Settled calls of one key, primitive, model and unit written together: an array per field, a call per index. */
+export interface UsageRecordGroupsTable {
   id: Generated<string>;
+  project_id: string;
+  key_id: string;
+  primitive: string;
+  model: string | null;
+  unit: string;
+  created_at: CreatedAt;
+  input_units: ColumnType<string[], string, never>;
+  output_units: ColumnType<string[], string, never>;
+  charged_picotokens: ColumnType<string[], string, never>;
+  latency_ms: ColumnType<number[], string, never>;
+  status: ColumnType<string[], string, never>;
+  request_id: ColumnType<string[], string, never>;
+}
+
+/** A view: a row per call of `usage_record_groups`. */
+export interface UsageRecordsTable {
+  group_id: ColumnType<string, never, never>;
+  /** The call's place in its group, from 1. */
+  position: ColumnType<string, never, never>;
   project_id: string;
   key_id: string;
   primitive: string;
@@ -190,6 +210,7 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   project_balances: ProjectBalancesTable;
   balance_leases: BalanceLeasesTable;
+  usage_record_groups: UsageRecordGroupsTable;
   usage_records: UsageRecordsTable;
   realtime_sessions: RealtimeSessionsTable;
   stored_responses: StoredResponsesTable;

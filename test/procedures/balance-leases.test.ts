@@ -218,7 +218,7 @@ describe('balance leases', () => {
         (row) => [row.request_id, row.tokens_charged],
       );
     // While this constraint stands, every write of a batch holding req_first fails, as a database error would.
-    await sql`alter table usage_records add constraint refuse_first check (request_id <> 'req_first')`.execute(db);
+    await sql`alter table usage_record_groups add constraint refuse_first check (not ('req_first' = any (request_id)))`.execute(db);
     try {
       (await ledger.reserve(project.id, 2_000_000_000_000n)).settle(usage('req_first', 1_500_000_000_000n));
       await ledger.flush();
@@ -226,7 +226,7 @@ describe('balance leases', () => {
       await ledger.flush();
       expect(await recorded()).toEqual([]);
     } finally {
-      await sql`alter table usage_records drop constraint refuse_first`.execute(db);
+      await sql`alter table usage_record_groups drop constraint refuse_first`.execute(db);
     }
     await ledger.flush();
     expect(await recorded()).toEqual([

@@ -55,6 +55,15 @@ export interface UsageInput {
   requestId: string;
 }
 
+/** The project's last `limit` calls, newest first: found through its last `limit` groups (each holds at least one call). */
 export async function listRecentUsage(db: Kysely<Database>, projectId: string, limit: number): Promise<UsageRecord[]> {
-  return db.selectFrom('usage_records').selectAll().where('project_id', '=', projectId).orderBy('id', 'desc').limit(limit).execute();
+  const recentGroups = db.selectFrom('usage_record_groups').select('id').where('project_id', '=', projectId).orderBy('id', 'desc').limit(limit);
+  return db
+    .selectFrom('usage_records')
+    .selectAll()
+    .where('group_id', 'in', recentGroups)
+    .orderBy('group_id', 'desc')
+    .orderBy('position', 'desc')
+    .limit(limit)
+    .execute();
 }
