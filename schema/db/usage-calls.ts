@@ -33,15 +33,15 @@ export class UsageCalls {
     }
   }
 
-  /** The columns as Postgres array literals, keyed by the column each fills. */
-  toArrayLiterals() {
+  /** Each field's column as a Postgres array literal. */
+  toArrayLiterals(): Record<'inputUnits' | 'outputUnits' | 'charged' | 'latencyMs' | 'status' | 'requestId', string> {
     return {
-      input_units: integerArrayLiteral(this.inputUnits),
-      output_units: integerArrayLiteral(this.outputUnits),
-      charged_picotokens: integerArrayLiteral(this.charged),
-      latency_ms: integerArrayLiteral(this.latencyMs),
+      inputUnits: integerArrayLiteral(this.inputUnits),
+      outputUnits: integerArrayLiteral(this.outputUnits),
+      charged: integerArrayLiteral(this.charged),
+      latencyMs: integerArrayLiteral(this.latencyMs),
       status: textArrayLiteral(this.status),
-      request_id: textArrayLiteral(this.requestId),
+      requestId: textArrayLiteral(this.requestId),
     };
   }
 }

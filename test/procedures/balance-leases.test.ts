@@ -144,7 +144,7 @@ describe('balance leases', () => {
     await expectWhole(projectId, grant);
   }, 90_000);
 
-  it('writes a large batch of charges in one transaction: every record, exact totals for the lease and the key', async () => {
+  it('writes a large batch of charges in one statement: every record, exact totals for the lease and the key', async () => {
     await migrateToLatest(db as Kysely<unknown>);
     const project = await insertProject(db, `batch-${Date.now()}`);
     await insertGrant(db, { projectId: project.id, amount: '100' });
@@ -182,6 +182,37 @@ describe('balance leases', () => {
     const lease = await db.selectFrom('balance_leases').select('spent').where('id', '=', 'lease-batch').executeTakeFirstOrThrow();
     expect(lease.spent).toBe('0.000000015000');
     expect(await findBalance(db, projectId)).toBe('99.999999985000');
+  });
+  it('takes charges against leases closed meanwhile from the unleased balance, and the rest from their open leases', async () => {
+    await migrateToLatest(db as Kysely<unknown>);
+    const project = await insertProject(db, `closed-${Date.now()}`);
+    await insertGrant(db, { projectId: project.id, amount: '100' });
+    const { key } = await issueApiKey(db, { projectId: project.id, name: 'closed', scopes: ['ai:generate'] });
+    // Two leases of 10 each, one reclaimed since (its unspent 10 went back): the balance is 90.
+    await db
+      .insertInto('balance_leases')
+      .values([
+        { id: 'lease-open', project_id: project.id, holder: 'test', amount: '10' },
+        { id: 'lease-closed-a', project_id: project.id, holder: 'test', amount: '0', closed_at: new Date() },
+        { id: 'lease-closed-b', project_id: project.id, holder: 'test', amount: '0', closed_at: new Date() },
+      ])
+      .execute();
+    await sql`update project_balances set balance = balance - 10 where project_id = ${project.id}`.execute(db);
+    const call = (requestId: string) => ({ projectId: project.id, keyId: key.id, primitive: 'chat.completions', model: 'fake:echo', inputUnits: 1, outputUnits: 1, unit: 'token', charged: 1_000_000_000_000n, latencyMs: 1, status: 'succeeded', requestId });
+    const batch = new UsageBatch<string>();
+    batch.add(call('req_open'), 'lease-open', 'lease-open');
+    batch.add(call('req_closed_a'), 'lease-closed-a', 'lease-closed-a');
+    batch.add(call('req_closed_b'), 'lease-closed-b', 'lease-closed-b');
+    await recordCharges(db, batch.groups());
+    const leases = await db.selectFrom('balance_leases').select(['id', 'spent']).where('project_id', '=', project.id).orderBy('id').execute();
+    expect(leases).toEqual([
+      { id: 'lease-closed-a', spent: '0.000000000000' },
+      { id: 'lease-closed-b', spent: '0.000000000000' },
+      { id: 'lease-open', spent: '1.000000000000' },
+    ]);
+    // Unleased 90 less the two closed leases' charges; the open lease holds 10 - 1.
+    expect(await findBalance(db, project.id)).toBe('97.000000000000');
+    expect(await sumLedger(db, project.id)).toBe('97.000000000000');
   });
   it('keeps a batch whose write failed and writes it whole with the next one: nothing lost, nothing charged twice', async () => {
     await migrateToLatest(db as Kysely<unknown>);

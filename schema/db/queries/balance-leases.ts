@@ -1,6 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Insertable } from 'kysely';
-import type { Database, UsageRecordGroupsTable } from '../types.ts';
+import type { Database } from '../types.ts';
 import { formatAmount, type Amount } from '../amount.ts';
 import type { UsageCalls } from '../usage-calls.ts';
 
@@ -70,23 +69,27 @@ export interface ChargeGroup {
   calls: UsageCalls;
 }
 
-/** Eleven parameters per group. */
-const groupsPerStatement = 1000;
-
 /**
- * Records a batch of settled calls in one transaction: their usage (a row per group, a column
- * array per field), the ledger's usage entries (one per project and key), and what each lease
- * spent. A charge against a lease that was closed meanwhile is taken from the unleased balance,
- * which got that lease's money back.
+ * Records a batch of settled calls in one statement (atomic without a transaction, one round
+ * trip whatever the batch holds): their usage (a row per group, an array per field), what each
+ * lease spent, and the ledger's usage entries (one per project and key). A charge against a
+ * lease that was closed meanwhile is taken from the unleased balance, which got that lease's
+ * money back. Every list goes as one array parameter, so the statement's text never changes.
  */
 export async function recordCharges(db: Kysely<Database>, groups: Iterable<ChargeGroup>): Promise<void> {
+  const usage = { projectId: [] as string[], keyId: [] as string[], primitive: [] as string[], model: [] as (string | null)[], unit: [] as string[] };
+  const literals = { inputUnits: [] as string[], outputUnits: [] as string[], charged: [] as string[], latencyMs: [] as string[], status: [] as string[], requestId: [] as string[] };
   const perLease = new Map<string, { projectId: string; charged: Amount }>();
   const perKey = new Map<string, { projectId: string; keyId: string; charged: Amount; calls: number }>();
-  const rows: Insertable<UsageRecordGroupsTable>[] = [];
   for (const group of groups) {
     if (group.calls.length === 0) continue;
-    const { projectId, keyId, primitive, model, unit } = group;
-    rows.push({ project_id: projectId, key_id: keyId, primitive, model, unit, ...group.calls.toArrayLiterals() });
+    usage.projectId.push(group.projectId);
+    usage.keyId.push(group.keyId);
+    usage.primitive.push(group.primitive);
+    usage.model.push(group.model);
+    usage.unit.push(group.unit);
+    const columns = group.calls.toArrayLiterals();
+    for (const name of Object.keys(literals) as (keyof typeof literals)[]) literals[name].push(columns[name]);
     if (group.leaseId) {
       const lease = perLease.get(group.leaseId) ?? { projectId: group.projectId, charged: 0n };
       lease.charged += group.charged;
@@ -97,34 +100,41 @@ export async function recordCharges(db: Kysely<Database>, groups: Iterable<Charg
     key.calls += group.calls.length;
     perKey.set(group.keyId, key);
   }
-  if (rows.length === 0) return;
-  await db.transaction().execute(async (trx) => {
-    // Each array literal is its own parameter, read by Postgres straight into its column (through
-    // JSON it cost twice the CPU); a statement stays well under Postgres's 65,535 parameters.
-    for (let start = 0; start < rows.length; start += groupsPerStatement) {
-      await trx.insertInto('usage_record_groups').values(rows.slice(start, start + groupsPerStatement)).execute();
-    }
-    // Sums are exact: whole picotokens in bigints, written at the columns' 12 decimals.
-    for (const [leaseId, lease] of perLease) {
-      const amount = formatAmount(lease.charged);
-      await sql`
-        with spent as (
-          update balance_leases set spent = spent + ${amount}::numeric, updated_at = now()
-          where id = ${leaseId} and closed_at is null
-          returning id
-        )
-        update project_balances set balance = balance - ${amount}::numeric, updated_at = now()
-        where project_id = ${lease.projectId} and not exists (select 1 from spent)
-      `.execute(trx);
-    }
-    for (const key of perKey.values()) {
-      if (key.charged <= 0n) continue;
-      await sql`
-        insert into ledger_entries (project_id, kind, amount, key_id, note)
-        values (${key.projectId}, 'usage', ${formatAmount(-key.charged)}::numeric, ${key.keyId}, ${`${key.calls} calls`})
-      `.execute(trx);
-    }
-  });
+  if (usage.projectId.length === 0) return;
+  // Sums are exact: whole picotokens in bigints, written at the columns' 12 decimals.
+  const spent = [...perLease].filter(([, lease]) => lease.charged > 0n);
+  const entries = [...perKey.values()].filter((key) => key.charged > 0n);
+  // Each array literal is read by Postgres straight into its column (through JSON it cost twice
+  // the CPU). Data-modifying CTEs all run, on one snapshot; `leased` says which leases were open.
+  await sql`
+    with recorded as (
+      insert into usage_record_groups (project_id, key_id, primitive, model, unit, input_units, output_units, charged_picotokens, latency_ms, status, request_id)
+      select project_id, key_id, primitive, model, unit, input_units::bigint[], output_units::bigint[], charged_picotokens::numeric[],
+             latency_ms::integer[], status::text[], request_id::text[]
+      from unnest(${usage.projectId}::text[], ${usage.keyId}::text[], ${usage.primitive}::text[], ${usage.model}::text[], ${usage.unit}::text[],
+                  ${literals.inputUnits}::text[], ${literals.outputUnits}::text[], ${literals.charged}::text[], ${literals.latencyMs}::text[],
+                  ${literals.status}::text[], ${literals.requestId}::text[])
+        as g(project_id, key_id, primitive, model, unit, input_units, output_units, charged_picotokens, latency_ms, status, request_id)
+    ), spent as (
+      select * from unnest(${spent.map(([leaseId]) => leaseId)}::text[], ${spent.map(([, lease]) => lease.projectId)}::text[],
+                           ${spent.map(([, lease]) => formatAmount(lease.charged))}::numeric[]) as s(lease_id, project_id, amount)
+    ), leased as (
+      update balance_leases l set spent = l.spent + s.amount, updated_at = now()
+      from spent s where l.id = s.lease_id and l.closed_at is null
+      returning l.id
+    ), unleased as (
+      update project_balances b set balance = b.balance - c.amount, updated_at = now()
+      from (select project_id, sum(amount) as amount from spent where lease_id not in (select id from leased) group by project_id) c
+      where b.project_id = c.project_id
+    ), entries as (
+      insert into ledger_entries (project_id, kind, amount, key_id, note)
+      select project_id, 'usage', amount, key_id, note
+      from unnest(${entries.map((key) => key.projectId)}::text[], ${entries.map((key) => key.keyId)}::text[],
+                  ${entries.map((key) => formatAmount(-key.charged))}::numeric[], ${entries.map((key) => `${key.calls} calls`)}::text[])
+        as e(project_id, key_id, amount, note)
+    )
+    select 1
+  `.execute(db);
 }
 
 /** Holders with open leases other than `self`: candidates to check for being alive. */
