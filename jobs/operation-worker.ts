@@ -15,6 +15,16 @@ import { operationsDeadLetterQueue, operationsQueue, type OperationJob } from '.
 
 const jobsPerFetch = 2;
 
+/**
+ * pg-boss runs `localConcurrency` fetch loops of up to `batchSize` jobs each: pairs when the
+ * concurrency is even, single jobs otherwise, so exactly `concurrency` jobs can run at once (a
+ * pair per loop with a concurrency of 1 ran two).
+ */
+export function fetchShape(concurrency: number): { batchSize: number; localConcurrency: number } {
+  const batchSize = concurrency % jobsPerFetch === 0 ? jobsPerFetch : 1;
+  return { batchSize, localConcurrency: concurrency / batchSize };
+}
+
 export interface OperationOutcome {
   result: unknown;
   usage: Record<string, unknown> | null;
@@ -71,10 +81,9 @@ export class OperationWorker {
     await boss.work<OperationJob>(
       operationsQueue,
       {
-        // Pairs, settled per job: a worker whose fetch came back full asks again at once, so a
-        // backlog drains at full speed instead of one job per poll; NOTIFY wakes idle workers.
-        batchSize: jobsPerFetch,
-        localConcurrency: Math.max(1, Math.ceil(concurrency / jobsPerFetch)),
+        // Settled per job: a worker whose fetch came back full asks again at once, so a backlog
+        // drains at full speed instead of one job per poll; NOTIFY wakes idle workers.
+        ...fetchShape(concurrency),
         includeMetadata: true,
         perJobResults: true,
         burstWhenBatchFull: true,
