@@ -35,7 +35,7 @@ export class UsageBatch<Lease> {
       this.#listOf(keyId).push(group);
     }
     group.charged += usage.charged;
-    // JSON numbers where they are exact (any charge under 9,007 tokens), digits beyond that.
+    // A number where a double holds it exactly (any charge under 9,007 tokens), digits beyond.
     const charged = usage.charged <= largestExactDouble ? Number(usage.charged) : usage.charged.toString();
     group.calls.push(usage.inputUnits, usage.outputUnits, charged, usage.latencyMs, usage.status, usage.requestId);
     this.#calls++;
