@@ -2,7 +2,7 @@ import type { ModelEntry, Pricing } from '../schema/api/models.ts';
 import { findBalance } from '../schema/db/queries/ledger.ts';
 import { InsufficientBalance, type BalanceLedger, type Reservation } from './ledger/balance-ledger.ts';
 import type { Counted } from './rate-limits.ts';
-import { divideRoundingUp, formatAmount, largestExactDouble, ledgerDecimals, parseAmount, parseDecimal, tenTo, type Amount } from '../schema/db/amount.ts';
+import { divideRoundingUp, formatAmount, largestExactDouble, wholeUnits, ledgerDecimals, parseAmount, parseDecimal, tenTo, type Amount } from '../schema/db/amount.ts';
 import { ApiError } from './errors.ts';
 import type { CallContext } from './context.ts';
 
@@ -66,21 +66,20 @@ export function costOf(pricing: Pricing, units: Units): Amount {
     const { wholeInput, wholeOutput } = rates;
     if (wholeInput !== undefined && wholeOutput !== undefined) {
       // Non-negative whole terms: when the sum is below 2^53 every step was exact; else it shows.
-      const cost = count(units.input) * wholeInput + count(units.output) * wholeOutput;
+      const cost = wholeUnits(units.input) * wholeInput + wholeUnits(units.output) * wholeOutput;
       if (cost <= Number.MAX_SAFE_INTEGER) return BigInt(cost);
     }
     return divideRoundingUp(bigCount(units.input) * rates.perMillionInput + bigCount(units.output) * rates.perMillionOutput, perMillionAtRateScale);
   }
   if (rates.wholeUnit !== undefined) {
-    const cost = count(units.input) * rates.wholeUnit;
+    const cost = wholeUnits(units.input) * rates.wholeUnit;
     if (cost <= Number.MAX_SAFE_INTEGER) return BigInt(cost);
   }
   return divideRoundingUp(bigCount(units.input) * rates.perUnit, perUnitAtRateScale);
 }
 
-/** Units are whole (tokens, calls, seconds rounded up by their primitive); a fraction would count as the next whole. */
-const count = (units: number): number => Math.max(0, Math.ceil(units));
-const bigCount = (units: number): bigint => BigInt(count(units));
+/** Units are whole (tokens, calls, seconds rounded up by their primitive); `wholeUnits` says how any other count is taken. */
+const bigCount = (units: number): bigint => BigInt(wholeUnits(units));
 
 export interface ChargeRequest {
   primitive: string;

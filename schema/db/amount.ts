@@ -10,6 +10,12 @@ export const ledgerDecimals = 12;
 /** The largest amount a double holds exactly (2^53 - 1 picotokens, about 9,007 tokens). */
 export const largestExactDouble = BigInt(Number.MAX_SAFE_INTEGER);
 
+/**
+ * A count of units as it is charged and recorded: a fraction counts as the next whole unit; a
+ * negative count, or one that is not a number, counts as none.
+ */
+export const wholeUnits = (units: number): number => (units > 0 ? Math.ceil(units) : 0);
+
 const powersOfTen = Array.from({ length: 40 }, (_, exponent) => 10n ** BigInt(exponent));
 /** 10^exponent, from a table: the hot path never exponentiates. */
 export const tenTo = (exponent: number): bigint => powersOfTen[exponent] ?? 10n ** BigInt(exponent);

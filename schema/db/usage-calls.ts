@@ -1,3 +1,5 @@
+import { wholeUnits } from './amount.ts';
+
 /**
  * The settled calls of one usage group, one array per field in the order the calls settled:
  * nothing is allocated per call but the array slots, and a group is written as one row whose
@@ -17,20 +19,28 @@ export class UsageCalls {
     return this.requestId.length;
   }
 
+  /**
+   * Units are stored as they are charged (whole, never negative), at most 2^53 - 1 (written as
+   * digits, within the columns' bigint): a value the columns refused would fail its batch's write,
+   * and a failed batch is retried whole with every later one.
+   */
   push(inputUnits: number, outputUnits: number, charged: number | string, latencyMs: number, status: string, requestId: string): void {
-    this.inputUnits.push(wholeUnits(inputUnits));
-    this.outputUnits.push(wholeUnits(outputUnits));
+    this.inputUnits.push(storedUnits(inputUnits));
+    this.outputUnits.push(storedUnits(outputUnits));
     this.charged.push(charged);
     this.latencyMs.push(latencyMs);
     this.status.push(status);
     this.requestId.push(requestId);
   }
 
-  /** Appends every call of `other`, keeping their order. */
+  /** Appends every call of `other` (already whole), keeping their order. */
   append(other: UsageCalls): void {
-    for (let index = 0; index < other.length; index++) {
-      this.push(other.inputUnits[index]!, other.outputUnits[index]!, other.charged[index]!, other.latencyMs[index]!, other.status[index]!, other.requestId[index]!);
-    }
+    appendAll(this.inputUnits, other.inputUnits);
+    appendAll(this.outputUnits, other.outputUnits);
+    appendAll(this.charged, other.charged);
+    appendAll(this.latencyMs, other.latencyMs);
+    appendAll(this.status, other.status);
+    appendAll(this.requestId, other.requestId);
   }
 
   /** Each field's column as a Postgres array literal. */
@@ -46,12 +56,12 @@ export class UsageCalls {
   }
 }
 
-/**
- * Units as the columns hold them: whole (a fraction counts as the next whole unit, as it is
- * charged) and never negative. A value the columns refuse would fail its batch's write, and the
- * batch is retried whole, so it must not get that far.
- */
-const wholeUnits = (units: number) => (units > 0 ? Math.min(Math.ceil(units), Number.MAX_SAFE_INTEGER) : 0);
+const storedUnits = (units: number) => Math.min(wholeUnits(units), Number.MAX_SAFE_INTEGER);
+
+/** A loop rather than `push(...values)`, which would pass a whole column as arguments. */
+function appendAll<T>(into: T[], values: readonly T[]): void {
+  for (const value of values) into.push(value);
+}
 
 /** `{1,2,3}`: safe integers print without exponent, and digits as they are. */
 const integerArrayLiteral = (values: readonly (number | string)[]) => `{${values.join(',')}}`;
