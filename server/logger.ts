@@ -1,16 +1,51 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config.ts';
 
 /** How long a log line may wait in the buffer before it is written. */
 const flushIntervalMs = 250;
+const censor = '[redacted]';
 
 /**
- * Structured JSON logs. Keys, prompts and bodies are never passed to it.
+ * A log line's fields with any `authorization` value replaced: at the top level, or one level
+ * down (`headers.authorization`, an error's own `authorization`). Nothing is copied unless
+ * something is replaced, so the usual line (no such field) costs a few property checks:
+ * pino's `redact` option did the same job by re-parsing its paths on every line, a tenth of
+ * everything a proxied call allocated.
+ */
+export function withoutCredentials(fields: Record<string, unknown>): Record<string, unknown> {
+  let safe = fields;
+  for (const key in fields) {
+    const value = fields[key];
+    let replacement: unknown;
+    if (key === 'authorization') replacement = censor;
+    else if (typeof value === 'object' && value !== null && Object.hasOwn(value, 'authorization')) {
+      replacement = censored(value);
+    } else continue;
+    if (safe === fields) safe = { ...fields };
+    safe[key] = replacement;
+  }
+  return safe;
+}
+
+/** A copy of the object (the same prototype and own properties: an error stays one) with `authorization` censored. */
+function censored(value: object): object {
+  const properties = Object.getOwnPropertyDescriptors(value);
+  properties.authorization = { value: censor, enumerable: true, writable: true, configurable: true };
+  return Object.create(Object.getPrototypeOf(value) as object | null, properties) as object;
+}
+
+/**
+ * Structured JSON logs. Keys, prompts and bodies are never passed to it; `withoutCredentials`
+ * is the safety net should one slip in.
  * Lines are buffered and written together (at 4 KiB, every quarter second, and on exit) rather
  * than one write system call per line: a request's log line cost as much as its route lookup,
  * validation and billing together. A process killed outright loses at most that last quarter second.
  */
-export function createLogger(level: Config['logLevel']): Logger {
+export function createLogger(level: Config['logLevel'], destination: DestinationStream = bufferedStdout()): Logger {
+  return pino({ level, base: undefined, formatters: { log: withoutCredentials } }, destination);
+}
+
+function bufferedStdout(): DestinationStream {
   const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
   setInterval(() => {
     try {
@@ -19,12 +54,5 @@ export function createLogger(level: Config['logLevel']): Logger {
       // closed at exit: nothing left to write
     }
   }, flushIntervalMs).unref();
-  return pino(
-    {
-      level,
-      base: undefined,
-      redact: { paths: ['authorization', '*.authorization', 'headers.authorization'], censor: '[redacted]' },
-    },
-    destination,
-  );
+  return destination;
 }
