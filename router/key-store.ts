@@ -18,12 +18,16 @@ export interface Principal {
 interface CachedPrincipal {
   principal: Principal;
   expiresAt: number;
+  /** Set while a read ahead of expiry runs, so only one does. */
+  refreshing: boolean;
 }
 
 /**
  * Resolves bearer keys to principals. Hits are cached for a short while so the hot path does no
  * query; a revocation anywhere NOTIFYs every replica, which evicts at once. The TTL bounds
- * staleness should the LISTEN connection drop.
+ * staleness should the LISTEN connection drop. A busy key is read again in the background during
+ * the last fifth of its TTL, so its calls never wait for the database when it expires; callers
+ * of a key that is not cached share one read.
  */
 export class KeyStore {
   readonly #db: Kysely<Database>;
@@ -32,6 +36,10 @@ export class KeyStore {
   readonly #hashes = new Map<string, string>();
   readonly #ttlMs: number;
   readonly #logger: Logger;
+  /** Reads of keys not cached, shared by every caller of the same key meanwhile. */
+  readonly #reads = new Map<string, Promise<Principal | undefined>>();
+  /** Counts evictions: a read that began before one must not cache what it read. */
+  #evictions = 0;
   #listener: Listener | undefined;
   #closed = false;
 
@@ -57,13 +65,39 @@ export class KeyStore {
   async authenticate(key: string): Promise<Principal | undefined> {
     const keyHash = this.#hashOf(key);
     const cached = this.#cache.get(keyHash);
-    if (cached && cached.expiresAt > Date.now()) return cached.principal;
+    const now = Date.now();
+    if (cached && cached.expiresAt > now) {
+      if (!cached.refreshing && cached.expiresAt - now < this.#ttlMs / 5) {
+        cached.refreshing = true;
+        this.#read(keyHash)
+          .catch((error: unknown) => this.#logger.warn({ err: error }, 'reading an API key ahead of its cache expiry failed'))
+          .finally(() => (cached.refreshing = false));
+      }
+      return cached.principal;
+    }
     this.#cache.delete(keyHash);
+    let read = this.#reads.get(keyHash);
+    if (!read) {
+      const started = this.#read(keyHash).finally(() => {
+        if (this.#reads.get(keyHash) === started) this.#reads.delete(keyHash);
+      });
+      this.#reads.set(keyHash, started);
+      read = started;
+    }
+    return read;
+  }
 
+  /**
+   * Reads the key and caches it, unless something was evicted meanwhile: the read may predate a
+   * revocation, so it answers the calls that were already waiting for it and is not kept.
+   */
+  async #read(keyHash: string): Promise<Principal | undefined> {
+    const evictions = this.#evictions;
     const row = await findActiveApiKeyByHash(this.#db, keyHash);
-    if (!row) return undefined;
-    const principal = this.#toPrincipal(row);
-    this.#cache.set(keyHash, { principal, expiresAt: Date.now() + this.#ttlMs });
+    const principal = row && this.#toPrincipal(row);
+    if (evictions !== this.#evictions) return principal;
+    if (principal) this.#cache.set(keyHash, { principal, expiresAt: Date.now() + this.#ttlMs, refreshing: false });
+    else this.#cache.delete(keyHash);
     return principal;
   }
 
@@ -85,15 +119,22 @@ export class KeyStore {
     };
   }
 
+  /** Forgets the key at once: later calls read it again, without joining a read already running. */
   evict(keyHash: string): void {
+    this.#evictions++;
     this.#cache.delete(keyHash);
+    this.#reads.delete(keyHash);
   }
 
   /** Listens for revocations made by any process sharing the database. */
   async listenForRevocations(connectionString: string): Promise<void> {
     if (this.#closed) return;
     // Revocations sent while the connection was down were missed: forget every cached key.
-    this.#listener = await listen(connectionString, apiKeyRevokedChannel, this.#logger, (keyHash) => this.evict(keyHash), () => this.#cache.clear());
+    this.#listener = await listen(connectionString, apiKeyRevokedChannel, this.#logger, (keyHash) => this.evict(keyHash), () => {
+      this.#evictions++;
+      this.#cache.clear();
+      this.#reads.clear();
+    });
   }
 
   async close(): Promise<void> {

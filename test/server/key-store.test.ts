@@ -1,0 +1,90 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KeyStore } from '../../router/key-store.ts';
+import { hashApiKey } from '../../router/api-key-material.ts';
+import { migrateToLatest } from '../../schema/db/migrate.ts';
+import { insertProject } from '../../schema/db/queries/projects.ts';
+import { issueApiKey } from '../../server/api-key-admin.ts';
+import type { Database } from '../../schema/db/types.ts';
+import { createTestDatabase } from '../helpers/test-database.ts';
+
+/** The key cache: how many reads of `api_keys` its calls cause, and what it may keep. */
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let db: Kysely<Database>;
+let keyReads = 0;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 4 }) }),
+    log: (event) => {
+      if (event.level === 'query' && /from "api_keys"/.test(event.query.sql)) keyReads++;
+    },
+  });
+  await migrateToLatest(db as Kysely<unknown>);
+});
+afterAll(async () => {
+  await db?.destroy();
+  await database?.drop();
+});
+
+async function newKey(): Promise<string> {
+  const project = await insertProject(db, `key-store-${Math.random()}`);
+  return (await issueApiKey(db, { projectId: project.id, name: 'k', scopes: ['ai:read'] })).secret;
+}
+
+const storeWith = (ttlMs: number) => new KeyStore({ db, logger: pino({ level: 'silent' }), defaultLimits: { requestsPerMinute: 60, tokensPerMinute: 1000 }, ttlMs });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('API key cache', () => {
+  it('answers concurrent calls of a key it does not hold with one read', async () => {
+    const key = await newKey();
+    const store = storeWith(30_000);
+    keyReads = 0;
+    const principals = await Promise.all(Array.from({ length: 50 }, () => store.authenticate(key)));
+    expect(keyReads).toBe(1);
+    expect(new Set(principals.map((principal) => principal?.keyId)).size).toBe(1);
+    expect(principals[0]?.scopes.has('ai:read')).toBe(true);
+    // Unknown keys share a read too, and are not cached.
+    keyReads = 0;
+    const unknown = await Promise.all(Array.from({ length: 10 }, () => store.authenticate('sk-not-a-key')));
+    expect(unknown.every((principal) => principal === undefined)).toBe(true);
+    expect(keyReads).toBe(1);
+  });
+
+  it('reads a busy key again before it expires, so no call waits for the database', async () => {
+    const key = await newKey();
+    const store = storeWith(500);
+    await store.authenticate(key);
+    keyReads = 0;
+    // In the TTL's last fifth: answered from the cache, one read starts behind it.
+    await sleep(430);
+    const calls = Array.from({ length: 20 }, () => store.authenticate(key));
+    expect(keyReads).toBe(0);
+    await Promise.all(calls);
+    await sleep(50);
+    expect(keyReads).toBe(1);
+    // Past the first entry's expiry the refreshed one answers without a read.
+    await sleep(100);
+    keyReads = 0;
+    expect(await store.authenticate(key)).toBeDefined();
+    expect(keyReads).toBe(0);
+  });
+
+  it('keeps nothing from a read that an eviction overtook', async () => {
+    const key = await newKey();
+    const store = storeWith(30_000);
+    const reading = store.authenticate(key);
+    // A revocation's eviction arrives while the read runs: the read answers its caller only.
+    store.evict(hashApiKey(key));
+    expect(await reading).toBeDefined();
+    keyReads = 0;
+    await store.authenticate(key);
+    expect(keyReads).toBe(1);
+    keyReads = 0;
+    await store.authenticate(key);
+    expect(keyReads).toBe(0);
+  });
+});
