@@ -63,6 +63,8 @@ interface Lease {
   /** The store's count when the lease was taken (it includes the whole lease). */
   consumed: number;
   expiresAt: number;
+  /** When a call last took points from it: a lease taken from late in its minute is renewed when it ends. */
+  lastTakenAt: number;
 }
 
 /** One call's points taken from a lease: the budget left, and a way to give back what the call did not use. */
@@ -104,12 +106,21 @@ export class RateLimits {
   readonly #refills = new Map<string, Promise<void>>();
   /** Requests refused since start, by what ran out (read by /metrics: nothing is added to a call). */
   readonly refusals: Record<Kind, number> = { requests: 0, tokens: 0 };
+  readonly #windowMs: number;
+  #closed = false;
 
-  constructor(store: { redis: Redis } | { pool: pg.Pool }) {
+  /** `windowSeconds` is a minute except in tests, which cannot wait one. */
+  constructor(store: { redis: Redis } | { pool: pg.Pool }, windowSeconds = 60) {
+    this.#windowMs = windowSeconds * 1000;
     this.#create = (points, keyPrefix) =>
       'redis' in store
-        ? new RateLimiterRedis({ storeClient: store.redis, points, duration: 60, keyPrefix })
-        : new RateLimiterPostgres({ storeClient: store.pool, storeType: 'pool', tableName: 'rate_limit_counters', tableCreated: true, points, duration: 60, keyPrefix });
+        ? new RateLimiterRedis({ storeClient: store.redis, points, duration: windowSeconds, keyPrefix })
+        : new RateLimiterPostgres({ storeClient: store.pool, storeType: 'pool', tableName: 'rate_limit_counters', tableCreated: true, points, duration: windowSeconds, keyPrefix });
+  }
+
+  /** Stops renewing leases (the store is about to close). */
+  close(): void {
+    this.#closed = true;
   }
 
   /** Limiters differ only by their point budget; counters are keyed per API key. */
@@ -140,15 +151,55 @@ export class RateLimits {
     for (;;) {
       const counted = this.#takeFromLease(kind, keyId, limit, points);
       if (counted) return counted;
-      let refill = this.#refills.get(leaseKey);
-      if (!refill) {
-        const needed = points - (this.#liveLease(kind, keyId, limit, Date.now())?.available ?? 0);
-        refill = this.#refill(kind, keyId, limit, needed, points).finally(() => this.#refills.delete(leaseKey));
-        this.#refills.set(leaseKey, refill);
+      const needed = points - (this.#liveLease(kind, keyId, limit, Date.now())?.available ?? 0);
+      const refill = this.#refills.get(leaseKey) ?? this.#startRefill(kind, keyId, limit, needed, points);
+      try {
+        await refill;
+      } catch (error) {
+        // A refused refill (the minute's budget is spent) refuses every request waiting on it.
+        if (error instanceof ApiError && error.apiCode === 'rate_limited') this.refusals[kind]++;
+        throw error;
       }
-      // A refused refill (the minute's budget is spent) refuses every request waiting on it.
-      await refill;
     }
+  }
+
+  /** One refill per key and limit at a time; calls arriving meanwhile wait for it and share it. */
+  #startRefill(kind: Kind, keyId: string, limit: number, needed: number, requested: number): Promise<void> {
+    const leaseKey = `${kind}:${keyId}:${limit}`;
+    const refill = this.#refill(kind, keyId, limit, needed, requested).finally(() => this.#refills.delete(leaseKey));
+    this.#refills.set(leaseKey, refill);
+    return refill;
+  }
+
+  /**
+   * When a lease's minute ends, a key that took from it in the minute's last tenth gets its next
+   * lease at once, from a timer: its next call finds points here instead of waiting for the store
+   * (only calls arriving during that one round trip wait). A key quiet by then takes nothing ahead.
+   */
+  #renewAtExpiry(kind: Kind, keyId: string, limit: number, lease: Lease): void {
+    const renew = () => {
+      if (this.#closed || this.#leases[kind].get(keyId) !== lease || lease.lastTakenAt < lease.expiresAt - this.#windowMs / 10) return;
+      // Timers keep their own clock and may fire a millisecond before Date.now() reaches the end.
+      const left = lease.expiresAt - Date.now();
+      if (left >= 0) {
+        setTimeout(renew, left + 1).unref();
+        return;
+      }
+      if (this.#refills.has(`${kind}:${keyId}:${limit}`)) return;
+      this.#startRefill(kind, keyId, limit, 1, 1).then(
+        () => {
+          // Our clock ends a lease up to a round trip before the store ends its window: a refill
+          // that still landed in the old window got a lease of its last moments, renewed in turn.
+          const renewed = this.#leases[kind].get(keyId);
+          const now = Date.now();
+          if (renewed && renewed !== lease && renewed.expiresAt - now < this.#windowMs / 10) renewed.lastTakenAt = now;
+        },
+        () => {
+          // Nothing was waiting for it: a refusal or a store error meets the next call instead.
+        },
+      );
+    };
+    setTimeout(renew, Math.max(0, lease.expiresAt - Date.now() + 1)).unref();
   }
 
   /**
@@ -171,6 +222,7 @@ export class RateLimits {
     const lease = this.#liveLease(kind, keyId, limit, now);
     if (!lease || lease.available < points) return undefined;
     lease.available -= points;
+    lease.lastTakenAt = now;
     return new Counted(lease, points, limit, now);
   }
 
@@ -194,7 +246,9 @@ export class RateLimits {
           current.available += points;
           current.consumed = state.consumedPoints;
         } else {
-          this.#leases[kind].set(keyId, { limit, available: points, consumed: state.consumedPoints, expiresAt: now + state.msBeforeNext });
+          const lease: Lease = { limit, available: points, consumed: state.consumedPoints, expiresAt: now + state.msBeforeNext, lastTakenAt: 0 };
+          this.#leases[kind].set(keyId, lease);
+          this.#renewAtExpiry(kind, keyId, limit, lease);
         }
         return;
       } catch (rejection) {
@@ -211,7 +265,6 @@ export class RateLimits {
           ...rateLimitHeaders({ [kind]: counted }),
           'Retry-After': String(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000))),
         };
-        this.refusals[kind]++;
         const message =
           kind === 'requests'
             ? `Rate limit reached: ${limit} requests per minute for this API key`

@@ -1,0 +1,75 @@
+import { Redis } from 'ioredis';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RateLimits } from '../../router/rate-limits.ts';
+import { migrateToLatest } from '../../schema/db/migrate.ts';
+import { createTestDatabase } from '../helpers/test-database.ts';
+
+/**
+ * A busy key's rate-limit lease is renewed from a timer when its window ends, so its next call
+ * does not wait for the shared store; a quiet key takes nothing ahead. Windows of one second
+ * here (a minute in service).
+ */
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let pool: pg.Pool;
+let redis: Redis;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 1 }) }) });
+  await migrateToLatest(db);
+  await db.destroy();
+  pool = new pg.Pool({ connectionString: database.url, max: 2 });
+  redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+});
+afterAll(async () => {
+  await redis?.quit();
+  await pool?.end();
+  await database?.drop();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe.each([
+  ['Postgres', () => ({ pool })],
+  ['Redis', () => ({ redis })],
+] as const)('rate-limit leases in %s', (_store, store) => {
+  it('are renewed when the window ends for a key used late in it', async () => {
+    const limits = new RateLimits(store(), 1);
+    const keyId = `busy-${Math.random()}`;
+    const first = await limits.consume('requests', keyId, 1000, 1);
+    const windowEndsAt = Date.now() + first.resetMs;
+    await sleep(windowEndsAt - Date.now() - 60);
+    expect(limits.tryConsume('requests', keyId, 1000, 1)).toBeDefined();
+    await sleep(windowEndsAt - Date.now() + 250);
+    // A new window, and points for it already here: no trip to the store.
+    const next = limits.tryConsume('requests', keyId, 1000, 1);
+    expect(next).toBeDefined();
+    expect(next!.remaining).toBe(999);
+    expect(next!.resetMs).toBeGreaterThan(500);
+    limits.close();
+  });
+
+  it('take nothing ahead for a key quiet at the end of its window', async () => {
+    const limits = new RateLimits(store(), 1);
+    const keyId = `quiet-${Math.random()}`;
+    const first = await limits.consume('requests', keyId, 1000, 1);
+    await sleep(first.resetMs + 250);
+    expect(limits.tryConsume('requests', keyId, 1000, 1)).toBeUndefined();
+    // The store's new window is untouched: the next lease is the first taken from it.
+    const counted = await limits.consume('requests', keyId, 1000, 1);
+    expect(counted.remaining).toBe(999);
+    limits.close();
+  });
+
+  it('count a refusal per refused request', async () => {
+    const limits = new RateLimits(store(), 1);
+    const keyId = `full-${Math.random()}`;
+    await limits.consume('requests', keyId, 2, 2);
+    const refused = await Promise.allSettled(Array.from({ length: 3 }, () => limits.consume('requests', keyId, 2, 1)));
+    expect(refused.every((outcome) => outcome.status === 'rejected')).toBe(true);
+    expect(limits.refusals.requests).toBe(3);
+    limits.close();
+  });
+});
