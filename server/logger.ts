@@ -31,6 +31,8 @@ export function withoutCredentials(fields: Record<string, unknown>): Record<stri
 function censored(value: object): object {
   const properties = Object.getOwnPropertyDescriptors(value);
   properties.authorization = { value: censor, enumerable: true, writable: true, configurable: true };
+  // An error's `stack` is an accessor that reads its own receiver: copied as what it says now.
+  if ('stack' in value) properties.stack = { value: value.stack, enumerable: false, writable: true, configurable: true };
   return Object.create(Object.getPrototypeOf(value) as object | null, properties) as object;
 }
 
@@ -42,7 +44,14 @@ function censored(value: object): object {
  * validation and billing together. A process killed outright loses at most that last quarter second.
  */
 export function createLogger(level: Config['logLevel'], destination: DestinationStream = bufferedStdout()): Logger {
-  return pino({ level, base: undefined, formatters: { log: withoutCredentials } }, destination);
+  const logger = pino({ level, base: undefined, formatters: { log: withoutCredentials } }, destination);
+  // A child's bindings never pass through `formatters` (pino resets that formatter for children):
+  // they are censored on the way in, for children of children too (they inherit this method).
+  const child = logger.child;
+  logger.child = function (this: Logger, bindings, options) {
+    return child.call(this, withoutCredentials(bindings), options);
+  } as Logger['child'];
+  return logger;
 }
 
 function bufferedStdout(): DestinationStream {

@@ -26,9 +26,20 @@ describe('log lines', () => {
     expect(lines[0]).toMatchObject({ authorization: '[redacted]', route: '/v1/models', msg: 'top' });
     expect(lines[1]).toMatchObject({ headers: { authorization: '[redacted]', accept: 'application/json' } });
     expect(lines[2]).toMatchObject({ err: { message: 'upstream refused', status: 401, authorization: '[redacted]', type: 'Error' } });
+    expect((lines[2]!.err as { stack: string }).stack).toContain('upstream refused');
     // The caller's objects are left as they were.
     expect(headers.authorization).toBe('Bearer sk-secret-1');
     expect(error.authorization).toBe('Bearer sk-secret-2');
+  });
+
+  it('censor a child logger\'s bindings too', () => {
+    const { logger, lines } = captured();
+    const child = logger.child({ headers: { authorization: 'Bearer sk-secret-3' }, authorization: 'Bearer sk-secret-4' });
+    child.info('bound');
+    child.child({ upstream: { authorization: 'Bearer sk-secret-5' }, route: '/v1/models' }).info('grandchild');
+    expect(JSON.stringify(lines)).not.toContain('sk-secret');
+    expect(lines[0]).toMatchObject({ authorization: '[redacted]', headers: { authorization: '[redacted]' }, msg: 'bound' });
+    expect(lines[1]).toMatchObject({ authorization: '[redacted]', upstream: { authorization: '[redacted]' }, route: '/v1/models', msg: 'grandchild' });
   });
 
   it('write a line without such fields as given', () => {
