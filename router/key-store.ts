@@ -69,13 +69,18 @@ export class KeyStore {
     if (cached && cached.expiresAt > now) {
       if (!cached.refreshing && cached.expiresAt - now < this.#ttlMs / 5) {
         cached.refreshing = true;
-        this.#read(keyHash)
+        this.#sharedRead(keyHash)
           .catch((error: unknown) => this.#logger.warn({ err: error }, 'reading an API key ahead of its cache expiry failed'))
           .finally(() => (cached.refreshing = false));
       }
       return cached.principal;
     }
     this.#cache.delete(keyHash);
+    return this.#sharedRead(keyHash);
+  }
+
+  /** The read of this key under way (a call after expiry joins the read ahead of it), or a new one. */
+  #sharedRead(keyHash: string): Promise<Principal | undefined> {
     let read = this.#reads.get(keyHash);
     if (!read) {
       const started = this.#read(keyHash).finally(() => {
