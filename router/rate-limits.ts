@@ -62,10 +62,16 @@ interface Lease {
   available: number;
   /** The store's count when the lease was taken (it includes the whole lease). */
   consumed: number;
+  /** When spending from it stops: our clock before the store was asked, so never after the store's window. */
   expiresAt: number;
-  /** When a call last took points from it: a lease taken from late in its minute is renewed when it ends. */
-  lastTakenAt: number;
+  /** When the store's window has surely ended (our clock after its answer): the next lease is taken from then. */
+  renewAt: number;
+  /** Points taken in the window's last tenth: how much of the next window is taken ahead. */
+  takenLate: number;
 }
+
+/** A fiftieth of the minute's budget; below 2, leases are one point at a time (exact), never taken ahead. */
+const leaseSizeOf = (limit: number) => Math.floor(limit / 50);
 
 /** One call's points taken from a lease: the budget left, and a way to give back what the call did not use. */
 export class Counted implements RateCount {
@@ -152,7 +158,7 @@ export class RateLimits {
       const counted = this.#takeFromLease(kind, keyId, limit, points);
       if (counted) return counted;
       const needed = points - (this.#liveLease(kind, keyId, limit, Date.now())?.available ?? 0);
-      const refill = this.#refills.get(leaseKey) ?? this.#startRefill(kind, keyId, limit, needed, points);
+      const refill = this.#refills.get(leaseKey) ?? this.#startRefill(kind, keyId, limit, needed, points, leaseSizeOf(limit));
       try {
         await refill;
       } catch (error) {
@@ -164,42 +170,45 @@ export class RateLimits {
   }
 
   /** One refill per key and limit at a time; calls arriving meanwhile wait for it and share it. */
-  #startRefill(kind: Kind, keyId: string, limit: number, needed: number, requested: number): Promise<void> {
+  #startRefill(kind: Kind, keyId: string, limit: number, needed: number, requested: number, want: number): Promise<void> {
     const leaseKey = `${kind}:${keyId}:${limit}`;
-    const refill = this.#refill(kind, keyId, limit, needed, requested).finally(() => this.#refills.delete(leaseKey));
+    const refill = this.#refill(kind, keyId, limit, needed, requested, want).finally(() => this.#refills.delete(leaseKey));
     this.#refills.set(leaseKey, refill);
     return refill;
   }
 
   /**
-   * When a lease's minute ends, a key that took from it in the minute's last tenth gets its next
-   * lease at once, from a timer: its next call finds points here instead of waiting for the store
-   * (only calls arriving during that one round trip wait). A key quiet by then takes nothing ahead.
+   * A refill nobody waits for (ahead of need, or for the next window): a refusal or a store error
+   * meets the next call that needs the store instead.
    */
-  #renewAtExpiry(kind: Kind, keyId: string, limit: number, lease: Lease): void {
+  #refillAhead(kind: Kind, keyId: string, limit: number, want: number): Promise<void> | undefined {
+    if (this.#closed || this.#refills.has(`${kind}:${keyId}:${limit}`)) return undefined;
+    return this.#startRefill(kind, keyId, limit, 1, 1, want).catch(() => {});
+  }
+
+  /**
+   * When a lease's window ends, a key that took from it in the window's last tenth gets its next
+   * lease at once, from a timer, sized to what it took in that tenth (at most a full lease): its
+   * next call finds points here instead of waiting for the store. A key quiet by then, or one
+   * whose limit leases a point at a time, takes nothing ahead.
+   */
+  #renewWhenWindowEnds(kind: Kind, keyId: string, limit: number, lease: Lease): void {
     const renew = () => {
-      if (this.#closed || this.#leases[kind].get(keyId) !== lease || lease.lastTakenAt < lease.expiresAt - this.#windowMs / 10) return;
-      // Timers keep their own clock and may fire a millisecond before Date.now() reaches the end.
-      const left = lease.expiresAt - Date.now();
-      if (left >= 0) {
-        setTimeout(renew, left + 1).unref();
+      if (this.#leases[kind].get(keyId) !== lease || lease.takenLate === 0) return;
+      // Timers keep their own clock and may fire a millisecond early.
+      const left = lease.renewAt - Date.now();
+      if (left > 0) {
+        setTimeout(renew, left).unref();
         return;
       }
-      if (this.#refills.has(`${kind}:${keyId}:${limit}`)) return;
-      this.#startRefill(kind, keyId, limit, 1, 1).then(
-        () => {
-          // Our clock ends a lease up to a round trip before the store ends its window: a refill
-          // that still landed in the old window got a lease of its last moments, renewed in turn.
-          const renewed = this.#leases[kind].get(keyId);
-          const now = Date.now();
-          if (renewed && renewed !== lease && renewed.expiresAt - now < this.#windowMs / 10) renewed.lastTakenAt = now;
-        },
-        () => {
-          // Nothing was waiting for it: a refusal or a store error meets the next call instead.
-        },
-      );
+      void this.#refillAhead(kind, keyId, limit, Math.min(leaseSizeOf(limit), lease.takenLate))?.then(() => {
+        // Should the store's window still have been open (clocks), the refill grew a lease of its
+        // last moments: that one is renewed in turn.
+        const renewed = this.#leases[kind].get(keyId);
+        if (renewed && renewed !== lease && renewed.expiresAt - Date.now() < this.#windowMs / 10) renewed.takenLate ||= lease.takenLate;
+      });
     };
-    setTimeout(renew, Math.max(0, lease.expiresAt - Date.now() + 1)).unref();
+    if (leaseSizeOf(limit) >= 2) setTimeout(renew, Math.max(0, lease.renewAt - Date.now())).unref();
   }
 
   /**
@@ -222,7 +231,10 @@ export class RateLimits {
     const lease = this.#liveLease(kind, keyId, limit, now);
     if (!lease || lease.available < points) return undefined;
     lease.available -= points;
-    lease.lastTakenAt = now;
+    if (now >= lease.expiresAt - this.#windowMs / 10) lease.takenLate += points;
+    // Half a lease left: the next one is taken now, so the calls after it do not wait for the store.
+    const leaseSize = leaseSizeOf(limit);
+    if (leaseSize >= 2 && lease.available < leaseSize / 2) void this.#refillAhead(kind, keyId, limit, leaseSize);
     return new Counted(lease, points, limit, now);
   }
 
@@ -232,10 +244,10 @@ export class RateLimits {
     return lease && lease.limit === limit && lease.expiresAt > now ? lease : undefined;
   }
 
-  /** Takes at least `needed` more from the shared store: a full lease, or what is left of the minute. */
-  async #refill(kind: Kind, keyId: string, limit: number, needed: number, requested: number): Promise<void> {
+  /** Takes at least `needed` more from the shared store: `want` (a lease), or what is left of the minute. */
+  async #refill(kind: Kind, keyId: string, limit: number, needed: number, requested: number, want: number): Promise<void> {
     const limiter = this.#limiter(kind, limit);
-    let points = Math.max(needed, Math.floor(limit / 50));
+    let points = Math.max(needed, want);
     for (;;) {
       try {
         const now = Date.now();
@@ -246,9 +258,16 @@ export class RateLimits {
           current.available += points;
           current.consumed = state.consumedPoints;
         } else {
-          const lease: Lease = { limit, available: points, consumed: state.consumedPoints, expiresAt: now + state.msBeforeNext, lastTakenAt: 0 };
+          const lease: Lease = {
+            limit,
+            available: points,
+            consumed: state.consumedPoints,
+            expiresAt: now + state.msBeforeNext,
+            renewAt: Date.now() + state.msBeforeNext + 1,
+            takenLate: 0,
+          };
           this.#leases[kind].set(keyId, lease);
-          this.#renewAtExpiry(kind, keyId, limit, lease);
+          this.#renewWhenWindowEnds(kind, keyId, limit, lease);
         }
         return;
       } catch (rejection) {
