@@ -18,8 +18,6 @@ export interface Principal {
 interface CachedPrincipal {
   principal: Principal;
   expiresAt: number;
-  /** Set while a read ahead of expiry runs, so only one does. */
-  refreshing: boolean;
 }
 
 /**
@@ -67,11 +65,9 @@ export class KeyStore {
     const cached = this.#cache.get(keyHash);
     const now = Date.now();
     if (cached && cached.expiresAt > now) {
-      if (!cached.refreshing && cached.expiresAt - now < this.#ttlMs / 5) {
-        cached.refreshing = true;
-        this.#sharedRead(keyHash)
-          .catch((error: unknown) => this.#logger.warn({ err: error }, 'reading an API key ahead of its cache expiry failed'))
-          .finally(() => (cached.refreshing = false));
+      // One read ahead at a time: it is in `#reads` while it runs.
+      if (cached.expiresAt - now < this.#ttlMs / 5 && !this.#reads.has(keyHash)) {
+        this.#sharedRead(keyHash).catch((error: unknown) => this.#logger.warn({ err: error }, 'reading an API key ahead of its cache expiry failed'));
       }
       return cached.principal;
     }
@@ -101,7 +97,7 @@ export class KeyStore {
     const row = await findActiveApiKeyByHash(this.#db, keyHash);
     const principal = row && this.#toPrincipal(row);
     if (evictions !== this.#evictions) return principal;
-    if (principal) this.#cache.set(keyHash, { principal, expiresAt: Date.now() + this.#ttlMs, refreshing: false });
+    if (principal) this.#cache.set(keyHash, { principal, expiresAt: Date.now() + this.#ttlMs });
     else this.#cache.delete(keyHash);
     return principal;
   }
@@ -131,15 +127,18 @@ export class KeyStore {
     this.#reads.delete(keyHash);
   }
 
+  /** Forgets every key, as when revocations may have been missed. */
+  #evictAll(): void {
+    this.#evictions++;
+    this.#cache.clear();
+    this.#reads.clear();
+  }
+
   /** Listens for revocations made by any process sharing the database. */
   async listenForRevocations(connectionString: string): Promise<void> {
     if (this.#closed) return;
     // Revocations sent while the connection was down were missed: forget every cached key.
-    this.#listener = await listen(connectionString, apiKeyRevokedChannel, this.#logger, (keyHash) => this.evict(keyHash), () => {
-      this.#evictions++;
-      this.#cache.clear();
-      this.#reads.clear();
-    });
+    this.#listener = await listen(connectionString, apiKeyRevokedChannel, this.#logger, (keyHash) => this.evict(keyHash), () => this.#evictAll());
   }
 
   async close(): Promise<void> {

@@ -72,6 +72,10 @@ interface Lease {
 
 /** A fiftieth of the minute's budget; below 2, leases are one point at a time (exact), never taken ahead. */
 const leaseSizeOf = (limit: number) => Math.floor(limit / 50);
+const takesAhead = (limit: number) => leaseSizeOf(limit) >= 2;
+
+/** One refill per key, kind and limit at a time: its key in `#refills`. */
+const refillKeyOf = (kind: Kind, keyId: string, limit: number) => `${kind}:${keyId}:${limit}`;
 
 /** One call's points taken from a lease: the budget left, and a way to give back what the call did not use. */
 export class Counted implements RateCount {
@@ -113,11 +117,14 @@ export class RateLimits {
   /** Requests refused since start, by what ran out (read by /metrics: nothing is added to a call). */
   readonly refusals: Record<Kind, number> = { requests: 0, tokens: 0 };
   readonly #windowMs: number;
+  /** A window's last tenth: what a key takes in it is taken ahead for the next window. */
+  readonly #lateMs: number;
   #closed = false;
 
   /** `windowSeconds` is a minute except in tests, which cannot wait one. */
   constructor(store: { redis: Redis } | { pool: pg.Pool }, windowSeconds = 60) {
     this.#windowMs = windowSeconds * 1000;
+    this.#lateMs = this.#windowMs / 10;
     this.#create = (points, keyPrefix) =>
       'redis' in store
         ? new RateLimiterRedis({ storeClient: store.redis, points, duration: windowSeconds, keyPrefix })
@@ -153,12 +160,12 @@ export class RateLimits {
         { param },
       );
     }
-    const leaseKey = `${kind}:${keyId}:${limit}`;
+    const refillKey = refillKeyOf(kind, keyId, limit);
     for (;;) {
       const counted = this.#takeFromLease(kind, keyId, limit, points);
       if (counted) return counted;
       const needed = points - (this.#liveLease(kind, keyId, limit, Date.now())?.available ?? 0);
-      const refill = this.#refills.get(leaseKey) ?? this.#startRefill(kind, keyId, limit, needed, points, leaseSizeOf(limit));
+      const refill = this.#refills.get(refillKey) ?? this.#startRefill(kind, keyId, limit, needed, points, leaseSizeOf(limit));
       try {
         await refill;
       } catch (error) {
@@ -171,9 +178,9 @@ export class RateLimits {
 
   /** One refill per key and limit at a time; calls arriving meanwhile wait for it and share it. */
   #startRefill(kind: Kind, keyId: string, limit: number, needed: number, requested: number, want: number): Promise<void> {
-    const leaseKey = `${kind}:${keyId}:${limit}`;
-    const refill = this.#refill(kind, keyId, limit, needed, requested, want).finally(() => this.#refills.delete(leaseKey));
-    this.#refills.set(leaseKey, refill);
+    const refillKey = refillKeyOf(kind, keyId, limit);
+    const refill = this.#refill(kind, keyId, limit, needed, requested, want).finally(() => this.#refills.delete(refillKey));
+    this.#refills.set(refillKey, refill);
     return refill;
   }
 
@@ -182,7 +189,7 @@ export class RateLimits {
    * meets the next call that needs the store instead.
    */
   #refillAhead(kind: Kind, keyId: string, limit: number, want: number): Promise<void> | undefined {
-    if (this.#closed || this.#refills.has(`${kind}:${keyId}:${limit}`)) return undefined;
+    if (this.#closed || this.#refills.has(refillKeyOf(kind, keyId, limit))) return undefined;
     return this.#startRefill(kind, keyId, limit, 1, 1, want).catch(() => {});
   }
 
@@ -205,10 +212,10 @@ export class RateLimits {
         // Should the store's window still have been open (clocks), the refill grew a lease of its
         // last moments: that one is renewed in turn.
         const renewed = this.#leases[kind].get(keyId);
-        if (renewed && renewed !== lease && renewed.expiresAt - Date.now() < this.#windowMs / 10) renewed.takenLate ||= lease.takenLate;
+        if (renewed && renewed !== lease && renewed.expiresAt - Date.now() < this.#lateMs) renewed.takenLate ||= lease.takenLate;
       });
     };
-    if (leaseSizeOf(limit) >= 2) setTimeout(renew, Math.max(0, lease.renewAt - Date.now())).unref();
+    if (takesAhead(limit)) setTimeout(renew, Math.max(0, lease.renewAt - Date.now())).unref();
   }
 
   /**
@@ -231,10 +238,9 @@ export class RateLimits {
     const lease = this.#liveLease(kind, keyId, limit, now);
     if (!lease || lease.available < points) return undefined;
     lease.available -= points;
-    if (now >= lease.expiresAt - this.#windowMs / 10) lease.takenLate += points;
+    if (now >= lease.expiresAt - this.#lateMs) lease.takenLate += points;
     // Half a lease left: the next one is taken now, so the calls after it do not wait for the store.
-    const leaseSize = leaseSizeOf(limit);
-    if (leaseSize >= 2 && lease.available < leaseSize / 2) void this.#refillAhead(kind, keyId, limit, leaseSize);
+    if (takesAhead(limit) && lease.available < leaseSizeOf(limit) / 2) void this.#refillAhead(kind, keyId, limit, leaseSizeOf(limit));
     return new Counted(lease, points, limit, now);
   }
 
