@@ -282,11 +282,14 @@ describe('the dashboard in a browser', () => {
 
   it('shows usage: balance, limits, per-model chart and recent calls, and they change with a new call', async () => {
     await go('#/usage');
-    const rows = page.locator('table.records tbody tr');
+    // Charges land in batches, and the page polls: earlier tests' calls may still be arriving, so
+    // count only this test's primitive, once the earlier moderation call is on the page.
+    const moderationBar = page.locator('.bars li[data-model="local:moderation-offline"] .bar-value');
+    const moderationRows = page.locator('table.records tbody tr', { hasText: 'local:moderation-offline' });
     await eventually(() => page.locator('.bars li[data-model="local:stories260K"]').count()).toBe(1);
-    const before = await rows.count();
+    await eventually(() => moderationBar.textContent()).toBe('1 call · 0 tokens');
+    const before = await moderationRows.count();
     expect(await page.locator('.stat').nth(1).textContent()).toContain('600');
-    expect(await page.locator('.bars li[data-model="local:moderation-offline"] .bar-value').textContent()).toBe('1 call · 0 tokens');
 
     await go('#/console');
     await page.getByLabel('Route').selectOption('POST /infra/ai/moderations');
@@ -294,8 +297,8 @@ describe('the dashboard in a browser', () => {
     await eventually(() => page.locator('.console-result .status-line .badge').getAttribute('data-status')).toBe('200');
 
     await go('#/usage');
-    await eventually(() => rows.count()).toBe(before + 1);
-    expect(await page.locator('.bars li[data-model="local:moderation-offline"] .bar-value').textContent()).toBe('2 calls · 0 tokens');
+    await eventually(() => moderationRows.count()).toBe(before + 1);
+    expect(await moderationBar.textContent()).toBe('2 calls · 0 tokens');
     await screenshot(page, 'usage');
   });
 
