@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { upstreamEndpoint, type OpenAiCompatibleUpstreamConfig } from './settings.ts';
-import { postUpstreamJson, readUpstreamJson, type UpstreamRequest } from '../http/upstream-fetch.ts';
+import { type UpstreamRequest, exchangeJson } from '../http/upstream-fetch.ts';
 import { estimateTokens, type EmbeddingModel, type EmbeddingRequest, type EmbeddingResult } from '../spec/embeddings.ts';
 import { ProviderError } from '../spec/provider-error.ts';
 
@@ -32,7 +32,7 @@ export class OpenAiCompatibleEmbeddingModel implements EmbeddingModel {
       timeoutMs,
       upstreamName: `Upstream "${upstream.name}"`,
     };
-    const parsed = embeddingsResponseSchema.safeParse(await readUpstreamJson(await postUpstreamJson(call), call));
+    const parsed = embeddingsResponseSchema.safeParse(await exchangeJson(call));
     if (!parsed.success || parsed.data.data.length !== request.texts.length) {
       throw new ProviderError('bad_gateway', `${call.upstreamName} sent unexpected embeddings`);
     }

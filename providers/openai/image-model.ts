@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { upstreamEndpoint, type OpenAiCompatibleUpstreamConfig } from './settings.ts';
 import { buildMultipartBody, type MultipartFile } from '../http/multipart-body.ts';
-import { postUpstream, postUpstreamJson, readUpstreamJson } from '../http/upstream-fetch.ts';
+import { exchangeJson, exchangeUpstreamJson } from '../http/upstream-fetch.ts';
 import type { GeneratedImage, ImageModel, ImageRequest } from '../spec/images.ts';
 import { ProviderError } from '../spec/provider-error.ts';
 
@@ -42,7 +42,7 @@ export class OpenAiCompatibleImageModel implements ImageModel {
       timeoutMs,
       upstreamName: this.#name,
     };
-    return this.#toImages(await readUpstreamJson(await postUpstreamJson(call), call));
+    return this.#toImages(await exchangeJson(call));
   }
 
   async edit(request: ImageRequest): Promise<GeneratedImage[]> {
@@ -76,6 +76,6 @@ export class OpenAiCompatibleImageModel implements ImageModel {
       timeoutMs,
       upstreamName: this.#name,
     };
-    return this.#toImages(await readUpstreamJson(await postUpstream(call), call));
+    return this.#toImages(await exchangeUpstreamJson(call));
   }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { upstreamEndpoint, type OpenAiCompatibleUpstreamConfig } from './settings.ts';
-import { postUpstreamJson, readUpstreamJson, type UpstreamRequest } from '../http/upstream-fetch.ts';
+import { type UpstreamRequest, exchangeJson } from '../http/upstream-fetch.ts';
 import { estimateTokens } from '../spec/embeddings.ts';
 import { moderationCategories, type ModerationCategory, type ModerationInput, type ModerationModel, type ModerationResult } from '../spec/moderation.ts';
 import { ProviderError } from '../spec/provider-error.ts';
@@ -45,7 +45,7 @@ export class OpenAiCompatibleModerationModel implements ModerationModel {
       timeoutMs,
       upstreamName: `Upstream "${upstream.name}"`,
     };
-    const parsed = responseSchema.safeParse(await readUpstreamJson(await postUpstreamJson(call), call));
+    const parsed = responseSchema.safeParse(await exchangeJson(call));
     if (!parsed.success) throw new ProviderError('bad_gateway', `${call.upstreamName} sent an unexpected moderation result`);
     return parsed.data.results.map((result) => ({
       flagged: result.flagged,

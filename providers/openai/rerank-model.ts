@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { upstreamEndpoint, type OpenAiCompatibleUpstreamConfig } from './settings.ts';
-import { postUpstreamJson, readUpstreamJson, type UpstreamRequest } from '../http/upstream-fetch.ts';
+import { type UpstreamRequest, exchangeJson } from '../http/upstream-fetch.ts';
 import { estimateTokens } from '../spec/embeddings.ts';
 import { ProviderError } from '../spec/provider-error.ts';
 import type { RerankModel, RerankRequest, RerankResult } from '../spec/rerank.ts';
@@ -27,7 +27,7 @@ export class OpenAiCompatibleRerankModel implements RerankModel {
       timeoutMs,
       upstreamName: `Upstream "${upstream.name}"`,
     };
-    const parsed = rerankResponseSchema.safeParse(await readUpstreamJson(await postUpstreamJson(call), call));
+    const parsed = rerankResponseSchema.safeParse(await exchangeJson(call));
     if (!parsed.success) throw new ProviderError('bad_gateway', `${call.upstreamName} sent an unexpected rerank result`);
     const results = parsed.data.results
       .filter((item) => item.index >= 0 && item.index < request.documents.length)

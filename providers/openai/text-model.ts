@@ -1,5 +1,5 @@
 import { upstreamEndpoint, type OpenAiCompatibleUpstreamConfig } from './settings.ts';
-import { postUpstreamJson, readUpstreamJson, type UpstreamRequest } from '../http/upstream-fetch.ts';
+import { exchangeJson, postUpstreamJson, type UpstreamRequest } from '../http/upstream-fetch.ts';
 import { parseJsonFrame, readSseData } from '../http/sse-reader.ts';
 import { ProviderError } from '../spec/provider-error.ts';
 import {
@@ -41,8 +41,7 @@ export class OpenAiCompatibleTextModel implements TextGenerationModel {
 
   async generate(request: TextGenerationRequest): Promise<TextGenerationResult> {
     const upstream = this.#upstreamRequest(request, false);
-    const response = await postUpstreamJson(upstream);
-    const parsed = chatCompletionSchema.safeParse(await readUpstreamJson(response, upstream));
+    const parsed = chatCompletionSchema.safeParse(await exchangeJson(upstream));
     if (!parsed.success) {
       throw new ProviderError('bad_gateway', `Upstream "${this.#options.upstream.name}" sent an unexpected completion`);
     }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { buildMultipartBody } from '../http/multipart-body.ts';
 import { upstreamEndpoint, type OpenAiCompatibleUpstreamConfig } from './settings.ts';
-import { postUpstream, readUpstreamJson } from '../http/upstream-fetch.ts';
+import { exchangeUpstreamJson, postUpstream } from '../http/upstream-fetch.ts';
 import { parseJsonFrame, readSseData } from '../http/sse-reader.ts';
 import { ProviderError } from '../spec/provider-error.ts';
 import type { TranscriptionModel, TranscriptionRequest, TranscriptionResult, TranscriptStreamPart } from '../spec/transcription.ts';
@@ -74,8 +74,7 @@ export class OpenAiCompatibleTranscriptionModel implements TranscriptionModel {
       ...(request.wordTimestamps ? { 'timestamp_granularities[]': ['word', 'segment'] } : {}),
     });
     const upstreamName = call.upstreamName;
-    const response = await postUpstream(call);
-    const parsed = responseSchema.safeParse(await readUpstreamJson(response, call));
+    const parsed = responseSchema.safeParse(await exchangeUpstreamJson(call));
     if (!parsed.success) throw new ProviderError('bad_gateway', `${upstreamName} sent an unexpected transcription`);
     const body = parsed.data;
     return {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { workersAiRunEndpoint, type WorkersAiConfig } from './settings.ts';
-import { postUpstreamJson, readUpstreamJson } from '../http/upstream-fetch.ts';
+import { exchangeJson } from '../http/upstream-fetch.ts';
 import { estimateTokens, type EmbeddingModel, type EmbeddingRequest, type EmbeddingResult } from '../spec/embeddings.ts';
 import { ProviderError } from '../spec/provider-error.ts';
 
@@ -31,7 +31,7 @@ export class WorkersAiEmbeddingModel implements EmbeddingModel {
         timeoutMs,
         upstreamName: 'Workers AI',
       };
-      const parsed = resultSchema.safeParse(await readUpstreamJson(await postUpstreamJson(call), call));
+      const parsed = resultSchema.safeParse(await exchangeJson(call));
       if (!parsed.success || parsed.data.result.data.length !== texts.length) throw new ProviderError('bad_gateway', 'Workers AI sent unexpected embeddings');
       vectors.push(...parsed.data.result.data);
     }

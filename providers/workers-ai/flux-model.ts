@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { workersAiRunEndpoint, type WorkersAiConfig } from './settings.ts';
-import { postUpstreamJson, readUpstreamJson } from '../http/upstream-fetch.ts';
+import { exchangeJson } from '../http/upstream-fetch.ts';
 import type { GeneratedImage, ImageModel, ImageRequest } from '../spec/images.ts';
 import { ProviderError } from '../spec/provider-error.ts';
 
@@ -24,7 +24,7 @@ export class WorkersAiFluxModel implements ImageModel {
         timeoutMs,
         upstreamName: 'Workers AI',
       };
-      const parsed = resultSchema.safeParse(await readUpstreamJson(await postUpstreamJson(call), call));
+      const parsed = resultSchema.safeParse(await exchangeJson(call));
       if (!parsed.success) throw new ProviderError('bad_gateway', 'Workers AI sent no image');
       return { bytes: Buffer.from(parsed.data.result.image, 'base64'), contentType: 'image/jpeg', revisedPrompt: null };
     };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { workersAiRunEndpoint, type WorkersAiConfig } from './settings.ts';
-import { postUpstreamJson, readUpstreamJson } from '../http/upstream-fetch.ts';
+import { exchangeJson } from '../http/upstream-fetch.ts';
 import { estimateTokens } from '../spec/embeddings.ts';
 import { moderationCategories, scoresToResult, type ModerationCategory, type ModerationInput, type ModerationModel, type ModerationResult } from '../spec/moderation.ts';
 import { ProviderError } from '../spec/provider-error.ts';
@@ -54,7 +54,7 @@ export class WorkersAiLlamaGuardModel implements ModerationModel {
           timeoutMs,
           upstreamName: 'Workers AI',
         };
-        const parsed = resultSchema.safeParse(await readUpstreamJson(await postUpstreamJson(call), call));
+        const parsed = resultSchema.safeParse(await exchangeJson(call));
         if (!parsed.success) throw new ProviderError('bad_gateway', 'Workers AI sent an unexpected Llama Guard result');
         const flaggedCategories = new Set(hazardsOf(parsed.data.result.response).flatMap((code) => categoriesByHazard[code] ?? []));
         const scores = Object.fromEntries(moderationCategories.map((category) => [category, flaggedCategories.has(category) ? 1 : 0])) as Record<

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { workersAiRunEndpoint, type WorkersAiConfig } from './settings.ts';
-import { postUpstreamJson, readUpstreamJson } from '../http/upstream-fetch.ts';
+import { exchangeJson } from '../http/upstream-fetch.ts';
 import { estimateTokens } from '../spec/embeddings.ts';
 import { ProviderError } from '../spec/provider-error.ts';
 import type { RerankModel, RerankRequest, RerankResult } from '../spec/rerank.ts';
@@ -24,7 +24,7 @@ export class WorkersAiRerankModel implements RerankModel {
       timeoutMs,
       upstreamName: 'Workers AI',
     };
-    const parsed = resultSchema.safeParse(await readUpstreamJson(await postUpstreamJson(call), call));
+    const parsed = resultSchema.safeParse(await exchangeJson(call));
     if (!parsed.success) throw new ProviderError('bad_gateway', 'Workers AI sent an unexpected rerank result');
     const results = parsed.data.result.response
       .filter((item) => item.id >= 0 && item.id < request.documents.length)

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { workersAiRunEndpoint, type WorkersAiConfig } from './settings.ts';
-import { postUpstreamJson, readUpstreamJson, type UpstreamRequest } from '../http/upstream-fetch.ts';
+import { type UpstreamRequest, exchangeJson, postUpstreamJson } from '../http/upstream-fetch.ts';
 import { parseJsonFrame, readSseData } from '../http/sse-reader.ts';
 import { ProviderError } from '../spec/provider-error.ts';
 import { chatChunkSchema, mapFinishReason } from '../openai/chat-wire.ts';
@@ -101,8 +101,7 @@ export class WorkersAiTextModel implements TextGenerationModel {
 
   async generate(request: TextGenerationRequest): Promise<TextGenerationResult> {
     const upstream = this.#upstreamRequest(request, false);
-    const response = await postUpstreamJson(upstream);
-    const parsed = runResultSchema.safeParse(await readUpstreamJson(response, upstream));
+    const parsed = runResultSchema.safeParse(await exchangeJson(upstream));
     if (!parsed.success || !parsed.data.result) throw new ProviderError('bad_gateway', `${upstreamName} sent an unexpected result`);
     const { response: output, usage, tool_calls: calls } = parsed.data.result;
     const text = typeof output === 'string' ? output : output === undefined || output === null ? '' : JSON.stringify(output);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { workersAiRunEndpoint, type WorkersAiConfig } from './settings.ts';
-import { postUpstreamJson, readUpstreamJson } from '../http/upstream-fetch.ts';
+import { exchangeJson } from '../http/upstream-fetch.ts';
 import { ProviderError } from '../spec/provider-error.ts';
 import type { TranscriptionModel, TranscriptionRequest, TranscriptionResult } from '../spec/transcription.ts';
 
@@ -37,7 +37,7 @@ export class WorkersAiWhisperModel implements TranscriptionModel {
       timeoutMs,
       upstreamName: 'Workers AI',
     };
-    const parsed = resultSchema.safeParse(await readUpstreamJson(await postUpstreamJson(call), call));
+    const parsed = resultSchema.safeParse(await exchangeJson(call));
     if (!parsed.success) throw new ProviderError('bad_gateway', 'Workers AI sent an unexpected transcription');
     const { text, segments, words, transcription_info: info } = parsed.data.result;
     return {

@@ -14,7 +14,7 @@ let key: string;
 beforeAll(async () => {
   fake = await startFakeOpenAi();
   server = await startTestServer({
-    OPENAI_COMPAT_UPSTREAMS: JSON.stringify([{ name: 'fake', base_url: `${fake.baseUrl}/v1`, models: ['echo', 'endless', 'pausing', 'dies'] }]),
+    OPENAI_COMPAT_UPSTREAMS: JSON.stringify([{ name: 'fake', base_url: `${fake.baseUrl}/v1`, models: ['echo', 'endless', 'pausing', 'dies', 'sleepy'] }]),
     SSE_KEEPALIVE_MS: '100',
   });
   key = (await server.createKey()).secret;
@@ -86,6 +86,17 @@ describe('SSE streaming', () => {
     controller.abort();
     await upstreamCall.aborted;
     expect(upstreamCall.wasAborted()).toBe(true);
+  });
+
+  it('aborts a non-streamed upstream call as soon as the client disconnects', async () => {
+    const controller = new AbortController();
+    const answered = post('/v1/chat/completions', { model: 'fake:sleepy', messages: [{ role: 'user', content: 'wait' }] }, controller.signal).catch((error: unknown) => error);
+    await expect.poll(() => fake.requests.at(-1)?.body.model).toBe('sleepy');
+    const upstreamCall = fake.requests.at(-1)!;
+    controller.abort();
+    await upstreamCall.aborted;
+    expect(upstreamCall.wasAborted()).toBe(true);
+    expect(await answered).toBeInstanceOf(DOMException);
   });
 
   it('sends an error event and closes when the upstream fails mid-stream (Responses)', async () => {
