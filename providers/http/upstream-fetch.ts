@@ -129,9 +129,9 @@ interface WholeAnswer {
 
 /**
  * POSTs and reads the whole answer through undici's dispatcher with a handler of our own. Its
- * `request()` wraps every call in an async resource, a promise and a body stream, and in a busy
- * process those outlive the young generation's collections: each call promoted ~6 KB to the old
- * generation (measured), which made every scavenge slow and brought on full collections.
+ * `request()` wraps every call in an async resource, a promise and a body stream, and much of that
+ * survives into the old generation (measured: 13 MB promoted over 2,300 calls, against 5 MB for
+ * this handler): promoted garbage makes every scavenge slow and brings on full collections.
  */
 function exchangeWhole(upstream: EncodedUpstreamRequest): Promise<WholeAnswer> {
   const { signal } = upstream;
