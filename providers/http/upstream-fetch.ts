@@ -137,47 +137,54 @@ function exchangeWhole(upstream: EncodedUpstreamRequest): Promise<WholeAnswer> {
   const { signal } = upstream;
   if (signal?.aborted) return Promise.reject(signal.reason);
   const url = new URL(upstream.url);
+  const options: Dispatcher.DispatchOptions = {
+    origin: url.origin,
+    path: url.pathname + url.search,
+    method: 'POST',
+    headers: { 'content-type': upstream.contentType, ...upstream.headers },
+    body: upstream.body,
+    headersTimeout: upstream.timeoutMs,
+    bodyTimeout: upstream.timeoutMs,
+  };
   return new Promise((resolve, reject) => {
     let controller: Dispatcher.DispatchController | undefined;
     const onAbort = () => controller?.abort(signal!.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
+    const finish = (error: unknown, answer?: WholeAnswer) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (answer) resolve(answer);
+      else reject(error);
+    };
     const chunks: Buffer[] = [];
     let length = 0;
     let statusCode = 0;
     let headers: IncomingHttpHeaders = {};
-    getGlobalDispatcher().dispatch(
-      {
-        origin: url.origin,
-        path: url.pathname + url.search,
-        method: 'POST',
-        headers: { 'content-type': upstream.contentType, ...upstream.headers },
-        body: upstream.body,
-        headersTimeout: upstream.timeoutMs,
-        bodyTimeout: upstream.timeoutMs,
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(started) {
+        controller = started;
+        if (signal?.aborted) started.abort(signal.reason);
       },
-      {
-        onRequestStart(started) {
-          controller = started;
-          if (signal?.aborted) started.abort(signal.reason);
-        },
-        onResponseStart(_controller, status, responseHeaders) {
-          statusCode = status;
-          headers = responseHeaders as IncomingHttpHeaders;
-        },
-        onResponseData(_controller, chunk) {
-          chunks.push(chunk);
-          length += chunk.length;
-        },
-        onResponseEnd() {
-          signal?.removeEventListener('abort', onAbort);
-          resolve({ statusCode, headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length) });
-        },
-        onResponseError(_controller, error) {
-          signal?.removeEventListener('abort', onAbort);
-          reject(error);
-        },
+      onResponseStart(_controller, status, responseHeaders) {
+        statusCode = status;
+        headers = responseHeaders as IncomingHttpHeaders;
       },
-    );
+      onResponseData(_controller, chunk) {
+        chunks.push(chunk);
+        length += chunk.length;
+      },
+      onResponseEnd() {
+        finish(undefined, { statusCode, headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length) });
+      },
+      onResponseError(_controller, error) {
+        finish(error);
+      },
+    };
+    try {
+      getGlobalDispatcher().dispatch(options, handler);
+    } catch (error) {
+      // Options undici refuses before sending anything.
+      finish(error);
+    }
   });
 }
 

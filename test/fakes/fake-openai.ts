@@ -6,6 +6,7 @@ import { lastUserText, sendJson, sleep, startEventStream, startFakeUpstream, typ
  * picks the behaviour:
  * - any ordinary name: answers `echo: <last user text>` (usage 7 in, 3 out), streamed word by word
  * - `rate-limited`: 429 with Retry-After: 7; `broken`: 500; `refuses`: 400 context_length_exceeded
+ * - `garbled`: 200 whose body is not JSON
  * - `slow`: waits 2 s before answering; `endless`: streams a word every 20 ms until the client leaves
  * - `paced`: streams the role chunk at once, then each word 5 ms after the last (like a real model)
  * - `pausing`: streams one word, pauses 600 ms, then finishes; `dies`: streams two words, then drops the connection
@@ -31,6 +32,9 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
         return sendJson(res, 429, { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } }, { 'retry-after': '7' });
       case 'broken':
         return sendJson(res, 500, { error: { message: 'The server had an error', type: 'server_error' } });
+      case 'garbled':
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end('{"id": "chatcmpl-cut');
       case 'refuses':
         return sendJson(res, 400, { error: { message: "This model's maximum context length is 8 tokens", type: 'invalid_request_error', code: 'context_length_exceeded' } });
       case 'slow':

@@ -17,7 +17,7 @@ beforeAll(async () => {
   server = await startTestServer({
     OPENAI_API_KEY: 'sk-upstream-secret',
     OPENAI_BASE_URL: `${openAiFake.baseUrl}/v1`,
-    OPENAI_MODELS: 'gpt-4o-mini,rate-limited,broken,refuses,slow',
+    OPENAI_MODELS: 'gpt-4o-mini,rate-limited,broken,refuses,slow,garbled',
     WORKERS_AI_ACCOUNT_ID: fakeAccountId,
     WORKERS_AI_API_TOKEN: 'cf-token',
     WORKERS_AI_BASE_URL: `${workersFake.baseUrl}/client/v4`,
@@ -159,6 +159,12 @@ describe('upstream failures', () => {
     const response = await call('openai:refuses');
     expect(response.status).toBe(400);
     expect((await response.json()).error.message).toContain('maximum context length');
+  });
+
+  it('a 200 whose body is not JSON is 502, naming the upstream', async () => {
+    const response = await call('openai:garbled');
+    expect(response.status).toBe(502);
+    expect((await response.json()).error.message).toBe('Upstream "openai" sent a body that is not JSON');
   });
 
   it('a timeout is 504', async () => {
