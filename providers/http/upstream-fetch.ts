@@ -148,17 +148,20 @@ function exchangeWhole(upstream: EncodedUpstreamRequest): Promise<WholeAnswer> {
   };
   return new Promise((resolve, reject) => {
     let controller: Dispatcher.DispatchController | undefined;
-    const onAbort = () => controller?.abort(signal!.reason);
+    // Before the request starts (waiting for a connection) the caller is answered at once; the
+    // request is then aborted as it starts.
+    const onAbort = () => (controller ? controller.abort(signal!.reason) : finish(signal!.reason));
     signal?.addEventListener('abort', onAbort, { once: true });
-    const finish = (error: unknown, answer?: WholeAnswer) => {
-      signal?.removeEventListener('abort', onAbort);
-      if (answer) resolve(answer);
-      else reject(error);
-    };
     const chunks: Buffer[] = [];
     let length = 0;
     let statusCode = 0;
     let headers: IncomingHttpHeaders = {};
+    const collected = (): WholeAnswer => ({ statusCode, headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length) });
+    function finish(error: unknown, answer?: WholeAnswer) {
+      signal?.removeEventListener('abort', onAbort);
+      if (answer) resolve(answer);
+      else reject(error);
+    }
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(started) {
         controller = started;
@@ -173,10 +176,12 @@ function exchangeWhole(upstream: EncodedUpstreamRequest): Promise<WholeAnswer> {
         length += chunk.length;
       },
       onResponseEnd() {
-        finish(undefined, { statusCode, headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length) });
+        finish(undefined, collected());
       },
       onResponseError(_controller, error) {
-        finish(error);
+        // An error answer whose body broke off is still that answer (a 429 keeps its Retry-After).
+        const failedAnswer = statusCode >= 300 && !signal?.aborted;
+        finish(error, failedAnswer ? collected() : undefined);
       },
     };
     try {
@@ -199,7 +204,9 @@ export async function exchangeUpstreamJson(upstream: EncodedUpstreamRequest): Pr
   } catch (error) {
     throw toProviderError(error, upstream.upstreamName, upstream.timeoutMs, upstream.signal);
   }
-  const text = answer.body.toString('utf8');
+  // As undici's body.json(): a byte-order mark is not part of the JSON.
+  const decoded = answer.body.toString('utf8');
+  const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
   if (answer.statusCode < 200 || answer.statusCode >= 300) throw providerErrorFromAnswer(answer.statusCode, answer.headers, text, upstream.upstreamName);
   try {
     return JSON.parse(text);
