@@ -44,6 +44,8 @@ function upstreamMessage(bodyText: string): string | undefined {
   return bodyText.trim().slice(0, 300) || undefined;
 }
 
+const succeeded = (status: number) => status >= 200 && status < 300;
+
 /** Maps an upstream's non-2xx answer to what our caller should see. */
 export async function providerErrorFromResponse(response: Dispatcher.ResponseData, upstreamName: string): Promise<ProviderError> {
   return providerErrorFromAnswer(response.statusCode, response.headers, await response.body.text().catch(() => ''), upstreamName);
@@ -92,6 +94,12 @@ export interface EncodedUpstreamRequest extends Omit<UpstreamRequest, 'body'> {
   contentType: string;
 }
 
+/** The request's headers: its content type, then the upstream's own (credentials). */
+const headersOf = (upstream: EncodedUpstreamRequest) => ({ 'content-type': upstream.contentType, ...upstream.headers });
+
+/** A JSON body encoded for the wire. */
+const encodedJson = (upstream: UpstreamRequest): EncodedUpstreamRequest => ({ ...upstream, body: JSON.stringify(upstream.body), contentType: 'application/json' });
+
 /**
  * POSTs upstream over a pooled keep-alive connection (undici's request API: far less per-call
  * work than fetch). Resolves with a 2xx answer whose body is still unread; throws ProviderError
@@ -102,7 +110,7 @@ export async function postUpstream(upstream: EncodedUpstreamRequest): Promise<Di
   try {
     response = await request(upstream.url, {
       method: 'POST',
-      headers: { 'content-type': upstream.contentType, ...upstream.headers },
+      headers: headersOf(upstream),
       body: upstream.body,
       signal: upstream.signal,
       headersTimeout: upstream.timeoutMs,
@@ -111,13 +119,13 @@ export async function postUpstream(upstream: EncodedUpstreamRequest): Promise<Di
   } catch (error) {
     throw toProviderError(error, upstream.upstreamName, upstream.timeoutMs, upstream.signal);
   }
-  if (response.statusCode < 200 || response.statusCode >= 300) throw await providerErrorFromResponse(response, upstream.upstreamName);
+  if (!succeeded(response.statusCode)) throw await providerErrorFromResponse(response, upstream.upstreamName);
   return response;
 }
 
 /** POSTs a JSON body upstream (see postUpstream). */
 export function postUpstreamJson(upstream: UpstreamRequest): Promise<Dispatcher.ResponseData> {
-  return postUpstream({ ...upstream, body: JSON.stringify(upstream.body), contentType: 'application/json' });
+  return postUpstream(encodedJson(upstream));
 }
 
 /** An answer read whole: its status, headers and body. */
@@ -141,7 +149,7 @@ function exchangeWhole(upstream: EncodedUpstreamRequest): Promise<WholeAnswer> {
     origin: url.origin,
     path: url.pathname + url.search,
     method: 'POST',
-    headers: { 'content-type': upstream.contentType, ...upstream.headers },
+    headers: headersOf(upstream),
     body: upstream.body,
     headersTimeout: upstream.timeoutMs,
     bodyTimeout: upstream.timeoutMs,
@@ -180,7 +188,7 @@ function exchangeWhole(upstream: EncodedUpstreamRequest): Promise<WholeAnswer> {
       },
       onResponseError(_controller, error) {
         // An error answer whose body broke off is still that answer (a 429 keeps its Retry-After).
-        const failedAnswer = statusCode >= 300 && !signal?.aborted;
+        const failedAnswer = statusCode !== 0 && !succeeded(statusCode) && !signal?.aborted;
         finish(error, failedAnswer ? collected() : undefined);
       },
     };
@@ -207,7 +215,7 @@ export async function exchangeUpstreamJson(upstream: EncodedUpstreamRequest): Pr
   // As undici's body.json(): a byte-order mark is not part of the JSON.
   const decoded = answer.body.toString('utf8');
   const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
-  if (answer.statusCode < 200 || answer.statusCode >= 300) throw providerErrorFromAnswer(answer.statusCode, answer.headers, text, upstream.upstreamName);
+  if (!succeeded(answer.statusCode)) throw providerErrorFromAnswer(answer.statusCode, answer.headers, text, upstream.upstreamName);
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -217,5 +225,5 @@ export async function exchangeUpstreamJson(upstream: EncodedUpstreamRequest): Pr
 
 /** POSTs a JSON body upstream and parses its JSON answer (see exchangeUpstreamJson). */
 export function exchangeJson(upstream: UpstreamRequest): Promise<unknown> {
-  return exchangeUpstreamJson({ ...upstream, body: JSON.stringify(upstream.body), contentType: 'application/json' });
+  return exchangeUpstreamJson(encodedJson(upstream));
 }
