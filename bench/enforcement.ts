@@ -25,14 +25,14 @@ export async function benchEnforcement(): Promise<LoadResult[]> {
       const server = await startBenchServer({ ...environment, ...scenario.environment });
       try {
         const key = await createBenchKey();
-        const init = {
+        const request = {
+          url: `${server.baseUrl}/v1/chat/completions`,
           method: 'POST',
           headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
           body: JSON.stringify({ model: 'fake:gpt-bench', messages: [{ role: 'user', content: 'hello there' }], max_tokens: 16 }),
         };
-        const url = `${server.baseUrl}/v1/chat/completions`;
-        await runPacedLoad('warm-up', { url, init, ratePerSecond: 200, durationMs: 2000 });
-        results.push(await runPacedLoad(`chat @200 req/s, ${scenario.name}`, { url, init, ratePerSecond: 200, durationMs: 10_000 }));
+        await runPacedLoad('warm-up', { ...request, ratePerSecond: 200, durationMs: 2000 });
+        results.push(await runPacedLoad(`chat @200 req/s, ${scenario.name}`, { ...request, ratePerSecond: 200, durationMs: 10_000 }));
       } finally {
         await server.stop();
       }

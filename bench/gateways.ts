@@ -92,8 +92,8 @@ async function interleavedPacedLoad(targets: Target[], seconds: number): Promise
   const samples = new Map(targets.map((target) => [target, { latencies: [] as number[], failures: 0 }]));
   for (let slice = 0; slice < seconds; slice++) {
     for (const target of targets) {
-      const init = { method: 'POST', headers: { ...target.headers, 'content-type': 'application/json' }, body: chatBody(target.model('gpt-bench'), false) };
-      const paced = await runPacedLoad(target.name, { url: target.url, init, ratePerSecond: 200, durationMs: 1000 });
+      const request = { url: target.url, method: 'POST', headers: { ...target.headers, 'content-type': 'application/json' }, body: chatBody(target.model('gpt-bench'), false) };
+      const paced = await runPacedLoad(target.name, { ...request, ratePerSecond: 200, durationMs: 1000 });
       const sample = samples.get(target)!;
       for (const latency of paced.latenciesMs) sample.latencies.push(latency);
       sample.failures += paced.failures;
@@ -160,6 +160,8 @@ export async function benchGateways(): Promise<LoadResult[]> {
     // Warm every target's JIT before the first figure (a gateway's CPU per request still falls
     // for several seconds of load after it starts).
     for (const target of targets) await maxThroughput(target, warmUpSeconds);
+    // ... and the paced load generator's, on every target it will measure.
+    await interleavedPacedLoad([direct, ...targets], 1);
     const figures: RoundFigures[] = [];
     for (let round = 1; round <= rounds; round++) {
       // Rotate the order each round, so no target always runs first or last.

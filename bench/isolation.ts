@@ -39,8 +39,8 @@ export async function benchIsolation(): Promise<LoadResult[]> {
     const headers = { authorization: `Bearer ${key}` };
     const heavy = await maximalRequests();
     const probe = async (label: string): Promise<PacedResult[]> => [
-      await runPacedLoad(`${label}: GET /healthz`, { url: `${server.baseUrl}/healthz`, init: {}, ratePerSecond: 50, durationMs: 10_000 }),
-      await runPacedLoad(`${label}: GET /v1/models (auth)`, { url: `${server.baseUrl}/v1/models`, init: { headers }, ratePerSecond: 50, durationMs: 10_000 }),
+      await runPacedLoad(`${label}: GET /healthz`, { url: `${server.baseUrl}/healthz`, ratePerSecond: 50, durationMs: 10_000 }),
+      await runPacedLoad(`${label}: GET /v1/models (auth)`, { url: `${server.baseUrl}/v1/models`, headers, ratePerSecond: 50, durationMs: 10_000 }),
     ];
     const idle = await probe('idle');
 

@@ -66,15 +66,14 @@ export async function benchOperations(): Promise<LoadResult[]> {
 
     const paced = (async: boolean, ratePerSecond: number) => ({
       url: `${server.baseUrl}/v1/chat/completions`,
-      init: { method: 'POST', headers, body: body(async) },
+      method: 'POST',
+      headers,
+      body: body(async),
       ratePerSecond,
       durationMs: 10_000,
     });
-    const pacedIds: string[] = [];
-    const steady = await runPacedLoad('async: 202 answer @200 req/s', {
-      ...paced(true, 200),
-      onBody: (answer) => pacedIds.push((JSON.parse(Buffer.from(answer).toString()) as { id: string }).id),
-    });
+    const steady = await runPacedLoad('async: 202 answer @200 req/s', { ...paced(true, 200), keepBodies: true });
+    const pacedIds = steady.bodies.map((answer) => (JSON.parse(answer) as { id: string }).id);
     const accepted = await runPacedLoad('async: 202 answer @50 req/s', paced(true, 50));
     const sync = await runPacedLoad('sync answer @50 req/s', paced(false, 50));
     const pacedRows = (await db.query('select created_at, processing_at from operations where id = any($1) and processing_at is not null', [pacedIds])).rows as {

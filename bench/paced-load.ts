@@ -1,3 +1,18 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface PacedLoad {
+  url: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  ratePerSecond: number;
+  durationMs: number;
+  /** Return the body of every answered request (for benchmarks that follow up on the answers). */
+  keepBodies?: boolean;
+}
+
 export interface PacedResult {
   name: string;
   requests: number;
@@ -6,47 +21,67 @@ export interface PacedResult {
   p99Ms: number;
   /** Every answered request's latency, ascending. */
   latenciesMs: number[];
+  /** The answered requests' bodies, when asked for with `keepBodies`. */
+  bodies: string[];
+}
+
+/** What the load generator process is sent, and what it answers. */
+export interface PacedLoadMessage extends PacedLoad {
+  id: number;
+}
+export interface PacedLoadReply {
+  id: number;
+  latenciesMs: number[];
+  bodies: string[];
+  failures: number;
 }
 
 export function percentile(sorted: number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
 }
 
+let generator: ChildProcess | undefined;
+const waiting = new Map<number, (reply: PacedLoadReply | Error) => void>();
+let nextId = 0;
+
+/** The load generator process, started on first use and kept for the rest of the run. */
+function loadGenerator(): ChildProcess {
+  if (generator?.connected) return generator;
+  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'paced-load-process.ts');
+  const child = spawn(process.execPath, [file], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // Neither the process nor its channel keeps this one alive while no load runs.
+  child.unref();
+  child.channel?.unref();
+  child.on('message', (reply: PacedLoadReply) => {
+    waiting.get(reply.id)?.(reply);
+    waiting.delete(reply.id);
+  });
+  child.once('exit', (code, signal) => {
+    for (const settle of waiting.values()) settle(new Error(`the paced load generator exited (${signal ?? code})`));
+    waiting.clear();
+  });
+  generator = child;
+  return child;
+}
+
 /**
  * Open-loop load at a fixed rate, requests spaced evenly (not in bursts), with sub-millisecond
- * latencies: the right tool for "added latency at N requests/s".
+ * latencies: the right tool for "added latency at N requests/s". The requests are sent from a
+ * process of their own (paced-load-process.ts says why).
  */
-export async function runPacedLoad(
-  name: string,
-  options: { url: string; init: RequestInit; ratePerSecond: number; durationMs: number; onBody?: (body: ArrayBuffer) => void },
-): Promise<PacedResult> {
-  const latencies: number[] = [];
-  let failures = 0;
-  const inFlight: Promise<void>[] = [];
-  const interval = 1000 / options.ratePerSecond;
-  const start = performance.now();
-  for (let index = 0; ; index++) {
-    const due = start + index * interval;
-    if (due - start >= options.durationMs) break;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const sent = performance.now();
-    inFlight.push(
-      fetch(options.url, options.init).then(
-        async (response) => {
-          const body = await response.arrayBuffer();
-          if (!response.ok) {
-            failures++;
-            return;
-          }
-          latencies.push(performance.now() - sent);
-          options.onBody?.(body);
-        },
-        () => void failures++,
-      ),
-    );
-  }
-  await Promise.all(inFlight);
-  latencies.sort((a, b) => a - b);
-  return { name, requests: latencies.length + failures, failures, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99), latenciesMs: latencies };
+export function runPacedLoad(name: string, load: PacedLoad): Promise<PacedResult> {
+  const child = loadGenerator();
+  const id = nextId++;
+  // The channel keeps this process alive only while a load runs.
+  child.channel?.ref();
+  return new Promise<PacedResult>((resolve, reject) => {
+    waiting.set(id, (reply) => {
+      if (waiting.size <= 1) child.channel?.unref();
+      if (reply instanceof Error) return reject(reply);
+      const latenciesMs = reply.latenciesMs.sort((a, b) => a - b);
+      const p50Ms = percentile(latenciesMs, 0.5);
+      resolve({ name, requests: latenciesMs.length + reply.failures, failures: reply.failures, p50Ms, p99Ms: percentile(latenciesMs, 0.99), latenciesMs, bodies: reply.bodies });
+    });
+    child.send({ ...load, id } satisfies PacedLoadMessage);
+  });
 }

@@ -41,9 +41,8 @@ export async function benchTextGateway(): Promise<LoadResult[]> {
     const gateway = { url: `${server.baseUrl}/v1/chat/completions`, method: 'POST' as const, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: chatBody };
 
     await runLoad('warm-up', { ...gateway, connections: 10, duration: 3 });
-    const paced = (url: string, init: RequestInit) => ({ url, init, ratePerSecond: 200, durationMs: 10_000 });
-    const pacedDirect = await runPacedLoad('chat direct to fake @200 req/s', paced(direct.url, direct));
-    const pacedGateway = await runPacedLoad('chat via gateway @200 req/s', paced(gateway.url, gateway));
+    const pacedDirect = await runPacedLoad('chat direct to fake @200 req/s', { ...direct, ratePerSecond: 200, durationMs: 10_000 });
+    const pacedGateway = await runPacedLoad('chat via gateway @200 req/s', { ...gateway, ratePerSecond: 200, durationMs: 10_000 });
     console.table([pacedDirect, pacedGateway].map((result) => ({ scenario: result.name, requests: result.requests, failures: result.failures, 'p50 ms': result.p50Ms.toFixed(2), 'p99 ms': result.p99Ms.toFixed(2) })));
     process.stdout.write(
       `at 200 req/s: added p50 ${(pacedGateway.p50Ms - pacedDirect.p50Ms).toFixed(2)} ms, added p99 ${(pacedGateway.p99Ms - pacedDirect.p99Ms).toFixed(2)} ms\n`,
