@@ -31,21 +31,26 @@ function formatReset(milliseconds: number): string {
 }
 
 /**
- * Sets OpenAI's rate-limit headers for each budget counted, straight on the answer (the hot
- * path builds no header object), or on anything else with a `setHeader`.
+ * Appends OpenAI's rate-limit headers for each budget counted to `into` as name, value pairs:
+ * the raw form `writeHead` takes, which skips the per-header work of `setHeader`.
  */
-export function setRateLimitHeaders(target: { setHeader(name: string, value: string): unknown }, counts: RateCounts): void {
+export function pushRateLimitHeaders(into: string[], counts: RateCounts): string[] {
   const { requests, tokens } = counts;
   if (requests) {
-    target.setHeader('x-ratelimit-limit-requests', String(requests.limit));
-    target.setHeader('x-ratelimit-remaining-requests', String(Math.max(0, requests.remaining)));
-    target.setHeader('x-ratelimit-reset-requests', formatReset(requests.resetMs));
+    into.push('x-ratelimit-limit-requests', String(requests.limit), 'x-ratelimit-remaining-requests', String(Math.max(0, requests.remaining)));
+    into.push('x-ratelimit-reset-requests', formatReset(requests.resetMs));
   }
   if (tokens) {
-    target.setHeader('x-ratelimit-limit-tokens', String(tokens.limit));
-    target.setHeader('x-ratelimit-remaining-tokens', String(Math.max(0, tokens.remaining)));
-    target.setHeader('x-ratelimit-reset-tokens', formatReset(tokens.resetMs));
+    into.push('x-ratelimit-limit-tokens', String(tokens.limit), 'x-ratelimit-remaining-tokens', String(Math.max(0, tokens.remaining)));
+    into.push('x-ratelimit-reset-tokens', formatReset(tokens.resetMs));
   }
+  return into;
+}
+
+/** The same headers set on an answer that other code goes on writing (streams, byte answers). */
+export function setRateLimitHeaders(target: { setHeader(name: string, value: string): unknown }, counts: RateCounts): void {
+  const pairs = pushRateLimitHeaders([], counts);
+  for (let index = 0; index < pairs.length; index += 2) target.setHeader(pairs[index]!, pairs[index + 1]!);
 }
 
 /** The same headers as an object, for answers written by tRPC or carried by an error. */

@@ -16,7 +16,7 @@ import { createDashboardRouter } from './dashboard-page.ts';
 import { answerUnknownRoute, createErrorHandler, logFailure, replaceAdapterErrorBodies } from './error-responses.ts';
 import { createOpenApiDocument } from './openapi-document.ts';
 import { jsonApiRoutes } from './json-routes.ts';
-import { localsOf, trackRequests } from './request-lifecycle.ts';
+import { echoRequestIds, localsOf, trackRequests } from './request-lifecycle.ts';
 import { metricsRoute } from './observability/metrics-route.ts';
 
 /**
@@ -46,6 +46,7 @@ const apiTreePath = new RegExp(`^(?:${apiTrees.join('|')})(?:/|$)`, 'i');
 
 export function createApp(services: Services): Express {
   const app = express();
+  echoRequestIds(app);
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');

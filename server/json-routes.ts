@@ -3,8 +3,9 @@ import type { AnyRouter } from '@trpc/server';
 import type { Services } from '../router/context.ts';
 import { collectRoutes, invokeRoute, type RouteEntry } from '../router/route-table.ts';
 import { createCallerFactory } from '../router/trpc.ts';
-import { applyResponseHeaders, createRequestContext } from './request-context.ts';
-import { localsOf } from './request-lifecycle.ts';
+import { createRequestContext } from './request-context.ts';
+import { localsOf, requestIdHeader } from './request-lifecycle.ts';
+import { pushRateLimitHeaders } from '../router/rate-limits.ts';
 import { expressPath, refuse } from './transports.ts';
 import type { ApiRoute } from './api-dispatch.ts';
 
@@ -50,11 +51,13 @@ export function jsonApiRoutes(services: Services, appRouter: AnyRouter, bodyRead
         refuse(req, res, ctx, services, error);
         return;
       }
-      localsOf(res).log.route ??= route.meta.openapi.path;
-      applyResponseHeaders(res, ctx);
-      res.statusCode = ctx.response.status ?? 200;
-      res.setHeader('Content-Type', 'application/json');
-      res.end(JSON.stringify(output));
+      const locals = localsOf(res);
+      locals.log.route ??= route.meta.openapi.path;
+      // The whole head in one raw list: no header goes through `setHeader` (see request-lifecycle.ts).
+      const body = JSON.stringify(output);
+      const head = ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(body)), requestIdHeader, locals.requestId];
+      res.writeHead(ctx.response.status ?? 200, pushRateLimitHeaders(head, ctx.response.rateLimits));
+      res.end(body);
     };
     return { method: route.meta.openapi.method, path: expressPath(route.meta.openapi.path), handlers: [...bodyReaders, handler] };
   });

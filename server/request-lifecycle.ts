@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
+import { ServerResponse } from 'node:http';
+import type { Express, NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { RequestLog } from '../router/context.ts';
 import type { Principal } from '../router/key-store.ts';
@@ -7,6 +8,8 @@ import type { ErrorDescription } from '../router/errors.ts';
 import type { ServiceMetrics, Tree } from './observability/metrics.ts';
 
 const acceptableRequestId = /^[\w.:-]{1,128}$/;
+
+export const requestIdHeader = 'x-request-id';
 
 export interface RequestLocals {
   requestId: string;
@@ -33,8 +36,8 @@ function treeOf(url: string): Tree {
 }
 
 /**
- * Gives every request an id (the caller's `x-request-id` when it is sane), echoes it on the
- * response, and writes one log line when the response ends: method, route, status, duration,
+ * Gives every request an id (the caller's `x-request-id` when it is sane; `echoRequestIds` puts
+ * it on the answer), and writes one log line when the response ends: method, route, status, duration,
  * request id, project; and counts it by route template (never the raw path: ids in paths would
  * grow the metrics without bound). Nothing from headers or bodies.
  */
@@ -52,7 +55,6 @@ export function trackRequests(logger: Logger, metrics: ServiceMetrics) {
     res.on('close', () => {
       if (!res.writableFinished) disconnect.abort(new DOMException('The client disconnected', 'AbortError'));
     });
-    res.setHeader('x-request-id', requestId);
     res.on('finish', () => {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       // Routes express itself matched (/healthz, /metrics, /docs) have `req.route`.
@@ -72,4 +74,36 @@ export function trackRequests(logger: Logger, metrics: ServiceMetrics) {
     });
     next();
   };
+}
+
+/** Whether a header list or object given to `writeHead` names `name` (lower case). */
+function namesHeader(headers: unknown, name: string): boolean {
+  if (Array.isArray(headers)) {
+    for (let index = 0; index < headers.length; index += 2) {
+      const given: unknown = headers[index];
+      if (typeof given === 'string' && given.length === name.length && given.toLowerCase() === name) return true;
+    }
+    return false;
+  }
+  return typeof headers === 'object' && headers !== null && Object.keys(headers).some((given) => given.toLowerCase() === name);
+}
+
+/**
+ * Every answer carries its request id, added as its head is written rather than set when the
+ * request arrives: an answer whose head is written whole (the JSON routes pass the id in their
+ * raw header list) then goes through no `setHeader` at all, so Node builds no header table for
+ * it (eight `setHeader` calls were ~5 µs of a call under load). Express makes `app.response` the
+ * prototype of every answer, so this one override serves every writer (express itself, the tRPC
+ * and OpenAPI adapters, streams, errors): each reaches `writeHead`, explicitly or through the
+ * implicit head of `end`, `write` and `flushHeaders`.
+ */
+export function echoRequestIds(app: Express): void {
+  const writeHead = ServerResponse.prototype.writeHead;
+  app.response.writeHead = function writeHeadWithRequestId(this: Response, statusCode: number, reasonOrHeaders?: unknown, headers?: unknown) {
+    const requestId = (this.locals as Partial<RequestLocals>).requestId;
+    const given = typeof reasonOrHeaders === 'string' ? headers : reasonOrHeaders;
+    if (requestId !== undefined && !this.hasHeader(requestIdHeader) && !namesHeader(given, requestIdHeader)) this.setHeader(requestIdHeader, requestId);
+    // Node tells `writeHead(status, headers)` from `writeHead(status, reason, headers)` by the count.
+    return Reflect.apply(writeHead, this, arguments) as Response;
+  } as Response['writeHead'];
 }

@@ -82,16 +82,35 @@ describe('request bodies', () => {
 });
 
 describe('request ids', () => {
-  it('are on every response: success, error, unknown route, health', async () => {
-    for (const [path, headers] of [
-      ['/v1/models', bearer(key)],
+  it('are on every response, once, whoever writes it', async () => {
+    const json = { ...bearer(key), 'content-type': 'application/json' };
+    for (const [path, init] of [
+      // A JSON route's answer, its error (bad input), its refusal before the body (no key) and
+      // over MAX_BODY_BYTES; the OpenAPI adapter (a query string to coerce); tRPC; express's own.
+      ['/v1/models', { headers: bearer(key) }],
+      ['/v1/embeddings', { method: 'POST', headers: json, body: JSON.stringify({ input: 'x' }) }],
       ['/v1/models', {}],
+      ['/v1/embeddings', { method: 'POST', headers: json, body: JSON.stringify({ input: 'x'.repeat(4096) }) }],
+      ['/v1/models?limit=1', { headers: bearer(key) }],
+      ['/trpc/infra.ai.models.list', { headers: bearer(key) }],
       ['/nowhere', {}],
       ['/healthz', {}],
+      ['/openapi.json', {}],
     ] as const) {
-      const response = await send(path, { headers });
-      expect(response.headers.get('x-request-id'), path).toMatch(/^req_[0-9a-f]{24}$/);
+      const response = await send(path, init);
+      expect(response.headers.get('x-request-id'), `${path} (${response.status})`).toMatch(/^req_[0-9a-f]{24}$/);
     }
+  });
+
+  it("echo a caller's sane id on a JSON route's answer, written with its length and rate limits", async () => {
+    const response = await fetch(`${server.baseUrl}/v1/models`, { headers: { ...bearer(key), 'x-request-id': 'trace-json-1' } });
+    const text = await response.text();
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-request-id')).toBe('trace-json-1');
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(response.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
+    expect(response.headers.get('x-ratelimit-remaining-requests')).toMatch(/^\d+$/);
+    expect(JSON.parse(text).object).toBe('list');
   });
 
   it("echo a caller's sane id and appear in the native error body", async () => {
