@@ -32,7 +32,7 @@ async function maximalRequests(): Promise<{ path: string; body: string }[]> {
  */
 export async function benchIsolation(): Promise<LoadResult[]> {
   const server = await startBenchServer();
-  const stats = { ok: 0, refused503: 0, other: 0 };
+  const stats = { ok: 0, refused503: 0, timedOut504: 0, other: 0 };
   let saturating = true;
   try {
     const key = await createBenchKey();
@@ -51,6 +51,9 @@ export async function benchIsolation(): Promise<LoadResult[]> {
         const answer = await response.text();
         if (response.ok) stats.ok++;
         else if (response.status === 503) stats.refused503++;
+        // A task that runs past LOCAL_TASK_TIMEOUT_MS is stopped: bounded work, as designed (a
+        // maximal embeddings request needs about two minutes of one thread on a slow 2-core VM).
+        else if (response.status === 504 && answer.includes('LOCAL_TASK_TIMEOUT_MS')) stats.timedOut504++;
         else {
           stats.other++;
           process.stderr.write(`${request.path}: ${response.status} ${answer.slice(0, 300)}\n`);
@@ -62,8 +65,11 @@ export async function benchIsolation(): Promise<LoadResult[]> {
     const busy = await probe('pool saturated');
     saturating = false;
     await Promise.all(clients);
-    process.stdout.write(`\nheavy requests during the run: ${stats.ok} answered, ${stats.refused503} refused 503 (queue full), ${stats.other} other\n`);
-    if (stats.other > 0) throw new Error('heavy requests got answers other than 200 or 503');
+    process.stdout.write(
+      `\nheavy requests during the run: ${stats.ok} answered, ${stats.refused503} refused 503 (queue full), ` +
+        `${stats.timedOut504} stopped at LOCAL_TASK_TIMEOUT_MS (504), ${stats.other} other\n`,
+    );
+    if (stats.other > 0) throw new Error('heavy requests got answers other than 200, 503 or the task timeout');
     return [...idle, ...busy].map((result) => ({
       name: result.name,
       requestsPerSecond: 50,
