@@ -4,7 +4,7 @@ import type { Services } from '../router/context.ts';
 import { collectRoutes, invokeRoute, type RouteEntry } from '../router/route-table.ts';
 import { createCallerFactory } from '../router/trpc.ts';
 import { createRequestContext } from './request-context.ts';
-import { localsOf, requestIdHeader } from './request-lifecycle.ts';
+import { localsOf } from './request-lifecycle.ts';
 import { pushRateLimitHeaders } from '../router/rate-limits.ts';
 import { expressPath, refuse } from './transports.ts';
 import type { ApiRoute } from './api-dispatch.ts';
@@ -51,11 +51,11 @@ export function jsonApiRoutes(services: Services, appRouter: AnyRouter, bodyRead
         refuse(req, res, ctx, services, error);
         return;
       }
-      const locals = localsOf(res);
-      locals.log.route ??= route.meta.openapi.path;
-      // The whole head in one raw list: no header goes through `setHeader` (see request-lifecycle.ts).
+      localsOf(res).log.route ??= route.meta.openapi.path;
+      // The whole head in one raw list (the request id is added to it): no header goes through
+      // `setHeader` (see echoRequestIds).
       const body = JSON.stringify(output);
-      const head = ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(body)), requestIdHeader, locals.requestId];
+      const head = ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(body))];
       res.writeHead(ctx.response.status ?? 200, pushRateLimitHeaders(head, ctx.response.rateLimits));
       res.end(body);
     };

@@ -9,7 +9,7 @@ import type { ServiceMetrics, Tree } from './observability/metrics.ts';
 
 const acceptableRequestId = /^[\w.:-]{1,128}$/;
 
-export const requestIdHeader = 'x-request-id';
+const requestIdHeader = 'x-request-id';
 
 export interface RequestLocals {
   requestId: string;
@@ -76,23 +76,21 @@ export function trackRequests(logger: Logger, metrics: ServiceMetrics) {
   };
 }
 
-/** Whether a header list or object given to `writeHead` names `name` (lower case). */
-function namesHeader(headers: unknown, name: string): boolean {
-  if (Array.isArray(headers)) {
-    for (let index = 0; index < headers.length; index += 2) {
-      const given: unknown = headers[index];
-      if (typeof given === 'string' && given.length === name.length && given.toLowerCase() === name) return true;
-    }
-    return false;
+/** Whether a raw header list (`[name, value, ...]`) names `name` (lower case). */
+function listNames(headers: unknown[], name: string): boolean {
+  for (let index = 0; index < headers.length; index += 2) {
+    const given = headers[index];
+    if (typeof given === 'string' && given.length === name.length && given.toLowerCase() === name) return true;
   }
-  return typeof headers === 'object' && headers !== null && Object.keys(headers).some((given) => given.toLowerCase() === name);
+  return false;
 }
 
 /**
  * Every answer carries its request id, added as its head is written rather than set when the
- * request arrives: an answer whose head is written whole (the JSON routes pass the id in their
- * raw header list) then goes through no `setHeader` at all, so Node builds no header table for
- * it (eight `setHeader` calls were ~5 µs of a call under load). Express makes `app.response` the
+ * request arrives: to a raw header list given to `writeHead` (the JSON routes write their whole
+ * head so) it is appended, and such an answer goes through no `setHeader` at all, so Node builds
+ * no header table for it (eight `setHeader` calls were ~5 µs of a call under load). Otherwise it
+ * is set, and headers given as an object still override it. Express makes `app.response` the
  * prototype of every answer, so this one override serves every writer (express itself, the tRPC
  * and OpenAPI adapters, streams, errors): each reaches `writeHead`, explicitly or through the
  * implicit head of `end`, `write` and `flushHeaders`.
@@ -102,7 +100,10 @@ export function echoRequestIds(app: Express): void {
   app.response.writeHead = function writeHeadWithRequestId(this: Response, statusCode: number, reasonOrHeaders?: unknown, headers?: unknown) {
     const requestId = (this.locals as Partial<RequestLocals>).requestId;
     const given = typeof reasonOrHeaders === 'string' ? headers : reasonOrHeaders;
-    if (requestId !== undefined && !this.hasHeader(requestIdHeader) && !namesHeader(given, requestIdHeader)) this.setHeader(requestIdHeader, requestId);
+    if (requestId !== undefined && !this.hasHeader(requestIdHeader)) {
+      if (!Array.isArray(given)) this.setHeader(requestIdHeader, requestId);
+      else if (!listNames(given, requestIdHeader)) given.push(requestIdHeader, requestId);
+    }
     // Node tells `writeHead(status, headers)` from `writeHead(status, reason, headers)` by the count.
     return Reflect.apply(writeHead, this, arguments) as Response;
   } as Response['writeHead'];
