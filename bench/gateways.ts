@@ -28,7 +28,7 @@ interface RoundFigures {
 }
 
 const rounds = Number(process.env.GATEWAY_ROUNDS ?? 3);
-const seconds = Number(process.env.GATEWAY_SECONDS ?? 10);
+const seconds = Number(process.env.GATEWAY_SECONDS ?? 16);
 const warmUpSeconds = 10;
 const quietMs = 1000;
 

@@ -6,6 +6,7 @@ import { benchRetrieval } from './retrieval.ts';
 import { benchIsolation } from './isolation.ts';
 import { benchSoak } from './soak.ts';
 import { benchGateways } from './gateways.ts';
+import { benchLedgerWrites } from './ledger-writes.ts';
 
 /** `npm run bench [-- name...]`: runs the named benchmarks (all by default) and prints a table. */
 const benchmarks: Record<string, () => Promise<LoadResult[]>> = {
@@ -18,6 +19,7 @@ const benchmarks: Record<string, () => Promise<LoadResult[]>> = {
   isolation: benchIsolation,
   soak: benchSoak,
   gateways: benchGateways,
+  'ledger-writes': benchLedgerWrites,
 };
 
 const requested = process.argv.slice(2);

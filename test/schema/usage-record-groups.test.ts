@@ -85,4 +85,30 @@ describe('usage record groups', () => {
       ['req_a,b', '3', '0', '0.000000000002', '3'],
     ]);
   });
+
+  it("keeps a group's calls in order when a later batch of the same group is taken into it, large charges and awkward ids included", async () => {
+    await migrateTo('latest');
+    const { id: projectId } = await insertProject(db, 'absorbed');
+    const call = (index: number, requestId: string, charged: bigint) => ({
+      projectId, keyId: 'key_c', primitive: 'chat.completions', model: 'fake:echo', inputUnits: index, outputUnits: index * 2, unit: 'token',
+      charged, latencyMs: index * 3, status: index % 2 ? 'failed' : 'succeeded', requestId,
+    });
+    const earlier = new UsageBatch<string>();
+    // Past the first growth of every column, so the copy keeps what was already there.
+    for (let index = 0; index < 100; index++) earlier.add(call(index, `req_${index}`, BigInt(index)), null, undefined);
+    const later = new UsageBatch<string>();
+    later.add(call(100, 'req_"late"', 2n ** 60n + 7n), null, undefined);
+    later.add(call(101, 'req_\\ünïcode', 5n), null, undefined);
+    await recordCharges(db, earlier.absorb(later).groups());
+    const [group] = await db.selectFrom('usage_record_groups').selectAll().where('project_id', '=', projectId).execute();
+    const ids = [...Array.from({ length: 100 }, (_, index) => `req_${index}`), 'req_"late"', 'req_\\ünïcode'];
+    expect(group?.request_id).toEqual(ids);
+    expect(group?.input_units.map(String)).toEqual(ids.map((_, index) => String(index)));
+    expect(group?.output_units.map(String)).toEqual(ids.map((_, index) => String(index * 2)));
+    expect(group?.latency_ms).toEqual(ids.map((_, index) => index * 3));
+    expect(group?.status).toEqual(ids.map((_, index) => (index % 2 ? 'failed' : 'succeeded')));
+    // As text: the driver reads numeric arrays into doubles.
+    const charged = await sql<{ charged: string[] }>`select charged_picotokens::text[] as charged from usage_record_groups where id = ${group!.id}`.execute(db);
+    expect(charged.rows[0]?.charged).toEqual([...Array.from({ length: 100 }, (_, index) => String(index)), String(2n ** 60n + 7n), '5']);
+  });
 });
