@@ -29,6 +29,12 @@ interface RoundFigures {
 
 const rounds = Number(process.env.GATEWAY_ROUNDS ?? 3);
 const seconds = Number(process.env.GATEWAY_SECONDS ?? 16);
+/**
+ * An A/A control: a second enforcing process of the same code, measured like the others. Two
+ * identical processes differ by several percent over a run on this machine, which bounds what
+ * one round can tell about on vs off.
+ */
+const withControl = process.env.GATEWAY_CONTROL === 'true';
 const warmUpSeconds = 10;
 const quietMs = 1000;
 
@@ -128,7 +134,8 @@ async function medianOf(target: Target, stream: boolean, count: number): Promise
 /**
  * Portkey's gateway and this service (enforcement on, and off) in front of the same loopback
  * fake OpenAI upstream, measured in the same run, interleaved round by round: max throughput,
- * gateway CPU per request, added latency at an even 200 req/s, streamed time to first byte.
+ * gateway CPU per request, added latency at an even 200 req/s, streamed time to first byte; with
+ * GATEWAY_CONTROL=true, a second enforcing process as an A/A control.
  */
 export async function benchGateways(): Promise<LoadResult[]> {
   const fake = await startChild('bench/fake-upstream-process.ts');
@@ -142,6 +149,8 @@ export async function benchGateways(): Promise<LoadResult[]> {
     servers.push(on);
     const off = await startBenchServer({ OPENAI_COMPAT_UPSTREAMS: upstreams, ENFORCE_LIMITS: 'false' });
     servers.push(off);
+    const control = withControl ? await startBenchServer({ OPENAI_COMPAT_UPSTREAMS: upstreams, ENFORCE_LIMITS: 'true' }) : undefined;
+    if (control) servers.push(control);
     const key = await createBenchKey();
     const ours = (name: string, server: BenchServer): Target => ({
       name,
@@ -154,6 +163,7 @@ export async function benchGateways(): Promise<LoadResult[]> {
       { name: 'Portkey gateway 1.15.2', pid: portkey.child.pid!, url: `${portkey.baseUrl}/v1/chat/completions`, headers: portkey.headersFor(`${fakeUrl}/v1`), model: (name) => name },
       ours('this service, enforcement on', on),
       ours('this service, ENFORCE_LIMITS=false', off),
+      ...(control ? [ours('this service, enforcement on (control: a second process)', control)] : []),
     ];
     const direct: Target = { name: 'upstream direct', pid: fake.child.pid!, url: `${fakeUrl}/v1/chat/completions`, headers: {}, model: (name) => name };
 
@@ -200,7 +210,7 @@ export async function benchGateways(): Promise<LoadResult[]> {
         'added ms (one at a time)': figure.addedSequentialMs.toFixed(2),
       })),
     );
-    const [portkeyName, onName, offName] = targets.map((target) => target.name);
+    const [portkeyName, onName, offName, controlName] = targets.map((target) => target.name);
     for (let round = 1; round <= rounds; round++) {
       const of = (name: string) => figures.find((figure) => figure.round === round && figure.target === name)!;
       const [reference, enforced, bare] = [of(portkeyName!), of(onName!), of(offName!)];
@@ -208,7 +218,12 @@ export async function benchGateways(): Promise<LoadResult[]> {
         `round ${round}: enforcement on vs Portkey: ${(enforced.maxRequestsPerSecond / reference.maxRequestsPerSecond).toFixed(2)}x throughput, ` +
           `${(enforced.cpuMicrosecondsPerRequest / reference.cpuMicrosecondsPerRequest).toFixed(2)}x CPU per request, ` +
           `p99 added ${enforced.addedP99Ms.toFixed(2)} vs ${reference.addedP99Ms.toFixed(2)} ms; ` +
-          `enforcement on vs off: ${(enforced.maxRequestsPerSecond / bare.maxRequestsPerSecond).toFixed(2)}x throughput\n`,
+          `enforcement on vs off: ${(enforced.maxRequestsPerSecond / bare.maxRequestsPerSecond).toFixed(2)}x throughput` +
+          (controlName
+            ? `; control (same code, another process) vs enforcement on: ${(of(controlName).maxRequestsPerSecond / enforced.maxRequestsPerSecond).toFixed(2)}x throughput, ` +
+              `${(of(controlName).cpuMicrosecondsPerRequest / enforced.cpuMicrosecondsPerRequest).toFixed(2)}x CPU per request`
+            : '') +
+          '\n',
       );
     }
   } finally {
