@@ -19,8 +19,9 @@ import { StandalonePrinter } from './type-printer.ts';
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const generatedRoutesFile = path.join(repositoryRoot, 'client/src/generated/routes.ts');
 
-/** The client covers the AI trees; storage and webhooks are not part of the AI reference. */
-const isClientRoute = (route: RouteEntry) => route.procedurePath.startsWith('infra.ai.') || route.procedurePath.startsWith('v1.');
+/** The AI trees, and the storage and webhooks the AI routes write results to and notify. */
+const clientTrees = ['infra.ai.', 'infra.storage.', 'infra.webhooks.', 'v1.'];
+const isClientRoute = (route: RouteEntry) => clientTrees.some((tree) => route.procedurePath.startsWith(tree));
 
 interface RouteFacts {
   procedurePath: string;
@@ -30,6 +31,10 @@ interface RouteFacts {
   framing?: string;
   /** Whether the route answers bytes instead of JSON: always, or when the request asks. */
   binary?: 'always' | 'when-asked';
+  /** The request body is raw bytes: the input's `body`, sent as its `content_type`. */
+  rawBody?: true;
+  /** The path parameter that takes the rest of the path, slashes included. */
+  greedy?: string;
 }
 
 function factsOf(route: RouteEntry): RouteFacts {
@@ -38,6 +43,9 @@ function factsOf(route: RouteEntry): RouteFacts {
   const method = route.meta.openapi?.method ?? transport?.method;
   const routePath = route.meta.openapi?.path ?? transport?.path;
   if (!method || !routePath) throw new Error(`${route.procedurePath}: no HTTP method and path declared`);
+  // The client sends a raw body from these two input fields: a route naming them otherwise would get neither.
+  const shape = (transport?.input as { shape?: Record<string, unknown> } | undefined)?.shape ?? {};
+  if (transport?.rawBody && !('body' in shape && 'content_type' in shape)) throw new Error(`${route.procedurePath}: a raw body route's input must name its bytes body and their type content_type`);
   return {
     procedurePath: route.procedurePath,
     kind,
@@ -45,6 +53,8 @@ function factsOf(route: RouteEntry): RouteFacts {
     path: routePath,
     ...(transport?.sse ? { framing: transport.sse.framing } : {}),
     ...(transport?.rawAnswer ? { binary: transport.rawAnswer.when ? ('when-asked' as const) : ('always' as const) } : {}),
+    ...(transport?.rawBody ? { rawBody: true as const } : {}),
+    ...(transport?.greedyParam ? { greedy: transport.greedyParam } : {}),
   };
 }
 
@@ -62,7 +72,9 @@ function probeSource(routes: RouteFacts[]): string {
   routes.forEach((route, index) => {
     lines.push(`export type Input${index} = Inputs${access(route.procedurePath)};`);
     const output = `Outputs${access(route.procedurePath)}`;
-    lines.push(`export type Output${index} = ${route.kind === 'subscription' ? `EventOf<${output}>` : output};`);
+    // A route that always answers bytes is typed BinaryAnswer: what its procedure returns never travels.
+    const answer = route.binary === 'always' ? 'unknown' : route.kind === 'subscription' ? `EventOf<${output}>` : output;
+    lines.push(`export type Output${index} = ${answer};`);
   });
   return lines.join('\n');
 }
@@ -94,7 +106,7 @@ function printTypes(routes: RouteFacts[]): { inputs: string[]; outputs: string[]
   for (const statement of probe.statements) {
     if (ts.isTypeAliasDeclaration(statement)) aliases.set(statement.name.text, checker.getTypeAtLocation(statement.name));
   }
-  const printer = new StandalonePrinter(checker);
+  const printer = new StandalonePrinter(checker, (file) => program.isSourceFileDefaultLibrary(file));
   const inputs = routes.map((_route, index) => printer.print(aliases.get(`Input${index}`)!));
   const outputs = routes.map((_route, index) => printer.print(aliases.get(`Output${index}`)!));
   const declarations = [...printer.declarations.values()].map(({ name, text }) => `export type ${name} = ${text};`);

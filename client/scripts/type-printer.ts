@@ -11,9 +11,12 @@ export class StandalonePrinter {
   private readonly usedNames = new Set<string>();
 
   private readonly checker: ts.TypeChecker;
+  /** Whether a file is one of TypeScript's own libraries (where the global Uint8Array is declared). */
+  private readonly isDefaultLibrary: (file: ts.SourceFile) => boolean;
 
-  constructor(checker: ts.TypeChecker) {
+  constructor(checker: ts.TypeChecker, isDefaultLibrary: (file: ts.SourceFile) => boolean) {
     this.checker = checker;
+    this.isDefaultLibrary = isDefaultLibrary;
   }
 
   print(type: ts.Type): string {
@@ -72,6 +75,9 @@ export class StandalonePrinter {
 
   private object(type: ts.ObjectType, stack: ts.Type[], probing: boolean): string {
     const { checker } = this;
+    // Bytes (a raw request body): named, since their methods cannot be written out as JSON.
+    const symbol = type.getSymbol();
+    if (symbol?.name === 'Uint8Array' && symbol.declarations?.some((declaration) => this.isDefaultLibrary(declaration.getSourceFile()))) return 'Uint8Array';
     if (checker.isArrayType(type)) {
       const [element] = checker.getTypeArguments(type as ts.TypeReference);
       const readonly = type.getSymbol()?.name === 'ReadonlyArray' ? 'readonly ' : '';

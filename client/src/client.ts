@@ -97,6 +97,30 @@ export function createClient(options: ClientOptions) {
           get: optionalInput('infra.ai.usage', {}),
         },
       },
+      /** Buckets and objects: inputs by `storage_ref`, results by `result_destination`. */
+      storage: {
+        buckets: {
+          create: call('infra.storage.buckets.create'),
+          list: optionalInput('infra.storage.buckets.list', {}),
+        },
+        objects: {
+          list: call('infra.storage.objects.list'),
+          /** The object's bytes as the request body (`body`, a Uint8Array), with their `content_type`. */
+          put: call('infra.storage.objects.put'),
+          /** The object's bytes and content type. */
+          get: call('infra.storage.objects.get'),
+          delete: call('infra.storage.objects.delete'),
+        },
+      },
+      /** Endpoints that background operations notify (signed), and what was delivered to them. */
+      webhooks: {
+        endpoints: {
+          create: call('infra.webhooks.endpoints.create'),
+          list: optionalInput('infra.webhooks.endpoints.list', {}),
+          delete: byId('infra.webhooks.endpoints.delete', (endpointId) => ({ endpoint_id: endpointId })),
+        },
+        deliveries: { list: optionalInput('infra.webhooks.deliveries', {}) },
+      },
     },
     /** The OpenAI-compatible tree, named as the router names it (and as the `openai` SDK mostly does). */
     v1: {

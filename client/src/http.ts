@@ -28,6 +28,10 @@ export interface RouteDescription {
   path: string;
   framing?: string;
   binary?: string;
+  /** The input's `body` is the request body, sent as its `content_type`. */
+  rawBody?: boolean;
+  /** The path parameter that takes the rest of the path: its slashes stay path separators. */
+  greedy?: string;
 }
 
 export interface HttpRequest {
@@ -45,21 +49,37 @@ export interface Http {
 const retryableStatus = (status: number) => status === 429 || (status >= 500 && status !== 501);
 const maxRetryDelayMs = 60_000;
 
-/** Path parameters filled in; the rest of the input as query (GET, DELETE) or JSON body. */
-function toFetchArguments(baseUrl: string, { route, input, stream }: HttpRequest): { url: string; body: string | undefined } {
+interface FetchArguments {
+  url: string;
+  body: string | Uint8Array<ArrayBuffer> | undefined;
+  contentType: string | undefined;
+}
+
+/**
+ * Path parameters filled in; the rest of the input as query (GET, DELETE, HEAD), as JSON body,
+ * or for a raw body route its `body` bytes as its `content_type`.
+ */
+function toFetchArguments(baseUrl: string, { route, input, stream }: HttpRequest): FetchArguments {
   const rest: Record<string, unknown> = { ...input };
   const path = route.path.replace(/\{(\w+)\}/g, (_match, name: string) => {
     const value = rest[name];
     if (typeof value !== 'string' || value === '') throw new TypeError(`${name}: required`);
     delete rest[name];
-    return encodeURIComponent(value);
+    return name === route.greedy ? value.split('/').map(encodeURIComponent).join('/') : encodeURIComponent(value);
   });
   const url = new URL(baseUrl.replace(/\/+$/, '') + path);
+  if (route.rawBody) {
+    const { body, content_type: contentType } = rest;
+    if (!(body instanceof Uint8Array)) throw new TypeError('body: required, as a Uint8Array (a Buffer is one)');
+    if (typeof contentType !== 'string' || contentType === '') throw new TypeError('content_type: required');
+    // fetch takes bytes over an ArrayBuffer; bytes over shared memory are copied.
+    return { url: url.toString(), body: body.buffer instanceof ArrayBuffer ? (body as Uint8Array<ArrayBuffer>) : new Uint8Array(body), contentType };
+  }
   if (route.method === 'GET' || route.method === 'DELETE' || route.method === 'HEAD') {
     for (const [name, value] of Object.entries(rest)) if (value !== undefined) url.searchParams.set(name, String(value));
-    return { url: url.toString(), body: undefined };
+    return { url: url.toString(), body: undefined, contentType: undefined };
   }
-  return { url: url.toString(), body: JSON.stringify(stream ? { ...rest, stream: true } : rest) };
+  return { url: url.toString(), body: JSON.stringify(stream ? { ...rest, stream: true } : rest), contentType: 'application/json' };
 }
 
 function retryAfterSeconds(response: Response): number | null {
@@ -144,14 +164,14 @@ export function createHttp(options: ClientOptions): Http {
 
   return {
     async send(request, perRequest = {}) {
-      const { url, body } = toFetchArguments(baseUrl, request);
+      const { url, body, contentType } = toFetchArguments(baseUrl, request);
       const headers: Record<string, string> = {
         accept: request.stream ? 'text/event-stream' : 'application/json',
         ...options.headers,
         ...perRequest.headers,
         authorization,
       };
-      if (body !== undefined) headers['content-type'] = 'application/json';
+      if (contentType !== undefined) headers['content-type'] = contentType;
       const deadline = request.stream ? untilAnswered(perRequest.timeoutMs ?? defaultTimeoutMs) : untilRead(perRequest.timeoutMs ?? defaultTimeoutMs);
       const timeout = deadline.signal;
       const signal = perRequest.signal ? AbortSignal.any([perRequest.signal, timeout]) : timeout;

@@ -279,3 +279,39 @@ describe('the API key', () => {
     expect(inspect(failure, { depth: 10, showHidden: true }) + JSON.stringify(failure)).not.toContain(secret);
   });
 });
+
+describe('storage and webhooks', () => {
+  it('put bytes under a key with slashes and spaces, list, read them back whole, delete', async () => {
+    const bucket = await ss.infra.storage.buckets.create({ name: `client-${Date.now()}` });
+    const bucketId = bucket.data.id;
+    const bytes = new Uint8Array([0, 1, 2, 0x7b, 0xfe, 0xff]);
+    const key = 'reports/2026/q4 summary.bin';
+    const stored = await ss.infra.storage.objects.put({ bucket_id: bucketId, key, content_type: 'application/x-report', body: bytes });
+    expect(stored.data).toMatchObject({ bucket_id: bucketId, key, content_type: 'application/x-report', size: bytes.length });
+    const listed = await ss.infra.storage.objects.list({ bucket_id: bucketId, prefix: 'reports/' });
+    expect(listed.data.map((object) => object.key)).toEqual([key]);
+    const read = await ss.infra.storage.objects.get({ bucket_id: bucketId, key });
+    expect(read.contentType).toBe('application/x-report');
+    expect([...read.body]).toEqual([...bytes]);
+    expect((await ss.infra.storage.buckets.list()).data.map((listedBucket) => listedBucket.id)).toContain(bucketId);
+    expect((await ss.infra.storage.objects.delete({ bucket_id: bucketId, key })).data).toEqual({ deleted: true });
+    await expect(ss.infra.storage.objects.get({ bucket_id: bucketId, key })).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('a put without bytes or their type is refused before anything is sent', async () => {
+    const put = ss.infra.storage.objects.put as (input: Record<string, unknown>) => Promise<unknown>;
+    await expect(put({ bucket_id: 'any', key: 'k', content_type: 'text/plain', body: 'not bytes' })).rejects.toThrow(/^body: required/);
+    await expect(put({ bucket_id: 'any', key: 'k', content_type: '', body: new Uint8Array([1]) })).rejects.toThrow(/^content_type: required/);
+  });
+
+  it('webhook endpoints: created with their secret, listed, deleted once; deliveries listed', async () => {
+    const created = await ss.infra.webhooks.endpoints.create({ url: 'https://hooks.example.com/ai', topics: ['client-reports'] });
+    expect(created.data).toMatchObject({ url: 'https://hooks.example.com/ai', topics: ['client-reports'], secret: expect.stringMatching(/\S{16,}/) });
+    const listed = await ss.infra.webhooks.endpoints.list();
+    expect(listed.data.find((endpoint) => endpoint.id === created.data.id)).toBeDefined();
+    expect(listed.data.every((endpoint) => !('secret' in endpoint))).toBe(true);
+    expect(Array.isArray((await ss.infra.webhooks.deliveries.list({ endpoint_id: created.data.id })).data)).toBe(true);
+    expect((await ss.infra.webhooks.endpoints.delete(created.data.id)).data).toEqual({ id: created.data.id, deleted: true });
+    await expect(ss.infra.webhooks.endpoints.delete(created.data.id)).rejects.toBeInstanceOf(NotFoundError);
+  });
+});

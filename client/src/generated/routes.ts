@@ -81,6 +81,50 @@ export interface CallRoutes {
     input: { image: { bucket_id: string; key: string; } | { base64: string; content_type?: undefined | string; name?: undefined | string; }; async?: undefined | boolean; result_destination?: undefined | { bucket_id: string; key: string; }; webhook_topic?: undefined | string; model?: undefined | string; n?: undefined | number; size?: undefined | string; response_format?: undefined | "url" | "b64_json"; user?: undefined | string; };
     output: { data: { object: "ai.operation"; error: null | { code: string; message: string; }; id: string; model: null | string; status: "queued" | "processing" | "succeeded" | "failed" | "cancelled"; processing_at: null | string; succeeded_at: null | string; failed_at: null | string; cancelled_at: null | string; kind: string; created_at: string; queued_at: string; attempts: number; usage: null | { [key: string]: unknown; }; result_destination: null | { bucket_id: string; key: string; content_type?: undefined | string; size?: undefined | number; }; webhook_topic: null | string; result?: unknown; } | { object: "list"; model: string; data: { b64_json: string; content_type: string; revised_prompt: null | string; }[]; created: number; }; status: "ok"; };
   };
+  "infra.storage.buckets.create": {
+    input: { name: string; };
+    output: { status: "ok"; data: { id: string; name: string; created_at: string; }; };
+  };
+  "infra.storage.buckets.list": {
+    input: { [key: string]: never; };
+    output: { status: "ok"; data: { id: string; name: string; created_at: string; }[]; };
+  };
+  "infra.storage.objects.list": {
+    input: { bucket_id: string; prefix?: undefined | string; after?: undefined | string; limit?: unknown; };
+    output: { status: "ok"; data: { bucket_id: string; key: string; content_type: string; size: number; sha256: string; created_at: string; updated_at: string; }[]; };
+  };
+  "infra.storage.objects.put": {
+    input: { bucket_id: string; key: string; content_type: string; body: Uint8Array; };
+    output: { status: "ok"; data: { bucket_id: string; key: string; content_type: string; size: number; sha256: string; created_at: string; updated_at: string; }; };
+  };
+  "infra.storage.objects.head": {
+    input: { bucket_id: string; key: string; };
+    output: BinaryAnswer;
+  };
+  "infra.storage.objects.get": {
+    input: { bucket_id: string; key: string; };
+    output: BinaryAnswer;
+  };
+  "infra.storage.objects.delete": {
+    input: { bucket_id: string; key: string; };
+    output: { status: "ok"; data: { deleted: true; }; };
+  };
+  "infra.webhooks.endpoints.create": {
+    input: { url: string; topics: string[]; };
+    output: { status: "ok"; data: { id: string; url: string; topics: string[]; created_at: string; secret: string; }; };
+  };
+  "infra.webhooks.endpoints.list": {
+    input: { [key: string]: never; };
+    output: { status: "ok"; data: { id: string; url: string; topics: string[]; created_at: string; }[]; };
+  };
+  "infra.webhooks.endpoints.delete": {
+    input: { endpoint_id: string; };
+    output: { status: "ok"; data: { id: string; deleted: true; }; };
+  };
+  "infra.webhooks.deliveries": {
+    input: { operation_id?: undefined | string; endpoint_id?: undefined | string; limit?: unknown; };
+    output: { status: "ok"; data: { id: string; endpoint_id: string; operation_id: string; event_type: string; status: "succeeded" | "failed" | "pending"; created_at: string; completed_at: null | string; attempts: { attempt: number; status_code: null | number; error: null | string; duration_ms: number; created_at: string; }[]; }[]; };
+  };
   "v1.models.list": {
     input: { [key: string]: never; };
     output: { object: "list"; data: { id: string; object: "model"; provider: string; upstream_model: string; display_name: string; capabilities: ("text_generation" | "tool_calling" | "embeddings" | "rerank" | "moderation" | "transcription" | "translation" | "speech" | "image_generation" | "image_edit" | "image_variation" | "document_parse" | "realtime")[]; input_modalities: ("text" | "image" | "audio" | "document")[]; output_modalities: ("text" | "image" | "audio" | "document")[]; limits: { context_window: null | number; max_output_tokens: null | number; max_input_tokens: null | number; max_request_tokens: null | number; }; pricing: { unit: "image" | "token" | "call" | "audio_second" | "character"; input_per_million?: undefined | string; output_per_million?: undefined | string; per_unit?: undefined | string; }; available: boolean; created: number; owned_by: string; }[]; };
@@ -197,6 +241,17 @@ export const routeTable = {
   "infra.ai.images.generations.create": {"method":"POST","path":"/infra/ai/images/generations"},
   "infra.ai.images.edits.create": {"method":"POST","path":"/infra/ai/images/edits"},
   "infra.ai.images.variations.create": {"method":"POST","path":"/infra/ai/images/variations"},
+  "infra.storage.buckets.create": {"method":"POST","path":"/infra/storage/buckets"},
+  "infra.storage.buckets.list": {"method":"GET","path":"/infra/storage/buckets"},
+  "infra.storage.objects.list": {"method":"GET","path":"/infra/storage/buckets/{bucket_id}/objects"},
+  "infra.storage.objects.put": {"method":"PUT","path":"/infra/storage/buckets/{bucket_id}/objects/{key}","rawBody":true,"greedy":"key"},
+  "infra.storage.objects.head": {"method":"HEAD","path":"/infra/storage/buckets/{bucket_id}/objects/{key}","binary":"always","greedy":"key"},
+  "infra.storage.objects.get": {"method":"GET","path":"/infra/storage/buckets/{bucket_id}/objects/{key}","binary":"always","greedy":"key"},
+  "infra.storage.objects.delete": {"method":"DELETE","path":"/infra/storage/buckets/{bucket_id}/objects/{key}","greedy":"key"},
+  "infra.webhooks.endpoints.create": {"method":"POST","path":"/infra/webhooks/endpoints"},
+  "infra.webhooks.endpoints.list": {"method":"GET","path":"/infra/webhooks/endpoints"},
+  "infra.webhooks.endpoints.delete": {"method":"DELETE","path":"/infra/webhooks/endpoints/{endpoint_id}"},
+  "infra.webhooks.deliveries": {"method":"GET","path":"/infra/webhooks/deliveries"},
   "v1.models.list": {"method":"GET","path":"/v1/models"},
   "v1.models.retrieve": {"method":"GET","path":"/v1/models/{model_id}"},
   "v1.responses.create": {"method":"POST","path":"/v1/responses"},
