@@ -152,18 +152,20 @@ export async function benchGateways(): Promise<LoadResult[]> {
     const control = withControl ? await startBenchServer({ OPENAI_COMPAT_UPSTREAMS: upstreams, ENFORCE_LIMITS: 'true' }) : undefined;
     if (control) servers.push(control);
     const key = await createBenchKey();
-    const ours = (name: string, server: BenchServer): Target => ({
+    // The control's own project and key: it shares no balance or rate-limit lease with the first.
+    const controlKey = control ? await createBenchKey() : undefined;
+    const ours = (name: string, server: BenchServer, apiKey = key): Target => ({
       name,
       pid: server.child.pid!,
       url: `${server.baseUrl}/v1/chat/completions`,
-      headers: { authorization: `Bearer ${key}` },
+      headers: { authorization: `Bearer ${apiKey}` },
       model: (upstreamModel) => `fake:${upstreamModel}`,
     });
     const targets: Target[] = [
       { name: 'Portkey gateway 1.15.2', pid: portkey.child.pid!, url: `${portkey.baseUrl}/v1/chat/completions`, headers: portkey.headersFor(`${fakeUrl}/v1`), model: (name) => name },
       ours('this service, enforcement on', on),
       ours('this service, ENFORCE_LIMITS=false', off),
-      ...(control ? [ours('this service, enforcement on (control: a second process)', control)] : []),
+      ...(control ? [ours('this service, enforcement on (control: a second process)', control, controlKey)] : []),
     ];
     const direct: Target = { name: 'upstream direct', pid: fake.child.pid!, url: `${fakeUrl}/v1/chat/completions`, headers: {}, model: (name) => name };
 

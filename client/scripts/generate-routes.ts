@@ -21,7 +21,8 @@ export const generatedRoutesFile = path.join(repositoryRoot, 'client/src/generat
 
 /** The AI trees, and the storage and webhooks the AI routes write results to and notify. */
 const clientTrees = ['infra.ai.', 'infra.storage.', 'infra.webhooks.', 'v1.'];
-const isClientRoute = (route: RouteEntry) => clientTrees.some((tree) => route.procedurePath.startsWith(tree));
+/** HEAD answers only headers, which the client's answers do not carry: GET serves the same. */
+const isClientRoute = (route: RouteEntry) => clientTrees.some((tree) => route.procedurePath.startsWith(tree)) && route.meta.transport?.method !== 'HEAD';
 
 interface RouteFacts {
   procedurePath: string;

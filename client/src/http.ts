@@ -65,13 +65,16 @@ function toFetchArguments(baseUrl: string, { route, input, stream }: HttpRequest
     const value = rest[name];
     if (typeof value !== 'string' || value === '') throw new TypeError(`${name}: required`);
     delete rest[name];
-    return name === route.greedy ? value.split('/').map(encodeURIComponent).join('/') : encodeURIComponent(value);
+    const segments = name === route.greedy ? value.split('/') : [value];
+    // The URL would resolve them away before the service saw them, reaching another path.
+    if (segments.some((segment) => segment === '.' || segment === '..')) throw new TypeError(`${name}: "." and ".." cannot be path segments`);
+    return segments.map(encodeURIComponent).join('/');
   });
   const url = new URL(baseUrl.replace(/\/+$/, '') + path);
   if (route.rawBody) {
     const { body, content_type: contentType } = rest;
     if (!(body instanceof Uint8Array)) throw new TypeError('body: required, as a Uint8Array (a Buffer is one)');
-    if (typeof contentType !== 'string' || contentType === '') throw new TypeError('content_type: required');
+    if (typeof contentType !== 'string' || !/^[\t\x20-\x7e]{1,255}$/.test(contentType)) throw new TypeError('content_type: required, at most 255 printable ASCII characters');
     // fetch takes bytes over an ArrayBuffer; bytes over shared memory are copied.
     return { url: url.toString(), body: body.buffer instanceof ArrayBuffer ? (body as Uint8Array<ArrayBuffer>) : new Uint8Array(body), contentType };
   }
@@ -80,6 +83,16 @@ function toFetchArguments(baseUrl: string, { route, input, stream }: HttpRequest
     return { url: url.toString(), body: undefined, contentType: undefined };
   }
   return { url: url.toString(), body: JSON.stringify(stream ? { ...rest, stream: true } : rest), contentType: 'application/json' };
+}
+
+/**
+ * Later layers win by name whatever its case: fetch would join `Content-Type` and
+ * `content-type` into one list, and a raw body's type is stored with it.
+ */
+function mergeHeaders(...layers: (Record<string, string> | undefined)[]): Record<string, string> {
+  const merged: Record<string, string> = {};
+  for (const layer of layers) for (const [name, value] of Object.entries(layer ?? {})) merged[name.toLowerCase()] = value;
+  return merged;
 }
 
 function retryAfterSeconds(response: Response): number | null {
@@ -165,13 +178,12 @@ export function createHttp(options: ClientOptions): Http {
   return {
     async send(request, perRequest = {}) {
       const { url, body, contentType } = toFetchArguments(baseUrl, request);
-      const headers: Record<string, string> = {
-        accept: request.stream ? 'text/event-stream' : 'application/json',
-        ...options.headers,
-        ...perRequest.headers,
-        authorization,
-      };
-      if (contentType !== undefined) headers['content-type'] = contentType;
+      const headers = mergeHeaders(
+        { accept: request.stream ? 'text/event-stream' : 'application/json' },
+        options.headers,
+        perRequest.headers,
+        { authorization, ...(contentType === undefined ? {} : { 'content-type': contentType }) },
+      );
       const deadline = request.stream ? untilAnswered(perRequest.timeoutMs ?? defaultTimeoutMs) : untilRead(perRequest.timeoutMs ?? defaultTimeoutMs);
       const timeout = deadline.signal;
       const signal = perRequest.signal ? AbortSignal.any([perRequest.signal, timeout]) : timeout;

@@ -23,10 +23,14 @@ export type StreamEvent<N extends StreamName> = Exclude<StreamRoutes[N]['event']
 
 const isJson = (response: Response) => /^application\/([\w.+-]*\+)?json\b/i.test(response.headers.get('content-type') ?? '');
 
-async function readAnswer(response: Response, binary: boolean): Promise<unknown> {
+/**
+ * A route that always answers bytes answers them whatever their type (a stored object may be
+ * JSON); one that answers bytes when asked answers JSON when it did not.
+ */
+async function readAnswer(response: Response, binary: string | undefined): Promise<unknown> {
   if (response.status === 204) return undefined;
   try {
-    if (binary && !isJson(response)) {
+    if (binary === 'always' || (binary && !isJson(response))) {
       const answer: BinaryAnswer = { contentType: response.headers.get('content-type') ?? 'application/octet-stream', body: new Uint8Array(await response.arrayBuffer()) };
       return answer;
     }
@@ -41,7 +45,7 @@ async function readAnswer(response: Response, binary: boolean): Promise<unknown>
 export async function callRoute<N extends CallName>(http: Http, name: N, input: Input<N>, options?: RequestOptions): Promise<Output<N>> {
   const route = routeTable[name];
   const response = await http.send({ route, input: input as Record<string, unknown> }, options);
-  return (await readAnswer(response, 'binary' in route)) as Output<N>;
+  return (await readAnswer(response, 'binary' in route ? route.binary : undefined)) as Output<N>;
 }
 
 /**

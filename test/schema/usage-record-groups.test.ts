@@ -94,7 +94,7 @@ describe('usage record groups', () => {
       charged, latencyMs: index * 3, status: index % 2 ? 'failed' : 'succeeded', requestId,
     });
     const earlier = new UsageBatch<string>();
-    // Past the first growth of every column, so the copy keeps what was already there.
+    // A hundred calls in the earlier batch, two more appended to the same group from the later one.
     for (let index = 0; index < 100; index++) earlier.add(call(index, `req_${index}`, BigInt(index)), null, undefined);
     const later = new UsageBatch<string>();
     later.add(call(100, 'req_"late"', 2n ** 60n + 7n), null, undefined);

@@ -97,10 +97,6 @@ export interface CallRoutes {
     input: { bucket_id: string; key: string; content_type: string; body: Uint8Array; };
     output: { status: "ok"; data: { bucket_id: string; key: string; content_type: string; size: number; sha256: string; created_at: string; updated_at: string; }; };
   };
-  "infra.storage.objects.head": {
-    input: { bucket_id: string; key: string; };
-    output: BinaryAnswer;
-  };
   "infra.storage.objects.get": {
     input: { bucket_id: string; key: string; };
     output: BinaryAnswer;
@@ -245,7 +241,6 @@ export const routeTable = {
   "infra.storage.buckets.list": {"method":"GET","path":"/infra/storage/buckets"},
   "infra.storage.objects.list": {"method":"GET","path":"/infra/storage/buckets/{bucket_id}/objects"},
   "infra.storage.objects.put": {"method":"PUT","path":"/infra/storage/buckets/{bucket_id}/objects/{key}","rawBody":true,"greedy":"key"},
-  "infra.storage.objects.head": {"method":"HEAD","path":"/infra/storage/buckets/{bucket_id}/objects/{key}","binary":"always","greedy":"key"},
   "infra.storage.objects.get": {"method":"GET","path":"/infra/storage/buckets/{bucket_id}/objects/{key}","binary":"always","greedy":"key"},
   "infra.storage.objects.delete": {"method":"DELETE","path":"/infra/storage/buckets/{bucket_id}/objects/{key}","greedy":"key"},
   "infra.webhooks.endpoints.create": {"method":"POST","path":"/infra/webhooks/endpoints"},
