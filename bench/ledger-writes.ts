@@ -38,10 +38,10 @@ export async function benchLedgerWrites(): Promise<LoadResult[]> {
       process.stdout.write(`skipped: Postgres's backend (pid ${pid}) is not a process of this machine\n`);
       return [];
     }
+    const usage = { projectId: project.id, keyId: key.id, primitive: 'chat.completions', model: 'fake:gpt-bench', unit: 'token' };
     const batchOf = (calls: number): Iterable<ChargeGroup> => {
       const batch = new UsageBatch<string>();
       for (let index = 0; index < calls; index++) {
-        const usage = { projectId: project.id, keyId: key.id, primitive: 'chat.completions', model: 'fake:gpt-bench', unit: 'token' };
         batch.add({ ...usage, inputUnits: 12, outputUnits: 16, charged: 4_200n, latencyMs: 3, status: 'succeeded', requestId: `req_${index.toString(16).padStart(24, '0')}` }, leaseId, leaseId);
       }
       return batch.groups();

@@ -55,8 +55,9 @@ export function setRateLimitHeaders(target: { setHeader(name: string, value: str
 
 /** The same headers as an object, for answers written by tRPC or carried by an error. */
 export function rateLimitHeaders(counts: RateCounts): Record<string, string> {
+  const pairs = pushRateLimitHeaders([], counts);
   const headers: Record<string, string> = {};
-  setRateLimitHeaders({ setHeader: (name, value) => (headers[name] = value) }, counts);
+  for (let index = 0; index < pairs.length; index += 2) headers[pairs[index]!] = pairs[index + 1]!;
   return headers;
 }
 

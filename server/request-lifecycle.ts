@@ -44,7 +44,7 @@ function treeOf(url: string): Tree {
 export function trackRequests(logger: Logger, metrics: ServiceMetrics) {
   return (req: Request, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();
-    const incoming = req.headers['x-request-id'];
+    const incoming = req.headers[requestIdHeader];
     const requestId =
       typeof incoming === 'string' && acceptableRequestId.test(incoming) ? incoming : `req_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
     const locals = localsOf(res);

@@ -80,7 +80,7 @@ export class StandalonePrinter {
     if (symbol?.name === 'Uint8Array' && symbol.declarations?.some((declaration) => this.isDefaultLibrary(declaration.getSourceFile()))) return 'Uint8Array';
     if (checker.isArrayType(type)) {
       const [element] = checker.getTypeArguments(type as ts.TypeReference);
-      const readonly = type.getSymbol()?.name === 'ReadonlyArray' ? 'readonly ' : '';
+      const readonly = symbol?.name === 'ReadonlyArray' ? 'readonly ' : '';
       return `${readonly}${this.wrapped(element!, stack, probing)}[]`;
     }
     if (checker.isTupleType(type)) {
