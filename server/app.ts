@@ -68,7 +68,7 @@ export function createApp(services: Services): Express {
   // byte answers and server-sent events, as each procedure declares them (each reads its own
   // body), then the plain JSON routes, behind one lookup. What none of them takes (JSON that needs
   // coercing, content types to refuse) goes on to trpc-to-openapi's adapter below.
-  const jsonReaders = [jsonBody(services.config.maxBodyBytes), acceptEmptyBodies];
+  const jsonReaders = [jsonBody(services.config), acceptEmptyBodies];
   const authenticate = authenticateBeforeBody(services);
   const dispatch = createApiDispatcher([...transportApiRoutes(services, appRouter), ...jsonApiRoutes(services, appRouter, jsonReaders)]);
   app.use((req, res, next) => {
@@ -102,7 +102,7 @@ export function createApp(services: Services): Express {
   // /trpc keeps its own error shape: its bodies are JSON within MAX_BODY_BYTES, checked by length.
   app.use(
     '/trpc',
-    jsonBody(services.config.maxBodyBytes),
+    jsonBody(services.config),
     createExpressMiddleware({
       router: appRouter,
       maxBodySize: services.config.maxBodyBytes,

@@ -1,7 +1,8 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { Config } from './config.ts';
 import { authenticateHeader } from '../router/auth.ts';
 import type { Services } from '../router/context.ts';
-import { describeError } from '../router/errors.ts';
+import { ApiError, describeError } from '../router/errors.ts';
 import { sendError } from './error-responses.ts';
 import { localsOf } from './request-lifecycle.ts';
 
@@ -30,14 +31,52 @@ function nestingDepth(bytes: Buffer, limit: number): number {
 }
 
 /**
- * Refuses a body whose declared length is over `limit` before reading any of it (body-parser
- * would first read it all off the socket to discard it), then lets `parser` read the rest,
- * which still stops at `limit` when no length is declared.
+ * The bytes of the request bodies this process is reading or holding, counted from their declared
+ * length (a body without one counts as its route's limit) until their answer ends. Each body is
+ * bounded by its route; this bounds how many are held at once, which connections alone do not.
  */
-export function boundedBody(parser: RequestHandler, limit: number): RequestHandler {
+class BodiesInFlight {
+  #bytes = 0;
+  readonly #limit: number;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  /** Counts `bytes` until `res` closes; false when they do not fit (a body always fits when none is held). */
+  take(bytes: number, res: Response): boolean {
+    if (this.#bytes > 0 && this.#bytes + bytes > this.#limit) return false;
+    this.#bytes += bytes;
+    res.once('close', () => (this.#bytes -= bytes));
+    return true;
+  }
+}
+
+/** One count per process: every body reader built on the same configuration shares it. */
+const inFlightByConfig = new WeakMap<Config, BodiesInFlight>();
+function bodiesInFlight(config: Config): BodiesInFlight {
+  let bodies = inFlightByConfig.get(config);
+  if (!bodies) inFlightByConfig.set(config, (bodies = new BodiesInFlight(config.maxBodyBytesInFlight)));
+  return bodies;
+}
+
+/**
+ * Refuses a body whose declared length is over `limit` before reading any of it (body-parser
+ * would first read it all off the socket to discard it), and one that would take the bodies held
+ * at once past MAX_BODY_BYTES_IN_FLIGHT (503, retry shortly; the connection closes unread), then
+ * lets `parser` read the rest, which still stops at `limit` when no length is declared.
+ */
+export function boundedBody(parser: RequestHandler, limit: number, config: Config): RequestHandler {
+  const bodies = bodiesInFlight(config);
   return (req, res, next) => {
-    if (Number(req.headers['content-length'] ?? 0) > limit) {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
       next(tooLarge(limit));
+      return;
+    }
+    if (hasBody(req) && !bodies.take(req.headers['content-length'] === undefined ? limit : declared, res)) {
+      res.setHeader('Connection', 'close');
+      next(new ApiError('service_unavailable', 'This server is reading as many request bodies as it holds at once (MAX_BODY_BYTES_IN_FLIGHT); retry shortly', { headers: { 'Retry-After': '1' } }));
       return;
     }
     parser(req, res, next);
@@ -121,7 +160,8 @@ function readPlainJson(req: Request, limit: number, next: NextFunction): void {
 }
 
 /** A JSON body parser bounded in size and depth; refusals are 413 and 400, never a stack overflow later. */
-export function jsonBody(limit: number): RequestHandler {
+export function jsonBody(config: Config): RequestHandler {
+  const limit = config.maxBodyBytes;
   // Other charsets and compressed bodies: body-parser, with the same depth check.
   const general = express.json({ limit, verify: (_req, _res, buffer) => assertShallow(buffer) });
   return boundedBody((req, res, next) => {
@@ -129,7 +169,7 @@ export function jsonBody(limit: number): RequestHandler {
     const encoding = req.headers['content-encoding'];
     if (!isPlainJson(req.headers['content-type']) || (encoding !== undefined && encoding.toLowerCase() !== 'identity')) return general(req, res, next);
     readPlainJson(req, limit, next);
-  }, limit);
+  }, limit, config);
 }
 
 const hasBody = (req: Request) => req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;

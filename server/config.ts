@@ -43,6 +43,7 @@ const environmentSchema = z.object({
   EMBEDDED_POSTGRES_PORT: port.optional(),
   LOG_LEVEL: z.enum(logLevels).default('info'),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
+  MAX_BODY_BYTES_IN_FLIGHT: z.coerce.number().int().min(1024).default(256 * 1024 * 1024),
   PUBLIC_BASE_URL: z.url().optional(),
   MODEL_ALIASES: jsonText(z.record(z.string().min(1), z.string().min(1))).optional(),
   CORS_ALLOWED_ORIGINS: z
@@ -140,6 +141,8 @@ export interface Config {
   embeddedPostgresPort: number | undefined;
   logLevel: (typeof logLevels)[number];
   maxBodyBytes: number;
+  /** Request bodies being read at once, in bytes, in one process: past it a request gets a 503 before its body is read. */
+  maxBodyBytesInFlight: number;
   publicBaseUrl: string | undefined;
   /** Browser origins allowed to call the API (`*`: any); empty: no CORS headers. */
   corsOrigins: string[];
@@ -229,6 +232,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     embeddedPostgresPort: env.EMBEDDED_POSTGRES_PORT,
     logLevel: env.LOG_LEVEL,
     maxBodyBytes: env.MAX_BODY_BYTES,
+    maxBodyBytesInFlight: env.MAX_BODY_BYTES_IN_FLIGHT,
     publicBaseUrl: env.PUBLIC_BASE_URL,
     corsOrigins: env.CORS_ALLOWED_ORIGINS,
     modelAliases: env.MODEL_ALIASES ?? {},

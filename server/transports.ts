@@ -182,9 +182,9 @@ function bodyReader(transport: TransportDeclaration, services: Services): Reques
   if (transport.method === 'GET' || transport.method === 'HEAD') return [];
   if (transport.rawBody) {
     const limit = transport.rawBody.maxBytes(services.config);
-    return [boundedBody(express.raw({ type: () => true, limit }), limit)];
+    return [boundedBody(express.raw({ type: () => true, limit }), limit, services.config)];
   }
-  return [jsonBody(services.config.maxBodyBytes)];
+  return [jsonBody(services.config)];
 }
 
 /**

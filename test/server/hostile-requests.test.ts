@@ -9,7 +9,7 @@ let key: string;
 let bucket: string;
 
 beforeAll(async () => {
-  server = await startTestServer({ STORAGE_MAX_OBJECT_BYTES: String(8 * 1024 * 1024) });
+  server = await startTestServer({ STORAGE_MAX_OBJECT_BYTES: String(8 * 1024 * 1024), MAX_BODY_BYTES_IN_FLIGHT: String(12 * 1024 * 1024) });
   key = (await server.createKey()).secret;
   const created = await fetch(`${server.baseUrl}/infra/storage/buckets`, {
     method: 'POST',
@@ -57,6 +57,28 @@ describe('bodies', () => {
     expect(upload.body.error.message).toMatch(/^body: /);
     const json = await answerBeforeBody('/v1/embeddings', { ...bearer(key), 'content-type': 'application/json' }, 95 * 1024 * 1024);
     expect(json.status).toBe(413);
+  });
+
+  it('bodies past what the process holds at once are a 503 to retry, unread, until the held one ends', async () => {
+    // Holds 7 MiB of the 12 MiB in flight: its first MiB sent, the rest never.
+    const held = httpRequest(`${server.baseUrl}/infra/storage/buckets/${bucket}/objects/held.bin`, {
+      method: 'PUT',
+      headers: { ...bearer(key), 'content-type': 'application/octet-stream', 'content-length': String(7 * 1024 * 1024) },
+    });
+    held.on('error', () => undefined);
+    held.write(Buffer.alloc(1024 * 1024));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const refused = await answerBeforeBody(`/infra/storage/buckets/${bucket}/objects/second.bin`, { ...bearer(key), 'content-type': 'application/octet-stream' }, 6 * 1024 * 1024);
+    expect(refused.status).toBe(503);
+    expect(refused.connection).toBe('close');
+    expect(refused.body.error).toMatchObject({ code: 'service_unavailable', message: expect.stringMatching(/MAX_BODY_BYTES_IN_FLIGHT/) });
+    // A small body still fits beside the held one; once the held upload goes, a large one fits too.
+    const small = await fetch(`${server.baseUrl}/infra/storage/buckets/${bucket}/objects/small.bin`, { method: 'PUT', headers: { ...bearer(key), 'content-type': 'text/plain' }, body: 'fits' });
+    expect(small.status).toBe(200);
+    held.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const large = await fetch(`${server.baseUrl}/infra/storage/buckets/${bucket}/objects/large.bin`, { method: 'PUT', headers: { ...bearer(key), 'content-type': 'application/octet-stream' }, body: Buffer.alloc(6 * 1024 * 1024) });
+    expect(large.status).toBe(200);
   });
 
   it('JSON nested 100,000 deep is a 400 naming the body, on both trees', async () => {
