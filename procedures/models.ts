@@ -87,6 +87,7 @@ const get = defineTwinQueries({
   run: (modelId: string, ctx) => ({ catalog: ctx.services.catalog, model: findModelOrThrow(ctx.services.catalog, modelId) }),
   canonical: {
     path: '/infra/ai/models/{model_id}',
+    greedyParam: 'model_id',
     summary: 'Get AI model',
     input: getModelInputSchema,
     toArgs: (input) => input.model_id,
@@ -95,6 +96,7 @@ const get = defineTwinQueries({
   },
   compat: {
     path: '/v1/models/{model_id}',
+    greedyParam: 'model_id',
     summary: 'Get model (OpenAI-compatible)',
     input: getModelInputSchema,
     toArgs: (input) => input.model_id,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { router } from '../router/trpc.ts';
-import { scopedProcedure } from '../router/auth.ts';
+import { scoped } from '../router/auth.ts';
+import { baseProcedure } from '../router/trpc.ts';
 import { defineNativeMutation, defineNativeQuery, nativeEnvelope } from '../router/primitive.ts';
 import type { Scope } from '../router/scopes.ts';
 import type { TransportDeclaration } from '../router/transport.ts';
@@ -103,7 +104,7 @@ function objectRoute<TInput extends z.ZodObject>(
   input: TInput,
   transport: Partial<TransportDeclaration> & { docs: NonNullable<TransportDeclaration['docs']> },
 ) {
-  return scopedProcedure(scope)
+  return baseProcedure
     .meta({
       scope,
       errorStatuses: method === 'PUT' ? [...objectErrors, 413] : objectErrors,
@@ -120,27 +121,33 @@ const objects = router({
   put: objectRoute('ai:generate', 'PUT', putInput, {
     rawBody: { into: (body, contentType) => ({ body, content_type: contentType }), maxBytes: (config) => config.storage.maxObjectBytes },
     docs: { summary: 'Put object', description: 'The raw request body becomes the object; its Content-Type is kept.', tag: 'Storage', jsonOutput: nativeEnvelope(storageObjectSchema) },
-  }).mutation(async ({ input, ctx }) => ({
-    status: 'ok' as const,
-    data: toObjectWire(await ctx.services.storage.putObject(ctx.principal.projectId, input, input.content_type, input.body)),
-  })),
+  }).mutation(
+    scoped('ai:generate', async ({ input, ctx }) => ({
+      status: 'ok' as const,
+      data: toObjectWire(await ctx.services.storage.putObject(ctx.principal.projectId, input, input.content_type, input.body)),
+    })),
+  ),
   head: objectRoute('ai:read', 'HEAD', objectRefInputSchema, {
     rawAnswer: objectAnswer(false),
     docs: { summary: 'Head object', description: 'The headers of a GET, without the body.', tag: 'Storage' },
-  }).query(async ({ input, ctx }) => ({ object: toObjectWire(await ctx.services.storage.headObject(ctx.principal.projectId, input)) })),
+  }).query(scoped('ai:read', async ({ input, ctx }) => ({ object: toObjectWire(await ctx.services.storage.headObject(ctx.principal.projectId, input)) }))),
   get: objectRoute('ai:read', 'GET', objectRefInputSchema, {
     rawAnswer: objectAnswer(true),
     docs: { summary: 'Get object', description: 'The object bytes with their Content-Type, ETag (sha256) and Last-Modified.', tag: 'Storage' },
-  }).query(async ({ input, ctx }) => {
-    const { object, bytes } = await ctx.services.storage.getObject(ctx.principal.projectId, input);
-    return { object: toObjectWire(object), bytes };
-  }),
+  }).query(
+    scoped('ai:read', async ({ input, ctx }) => {
+      const { object, bytes } = await ctx.services.storage.getObject(ctx.principal.projectId, input);
+      return { object: toObjectWire(object), bytes };
+    }),
+  ),
   delete: objectRoute('ai:generate', 'DELETE', objectRefInputSchema, {
     docs: { summary: 'Delete object', tag: 'Storage', jsonOutput: nativeEnvelope(z.object({ deleted: z.literal(true) })) },
-  }).mutation(async ({ input, ctx }) => {
-    await ctx.services.storage.deleteObject(ctx.principal.projectId, input);
-    return { status: 'ok' as const, data: { deleted: true as const } };
-  }),
+  }).mutation(
+    scoped('ai:generate', async ({ input, ctx }) => {
+      await ctx.services.storage.deleteObject(ctx.principal.projectId, input);
+      return { status: 'ok' as const, data: { deleted: true as const } };
+    }),
+  ),
 });
 
 export const storageRouter = router({ buckets: router({ create: createBucket, list: listBuckets }), objects });

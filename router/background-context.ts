@@ -10,7 +10,6 @@ export function backgroundContext(services: Services, principal: Principal, run:
   return {
     services,
     requestId: run.id,
-    authorization: undefined,
     log: { route: run.route, projectId: principal.projectId },
     signal: run.signal,
     response: { rateLimits: {} },

@@ -42,26 +42,20 @@ export interface RequestLog {
   projectId?: string;
 }
 
-export interface RequestContext {
+/**
+ * The context every procedure runs with. Its key was checked before the call: by the request
+ * pipeline (server/http/) for a request, before its body was read; by the worker for a
+ * background run (re-read when the run starts, so a revoked key fails the run).
+ */
+export interface CallContext {
   services: Services;
   requestId: string;
-  /** The raw Authorization header, checked by the auth middleware, never logged. */
-  authorization: string | undefined;
-  /** The header's principal when it was checked before the body was read. */
-  authenticated?: Principal | undefined;
+  principal: Principal;
   log: RequestLog;
   /** Aborted when the client goes away before the response ends. */
   signal: AbortSignal;
   /** What a procedure asks of the HTTP answer beyond its body: 202 for an accepted operation, the budgets its rate-limit headers report. */
   response: { status?: number; rateLimits: RateCounts };
-  /**
-   * Set when a background worker runs the call: its request was already counted, and the caller
-   * is the key that submitted it (re-read when the run starts, so a revoked key fails the run).
-   */
+  /** Set when a background worker runs the call: its request was already counted. */
   background?: { principal: Principal };
-}
-
-/** The context of a call whose key has been checked: what procedures and primitives run with. */
-export interface CallContext extends RequestContext {
-  principal: Principal;
 }

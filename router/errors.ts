@@ -18,6 +18,7 @@ export const errorCodes = {
   forbidden: { status: 403, trpc: 'FORBIDDEN', openAiType: 'permission_error', openAiCode: 'missing_scope' },
   not_found: { status: 404, trpc: 'NOT_FOUND', openAiType: 'invalid_request_error', openAiCode: 'not_found' },
   method_not_allowed: { status: 405, trpc: 'METHOD_NOT_SUPPORTED', openAiType: 'invalid_request_error', openAiCode: 'method_not_allowed' },
+  request_timeout: { status: 408, trpc: 'TIMEOUT', openAiType: 'invalid_request_error', openAiCode: 'request_timeout' },
   conflict: { status: 409, trpc: 'CONFLICT', openAiType: 'invalid_request_error', openAiCode: 'conflict' },
   payload_too_large: { status: 413, trpc: 'PAYLOAD_TOO_LARGE', openAiType: 'invalid_request_error', openAiCode: 'payload_too_large' },
   unsupported_media_type: { status: 415, trpc: 'UNSUPPORTED_MEDIA_TYPE', openAiType: 'invalid_request_error', openAiCode: 'unsupported_media_type' },

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import type { CallContext, RequestContext } from './context.ts';
-import type { Principal } from './key-store.ts';
-import { admit, scopedProcedure } from './auth.ts';
-import { badInput, badOutput, parseLikeTrpc, registerDirectCall, type DirectCall } from './direct-calls.ts';
+import type { CallContext } from './context.ts';
+import { scoped } from './auth.ts';
+import { baseProcedure } from './trpc.ts';
 import type { Scope } from './scopes.ts';
 import { enqueueOperation } from './operations.ts';
 import type { AsyncSupport, Envelope, MultipartDeclaration, RawAnswer, TransportDeclaration } from './transport.ts';
@@ -23,6 +22,8 @@ export interface RouteSide<TArgs, TResult, TInput extends z.ZodObject, TOutput e
   multipart?: MultipartDeclaration;
   /** Answers bytes (audio, plain-text transcripts) instead of JSON, always or when the request asks. */
   rawAnswer?: RawAnswer<z.output<TOutput>>;
+  /** The path parameter that may also be sent with its slashes unencoded (the last one). */
+  greedyParam?: string;
 }
 
 /** What every route of a primitive shares: scope, errors, the run function, background support. */
@@ -106,13 +107,14 @@ function defineRoute<TIn extends z.ZodObject, TOut extends z.ZodType>(definition
   const storable = definition.storable ?? jsonResult;
   const transport = transportOf(side, method);
 
-  const withInput = scopedProcedure(definition.scope)
+  const withInput = baseProcedure
     .meta({
       scope: definition.scope,
       errorStatuses: definition.errorStatuses,
       envelope,
       ...(transport ? { transport } : {}),
       ...(definition.async ? { background: { ...definition.async, storable } } : {}),
+      ...(side.greedyParam ? { greedyParam: side.greedyParam } : {}),
       openapi: {
         method,
         path: side.path,
@@ -131,9 +133,9 @@ function defineRoute<TIn extends z.ZodObject, TOut extends z.ZodType>(definition
   // every request only costs time; tests (and VALIDATE_OUTPUTS=true) still check every one.
   const builder = (validateOutputs ? withInput.output(answer as TOut) : withInput) as unknown as ReturnType<typeof withInput.output<TOut>>;
 
-  const resolve = async (opts: { input: unknown; ctx: RequestContext & { principal: Principal }; signal: AbortSignal | undefined }) => {
+  const resolve = scoped(definition.scope, async (opts: { input: unknown; ctx: CallContext; signal: AbortSignal | undefined }) => {
     const input = opts.input as AsyncFields;
-    const ctx: CallContext = { ...opts.ctx, signal: opts.signal ?? opts.ctx.signal };
+    const ctx: CallContext = opts.signal && opts.signal !== opts.ctx.signal ? { ...opts.ctx, signal: opts.signal } : opts.ctx;
     if (definition.async && input.async === true && !ctx.background) {
       await definition.async.precheck?.(input, ctx);
       const operation = await enqueueOperation(ctx, { kind: definition.async.kind, route: side.path, input });
@@ -147,15 +149,8 @@ function defineRoute<TIn extends z.ZodObject, TOut extends z.ZodType>(definition
     }
     // Generic zod types defeat tRPC's output inference here; the output parser checks the value.
     return wrap(result) as never;
-  };
-  /** The same steps as the procedure, called directly by the REST routes (see router/direct-calls.ts). */
-  const direct = async (ctx: RequestContext, rawInput: unknown) => {
-    const principal = await admit(ctx, definition.scope, side.path);
-    const input = await parseLikeTrpc(side.input, rawInput, badInput);
-    const output: unknown = await resolve({ input, ctx: { ...ctx, principal }, signal: undefined });
-    return validateOutputs ? parseLikeTrpc(answer, output, badOutput) : output;
-  };
-  return { builder, resolve, answer, direct };
+  });
+  return { builder, resolve, answer };
 }
 
 const validateOutputs = process.env.VALIDATE_OUTPUTS === 'true' || process.env.VITEST === 'true';
@@ -166,19 +161,14 @@ function documented<P extends { _def: object }>(procedure: P, answer: z.ZodType)
   return procedure;
 }
 
-function withDirectCall<P extends object>(procedure: P, direct: DirectCall): P {
-  registerDirectCall(procedure, direct);
-  return procedure;
-}
-
 function query<TIn extends z.ZodObject, TOut extends z.ZodType>(definition: AnyDefinition, envelope: Envelope) {
   const route = defineRoute<TIn, TOut>(definition, 'GET', envelope);
-  return withDirectCall(documented(route.builder.query(route.resolve), route.answer), route.direct);
+  return documented(route.builder.query(route.resolve), route.answer);
 }
 
 function mutation<TIn extends z.ZodObject, TOut extends z.ZodType>(definition: AnyDefinition, method: 'POST' | 'DELETE', envelope: Envelope) {
   const route = defineRoute<TIn, TOut>(definition, method, envelope);
-  return withDirectCall(documented(route.builder.mutation(route.resolve), route.answer), route.direct);
+  return documented(route.builder.mutation(route.resolve), route.answer);
 }
 
 /** A GET route on one tree, answered as is (OpenAI shapes). */

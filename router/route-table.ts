@@ -1,8 +1,6 @@
 import type { AnyProcedure, AnyRouter } from '@trpc/server';
 import type { ProcedureMeta } from './trpc.ts';
-import type { BackgroundRoute, TransportDeclaration } from './transport.ts';
-import type { RequestContext } from './context.ts';
-import { directCallOf } from './direct-calls.ts';
+import type { BackgroundRoute, Envelope, TransportDeclaration } from './transport.ts';
 
 /** One procedure of the app router, with what it declares about itself. */
 export interface RouteEntry {
@@ -48,18 +46,12 @@ export function asyncRoutesByPath(routes: RouteEntry[]): Map<string, AsyncRouteE
 }
 
 /** A procedure's answer without its native envelope: the data the route produced. */
-export function dataOf(route: RouteEntry, answer: unknown): unknown {
-  return route.meta.envelope === 'native' ? (answer as { data: unknown }).data : answer;
+export function dataOf(envelope: Envelope | undefined, answer: unknown): unknown {
+  return envelope === 'native' ? (answer as { data: unknown }).data : answer;
 }
 
 /** Calls a procedure of a tRPC caller by its dotted path (the caller is a proxy keyed the same way). */
 export function callByPath(caller: unknown, procedurePath: string, input: unknown): Promise<unknown> {
   const procedure = procedurePath.split('.').reduce<any>((node, key) => node[key], caller);
   return procedure(input);
-}
-
-/** Calls a route's procedure for one request: its own steps directly when it has them (see router/direct-calls.ts), else through a tRPC caller. */
-export function invokeRoute(route: RouteEntry, ctx: RequestContext, input: unknown, createCaller: (ctx: never) => unknown): Promise<unknown> {
-  const direct = directCallOf(route.procedure);
-  return direct ? direct(ctx, input) : callByPath(createCaller(ctx as never), route.procedurePath, input);
 }

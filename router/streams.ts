@@ -1,13 +1,14 @@
 import type { z } from 'zod';
-import { scopedProcedure } from './auth.ts';
+import { scoped } from './auth.ts';
+import { baseProcedure } from './trpc.ts';
 import type { CallContext } from './context.ts';
 import type { Scope } from './scopes.ts';
 import type { Framing, MultipartDeclaration } from './transport.ts';
 
 /**
  * The streaming variant of a primitive: a tRPC subscription yielding the tree's wire events.
- * Typed clients subscribe to it directly; the generic transport (server/transports.ts) serves it
- * as server-sent events on `path` when a REST request says `stream: true`.
+ * Typed clients subscribe to it directly; the request pipeline (server/http/) serves it as
+ * server-sent events on `path` when a REST request says `stream: true`.
  */
 export function defineStream<TInput extends z.ZodObject, TEvent>(definition: {
   scope: Scope;
@@ -18,7 +19,7 @@ export function defineStream<TInput extends z.ZodObject, TEvent>(definition: {
   multipart?: MultipartDeclaration;
   run: (input: z.output<TInput>, ctx: CallContext) => Promise<AsyncIterable<TEvent>>;
 }) {
-  return scopedProcedure(definition.scope)
+  return baseProcedure
     .meta({
       scope: definition.scope,
       envelope: 'none',
@@ -31,8 +32,10 @@ export function defineStream<TInput extends z.ZodObject, TEvent>(definition: {
       },
     })
     .input(definition.input)
-    .subscription(async function* (opts): AsyncGenerator<TEvent> {
-      const ctx: CallContext = { ...opts.ctx, signal: opts.signal ?? opts.ctx.signal };
-      yield* await definition.run(opts.input as z.output<TInput>, ctx);
-    });
+    .subscription(
+      scoped(definition.scope, async function* (opts): AsyncGenerator<TEvent> {
+        const ctx: CallContext = { ...opts.ctx, signal: opts.signal ?? opts.ctx.signal };
+        yield* await definition.run(opts.input as z.output<TInput>, ctx);
+      }),
+    );
 }

@@ -5,7 +5,7 @@ import type { CallContext } from './context.ts';
 
 /**
  * What a procedure declares about how it travels over HTTP beyond JSON in and JSON out.
- * trpc-to-openapi serves plain JSON; server/transports.ts serves every other declaration
+ * The request pipeline (server/http/) serves JSON and every other declaration
  * generically, and server/openapi-document.ts documents them; no route is wired by hand.
  */
 

@@ -1,6 +1,6 @@
 import { initTRPC } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
-import type { RequestContext } from './context.ts';
+import type { CallContext } from './context.ts';
 import { describeError } from './errors.ts';
 import type { Scope } from './scopes.ts';
 import type { BackgroundRoute, Envelope, TransportDeclaration } from './transport.ts';
@@ -15,10 +15,12 @@ export type ProcedureMeta = OpenApiMeta<{
   transport?: TransportDeclaration;
   /** Present when the route accepts `async: true`: how the worker runs and records it. */
   background?: BackgroundRoute;
+  /** The path parameter that may contain `/` (the last one): a model id like `vllm:meta-llama/Llama-3.1-8B`. */
+  greedyParam?: string;
 }>;
 
 const t = initTRPC
-  .context<RequestContext>()
+  .context<CallContext>()
   .meta<ProcedureMeta>()
   .create({
     // Never send stack traces, whatever NODE_ENV says.
@@ -42,5 +44,5 @@ export const router = t.router;
 export const middleware = t.middleware;
 export const createCallerFactory = t.createCallerFactory;
 
-/** The bare builder; router/auth.ts adds the one middleware every route runs. */
+/** The one builder: procedures check their scope in their resolver (router/auth.ts `scoped`). */
 export const baseProcedure = t.procedure;

@@ -44,6 +44,10 @@ const environmentSchema = z.object({
   LOG_LEVEL: z.enum(logLevels).default('info'),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
   MAX_BODY_BYTES_IN_FLIGHT: z.coerce.number().int().min(1024).default(256 * 1024 * 1024),
+  MAX_BODY_BYTES_IN_FLIGHT_PER_PROJECT: z.coerce.number().int().min(1024).optional(),
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(300_000),
+  BODY_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   PUBLIC_BASE_URL: z.url().optional(),
   MODEL_ALIASES: jsonText(z.record(z.string().min(1), z.string().min(1))).optional(),
   CORS_ALLOWED_ORIGINS: z
@@ -143,6 +147,12 @@ export interface Config {
   maxBodyBytes: number;
   /** Request bodies being read at once, in bytes, in one process: past it a request gets a 503 before its body is read. */
   maxBodyBytesInFlight: number;
+  /** How much of that one project may hold (a quarter unless set): no project can take it all. */
+  maxBodyBytesInFlightPerProject: number;
+  /** A client that sends nothing of its body for this long gets a 408 and its connection closed. */
+  bodyIdleTimeoutMs: number;
+  /** How long a client may take to send its headers, and its whole request. */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number };
   publicBaseUrl: string | undefined;
   /** Browser origins allowed to call the API (`*`: any); empty: no CORS headers. */
   corsOrigins: string[];
@@ -233,6 +243,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     logLevel: env.LOG_LEVEL,
     maxBodyBytes: env.MAX_BODY_BYTES,
     maxBodyBytesInFlight: env.MAX_BODY_BYTES_IN_FLIGHT,
+    maxBodyBytesInFlightPerProject: env.MAX_BODY_BYTES_IN_FLIGHT_PER_PROJECT ?? Math.floor(env.MAX_BODY_BYTES_IN_FLIGHT / 4),
+    bodyIdleTimeoutMs: env.BODY_IDLE_TIMEOUT_MS,
+    http: { headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: Math.max(env.HTTP_REQUEST_TIMEOUT_MS, env.HTTP_HEADERS_TIMEOUT_MS) },
     publicBaseUrl: env.PUBLIC_BASE_URL,
     corsOrigins: env.CORS_ALLOWED_ORIGINS,
     modelAliases: env.MODEL_ALIASES ?? {},

@@ -31,7 +31,7 @@ export function createOperationExecutor(services: Services, appRouter: AnyRouter
         throw new ApiError('unauthorized', 'The API key that submitted this operation was revoked');
       }
       const caller = createCaller(backgroundContext(services, principal, { id: operation.id, route: operation.route, signal }));
-      const output = dataOf(route, await callByPath(caller, route.procedurePath, operation.input));
+      const output = dataOf(route.meta.envelope, await callByPath(caller, route.procedurePath, operation.input));
       return { result: output, usage: route.background.usageOf?.(output) ?? null, model: route.background.modelOf?.(output) ?? null };
     },
 

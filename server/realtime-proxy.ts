@@ -1,10 +1,10 @@
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { backgroundContext } from '../router/background-context.ts';
 import { runCharged } from '../router/billing.ts';
 import type { CallContext, Services } from '../router/context.ts';
-import { describeError } from '../router/errors.ts';
+import { ApiError, describeError } from '../router/errors.ts';
 import type { ModelEntry } from '../schema/api/models.ts';
 import type { RealtimeSession } from '../schema/db/types.ts';
 import { claimRealtimeSession } from '../schema/db/queries/realtime-sessions.ts';
@@ -21,13 +21,6 @@ function clientSecretOf(request: IncomingMessage): string | undefined {
   if (bearer) return bearer;
   const protocols = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((protocol) => protocol.trim());
   return protocols.find((protocol) => protocol.startsWith(browserKeyProtocol))?.slice(browserKeyProtocol.length);
-}
-
-const reasons: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 501: 'Not Implemented', 502: 'Bad Gateway' };
-
-function refuse(socket: Duplex, status: number, message: string): void {
-  const body = JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code: null } });
-  socket.end(`HTTP/1.1 ${status} ${reasons[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }
 
 /** What ws itself requires of an upgrade, checked before the secret is spent on it. */
@@ -58,43 +51,47 @@ function usageOf(data: RawData, isBinary: boolean): Usage | undefined {
   }
 }
 
+/** A route the request pipeline serves by upgrading the connection (server/http/). */
+export interface UpgradeRoute {
+  kind: 'upgrade';
+  method: 'GET';
+  path: string;
+  upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
+  close(): void;
+}
+
 /**
  * `GET /v1/realtime` upgraded to a websocket. The client secret is claimed once (a secret opens
  * one relay) and only after the handshake is known to be valid; the upstream socket opens only
  * once the client's handshake has completed. Frames are relayed both ways until either side
  * closes or the session expires, and the usage the upstream reports is charged to the ledger.
+ * What fails before the upgrade is thrown: the pipeline answers it like any other request.
  */
-export function attachRealtimeProxy(server: Server, services: Services): { close(): void } {
+export function realtimeUpgradeRoute(services: Services): UpgradeRoute {
   const clients = new WebSocketServer({
     noServer: true,
     // Browsers offer the key as a subprotocol; answer with `realtime` so the secret is not echoed.
     handleProtocols: (protocols) => (protocols.has('realtime') ? 'realtime' : false),
   });
-
-  server.on('upgrade', (request, socket, head) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    if (url.pathname !== realtimeProxyPath) {
-      socket.destroy();
-      return;
-    }
-    void (async () => {
-      if (!services.config.realtime) return refuse(socket, 501, 'Realtime proxy not configured');
-      if (!isValidHandshake(request)) return refuse(socket, 400, 'Not a valid websocket handshake');
+  return {
+    kind: 'upgrade',
+    method: 'GET',
+    path: realtimeProxyPath,
+    async upgrade(request, socket, head) {
+      if (!services.config.realtime) throw new ApiError('not_implemented', 'Realtime proxy not configured: set REALTIME_UPSTREAM_URL');
+      if (!isValidHandshake(request)) throw new ApiError('bad_request', 'Not a valid websocket handshake');
       const secret = clientSecretOf(request);
       const session = secret ? await claimRealtimeSession(services.db, hashClientSecret(secret)) : undefined;
-      if (!session) return refuse(socket, 401, 'Missing, unknown, expired or already used realtime client secret');
+      if (!session) throw new ApiError('unauthorized', 'Missing, unknown, expired or already used realtime client secret');
       const principal = await services.keyStore.principalOfKey(session.key_id);
       const entry = services.catalog.find(session.model);
-      if (!principal || !entry) return refuse(socket, 401, 'The API key behind this realtime session was revoked');
+      if (!principal || !entry) throw new ApiError('unauthorized', 'The API key behind this realtime session was revoked');
       clients.handleUpgrade(request, socket, head, (client) => {
         const stop = new AbortController();
         const ctx = backgroundContext(services, principal, { id: session.id, route: realtimeProxyPath, signal: stop.signal });
         relay(client, session, entry, ctx, services, () => stop.abort());
       });
-    })().catch(() => refuse(socket, 502, 'Realtime proxy failed'));
-  });
-
-  return {
+    },
     close() {
       for (const client of clients.clients) client.terminate();
       clients.close();

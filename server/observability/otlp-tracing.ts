@@ -5,7 +5,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { RequestHandler } from 'express';
 import type { LogEvent } from 'kysely';
-import { localsOf } from '../request-lifecycle.ts';
+import { exchangeOf } from '../http/exchange.ts';
 import { failureReason, type ModelCallObserver } from './model-calls.ts';
 import type { Tracing } from './tracing.ts';
 
@@ -40,7 +40,7 @@ export function startOtlpTracing(options: { endpoint: string; serviceName: strin
     context.bind(active, req);
     context.bind(active, res);
     const end = () => {
-      const route = localsOf(res).log.route ?? (req.route?.path as string | undefined);
+      const route = exchangeOf(res)?.log.route;
       if (route) {
         span.updateName(`${req.method} ${route}`);
         span.setAttribute('http.route', route);

@@ -24,6 +24,13 @@ describe('unknown routes', () => {
     expect(body).toMatchObject({ status: 'error', error: { code: 'not_found', message: 'Unknown route: GET /infra/ai/nothing-here' } });
   });
 
+  it("answers 405 naming the methods a path takes, unread and in its tree's envelope", async () => {
+    const { status, headers, body } = await send('/v1/models', { method: 'POST', headers: { ...bearer(key), 'content-type': 'application/json' }, body: '{}' });
+    expect(status).toBe(405);
+    expect(headers.get('allow')).toBe('GET');
+    expect(body.error).toMatchObject({ type: 'invalid_request_error', code: 'method_not_allowed', message: 'POST is not served on this path; it takes GET' });
+  });
+
   it('answers 404 in the OpenAI envelope under /v1', async () => {
     const { status, body } = await send('/v1/assistants', { method: 'POST', headers: bearer(key) });
     expect(status).toBe(404);
@@ -34,16 +41,16 @@ describe('unknown routes', () => {
 describe('request bodies', () => {
   it('answers 413 for a body over MAX_BODY_BYTES, in each envelope', async () => {
     const big = JSON.stringify({ padding: 'x'.repeat(4096) });
-    const native = await send('/infra/ai/models', { method: 'POST', headers: { ...bearer(key), 'content-type': 'application/json' }, body: big });
+    const native = await send('/infra/ai/embeddings', { method: 'POST', headers: { ...bearer(key), 'content-type': 'application/json' }, body: big });
     expect(native.status).toBe(413);
     expect(native.body.error.code).toBe('payload_too_large');
-    const openai = await send('/v1/models', { method: 'POST', headers: { ...bearer(key), 'content-type': 'application/json' }, body: big });
+    const openai = await send('/v1/embeddings', { method: 'POST', headers: { ...bearer(key), 'content-type': 'application/json' }, body: big });
     expect(openai.status).toBe(413);
     expect(openai.body.error.type).toBe('invalid_request_error');
   });
 
   it('answers 400 for malformed JSON', async () => {
-    const { status, body } = await send('/v1/models', { method: 'POST', headers: { ...bearer(key), 'content-type': 'application/json' }, body: '{"a":' });
+    const { status, body } = await send('/v1/embeddings', { method: 'POST', headers: { ...bearer(key), 'content-type': 'application/json' }, body: '{"a":' });
     expect(status).toBe(400);
     expect(body.error.code).toBe('invalid_json');
   });

@@ -59,8 +59,9 @@ describe('bodies', () => {
     expect(json.status).toBe(413);
   });
 
-  it('bodies past what the process holds at once are a 503 to retry, unread, until the held one ends', async () => {
-    // Holds 7 MiB of the 12 MiB in flight: its first MiB sent, the rest never.
+  it('bodies past what the process holds at once, or past one project\'s share of it, are a 503 to retry, unread', async () => {
+    // MAX_BODY_BYTES_IN_FLIGHT is 12 MiB, a project's share a quarter of it. This project holds
+    // 7 MiB (a first body always fits): its first MiB sent, the rest never.
     const held = httpRequest(`${server.baseUrl}/infra/storage/buckets/${bucket}/objects/held.bin`, {
       method: 'PUT',
       headers: { ...bearer(key), 'content-type': 'application/octet-stream', 'content-length': String(7 * 1024 * 1024) },
@@ -68,16 +69,26 @@ describe('bodies', () => {
     held.on('error', () => undefined);
     held.write(Buffer.alloc(1024 * 1024));
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const refused = await answerBeforeBody(`/infra/storage/buckets/${bucket}/objects/second.bin`, { ...bearer(key), 'content-type': 'application/octet-stream' }, 6 * 1024 * 1024);
-    expect(refused.status).toBe(503);
-    expect(refused.connection).toBe('close');
-    expect(refused.body.error).toMatchObject({ code: 'service_unavailable', message: expect.stringMatching(/MAX_BODY_BYTES_IN_FLIGHT/) });
-    // A small body still fits beside the held one; once the held upload goes, a large one fits too.
-    const small = await fetch(`${server.baseUrl}/infra/storage/buckets/${bucket}/objects/small.bin`, { method: 'PUT', headers: { ...bearer(key), 'content-type': 'text/plain' }, body: 'fits' });
+    // Past its share: even a small body of the same project waits.
+    const sameProject = await answerBeforeBody(`/infra/storage/buckets/${bucket}/objects/second.bin`, { ...bearer(key), 'content-type': 'application/octet-stream' }, 64 * 1024);
+    expect(sameProject.status).toBe(503);
+    expect(sameProject.connection).toBe('close');
+    expect(sameProject.body.error).toMatchObject({ code: 'service_unavailable', message: expect.stringMatching(/MAX_BODY_BYTES_IN_FLIGHT/) });
+    // Another project still sends: a small body fits beside the held one, a large one does not (7 + 6 > 12 MiB).
+    const other = (await server.createKey()).secret;
+    const otherBucket = ((await (await fetch(`${server.baseUrl}/infra/storage/buckets`, { method: 'POST', headers: { ...bearer(other), 'content-type': 'application/json' }, body: '{"name":"other"}' })).json()) as any).data.id;
+    const otherObject = (name: string) => `${server.baseUrl}/infra/storage/buckets/${otherBucket}/objects/${name}`;
+    const small = await fetch(otherObject('small.bin'), { method: 'PUT', headers: { ...bearer(other), 'content-type': 'text/plain' }, body: 'fits' });
     expect(small.status).toBe(200);
+    const refused = await answerBeforeBody(`/infra/storage/buckets/${otherBucket}/objects/large.bin`, { ...bearer(other), 'content-type': 'application/octet-stream' }, 6 * 1024 * 1024);
+    expect(refused.status).toBe(503);
+    // An anonymous upload borrows nothing: it is refused for its key, not for the budget.
+    const anonymous = await answerBeforeBody(`/infra/storage/buckets/${otherBucket}/objects/anonymous.bin`, { 'content-type': 'application/octet-stream' }, 6 * 1024 * 1024);
+    expect(anonymous.status).toBe(401);
+    // Once the held upload goes, the large one fits.
     held.destroy();
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const large = await fetch(`${server.baseUrl}/infra/storage/buckets/${bucket}/objects/large.bin`, { method: 'PUT', headers: { ...bearer(key), 'content-type': 'application/octet-stream' }, body: Buffer.alloc(6 * 1024 * 1024) });
+    const large = await fetch(otherObject('large.bin'), { method: 'PUT', headers: { ...bearer(other), 'content-type': 'application/octet-stream' }, body: Buffer.alloc(6 * 1024 * 1024) });
     expect(large.status).toBe(200);
   });
 

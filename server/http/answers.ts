@@ -1,0 +1,134 @@
+import type { Logger } from 'pino';
+import { buildErrorBody, describeError, errorCodes, type ApiErrorCode, type ErrorDescription } from '../../router/errors.ts';
+import { pushRateLimitHeaders } from '../../router/rate-limits.ts';
+import type { Framing } from '../../router/transport.ts';
+import { requestIdHeader, type Exchange } from './exchange.ts';
+
+/**
+ * Writing answers: every answer the pipeline gives goes through here, so each carries its
+ * request id and rate-limit counts, and one that is given before the request's body was read
+ * closes the connection (the rest of the body is never read).
+ */
+
+/** The head every answer shares, as the raw list `writeHead` takes (no header table is built). */
+function baseHead(x: Exchange, contentType: string, length: number | undefined): string[] {
+  const head = ['content-type', contentType, requestIdHeader, x.requestId];
+  if (length !== undefined) head.push('content-length', String(length));
+  pushRateLimitHeaders(head, x.rateLimits);
+  if (x.bodyUnread) head.push('connection', 'close');
+  return head;
+}
+
+function pushHeaders(head: string[], headers: Record<string, string> | undefined): string[] {
+  if (headers) for (const [name, value] of Object.entries(headers)) head.push(name, value);
+  return head;
+}
+
+export function answerJson(x: Exchange, status: number, body: unknown, headers?: Record<string, string>): void {
+  const text = JSON.stringify(body);
+  x.res.writeHead(status, pushHeaders(baseHead(x, 'application/json', Buffer.byteLength(text)), headers));
+  x.res.end(x.req.method === 'HEAD' ? undefined : text);
+}
+
+/** Bytes with their own type and headers (a stored object's length, ETag...): exactly the stored type, no charset added. */
+export function answerBytes(x: Exchange, status: number, answer: { bytes: Buffer | string | undefined; contentType: string; headers?: Record<string, string> }): void {
+  const bytes = typeof answer.bytes === 'string' ? Buffer.from(answer.bytes) : answer.bytes;
+  // A stored object states its own length (HEAD answers it without the bytes).
+  const statesLength = Object.keys(answer.headers ?? {}).some((name) => name.toLowerCase() === 'content-length');
+  const head = baseHead(x, answer.contentType, statesLength ? undefined : bytes?.length);
+  x.res.writeHead(status, pushHeaders(head, answer.headers));
+  x.res.end(x.req.method === 'HEAD' ? undefined : bytes);
+}
+
+/**
+ * Server-side failures in the log: an internal error with its stack (a bug to fix); an upstream
+ * failure, an outage or a feature not configured (501-504) as a warning with its code, no stack.
+ * What the caller got wrong (4xx) is not logged beyond the request line.
+ */
+export function logFailure(logger: Logger, failure: ErrorDescription, error: unknown, requestId: string): void {
+  if (failure.status === 500) logger.error({ err: error, request_id: requestId }, 'request failed');
+  else if (failure.status > 500) logger.warn({ code: failure.code, status: failure.status, request_id: requestId }, 'request failed upstream or unconfigured');
+}
+
+export function describeCode(code: ApiErrorCode, message: string, extra: Partial<ErrorDescription> = {}): ErrorDescription {
+  return { code, status: errorCodes[code].status, message, param: undefined, details: undefined, openAiCode: undefined, headers: undefined, ...extra };
+}
+
+/**
+ * The one place anything thrown while serving a request becomes its answer: described without
+ * internals (never a stack), in the envelope of the request's tree. An answer already under way
+ * (a stream) can only be ended.
+ */
+export function answerError(x: Exchange, error: unknown, logger: Logger): void {
+  if (error instanceof DOMException && error.name === 'AbortError' && x.clientGone.aborted) {
+    // The client left: nobody reads an answer.
+    x.res.destroy();
+    return;
+  }
+  const failure = describeError(error);
+  logFailure(logger, failure, error, x.requestId);
+  if (x.res.headersSent) {
+    x.res.end();
+    return;
+  }
+  answerJson(x, failure.status, buildErrorBody(x.tree === 'openai' ? 'openai' : 'native', failure, x.requestId), failure.headers);
+}
+
+function isErrorFrame(event: unknown): boolean {
+  return typeof event === 'object' && event !== null && ('error' in event || (event as { type?: unknown }).type === 'error');
+}
+
+function frame(event: unknown, framing: Framing): string {
+  const data = JSON.stringify(event);
+  if (framing === 'named-events') return `event: ${(event as { type: string }).type}\ndata: ${data}\n\n`;
+  return `data: ${data}\n\n`;
+}
+
+/**
+ * Events as server-sent events. Headers go out only once the first event exists, so failures to
+ * start (validation, an upstream 429) keep their status. Each event is written as it arrives; a
+ * comment keeps quiet connections open; a client that leaves ends the generation at once.
+ */
+export async function answerEvents(x: Exchange, events: AsyncIterable<unknown>, framing: Framing, keepAliveMs: number, logger: Logger): Promise<void> {
+  const iterator = events[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  const { res } = x;
+  res.writeHead(200, [
+    ...baseHead(x, 'text/event-stream; charset=utf-8', undefined),
+    'cache-control',
+    'no-cache, no-transform',
+    'x-accel-buffering',
+    'no',
+  ]);
+  res.flushHeaders();
+  x.req.socket.setNoDelay(true);
+
+  let lastWrite = Date.now();
+  const write = (text: string) => {
+    lastWrite = Date.now();
+    res.write(text);
+  };
+  const keepAlive = setInterval(() => {
+    if (Date.now() - lastWrite >= keepAliveMs) write(': keep-alive\n\n');
+  }, Math.max(50, Math.floor(keepAliveMs / 2)));
+  const stop = () => void iterator.return?.();
+  x.clientGone.addEventListener('abort', stop, { once: true });
+  try {
+    let current = first;
+    let failed = false;
+    while (!current.done && !x.clientGone.aborted) {
+      write(frame(current.value, framing));
+      failed = isErrorFrame(current.value);
+      current = await iterator.next();
+    }
+    // OpenAI ends a failed chat stream with the error frame alone.
+    if (!x.clientGone.aborted && !failed && framing === 'data-then-done') write('data: [DONE]\n\n');
+  } catch (error) {
+    // Procedures turn failures into error events; what lands here is the client leaving.
+    if (!x.clientGone.aborted) logger.warn({ err: error, request_id: x.requestId }, 'stream ended unexpectedly');
+  } finally {
+    clearInterval(keepAlive);
+    x.clientGone.removeEventListener('abort', stop);
+    res.end();
+  }
+}

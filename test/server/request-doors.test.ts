@@ -1,0 +1,234 @@
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts';
+
+/**
+ * Every door of the one request pipeline (both REST trees, /trpc, the pages, multipart, raw
+ * bodies, the websocket upgrade) under what a careless or hostile client sends: malformed
+ * escapes, NUL and lone surrogates in paths, queries and bodies, anonymous bodies, pauses. Each
+ * is a 4xx naming what is wrong, and the process keeps serving.
+ */
+let server: TestServer;
+let key: string;
+let port: number;
+
+beforeAll(async () => {
+  server = await startTestServer({ BODY_IDLE_TIMEOUT_MS: '300', HTTP_HEADERS_TIMEOUT_MS: '500' });
+  key = (await server.createKey()).secret;
+  port = server.running.port;
+});
+afterAll(() => server.close());
+
+interface RawAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: any;
+  closed: boolean;
+}
+
+/** Sends bytes as they are (no client normalises them) and reads the first answer; resolves on the answer or the socket's close. */
+function raw(request: string | Buffer, options: { keepOpenMs?: number } = {}): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let received = Buffer.alloc(0);
+    let settled = false;
+    const settle = (closed: boolean) => {
+      if (settled) return;
+      const text = received.toString('utf8');
+      const headEnd = text.indexOf('\r\n\r\n');
+      if (headEnd === -1) {
+        if (!closed) return;
+        settled = true;
+        resolve({ status: 0, headers: {}, body: undefined, closed });
+        return;
+      }
+      const [statusLine, ...lines] = text.slice(0, headEnd).split('\r\n');
+      const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+      const length = Number(headers['content-length'] ?? -1);
+      const chunked = headers['transfer-encoding'] === 'chunked';
+      let bodyText = text.slice(headEnd + 4);
+      if (chunked) {
+        if (!bodyText.endsWith('0\r\n\r\n') && !closed) return;
+        bodyText = dechunk(bodyText);
+      } else if (length >= 0 && Buffer.byteLength(bodyText) < length && !closed) return;
+      settled = true;
+      socket.destroy();
+      let body: unknown = bodyText;
+      try {
+        body = JSON.parse(bodyText);
+      } catch {
+        // not JSON
+      }
+      resolve({ status: Number(statusLine!.split(' ')[1]), headers, body, closed });
+    };
+    socket.on('data', (chunk) => {
+      received = Buffer.concat([received, chunk]);
+      settle(false);
+    });
+    socket.on('close', () => settle(true));
+    socket.on('error', (error) => (settled ? undefined : reject(error)));
+    socket.write(request);
+    if (options.keepOpenMs) setTimeout(() => settle(true), options.keepOpenMs);
+  });
+}
+
+/** A chunked body's data (sizes are hex byte counts; this text is ASCII JSON). */
+function dechunk(text: string): string {
+  let data = '';
+  for (let at = 0; ; ) {
+    const lineEnd = text.indexOf('\r\n', at);
+    const size = Number.parseInt(text.slice(at, lineEnd), 16);
+    if (!(size > 0)) return data;
+    data += text.slice(lineEnd + 2, lineEnd + 2 + size);
+    at = lineEnd + 2 + size + 2;
+  }
+}
+
+const get = (path: string, headers: Record<string, string> = {}) =>
+  raw(`GET ${path} HTTP/1.1\r\nHost: localhost\r\n${Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')}Connection: close\r\n\r\n`);
+
+async function stillServing(): Promise<void> {
+  const health = await fetch(`${server.baseUrl}/healthz`);
+  expect(health.status).toBe(200);
+}
+
+describe('malformed paths, on every door', () => {
+  const probes = [
+    '/infra/ai/models/%ZZ',
+    '/v1/models/%ED%A0%80',
+    '/infra/ai/operations/aiop_%00',
+    '/v1/responses/resp_%00abc',
+    '/infra/storage/buckets/bkt_1/objects/a%E0%A4%A',
+    '/dashboard/%ZZ',
+    '/docs/assets/%C0%80',
+  ];
+
+  it('are a 400 naming the path parameter, with a key and without, and the process lives', async () => {
+    for (const path of probes) {
+      for (const headers of [{}, bearer(key)]) {
+        const answer = await get(path, headers);
+        expect(answer.status, `${path} ${JSON.stringify(headers).length}`).toBe(400);
+        const message = answer.body.error.message as string;
+        expect(message, path).toMatch(/^(model_id|operation_id|response_id|key|file): (malformed percent-encoding|contains a NUL|contains a lone)/);
+        expect(answer.headers['x-request-id']).toMatch(/^req_/);
+      }
+    }
+    await stillServing();
+  });
+
+  it('a tRPC path and a query are checked the same way', async () => {
+    const trpc = await get('/trpc/infra.ai.models.get?input=%7B%22model_id%22%3A%22%ZZ%22%7D', bearer(key));
+    expect(trpc.status).toBe(400);
+    expect(trpc.body.error.message).toMatch(/malformed percent-encoding/);
+    const trpcNul = await get(`/trpc/infra.ai.models.get?input=${encodeURIComponent('{"model_id":"a\\u0000b"}')}`, bearer(key));
+    expect(trpcNul.status).toBe(400);
+    expect(trpcNul.body.error.message).toMatch(/^input\.model_id: contains a NUL/);
+    const query = await get('/infra/ai/models?provider=%00', bearer(key));
+    expect(query.status).toBe(400);
+    expect(query.body.error.message).toMatch(/^provider: contains a NUL/);
+    await stillServing();
+  });
+
+  it('an unknown query parameter is refused by name, never dropped', async () => {
+    const answer = await fetch(`${server.baseUrl}/infra/ai/models?capability=embeddings&limit=2`, { headers: bearer(key) });
+    expect(answer.status).toBe(400);
+    expect(((await answer.json()) as any).error).toMatchObject({ message: 'limit: not a query parameter of this route', details: { param: 'limit' } });
+    const onPost = await fetch(`${server.baseUrl}/v1/embeddings?api-version=1`, { method: 'POST', headers: { ...bearer(key), 'content-type': 'application/json' }, body: '{"input":"x"}' });
+    expect(onPost.status).toBe(400);
+    expect(((await onPost.json()) as any).error.param).toBe('api-version');
+  });
+
+  it('a websocket upgrade to a malformed or unknown path is answered, not dropped', async () => {
+    const upgrade = (path: string) =>
+      raw(`GET ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+    const malformed = await upgrade('/v1/realtime/%ZZ');
+    expect(malformed.status).toBe(404);
+    const badEscape = await upgrade('/v1/models/%ZZ');
+    expect(badEscape.status).toBe(400);
+    expect(badEscape.body.error.message).toMatch(/^model_id: malformed/);
+    const unknown = await upgrade('/nowhere');
+    expect(unknown.status).toBe(404);
+    // Realtime is not configured on this server: the upgrade says so.
+    const realtime = await upgrade('/v1/realtime');
+    expect(realtime.status).toBe(501);
+    expect(realtime.headers['x-request-id']).toMatch(/^req_/);
+    await stillServing();
+  });
+
+  it('a request Node cannot parse is a JSON 400 with a request id', async () => {
+    const answer = await raw('GET /healthz HTTP/1.1\r\nHost: localhost\r\nBad Header: x\r\n\r\n');
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('bad_request');
+    expect(answer.headers['x-request-id']).toMatch(/^req_/);
+    await stillServing();
+  });
+});
+
+describe('bad bytes in bodies', () => {
+  const post = (path: string, body: string | Uint8Array<ArrayBuffer>, contentType = 'application/json') =>
+    fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { ...bearer(key), 'content-type': contentType }, body });
+
+  it('NUL and lone-surrogate escapes are a 400 naming the field, on both trees and tRPC', async () => {
+    for (const [path, body, field] of [
+      ['/v1/embeddings', '{"input":["fine","a\\u0000b"]}', 'input.1'],
+      ['/infra/ai/embeddings', '{"input":"\\ud800 alone"}', 'input'],
+      ['/v1/chat/completions', '{"model":"local:stories260K","messages":[{"role":"user","content":"x\\udc00"}]}', 'messages.0.content'],
+      ['/infra/ai/documents/chunk', '{"text":"ok","metadata\\u0000":1}', 'metadata\u0000'],
+    ] as const) {
+      const answer = await post(path, body);
+      expect(answer.status, path).toBe(400);
+      const text = JSON.stringify(await answer.json());
+      expect(text, path).toContain(JSON.stringify(field).slice(1, -1));
+    }
+    // A pair is a character, and an escaped backslash is text, not an escape.
+    const fine = await post('/infra/ai/documents/chunk', JSON.stringify({ text: 'smile \ud83d\ude00 and \\u0000 as text' }));
+    expect(fine.status).toBe(200);
+    const trpc = await post('/trpc/infra.ai.documents.chunk', '{"text":"a\\u0000"}');
+    expect(trpc.status).toBe(400);
+    expect(((await trpc.json()) as any).error.message).toMatch(/^text: contains a NUL/);
+  });
+
+  it('a body that is not UTF-8 is a 400', async () => {
+    const answer = await post('/v1/embeddings', new Uint8Array(Buffer.concat([Buffer.from('{"input":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')])));
+    expect(answer.status).toBe(400);
+    expect(((await answer.json()) as any).error.message).toMatch(/^body: not valid UTF-8/);
+  });
+
+  it('a form field with a NUL is a 400 naming it', async () => {
+    const form = new FormData();
+    form.set('file', new Blob(['hello'], { type: 'text/plain' }), 'hello.txt');
+    form.set('strategy', 'fast\u0000');
+    const answer = await fetch(`${server.baseUrl}/infra/ai/documents/parse`, { method: 'POST', headers: bearer(key), body: form });
+    expect(answer.status).toBe(400);
+    expect(((await answer.json()) as any).error.message).toMatch(/^strategy: contains a NUL/);
+  });
+});
+
+describe('anonymous and slow clients', () => {
+  it('a tRPC body without a key is refused before it is read, and the connection closed', async () => {
+    const declared = 9 * 1024 * 1024;
+    const started = Date.now();
+    const answer = await raw(`POST /trpc/infra.ai.embeddings.create HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${declared}\r\n\r\n{"input":"`, { keepOpenMs: 5000 });
+    expect(answer.status).toBe(401);
+    expect(answer.headers.connection).toBe('close');
+    expect(answer.body.error.data.code).toBe('UNAUTHORIZED');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('a body that stops arriving is a 408 after BODY_IDLE_TIMEOUT_MS, its connection closed', async () => {
+    const answer = await raw(
+      `POST /v1/embeddings HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"input":`,
+      { keepOpenMs: 5000 },
+    );
+    expect(answer.status).toBe(408);
+    expect(answer.body.error).toMatchObject({ type: 'invalid_request_error', code: 'request_timeout', param: 'body' });
+    expect(answer.headers.connection).toBe('close');
+  });
+
+  it('headers that never end are cut off after HTTP_HEADERS_TIMEOUT_MS', async () => {
+    const answer = await raw('GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: ', { keepOpenMs: 5000 });
+    expect(answer.status).toBe(408);
+    expect(answer.headers.connection).toBe('close');
+    await stillServing();
+  });
+});
