@@ -3,19 +3,14 @@ import type { Kysely } from 'kysely';
 import { fromKysely, type PgBoss } from 'pg-boss';
 import { createId } from '../schema/db/ids.ts';
 import type { Database, Operation } from '../schema/db/types.ts';
-import {
-  cancelQueuedOperation,
-  findProjectOperation,
-  insertOperation,
-  requestOperationCancel,
-  type NewOperation,
-} from '../schema/db/queries/operations.ts';
+import { cancelOperation, findProjectOperation, insertOperation, type NewOperation } from '../schema/db/queries/operations.ts';
 import { operationsQueue, type OperationJob } from './queues.ts';
 import { notifyOperationCancel } from './operation-cancel-channel.ts';
 
 export type CancelOutcome =
-  | { outcome: 'cancelled' | 'cancelling'; operation: Operation }
-  | { outcome: 'finished'; operation: Operation }
+  | { outcome: 'cancelled'; operation: Operation }
+  /** Ended before the cancel, or its worker is already storing the result: too late either way. */
+  | { outcome: 'finished' | 'completing'; operation: Operation }
   | { outcome: 'not_found' };
 
 const terminal = new Set(['succeeded', 'failed', 'cancelled']);
@@ -49,33 +44,23 @@ export class OperationQueue {
   }
 
   /**
-   * A queued operation ends cancelled at once. A processing one is flagged and its worker, on
-   * whichever replica, is told to abort; this waits (bounded) for it to end.
+   * Decided in one statement: the operation ends cancelled now, whatever it was doing, or the
+   * cancel is refused because it has ended or its worker is completing it. A worker running it,
+   * on whichever replica, is told to abort; it will find the operation ended and store nothing.
    */
-  async cancel(projectId: string, id: string, waitMs = 10_000): Promise<CancelOutcome> {
-    const current = await this.find(projectId, id);
-    if (!current) return { outcome: 'not_found' };
-    if (terminal.has(current.status)) return { outcome: 'finished', operation: current };
-
-    const cancelled = await cancelQueuedOperation(this.#db, projectId, id);
-    if (cancelled) {
-      if (cancelled.job_id) await this.#boss.cancel(operationsQueue, cancelled.job_id).catch(() => {});
-      await this.#onFinished(cancelled);
-      return { outcome: 'cancelled', operation: cancelled };
+  async cancel(projectId: string, id: string): Promise<CancelOutcome> {
+    const cancelled = await cancelOperation(this.#db, id, projectId);
+    if (!cancelled) {
+      const current = await this.find(projectId, id);
+      if (!current) return { outcome: 'not_found' };
+      return { outcome: terminal.has(current.status) ? 'finished' : 'completing', operation: current };
     }
-
-    const flagged = await requestOperationCancel(this.#db, projectId, id);
-    if (!flagged) {
-      const latest = (await this.find(projectId, id))!;
-      return terminal.has(latest.status) ? { outcome: 'finished', operation: latest } : { outcome: 'cancelling', operation: latest };
-    }
-    await notifyOperationCancel(this.#db, id);
-    const deadline = Date.now() + waitMs;
-    let latest = flagged;
-    while (!terminal.has(latest.status) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-      latest = (await this.find(projectId, id))!;
-    }
-    return { outcome: latest.status === 'cancelled' ? 'cancelled' : 'cancelling', operation: latest };
+    const { previous_status: previousStatus, ...operation } = cancelled;
+    // Neither decides anything (a claim or a completion would find the operation ended): they
+    // spare a worker the run, and failing them must not turn a won cancel into an error.
+    if (previousStatus === 'processing') await notifyOperationCancel(this.#db, id).catch(() => {});
+    else if (operation.job_id) await this.#boss.cancel(operationsQueue, operation.job_id).catch(() => {});
+    await this.#onFinished(operation);
+    return { outcome: 'cancelled', operation };
   }
 }

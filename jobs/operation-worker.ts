@@ -3,10 +3,11 @@ import type { Job, PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Database, Operation } from '../schema/db/types.ts';
 import {
+  abandonOperation,
   cancelOperation,
   claimOperation,
+  commitToComplete,
   failOperation,
-  findOperation,
   requeueOperation,
   succeedOperation,
 } from '../schema/db/queries/operations.ts';
@@ -114,16 +115,14 @@ export class OperationWorker {
     if (operation) await this.#options.onFinished(operation);
   }
 
+  /**
+   * Success costs two statements (claim, succeed), three with a result_destination (claim,
+   * commit, succeed), besides the storage write. Each is conditional: a cancel that won makes
+   * the next one match nothing, and the run ends there without storing or announcing anything.
+   */
   async #run(job: Job<OperationJob> & { retryCount?: number; retryLimit?: number }): Promise<void> {
     const { db, executor, logger, timeoutSeconds } = this.#options;
     const { operationId } = job.data;
-    const current = await findOperation(db, operationId);
-    if (!current) return;
-    if (current.cancel_requested_at && (current.status === 'queued' || current.status === 'processing')) {
-      // Its worker died after a cancel was asked: honour the cancel now.
-      await this.#finish(await cancelOperation(db, operationId, ['queued', 'processing']));
-      return;
-    }
     const operation = await claimOperation(db, operationId);
     if (!operation) return;
 
@@ -132,7 +131,11 @@ export class OperationWorker {
     this.#running.set(operationId, cancel);
     try {
       const outcome = await executor.execute(operation, AbortSignal.any([cancel.signal, timeout]));
-      const destination = operation.result_destination ? await executor.storeResult(operation, outcome.result) : undefined;
+      let destination: unknown;
+      if (operation.result_destination) {
+        if (!(await commitToComplete(db, operationId))) return;
+        destination = await executor.storeResult(operation, outcome.result);
+      }
       await this.#finish(
         await succeedOperation(db, operationId, {
           result: destination === undefined ? outcome.result : null,
@@ -143,7 +146,9 @@ export class OperationWorker {
       );
     } catch (error) {
       if (cancel.signal.aborted) {
-        await this.#finish(await cancelOperation(db, operationId, ['processing']));
+        // The cancel that aborted this run ended the operation already (this matches nothing
+        // then); a replica of the previous version only flagged it, and this ends it.
+        await this.#finish(await cancelOperation(db, operationId));
         return;
       }
       const failure = timeout.aborted
@@ -151,7 +156,7 @@ export class OperationWorker {
         : executor.describeFailure(error);
       const attemptsLeft = (job.retryLimit ?? 0) - (job.retryCount ?? 0);
       if (failure.retryable && attemptsLeft > 0) {
-        await requeueOperation(db, operationId, { code: failure.code, message: failure.message });
+        if (!(await requeueOperation(db, operationId, { code: failure.code, message: failure.message }))) return;
         logger.warn({ operation_id: operationId, code: failure.code, attempts_left: attemptsLeft }, 'operation failed; will retry');
         throw error;
       }
@@ -162,16 +167,7 @@ export class OperationWorker {
   }
 
   async #abandon(operationId: string): Promise<void> {
-    const { db } = this.#options;
-    const operation = await findOperation(db, operationId);
-    if (!operation) return;
-    if (operation.cancel_requested_at) {
-      await this.#finish(await cancelOperation(db, operationId, ['queued', 'processing']));
-      return;
-    }
-    const lastError = operation.error as { code: string; message: string } | null;
-    await this.#finish(
-      await failOperation(db, operationId, lastError ?? { code: 'worker_lost', message: 'The worker running this operation stopped on every attempt' }),
-    );
+    const lost = { code: 'worker_lost', message: 'The worker running this operation stopped on every attempt' };
+    await this.#finish(await abandonOperation(this.#options.db, operationId, lost));
   }
 }

@@ -61,10 +61,12 @@ const cancel = defineNativeMutation({
   run: async (operationId: string, ctx) => {
     const cancelled = await ctx.services.operations.cancel(ctx.principal.projectId, operationId);
     if (cancelled.outcome === 'not_found') throw notFound(operationId);
-    if (cancelled.outcome === 'finished') {
-      throw new ApiError('conflict', `operation_id: the operation already ended ${cancelled.operation.status}`, {
+    if (cancelled.outcome !== 'cancelled') {
+      const { status } = cancelled.operation;
+      const why = cancelled.outcome === 'finished' ? `already ended ${status}` : 'is already storing its result';
+      throw new ApiError('conflict', `operation_id: the operation ${why}; it can no longer be cancelled`, {
         param: 'operation_id',
-        details: { status: cancelled.operation.status },
+        details: { status, completing: cancelled.outcome === 'completing' },
       });
     }
     return toOperationWire(cancelled.operation);
@@ -73,8 +75,8 @@ const cancel = defineNativeMutation({
     path: '/infra/ai/operations/{operation_id}/cancel',
     summary: 'Cancel operation',
     description:
-      'A queued operation is cancelled at once. A processing one has its work aborted, wherever it runs, and ends cancelled. ' +
-      'An operation that already ended answers 409.',
+      'A queued or processing operation ends cancelled at once: a run in progress is aborted wherever it runs, and nothing it produces ' +
+      'is stored or delivered. An operation that already ended, or whose result is already being stored, answers 409.',
     input: operationIdInputSchema,
     toArgs: (input) => input.operation_id,
     output: operationSchema,

@@ -63,7 +63,10 @@ export interface OperationsTable {
   job_id: string | null;
   key_id: string | null;
   attempts: ColumnType<number, number | undefined, number>;
+  /** When a cancel was asked; it ends the operation in the same statement. */
   cancel_requested_at: Timestamp;
+  /** When the worker committed to completing (before storing the result): a cancel after it is refused. */
+  completing_at: Timestamp;
   created_at: CreatedAt;
   queued_at: ColumnType<Date, Date | string | undefined, Date | string>;
   processing_at: Timestamp;

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { HeldAnswers } from './held-answers.ts';
 import { lastUserText, sendJson, sleep, startEventStream, startFakeUpstream, type FakeUpstream, type RecordedRequest } from './fake-upstream-server.ts';
 
 /**
@@ -12,9 +13,11 @@ import { lastUserText, sendJson, sleep, startEventStream, startFakeUpstream, typ
  * - `pausing`: streams one word, pauses 600 ms, then finishes; `dies`: streams two words, then drops the connection
  * - `sleepy`: answers after 1.5 s (or as soon as the client leaves); `flaky-<anything>`: 503 twice, then answers
  * - `gated`: holds every request until the test opens the gate
+ * - `held`: holds each request until the test releases it by its last user text (see HeldAnswers)
  */
 export interface FakeOpenAi extends FakeUpstream {
   gate: { waiting(): number; open(): void };
+  held: HeldAnswers;
 }
 
 export async function startFakeOpenAi(): Promise<FakeOpenAi> {
@@ -22,6 +25,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
   let waiting = 0;
   let openGate: () => void = () => {};
   const gateOpened = new Promise<void>((resolve) => (openGate = resolve));
+  const held = new HeldAnswers();
   const fake = await startFakeUpstream(async (request: RecordedRequest, res: ServerResponse) => {
     if (request.url !== '/v1/chat/completions') return sendJson(res, 404, { error: { message: `Invalid URL (POST ${request.url})`, type: 'invalid_request_error' } });
     const { model, messages, stream } = request.body;
@@ -43,6 +47,10 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
       case 'gated':
         waiting++;
         await gateOpened;
+        break;
+      case 'held':
+        await held.hold(lastUserText(messages), request, res);
+        if (request.wasAborted()) return;
         break;
       case 'sleepy':
         await Promise.race([sleep(1500), request.aborted]);
@@ -122,5 +130,5 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
     send('[DONE]');
     res.end();
   });
-  return Object.assign(fake, { gate: { waiting: () => waiting, open: () => openGate() } });
+  return Object.assign(fake, { gate: { waiting: () => waiting, open: () => openGate() }, held });
 }

@@ -42,18 +42,48 @@ export async function findOperation(db: Kysely<Database>, id: string): Promise<O
   return db.selectFrom('operations').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** Moves a queued (or, after a lost worker, processing) operation to processing; undefined when it has ended or was cancelled. */
+/*
+ * The state machine. Each transition is one conditional UPDATE, so that of two racing
+ * transitions exactly one matches the row and the other finds it moved on:
+ *
+ *   queued ─claim─▶ processing ─succeed─▶ succeeded
+ *                   processing ─commit─▶ processing with completing_at ─succeed─▶ succeeded
+ *                   processing (with or without completing_at) ─requeue─▶ queued, ─fail─▶ failed
+ *   queued | processing ─abandon (dead letter)─▶ failed
+ *   queued | processing, without completing_at ─cancel─▶ cancelled
+ *
+ * A cancel wins by ending the operation itself; whatever the worker then tries (commit,
+ * succeed, fail, requeue) matches nothing. A worker commits before writing a result anywhere a
+ * caller could see it, and from then on a cancel loses. completing_at is never cleared.
+ */
+
+/** Moves a queued (or, after a lost worker, processing) operation to processing; undefined when it has ended. */
 export async function claimOperation(db: Kysely<Database>, id: string): Promise<Operation | undefined> {
   return db
     .updateTable('operations')
     .set({ status: 'processing', processing_at: sql`now()`, attempts: sql`attempts + 1` })
     .where('id', '=', id)
     .where('status', 'in', ['queued', 'processing'])
-    .where('cancel_requested_at', 'is', null)
     .returningAll()
     .executeTakeFirst();
 }
 
+/**
+ * The point of no return, taken before the result is written to its destination: false when a
+ * cancel won first (write nothing). Once taken it holds for every later attempt, since an
+ * attempt that died after it may have written the result already.
+ */
+export async function commitToComplete(db: Kysely<Database>, id: string): Promise<boolean> {
+  const { numUpdatedRows } = await db
+    .updateTable('operations')
+    .set({ completing_at: sql`coalesce(completing_at, now())` })
+    .where('id', '=', id)
+    .where('status', '=', 'processing')
+    .executeTakeFirst();
+  return numUpdatedRows > 0n;
+}
+
+/** Undefined when the operation is no longer processing (a cancel won). */
 export async function succeedOperation(
   db: Kysely<Database>,
   id: string,
@@ -86,47 +116,53 @@ export async function failOperation(db: Kysely<Database>, id: string, error: { c
     .executeTakeFirst();
 }
 
-/** A transient failure: back to queued until pg-boss retries it; the error stays visible meanwhile. */
-export async function requeueOperation(db: Kysely<Database>, id: string, error: { code: string; message: string }): Promise<void> {
-  await db
+/** The worker was lost on every attempt: failed, with the last attempt's error if it left one. */
+export async function abandonOperation(db: Kysely<Database>, id: string, fallback: { code: string; message: string }): Promise<Operation | undefined> {
+  return db
+    .updateTable('operations')
+    .set({ status: 'failed', failed_at: sql`now()`, error: sql`coalesce(error, ${JSON.stringify(fallback)}::jsonb)` })
+    .where('id', '=', id)
+    .where('status', 'in', ['queued', 'processing'])
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/**
+ * A transient failure: back to queued until pg-boss retries it; the error stays visible
+ * meanwhile. False when the operation is no longer processing (a cancel won): no retry then.
+ */
+export async function requeueOperation(db: Kysely<Database>, id: string, error: { code: string; message: string }): Promise<boolean> {
+  const { numUpdatedRows } = await db
     .updateTable('operations')
     .set({ status: 'queued', error: JSON.stringify(error) })
     .where('id', '=', id)
     .where('status', '=', 'processing')
-    .execute();
+    .executeTakeFirst();
+  return numUpdatedRows > 0n;
 }
 
-export async function cancelOperation(db: Kysely<Database>, id: string, fromStatuses: ('queued' | 'processing')[]): Promise<Operation | undefined> {
-  return db
-    .updateTable('operations')
-    .set({ status: 'cancelled', cancelled_at: sql`now()` })
-    .where('id', '=', id)
-    .where('status', 'in', fromStatuses)
-    .returningAll()
-    .executeTakeFirst();
-}
+export type CancelledOperation = Operation & { previous_status: 'queued' | 'processing' };
 
-/** Marks a processing operation for cancellation; the replica running it aborts and ends it. */
-export async function requestOperationCancel(db: Kysely<Database>, projectId: string, id: string): Promise<Operation | undefined> {
-  return db
-    .updateTable('operations')
-    .set({ cancel_requested_at: sql`coalesce(cancel_requested_at, now())` })
-    .where('id', '=', id)
-    .where('project_id', '=', projectId)
-    .where('status', '=', 'processing')
-    .returningAll()
-    .executeTakeFirst();
-}
-
-export async function cancelQueuedOperation(db: Kysely<Database>, projectId: string, id: string): Promise<Operation | undefined> {
-  return db
-    .updateTable('operations')
-    .set({ status: 'cancelled', cancelled_at: sql`now()` })
-    .where('id', '=', id)
-    .where('project_id', '=', projectId)
-    .where('status', '=', 'queued')
-    .returningAll()
-    .executeTakeFirst();
+/**
+ * Ends a queued or processing operation cancelled, unless its worker has committed to completing
+ * it; undefined when the cancel lost (or the operation is not the project's). `previous_status`
+ * says whether a worker was running it.
+ */
+export async function cancelOperation(db: Kysely<Database>, id: string, projectId?: string): Promise<CancelledOperation | undefined> {
+  // The row is locked and read at its latest version first, so previous_status is the status
+  // this cancel replaced, even when another transition committed while it waited.
+  const { rows } = await sql<CancelledOperation>`
+    with target as (
+      select id, status from operations
+      where id = ${id} ${projectId === undefined ? sql`` : sql`and project_id = ${projectId}`}
+      for update
+    )
+    update operations set status = 'cancelled', cancelled_at = now(), cancel_requested_at = coalesce(operations.cancel_requested_at, now())
+    from target
+    where operations.id = target.id and operations.status in ('queued', 'processing') and operations.completing_at is null
+    returning operations.*, target.status as previous_status
+  `.execute(db);
+  return rows[0];
 }
 
 export interface OperationListQuery {
