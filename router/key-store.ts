@@ -6,6 +6,7 @@ import { apiKeyRevokedChannel, findActiveApiKeyByHash, findActiveApiKeyById, typ
 import { hashApiKey } from './api-key-material.ts';
 import { isScope, type Scope } from './scopes.ts';
 import type { Limits } from './rate-limits.ts';
+import { BoundedPool } from '../providers/local/bounded-pool.ts';
 
 export interface Principal {
   projectId: string;
@@ -40,6 +41,12 @@ export class KeyStore {
   #evictions = 0;
   #listener: Listener | undefined;
   #closed = false;
+  /**
+   * Reads of keys not cached run a few at a time, with a bounded line behind them: a flood of
+   * made-up keys costs a few indexed lookups at once and never takes the database's connections
+   * from the calls of known keys; past the line it is a 503 to retry.
+   */
+  readonly #readSlots = new BoundedPool([1, 2, 3, 4, 5, 6, 7, 8], 1024, 'Too many API keys not seen before are being checked at once; retry shortly');
 
   readonly #defaultLimits: Limits;
 
@@ -94,7 +101,7 @@ export class KeyStore {
    */
   async #read(keyHash: string): Promise<Principal | undefined> {
     const evictions = this.#evictions;
-    const row = await findActiveApiKeyByHash(this.#db, keyHash);
+    const row = await this.#readSlots.use(() => findActiveApiKeyByHash(this.#db, keyHash));
     const principal = row && this.#toPrincipal(row);
     if (evictions !== this.#evictions) return principal;
     if (principal) this.#cache.set(keyHash, { principal, expiresAt: Date.now() + this.#ttlMs });

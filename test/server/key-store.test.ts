@@ -88,4 +88,18 @@ describe('API key cache', () => {
     await store.authenticate(key);
     expect(keyReads).toBe(0);
   });
+
+  it('checks a flood of made-up keys a few at a time, refusing what overflows its line, and still knows a real key', async () => {
+    const store = storeWith(30_000);
+    const madeUp = () => `sk_live_${Array.from({ length: 40 }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(Math.random() * 36)]).join('')}`;
+    keyReads = 0;
+    const outcomes = await Promise.allSettled(Array.from({ length: 2000 }, () => store.authenticate(madeUp())));
+    const unknown = outcomes.filter((outcome) => outcome.status === 'fulfilled' && outcome.value === undefined).length;
+    const refused = outcomes.filter((outcome) => outcome.status === 'rejected' && /retry shortly/.test(String(outcome.reason))).length;
+    expect(unknown + refused).toBe(2000);
+    expect(refused).toBeGreaterThan(0);
+    expect(keyReads).toBe(unknown);
+    const key = await newKey();
+    expect(await store.authenticate(key)).toBeDefined();
+  });
 });
