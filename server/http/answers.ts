@@ -19,9 +19,16 @@ function baseHead(x: Exchange, contentType: string, length: number | undefined):
   return head;
 }
 
+/** `headers` added to a head, each replacing any of the same name already in it (a refusal's own rate-limit counts). */
 function pushHeaders(head: string[], headers: Record<string, string> | undefined): string[] {
-  if (headers) for (const [name, value] of Object.entries(headers)) head.push(name, value);
-  return head;
+  if (!headers) return head;
+  const names = new Set(Object.keys(headers).map((name) => name.toLowerCase()));
+  const kept: string[] = [];
+  for (let index = 0; index < head.length; index += 2) {
+    if (!names.has(head[index]!.toLowerCase())) kept.push(head[index]!, head[index + 1]!);
+  }
+  for (const [name, value] of Object.entries(headers)) kept.push(name, value);
+  return kept;
 }
 
 export function answerJson(x: Exchange, status: number, body: unknown, headers?: Record<string, string>): void {

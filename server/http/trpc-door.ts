@@ -45,6 +45,7 @@ export function createTrpcDoor(appRouter: AnyRouter, pipeline: PipelineServices)
     const ctx = await admit(x, services, pipeline.bodyBudget, called, services.config.maxBodyBytes);
     const input = query.get('input')?.[0];
     if (input !== undefined) checkedJsonText(Buffer.from(input), 'input');
+    if (x.bodyUnread && x.req.method === 'GET') throw new ApiError('bad_request', 'body: a GET takes no body; send mutations as POST', { param: 'body' });
     if (x.bodyUnread) {
       const contentType = x.req.headers['content-type'];
       if (!isJsonContentType(contentType)) {
@@ -72,12 +73,12 @@ export function createTrpcDoor(appRouter: AnyRouter, pipeline: PipelineServices)
       // Nothing of it will be read: tRPC must not wait for it either.
       (req as { body?: string }).body = '';
     }
-    const path = x.req.url!.slice('/trpc/'.length).split('?')[0]!;
     await nodeHTTPRequestHandler({
       router: appRouter,
       req,
       res,
-      path,
+      // tRPC decodes the path itself: hand it the procedures as they were sent.
+      path: encodeURIComponent(params.procedures!),
       maxBatchSize,
       createContext: () => ctx as CallContext,
       // tRPC answers this error for every call of the request, in each call's own form.
