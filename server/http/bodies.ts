@@ -14,6 +14,8 @@ export interface BodyLimits {
   idleMs: number;
 }
 
+export const idleTimeout = (idleMs: number) => new ApiError('request_timeout', `body: nothing arrived for ${idleMs} ms; send the body without pauses`, { param: 'body' });
+
 export const tooLarge = (limit: number) => new ApiError('payload_too_large', `body: larger than this route takes (${limit} bytes)`, { param: 'body' });
 
 /** A body declared larger than the route takes is refused before a byte of it is read. */
@@ -79,15 +81,11 @@ export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buff
         reject(error);
       } else resolve(body!);
     };
-    const armIdle = () => {
-      clearTimeout(idle);
-      idle = setTimeout(() => finish(new ApiError('request_timeout', `body: nothing arrived for ${limits.idleMs} ms; send the body without pauses`, { param: 'body' })), limits.idleMs);
-    };
     const onData = (chunk: Buffer) => {
       received += chunk.length;
       if (received > limits.maxBytes) return finish(tooLarge(limits.maxBytes));
       chunks.push(chunk);
-      armIdle();
+      idle?.refresh();
     };
     const onEnd = () => {
       if (declared !== undefined && received !== declared) return finish(new ApiError('bad_request', 'body: its size does not match Content-Length', { param: 'body' }));
@@ -103,7 +101,7 @@ export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buff
     source.on('data', onData).on('end', onEnd).on('error', onError);
     if (source !== req) req.on('error', onError);
     req.on('close', onClose);
-    armIdle();
+    idle = setTimeout(() => finish(idleTimeout(limits.idleMs)), limits.idleMs);
   });
 }
 

@@ -3,7 +3,7 @@ import busboy from 'busboy';
 import type { z } from 'zod';
 import { ApiError } from '../../router/errors.ts';
 import type { MultipartDeclaration, UploadedFile } from '../../router/transport.ts';
-import { tooLarge } from './bodies.ts';
+import { idleTimeout, tooLarge } from './bodies.ts';
 import { valuesAsInput } from './form-values.ts';
 import { assertCleanText } from './text-checks.ts';
 
@@ -51,10 +51,7 @@ function readMultipart(req: IncomingMessage, maxFileBytes: number, idleMs: numbe
         reject(error);
       } else resolve(upload);
     };
-    const armIdle = () => {
-      clearTimeout(idle);
-      idle = setTimeout(() => settle(new ApiError('request_timeout', `body: nothing arrived for ${idleMs} ms; send the body without pauses`, { param: 'body' })), idleMs);
-    };
+    const armIdle = () => void idle?.refresh();
     parser.on('file', (name, stream, info) => {
       const field = name.replace(/\[\]$/, '');
       if (!(field in declaration.files)) {
@@ -98,7 +95,7 @@ function readMultipart(req: IncomingMessage, maxFileBytes: number, idleMs: numbe
     parser.on('error', (error) => settle(new ApiError('bad_request', `body: malformed multipart body (${(error as Error).message})`, { param: 'body' })));
     parser.on('close', () => settle());
     req.on('data', armIdle);
-    armIdle();
+    idle = setTimeout(() => settle(idleTimeout(idleMs)), idleMs);
     req.pipe(parser);
   });
 }
