@@ -9,6 +9,7 @@ import * as storedResponses from './migrations/0006-stored-responses.ts';
 import * as balanceLeases from './migrations/0007-balance-leases.ts';
 import * as usageRecordsUnchecked from './migrations/0008-usage-records-unchecked.ts';
 import * as usageRecordGroups from './migrations/0009-usage-record-groups.ts';
+import * as rateLimitHolders from './migrations/0010-rate-limit-holders.ts';
 
 /** Migrations are imported statically so they ship with the code and run in a fixed order. */
 const migrations: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0007-balance-leases': balanceLeases,
   '0008-usage-records-unchecked': usageRecordsUnchecked,
   '0009-usage-record-groups': usageRecordGroups,
+  '0010-rate-limit-holders': rateLimitHolders,
 };
 
 /** Every migration, in order: for a Migrator of your own (to migrate to a given point, or down). */
