@@ -38,13 +38,15 @@ describe.each([
     expect(outcome).toMatchObject({ served: 100, refused: 60, other: 0, refusalsWithoutHeaders: 0, servedWithoutHeaders: 0 });
   }, 60_000);
 
-  it('is exact where leases are used: 6,000 a minute, 6,600 requests 120 at a time', async () => {
+  it('is exact where leases are used: at 6,000 a minute, 2,000 requests through one process, then 4,600 through the other', async () => {
     const key = await createKeyWithRequestLimit(database.url, 6000);
-    const outcome = await burstAcrossProcesses(baseUrls(), key.secret, 6600, { concurrency: 120 });
-    report(`${store}, 6,000/min, 6,600 (120 in flight)`, outcome);
-    expect(outcome).toMatchObject({ served: 6000, refused: 600, other: 0, refusalsWithoutHeaders: 0, servedWithoutHeaders: 0 });
-    // Both processes served from leases of their own.
-    expect(Math.min(...outcome.servedBy)).toBeGreaterThan(0);
+    // The first process is left holding a lease (120 points, and the next taken ahead) it will not spend.
+    const first = await burstAcrossProcesses(baseUrls().slice(0, 1), key.secret, 2000, { concurrency: 60 });
+    const second = await burstAcrossProcesses(baseUrls().slice(1), key.secret, 4600, { concurrency: 120 });
+    report(`${store}, 6,000/min, 2,000 through one process`, first);
+    report(`${store}, 6,000/min, then 4,600 through the other`, second);
+    expect(first).toMatchObject({ served: 2000, refused: 0, other: 0, servedWithoutHeaders: 0 });
+    expect(second).toMatchObject({ served: 4000, refused: 600, other: 0, refusalsWithoutHeaders: 0, servedWithoutHeaders: 0 });
   }, 120_000);
 
   it('never serves more than the limit when a process dies holding a lease; it strands at most what it held', async () => {
@@ -60,7 +62,7 @@ describe.each([
     report(`${store}, 6,000/min, 200 served by a process then killed, then 6,600`, after);
     expect(after.other).toBe(0);
     expect(before.served + after.served).toBeLessThanOrEqual(6000);
-    // What it held: a lease of a fiftieth of the limit and the next one taken ahead, at most.
-    expect(before.served + after.served).toBeGreaterThanOrEqual(6000 - 2 * (6000 / 50));
+    // What it held: under half a lease of a fiftieth of the limit and the next one taken ahead.
+    expect(before.served + after.served).toBeGreaterThan(6000 - 1.5 * (6000 / 50));
   }, 120_000);
 });
