@@ -238,8 +238,10 @@ export class RateLimits {
     const counted = this.#takeFromLease(kind, keyId, limit, points);
     if (counted) return Promise.resolve(counted);
     const now = Date.now();
-    const exhausted = this.#exhausted.get(storeKeyOf(kind, keyId));
-    if (exhausted && exhausted.limit === limit && exhausted.expiresAt > now) {
+    const key = storeKeyOf(kind, keyId);
+    const exhausted = this.#exhausted.get(key);
+    if (exhausted && exhausted.expiresAt <= now) this.#exhausted.delete(key);
+    else if (exhausted && exhausted.limit === limit) {
       const have = this.#liveLease(kind, keyId, limit, now)?.available ?? 0;
       if (points > exhausted.available + have) return Promise.reject(this.#refusal(kind, limit, points, exhausted, have));
     }
