@@ -80,9 +80,14 @@ type Scripted = Redis & {
   aiRateLimitForget(key: string, ...args: (string | number)[]): Promise<number>;
 };
 
+/** How long a start waits for the subscription before going on without it (Redis may be down). */
+const subscribeWaitMs = 5000;
+
 /**
- * Rate-limit windows in Redis, messages by pub/sub on a connection of this store's own.
- * Resolves once it is subscribed, so no message sent after is missed.
+ * Rate-limit windows in Redis, messages by pub/sub on a connection of this store's own. Resolves
+ * once it is subscribed, so no message sent after is missed, or after `subscribeWaitMs` while
+ * Redis cannot be reached: until it subscribes, reclaims addressed here go unanswered (the asker
+ * forgets this process for the window; nothing is served twice).
  */
 export async function redisLeaseStore(redis: Redis, logger: Logger): Promise<RateLimitLeaseStore> {
   redis.defineCommand('aiRateLimitTake', { numberOfKeys: 1, lua: takeScript });
@@ -94,9 +99,22 @@ export async function redisLeaseStore(redis: Redis, logger: Logger): Promise<Rat
   const subscriber = redis.duplicate();
   subscriber.on('error', (error: unknown) => logger.warn({ err: error }, 'rate-limit subscription connection failed; reconnecting'));
   subscriber.on('message', (_channel: string, message: string) => onMessage(message));
-  await subscriber.subscribe(channel);
-  // ioredis subscribes again after a reconnect; messages sent in between were missed.
-  subscriber.on('ready', () => onGap());
+  let subscribed = false;
+  const subscribe = () =>
+    subscriber.subscribe(channel).then(
+      () => (subscribed = true),
+      (error: unknown) => logger.warn({ err: error }, 'rate-limit subscription failed; retried when Redis is back'),
+    );
+  const first = subscribe();
+  subscriber.on('ready', () => {
+    // ioredis subscribes again by itself after a reconnect, once a subscription has succeeded.
+    if (!subscribed) void subscribe();
+    // Messages sent while the connection was down were missed.
+    onGap();
+  });
+  let waited: NodeJS.Timeout | undefined;
+  await Promise.race([first, new Promise((resolve) => (waited = setTimeout(resolve, subscribeWaitMs)))]);
+  clearTimeout(waited);
   return {
     async take(holder, take): Promise<RateLimitTake> {
       const [granted, surplus, consumed, windowEnd, msLeft, holding] = await scripted.aiRateLimitTake(
