@@ -361,16 +361,23 @@ export class RateLimits {
       current.surplusHeld += take.surplus;
       return take;
     }
+    // A lease of the same window under another limit (the key's limit changed): its points and
+    // surplus move here, so a reclaim finds them; calls giving back to it go to the store.
+    const carried = current && sameWindow ? { available: current.available, surplusHeld: current.surplusHeld } : undefined;
+    if (current && sameWindow) {
+      current.available = 0;
+      current.surplusHeld = 0;
+    }
     const lease: Lease = {
       limit,
-      available: take.granted,
+      available: take.granted + (carried?.available ?? 0),
       consumed: take.consumed,
       expiresAt: before + take.msLeft,
       renewAt: Date.now() + take.msLeft + 1,
       takenLate: 0,
       key,
       windowEnd: take.windowEnd,
-      surplusHeld: take.surplus + (current && sameWindow ? current.surplusHeld : 0),
+      surplusHeld: take.surplus + (carried?.surplusHeld ?? 0),
       aheadDeclined: false,
       returnToStore: (points) => {
         lease.available += points;
