@@ -196,7 +196,7 @@ export class RateLimits {
     this.#store = store;
     this.#windowMs = windowSeconds * 1000;
     this.#lateMs = this.#windowMs / 10;
-    this.#reclaims = new ReclaimRounds(store, this.#holder, options.reclaimTimeoutMs ?? 500);
+    this.#reclaims = new ReclaimRounds(store, this.#holder, options.reclaimTimeoutMs ?? 1000);
     store.listen(
       (message) => this.#heard(message),
       // Points may have come back unheard.
