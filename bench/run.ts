@@ -7,6 +7,7 @@ import { benchIsolation } from './isolation.ts';
 import { benchSoak } from './soak.ts';
 import { benchGateways } from './gateways.ts';
 import { benchLedgerWrites } from './ledger-writes.ts';
+import { benchRateLimitLeases } from './rate-limit-leases.ts';
 
 /** `npm run bench [-- name...]`: runs the named benchmarks (all by default) and prints a table. */
 const benchmarks: Record<string, () => Promise<LoadResult[]>> = {
@@ -20,6 +21,7 @@ const benchmarks: Record<string, () => Promise<LoadResult[]>> = {
   soak: benchSoak,
   gateways: benchGateways,
   'ledger-writes': benchLedgerWrites,
+  'rate-limit-leases': () => benchRateLimitLeases(),
 };
 
 const requested = process.argv.slice(2);

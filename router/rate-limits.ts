@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
-import type pg from 'pg';
-import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { randomUUID } from 'node:crypto';
 import { ApiError } from './errors.ts';
+import type { RateLimitLeaseStore, RateLimitTake } from './rate-limit-lease-store.ts';
+import { parseMessage, ReclaimRounds, returnedMessage } from './rate-limit-messages.ts';
 
 export interface Limits {
   requestsPerMinute: number;
@@ -66,7 +66,7 @@ interface Lease {
   /** The per-minute limit it was taken under: a key whose limit changes starts a new lease. */
   limit: number;
   available: number;
-  /** The store's count when the lease was taken (it includes the whole lease). */
+  /** The store's count when the lease last grew (it includes the whole lease). */
   consumed: number;
   /** When spending from it stops: our clock before the store was asked, so never after the store's window. */
   expiresAt: number;
@@ -74,13 +74,51 @@ interface Lease {
   renewAt: number;
   /** Points taken in the window's last tenth: how much of the next window is taken ahead. */
   takenLate: number;
+  /** The counter's key in the store. */
+  key: string;
+  /** The store's clock at the window's end: which window the points belong to. */
+  windowEnd: number;
+  /**
+   * Surplus the store counts as held here since this process last gave all it had back: while
+   * above 0, unused points wait here (a refuser will ask for them); at 0 they go back to the store.
+   */
+  surplusHeld: number;
+  /** The store granted nothing ahead of need (the window is near its end): ask no more this window. */
+  aheadDeclined: boolean;
+  /** Gives points a call did not use to the store (when the lease holds no surplus the store knows of). */
+  returnToStore(points: number): void;
 }
 
-/** A fiftieth of the minute's budget; below 2, leases are one point at a time (exact), never taken ahead. */
+/** What the store had left of a key's window when it refused a take: calls needing more are refused here, until points come back. */
+interface Exhausted {
+  limit: number;
+  available: number;
+  expiresAt: number;
+}
+
+/** A call waiting for the store. */
+interface Waiter {
+  points: number;
+  resolve(counted: Counted): void;
+  reject(error: unknown): void;
+}
+
+/** A fiftieth of the minute's budget; below 2, nothing is leased beyond what calls spend at once. */
 const leaseSizeOf = (limit: number) => Math.floor(limit / 50);
 const takesAhead = (limit: number) => leaseSizeOf(limit) >= 2;
 
-/** One refill per key, kind and limit at a time: its key in `#refills`. */
+/** How often a refused take asks holders for unspent points before the calls are refused. */
+const reclaimRounds = 3;
+
+/** The counter's key in the store (rate-limiter-flexible's, which kept these counters before). */
+const storeKeyOf = (kind: Kind, keyId: string) => `rl_${kind}:${keyId}`;
+function parseStoreKey(key: string): { kind: Kind; keyId: string } | undefined {
+  const separator = key.indexOf(':');
+  const kind = key.slice(3, separator);
+  return kind === 'requests' || kind === 'tokens' ? { kind, keyId: key.slice(separator + 1) } : undefined;
+}
+
+/** One store call per key, kind and limit at a time: its key in `#ahead` and `#queues`. */
 const refillKeyOf = (kind: Kind, keyId: string, limit: number) => `${kind}:${keyId}:${limit}`;
 
 /** One call's points taken from a lease: the budget left, and a way to give back what the call did not use. */
@@ -100,26 +138,49 @@ export class Counted implements RateCount {
   }
 
   /**
-   * Unused points go back to the lease they came from while its minute lasts (a lease is only
-   * replaced once expired); after that the store's count has started again.
+   * Unused points go back while their window lasts: to the lease they came from when the store
+   * knows it holds surplus (a refuser will ask for it), else to the store, where every process
+   * finds them. After the window the store's count has started again.
    */
   giveBack(unused: number): void {
     const lease = this.#lease;
-    if (unused > 0 && lease.expiresAt > Date.now()) lease.available += Math.min(unused, this.#points);
+    if (unused <= 0 || lease.expiresAt <= Date.now()) return;
+    const points = Math.min(unused, this.#points);
+    if (lease.surplusHeld > 0) lease.available += points;
+    else lease.returnToStore(points);
   }
 }
 
 /**
  * Requests and tokens per minute per API key, counted in a store every replica shares (Postgres,
- * or Redis when REDIS_URL is set), never in one process's memory. A rejected request gives its
- * points back, so it costs nothing.
+ * or Redis when REDIS_URL is set), never in one process's memory. A refused request costs nothing.
+ *
+ * Busy keys take leases (a fiftieth of the limit) and spend them here, so the store sees one write
+ * per lease. No call inside the budget is refused for points stranded in another process: takes
+ * for waiting calls take exactly what they spend, surplus leases shrink with what is left of the
+ * window (at most `left / (2 · holders)`), the store records each holder's surplus, and a take the
+ * store refuses while another holder may have some unspent asks it (through the store's channel)
+ * to give it back, then tries again; from the first refusal in a window on, nothing is leased
+ * beyond what waiting calls spend. Never more than the limit: every point served was taken from
+ * the store's window first; a process that dies holding points strands them until the window ends.
  */
 export class RateLimits {
-  readonly #create: (points: number, keyPrefix: string) => RateLimiterAbstract;
-  readonly #limiters = new Map<string, RateLimiterAbstract>();
+  readonly #store: RateLimitLeaseStore;
+  /** This process in the store's holder entries. */
+  readonly #holder = randomUUID();
+  readonly #reclaims: ReclaimRounds;
   /** By kind, then API key id (looked up per call: no key string is built for it). */
   readonly #leases: Record<Kind, Map<string, Lease>> = { requests: new Map(), tokens: new Map() };
-  readonly #refills = new Map<string, Promise<void>>();
+  /** Takes of surplus nobody waits for (ahead of need, or for the next window), by refill key. */
+  readonly #ahead = new Map<string, Promise<RateLimitTake | undefined>>();
+  /** Calls waiting for the store, by refill key; one drain serves each queue. */
+  readonly #queues = new Map<string, Waiter[]>();
+  /** By store key. */
+  readonly #exhausted = new Map<string, Exhausted>();
+  /** Store keys with a take on its way, and how many. */
+  readonly #takesInFlight = new Map<string, number>();
+  /** Points-came-back messages heard: a refusal seen across one is not remembered. */
+  #returnsHeard = 0;
   /** Requests refused since start, by what ran out (read by /metrics: nothing is added to a call). */
   readonly refusals: Record<Kind, number> = { requests: 0, tokens: 0 };
   readonly #windowMs: number;
@@ -127,30 +188,36 @@ export class RateLimits {
   readonly #lateMs: number;
   #closed = false;
 
-  /** `windowSeconds` is a minute except in tests, which cannot wait one. */
-  constructor(store: { redis: Redis } | { pool: pg.Pool }, windowSeconds = 60) {
+  /**
+   * `windowSeconds` is a minute except in tests, which cannot wait one. `reclaimTimeoutMs`: how
+   * long a refusal waits for holders to give unspent points back before it forgets them.
+   */
+  constructor(store: RateLimitLeaseStore, windowSeconds = 60, options: { reclaimTimeoutMs?: number } = {}) {
+    this.#store = store;
     this.#windowMs = windowSeconds * 1000;
     this.#lateMs = this.#windowMs / 10;
-    this.#create = (points, keyPrefix) =>
-      'redis' in store
-        ? new RateLimiterRedis({ storeClient: store.redis, points, duration: windowSeconds, keyPrefix })
-        : new RateLimiterPostgres({ storeClient: store.pool, storeType: 'pool', tableName: 'rate_limit_counters', tableCreated: true, points, duration: windowSeconds, keyPrefix });
+    this.#reclaims = new ReclaimRounds(store, this.#holder, options.reclaimTimeoutMs ?? 1000);
+    store.listen(
+      (message) => this.#heard(message),
+      // Points may have come back unheard.
+      () => this.#exhausted.clear(),
+    );
   }
 
-  /** Stops renewing leases (the store is about to close). */
-  close(): void {
+  /** Stops taking points, gives back every unspent one, and stops listening. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
     this.#closed = true;
-  }
-
-  /** Limiters differ only by their point budget; counters are keyed per API key. */
-  #limiter(kind: Kind, points: number): RateLimiterAbstract {
-    const id = `${kind}:${points}`;
-    let limiter = this.#limiters.get(id);
-    if (!limiter) {
-      limiter = this.#create(points, `rl_${kind}`);
-      this.#limiters.set(id, limiter);
+    const now = Date.now();
+    const returns: Promise<void>[] = [];
+    for (const kind of ['requests', 'tokens'] as const) {
+      for (const lease of this.#leases[kind].values()) {
+        if (lease.expiresAt <= now || (lease.available === 0 && lease.surplusHeld === 0)) continue;
+        returns.push(this.#giveBack(lease, -1));
+      }
     }
-    return limiter;
+    await Promise.all(returns);
+    await this.#store.close();
   }
 
   /**
@@ -158,52 +225,196 @@ export class RateLimits {
    * the call did not use, or a 429 carrying the headers. A request that needs more than the whole
    * minute's budget could never pass: that is a 400 naming `param`.
    */
-  async consume(kind: Kind, keyId: string, limit: number, points: number, param = 'input'): Promise<Counted> {
+  consume(kind: Kind, keyId: string, limit: number, points: number, param = 'input'): Promise<Counted> {
     if (points > limit) {
-      throw new ApiError(
-        'bad_request',
-        `${param}: this request needs up to ${points} ${kind} and the API key may use ${limit} per minute, so it can never run; ask for less`,
-        { param },
+      return Promise.reject(
+        new ApiError(
+          'bad_request',
+          `${param}: this request needs up to ${points} ${kind} and the API key may use ${limit} per minute, so it can never run; ask for less`,
+          { param },
+        ),
       );
     }
-    const refillKey = refillKeyOf(kind, keyId, limit);
-    for (;;) {
-      const counted = this.#takeFromLease(kind, keyId, limit, points);
-      if (counted) return counted;
-      const needed = points - (this.#liveLease(kind, keyId, limit, Date.now())?.available ?? 0);
-      const refill = this.#refills.get(refillKey) ?? this.#startRefill(kind, keyId, limit, needed, points, leaseSizeOf(limit));
-      try {
-        await refill;
-      } catch (error) {
-        // A refused refill (the minute's budget is spent) refuses every request waiting on it.
-        if (error instanceof ApiError && error.apiCode === 'rate_limited') this.refusals[kind]++;
-        throw error;
-      }
+    const counted = this.#takeFromLease(kind, keyId, limit, points);
+    if (counted) return Promise.resolve(counted);
+    const now = Date.now();
+    const key = storeKeyOf(kind, keyId);
+    const exhausted = this.#exhausted.get(key);
+    if (exhausted && exhausted.expiresAt <= now) this.#exhausted.delete(key);
+    else if (exhausted && exhausted.limit === limit) {
+      const have = this.#liveLease(kind, keyId, limit, now)?.available ?? 0;
+      if (points > exhausted.available + have) return Promise.reject(this.#refusal(kind, limit, points, exhausted, have));
     }
-  }
-
-  /** One refill per key and limit at a time; calls arriving meanwhile wait for it and share it. */
-  #startRefill(kind: Kind, keyId: string, limit: number, needed: number, requested: number, want: number): Promise<void> {
     const refillKey = refillKeyOf(kind, keyId, limit);
-    const refill = this.#refill(kind, keyId, limit, needed, requested, want).finally(() => this.#refills.delete(refillKey));
-    this.#refills.set(refillKey, refill);
-    return refill;
+    return new Promise((resolve, reject) => {
+      const queue = this.#queues.get(refillKey);
+      if (queue) return void queue.push({ points, resolve, reject });
+      const started: Waiter[] = [{ points, resolve, reject }];
+      this.#queues.set(refillKey, started);
+      void this.#drain(kind, keyId, limit, refillKey, started);
+    });
   }
 
   /**
-   * A refill nobody waits for (ahead of need, or for the next window): a refusal or a store error
-   * meets the next call that needs the store instead.
+   * Serves a key's waiting calls in order: from the lease while it covers them, else with one take
+   * from the store for all of them (and a lease beyond), so concurrent callers never take a lease
+   * each and strand their remainders. A refused take first reclaims what other holders may have
+   * left; then every waiting call it cannot cover is refused.
    */
-  #refillAhead(kind: Kind, keyId: string, limit: number, want: number): Promise<void> | undefined {
-    if (this.#closed || this.#refills.has(refillKeyOf(kind, keyId, limit))) return undefined;
-    return this.#startRefill(kind, keyId, limit, 1, 1, want).catch(() => {});
+  async #drain(kind: Kind, keyId: string, limit: number, refillKey: string, queue: Waiter[]): Promise<void> {
+    const key = storeKeyOf(kind, keyId);
+    try {
+      // One store call per key at a time: the points it brings may cover the queue.
+      await this.#ahead.get(refillKey);
+      let rounds = 0;
+      while (queue.length > 0) {
+        const now = Date.now();
+        const lease = this.#liveLease(kind, keyId, limit, now);
+        while (lease && queue.length > 0 && lease.available >= queue[0]!.points) {
+          const waiter = queue.shift()!;
+          waiter.resolve(this.#spend(lease, waiter.points, limit, now));
+        }
+        if (queue.length === 0) {
+          // Unqueued before the lease is topped up ahead, which no queue may wait for.
+          this.#queues.delete(refillKey);
+          if (lease) this.#takeAheadIfLow(kind, keyId, limit, lease);
+          return;
+        }
+        const have = lease?.available ?? 0;
+        const waiting = queue.reduce((sum, waiter) => sum + waiter.points, 0);
+        const returnsHeard = this.#returnsHeard;
+        const take = await this.#take(kind, keyId, limit, queue[0]!.points - have, waiting - have, takesAhead(limit) ? leaseSizeOf(limit) : 0);
+        if (take.granted > 0) {
+          rounds = 0;
+          continue;
+        }
+        if (take.holding.length > 0 && rounds++ < reclaimRounds) {
+          await this.#reclaims.run(key, take.windowEnd, take.holding);
+          continue;
+        }
+        const exhausted: Exhausted = { limit, available: limit - take.consumed, expiresAt: now + take.msLeft };
+        if (this.#returnsHeard === returnsHeard) this.#exhausted.set(key, exhausted);
+        this.#refuseUncovered(kind, keyId, limit, queue, exhausted);
+      }
+    } catch (error) {
+      for (const waiter of queue.splice(0)) waiter.reject(error);
+    } finally {
+      // Before any waiter resumes: a call it makes next starts a queue of its own.
+      this.#queues.delete(refillKey);
+    }
+  }
+
+  /** After a refused take: refuses the waiting calls that what is left cannot cover. */
+  #refuseUncovered(kind: Kind, keyId: string, limit: number, queue: Waiter[], exhausted: Exhausted): void {
+    const lease = this.#liveLease(kind, keyId, limit, Date.now());
+    const have = lease?.available ?? 0;
+    let kept = 0;
+    for (const waiter of queue) {
+      if (waiter.points > exhausted.available + have) waiter.reject(this.#refusal(kind, limit, waiter.points, exhausted, have));
+      else queue[kept++] = waiter;
+    }
+    queue.length = kept;
+    // Points taken for calls that turned out bigger than them, which the store believes spent:
+    // back to it, for whichever process has a call they cover.
+    if (kept === 0 && lease && lease.surplusHeld === 0 && lease.available > 0) {
+      void this.#giveBack(lease, 0);
+    }
+  }
+
+  #refusal(kind: Kind, limit: number, requested: number, exhausted: Exhausted, have: number): ApiError {
+    this.refusals[kind]++;
+    const msLeft = Math.max(0, exhausted.expiresAt - Date.now());
+    const left = Math.max(0, exhausted.available + have);
+    const counted: RateCount = { limit, remaining: left, resetMs: msLeft };
+    const headers = { ...rateLimitHeaders({ [kind]: counted }), 'Retry-After': String(Math.max(1, Math.ceil(msLeft / 1000))) };
+    const message =
+      kind === 'requests'
+        ? `Rate limit reached: ${limit} requests per minute for this API key`
+        : `Rate limit reached: this request needs up to ${requested} tokens and the API key has ${left} of ${limit} left this minute`;
+    return new ApiError('rate_limited', message, { headers, openAiCode: 'rate_limit_exceeded' });
+  }
+
+  /**
+   * Takes from the key's window: `need` or nothing, `demand` for calls served at once, up to
+   * `want` in all (see RateLimitLeaseStore.take). What is granted joins the window's lease.
+   */
+  async #take(kind: Kind, keyId: string, limit: number, need: number, demand: number, want: number): Promise<RateLimitTake> {
+    const key = storeKeyOf(kind, keyId);
+    const before = Date.now();
+    this.#takesInFlight.set(key, (this.#takesInFlight.get(key) ?? 0) + 1);
+    let take: RateLimitTake;
+    try {
+      take = await this.#store.take(this.#holder, { key, limit, need, demand, want, windowMs: this.#windowMs });
+    } finally {
+      const left = this.#takesInFlight.get(key)! - 1;
+      if (left > 0) this.#takesInFlight.set(key, left);
+      else this.#takesInFlight.delete(key);
+    }
+    if (take.granted === 0) return take;
+    this.#exhausted.delete(key);
+    const current = this.#leases[kind].get(keyId);
+    const sameWindow = current?.windowEnd === take.windowEnd;
+    if (current && sameWindow && current.limit === limit && current.expiresAt > before) {
+      // Calls still holding points from the lease may give them back to it.
+      current.available += take.granted;
+      current.consumed = take.consumed;
+      current.surplusHeld += take.surplus;
+      return take;
+    }
+    // A lease of the same window under another limit (the key's limit changed): its points and
+    // surplus move here, so a reclaim finds them; calls giving back to it go to the store.
+    const carried = current && sameWindow ? { available: current.available, surplusHeld: current.surplusHeld } : undefined;
+    if (current && sameWindow) {
+      current.available = 0;
+      current.surplusHeld = 0;
+    }
+    const lease: Lease = {
+      limit,
+      available: take.granted + (carried?.available ?? 0),
+      consumed: take.consumed,
+      expiresAt: before + take.msLeft,
+      renewAt: Date.now() + take.msLeft + 1,
+      takenLate: 0,
+      key,
+      windowEnd: take.windowEnd,
+      surplusHeld: take.surplus + (carried?.surplusHeld ?? 0),
+      aheadDeclined: false,
+      returnToStore: (points) => {
+        lease.available += points;
+        void this.#giveBack(lease, 0);
+      },
+    };
+    this.#leases[kind].set(keyId, lease);
+    this.#renewWhenWindowEnds(kind, keyId, limit, lease);
+    return take;
+  }
+
+  /**
+   * Surplus nobody waits for (ahead of need, or for the next window). When the store grants none,
+   * the window is near its end and the lease asks no more; a store error meets the next call that
+   * needs the store instead.
+   */
+  #refillAhead(kind: Kind, keyId: string, limit: number, want: number): Promise<RateLimitTake | undefined> | undefined {
+    const refillKey = refillKeyOf(kind, keyId, limit);
+    if (this.#closed || this.#ahead.has(refillKey) || this.#queues.has(refillKey)) return undefined;
+    const ahead = this.#take(kind, keyId, limit, 0, 0, want).then(
+      (take) => {
+        const lease = this.#leases[kind].get(keyId);
+        if (take.granted === 0 && lease?.windowEnd === take.windowEnd) lease.aheadDeclined = true;
+        return take;
+      },
+      () => undefined,
+    );
+    this.#ahead.set(refillKey, ahead);
+    void ahead.finally(() => this.#ahead.delete(refillKey));
+    return ahead;
   }
 
   /**
    * When a lease's window ends, a key that took from it in the window's last tenth gets its next
    * lease at once, from a timer, sized to what it took in that tenth (at most a full lease): its
    * next call finds points here instead of waiting for the store. A key quiet by then, or one
-   * whose limit leases a point at a time, takes nothing ahead.
+   * whose limit leases nothing beyond its calls, takes nothing ahead.
    */
   #renewWhenWindowEnds(kind: Kind, keyId: string, limit: number, lease: Lease): void {
     const renew = () => {
@@ -232,21 +443,24 @@ export class RateLimits {
     return points > limit ? undefined : this.#takeFromLease(kind, keyId, limit, points);
   }
 
-  /**
-   * Busy keys take a lease of a fiftieth of the minute's budget at once from the shared store
-   * and spend it here, so the store sees one write per lease rather than per request; what every
-   * replica leases still sums to at most the limit. One refill per key at a time: requests
-   * arriving meanwhile wait for it and share it, so concurrent callers never take a lease each
-   * and strand their remainders. Small limits lease one point at a time (exact).
-   */
+  /** Spends from this process's lease (then maybe takes the next one ahead). */
   #takeFromLease(kind: Kind, keyId: string, limit: number, points: number): Counted | undefined {
     const now = Date.now();
     const lease = this.#liveLease(kind, keyId, limit, now);
     if (!lease || lease.available < points) return undefined;
+    const counted = this.#spend(lease, points, limit, now);
+    this.#takeAheadIfLow(kind, keyId, limit, lease);
+    return counted;
+  }
+
+  /** With half a lease left, the next one is taken now, so the calls after it do not wait for the store. */
+  #takeAheadIfLow(kind: Kind, keyId: string, limit: number, lease: Lease): void {
+    if (lease.available < leaseSizeOf(limit) / 2 && takesAhead(limit) && !lease.aheadDeclined) void this.#refillAhead(kind, keyId, limit, leaseSizeOf(limit));
+  }
+
+  #spend(lease: Lease, points: number, limit: number, now: number): Counted {
     lease.available -= points;
     if (now >= lease.expiresAt - this.#lateMs) lease.takenLate += points;
-    // Half a lease left: the next one is taken now, so the calls after it do not wait for the store.
-    if (takesAhead(limit) && lease.available < leaseSizeOf(limit) / 2) void this.#refillAhead(kind, keyId, limit, leaseSizeOf(limit));
     return new Counted(lease, points, limit, now);
   }
 
@@ -256,52 +470,46 @@ export class RateLimits {
     return lease && lease.limit === limit && lease.expiresAt > now ? lease : undefined;
   }
 
-  /** Takes at least `needed` more from the shared store: `want` (a lease), or what is left of the minute. */
-  async #refill(kind: Kind, keyId: string, limit: number, needed: number, requested: number, want: number): Promise<void> {
-    const limiter = this.#limiter(kind, limit);
-    let points = Math.max(needed, want);
-    for (;;) {
-      try {
-        const now = Date.now();
-        const state = await limiter.consume(keyId, points);
-        const current = this.#liveLease(kind, keyId, limit, now);
-        if (current) {
-          // Same minute: the lease grows, so calls still holding points from it can give them back.
-          current.available += points;
-          current.consumed = state.consumedPoints;
-        } else {
-          const lease: Lease = {
-            limit,
-            available: points,
-            consumed: state.consumedPoints,
-            expiresAt: now + state.msBeforeNext,
-            renewAt: Date.now() + state.msBeforeNext + 1,
-            takenLate: 0,
-          };
-          this.#leases[kind].set(keyId, lease);
-          this.#renewWhenWindowEnds(kind, keyId, limit, lease);
-        }
-        return;
-      } catch (rejection) {
-        if (!(rejection instanceof RateLimiterRes)) throw rejection;
-        await limiter.reward(keyId, points).catch(() => {});
-        const left = limit - (rejection.consumedPoints - points);
-        if (left >= needed && left < points) {
-          // Less than a lease is left this minute: take exactly that.
-          points = left;
-          continue;
-        }
-        const counted: RateCount = { limit, remaining: limit - (rejection.consumedPoints - points), resetMs: rejection.msBeforeNext };
-        const headers = {
-          ...rateLimitHeaders({ [kind]: counted }),
-          'Retry-After': String(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000))),
-        };
-        const message =
-          kind === 'requests'
-            ? `Rate limit reached: ${limit} requests per minute for this API key`
-            : `Rate limit reached: this request needs up to ${requested} tokens and the API key has ${Math.max(0, left)} of ${limit} left this minute`;
-        throw new ApiError('rate_limited', message, { headers, openAiCode: 'rate_limit_exceeded' });
-      }
+  /**
+   * Gives everything the lease has left back to the store and announces it (`round`: the reclaim
+   * it answers). `settled`: how much of the holder's surplus entry this clears, all when negative.
+   */
+  #giveBack(lease: Lease, settled: number, round?: string): Promise<void> {
+    const { key, available: points } = lease;
+    lease.available = 0;
+    if (settled !== 0) lease.surplusHeld = 0;
+    const message = returnedMessage({ returned: key, window: lease.windowEnd, holder: this.#holder, ...(round ? { round } : {}) });
+    return this.#store.giveBack({ key, windowEnd: lease.windowEnd, holder: this.#holder, points, settled, message }).catch(() => {
+      // Unreachable store: the points stay counted there, so nothing can be served twice.
+    });
+  }
+
+  #heard(text: string): void {
+    const message = parseMessage(text);
+    if (!message) return;
+    if ('reclaim' in message) {
+      if (message.holders.includes(this.#holder)) this.#answerReclaim(message.key, message.window, message.reclaim);
+      return;
     }
+    this.#returnsHeard++;
+    this.#exhausted.delete(message.returned);
+    if (message.round) this.#reclaims.answered(message.round, message.holder);
+  }
+
+  /**
+   * Another process was refused while the store counted surplus here: everything this process has
+   * left of that window goes back. Without a lease of that window there is nothing to give, and
+   * the entry is cleared unless a take is on its way (its surplus is not here yet).
+   */
+  #answerReclaim(key: string, window: number, round: string): void {
+    const parsed = parseStoreKey(key);
+    const lease = parsed && this.#leases[parsed.kind].get(parsed.keyId);
+    const settled = this.#takesInFlight.has(key) ? 0 : -1;
+    if (lease && lease.windowEnd === window) {
+      void this.#giveBack(lease, lease.surplusHeld > 0 ? lease.surplusHeld : settled, round);
+      return;
+    }
+    const message = returnedMessage({ returned: key, window, holder: this.#holder, round });
+    this.#store.giveBack({ key, windowEnd: window, holder: this.#holder, points: 0, settled, message }).catch(() => {});
   }
 }

@@ -67,6 +67,8 @@ export async function startServices(config: Config, logger: Logger, options: { r
     stops.push(() => stopBoss(boss));
     await ensureQueues(boss, config.operations, config.webhooks);
 
+    const rateLimits = await createRateLimits(config, database, logger, stops);
+
     const onFinished = (operation: Parameters<typeof dispatchOperationEvent>[3]) => {
       metrics.countOperationFinished(operation.kind, operation.status);
       return dispatchOperationEvent(db, boss, logger, operation).catch((error: unknown) =>
@@ -83,7 +85,7 @@ export async function startServices(config: Config, logger: Logger, options: { r
       keyStore,
       storage: new StorageService({ db, store: createObjectStore(config.storage), maxObjectBytes: config.storage.maxObjectBytes }),
       operations: new OperationQueue({ db, boss, onFinished }),
-      rateLimits: createRateLimits(config, database, stops),
+      rateLimits,
       ledger,
       background,
       metrics,

@@ -10,6 +10,7 @@ import * as balanceLeases from './migrations/0007-balance-leases.ts';
 import * as usageRecordsUnchecked from './migrations/0008-usage-records-unchecked.ts';
 import * as usageRecordGroups from './migrations/0009-usage-record-groups.ts';
 import * as operationCompleting from './migrations/0010-operation-completing.ts';
+import * as rateLimitHolders from './migrations/0011-rate-limit-holders.ts';
 
 /** Migrations are imported statically so they ship with the code and run in a fixed order. */
 const migrations: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '0008-usage-records-unchecked': usageRecordsUnchecked,
   '0009-usage-record-groups': usageRecordGroups,
   '0010-operation-completing': operationCompleting,
+  '0011-rate-limit-holders': rateLimitHolders,
 };
 
 /** Every migration, in order: for a Migrator of your own (to migrate to a given point, or down). */

@@ -1,9 +1,13 @@
 import { Redis } from 'ioredis';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RateLimits } from '../../router/rate-limits.ts';
+import { postgresLeaseStore } from '../../router/rate-limit-store-postgres.ts';
+import { redisLeaseStore } from '../../router/rate-limit-store-redis.ts';
 import { migrateToLatest } from '../../schema/db/migrate.ts';
+import type { Database } from '../../schema/db/types.ts';
 import { createTestDatabase } from '../helpers/test-database.ts';
 
 /**
@@ -13,7 +17,9 @@ import { createTestDatabase } from '../helpers/test-database.ts';
  */
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let pool: pg.Pool;
+let hotPathDb: Kysely<Database>;
 let redis: Redis;
+const logger = pino({ level: 'silent' });
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -21,22 +27,23 @@ beforeAll(async () => {
   await migrateToLatest(db);
   await db.destroy();
   pool = new pg.Pool({ connectionString: database.url, max: 2 });
+  hotPathDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 });
 afterAll(async () => {
   await redis?.quit();
-  await pool?.end();
+  await hotPathDb?.destroy();
   await database?.drop();
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.each([
-  ['Postgres', () => ({ pool })],
-  ['Redis', () => ({ redis })],
+  ['Postgres', () => postgresLeaseStore({ db: hotPathDb, connectionString: database.url, logger })],
+  ['Redis', () => redisLeaseStore(redis, logger)],
 ] as const)('rate-limit leases in %s', (_store, store) => {
   it('are renewed when the window ends for a key used late in it, by what it took late', async () => {
-    const limits = new RateLimits(store(), 2);
+    const limits = new RateLimits(await store(), 2);
     const keyId = `busy-${Math.random()}`;
     const first = await limits.consume('requests', keyId, 1000, 1);
     const windowEndsAt = Date.now() + first.resetMs;
@@ -48,11 +55,11 @@ describe.each([
     expect(next).toBeDefined();
     expect(next!.remaining).toBe(999);
     expect(next!.resetMs).toBeGreaterThan(1000);
-    limits.close();
+    await limits.close();
   });
 
   it('take nothing ahead for a key quiet at the end of its window', async () => {
-    const limits = new RateLimits(store(), 2);
+    const limits = new RateLimits(await store(), 2);
     const keyId = `quiet-${Math.random()}`;
     const first = await limits.consume('requests', keyId, 1000, 1);
     await sleep(first.resetMs + 300);
@@ -60,11 +67,11 @@ describe.each([
     // The store's new window is untouched: the next lease is the first taken from it.
     const counted = await limits.consume('requests', keyId, 1000, 1);
     expect(counted.remaining).toBe(999);
-    limits.close();
+    await limits.close();
   });
 
   it('take the next lease when half of one is left, before calls need it', async () => {
-    const limits = new RateLimits(store(), 60);
+    const limits = new RateLimits(await store(), 60);
     const keyId = `ahead-${Math.random()}`;
     // Leases of 20 points: 11 taken leaves 9, under half, and a refill starts behind the call.
     await limits.consume('tokens', keyId, 1000, 11);
@@ -72,29 +79,29 @@ describe.each([
     const counted = limits.tryConsume('tokens', keyId, 1000, 25);
     expect(counted).toBeDefined();
     expect(counted!.remaining).toBe(1000 - 11 - 25);
-    limits.close();
+    await limits.close();
   });
 
   it('lease small limits a point at a time, never ahead', async () => {
-    const limits = new RateLimits(store(), 2);
-    const other = new RateLimits(store(), 2);
+    const limits = new RateLimits(await store(), 2);
+    const other = new RateLimits(await store(), 2);
     const keyId = `small-${Math.random()}`;
     const first = await limits.consume('requests', keyId, 60, 1);
     expect(first.remaining).toBe(59);
     await sleep(first.resetMs + 300);
     // Nothing was taken for the new window: another replica finds all 60.
     expect((await other.consume('requests', keyId, 60, 1)).remaining).toBe(59);
-    limits.close();
-    other.close();
+    await limits.close();
+    await other.close();
   });
 
   it('count a refusal per refused request', async () => {
-    const limits = new RateLimits(store(), 1);
+    const limits = new RateLimits(await store(), 1);
     const keyId = `full-${Math.random()}`;
     await limits.consume('requests', keyId, 2, 2);
     const refused = await Promise.allSettled(Array.from({ length: 3 }, () => limits.consume('requests', keyId, 2, 1)));
     expect(refused.every((outcome) => outcome.status === 'rejected')).toBe(true);
     expect(limits.refusals.requests).toBe(3);
-    limits.close();
+    await limits.close();
   });
 });
