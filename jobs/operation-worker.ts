@@ -11,6 +11,7 @@ import {
   succeedOperation,
 } from '../schema/db/queries/operations.ts';
 import { listenForOperationCancels } from './operation-cancel-channel.ts';
+import type { DatabaseReachability } from '../schema/db/reachability.ts';
 import { operationsDeadLetterQueue, operationsQueue, type OperationJob } from './queues.ts';
 
 const jobsPerFetch = 2;
@@ -49,7 +50,7 @@ export interface OperationExecutor {
 export interface OperationWorkerOptions {
   db: Kysely<Database>;
   boss: PgBoss;
-  connectionString: string;
+  reachability: DatabaseReachability;
   executor: OperationExecutor;
   concurrency: number;
   timeoutSeconds: number;
@@ -62,7 +63,10 @@ export interface OperationWorkerOptions {
  * cancel from any replica, or by the timeout), records the outcome. Transient failures go back
  * to pg-boss for a retry with backoff; permanent ones end the operation failed. A worker killed
  * mid-run leaves the job to expire, and pg-boss hands it out again (or to the dead-letter queue,
- * whose handler ends the operation failed): nothing stays processing forever.
+ * whose handler ends the operation failed): nothing stays processing forever. Should the
+ * database go away meanwhile, the worker's own reads and the outcome wait for it to come back
+ * (the result is not lost, and the job ends instead of waiting out its expiry), and a run that
+ * failed because something was unavailable is retried.
  */
 export class OperationWorker {
   readonly #options: OperationWorkerOptions;
@@ -74,9 +78,12 @@ export class OperationWorker {
   }
 
   async start(): Promise<void> {
-    const { boss, connectionString, logger, concurrency } = this.#options;
-    this.#cancelListener = await listenForOperationCancels(connectionString, logger, (operationId) =>
-      this.#running.get(operationId)?.abort(new DOMException('The operation was cancelled', 'AbortError')),
+    const { boss, reachability, logger, concurrency } = this.#options;
+    this.#cancelListener = await listenForOperationCancels(
+      reachability,
+      logger,
+      (operationId) => this.#abortRun(operationId),
+      () => void this.#abortRunsCancelledMeanwhile(),
     );
     await boss.work<OperationJob>(
       operationsQueue,
@@ -110,6 +117,23 @@ export class OperationWorker {
     await this.#cancelListener?.close();
   }
 
+  #abortRun(operationId: string): void {
+    this.#running.get(operationId)?.abort(new DOMException('The operation was cancelled', 'AbortError'));
+  }
+
+  /** Cancels asked while the cancel channel was down were not heard: the rows say which. */
+  async #abortRunsCancelledMeanwhile(): Promise<void> {
+    for (const operationId of this.#running.keys()) {
+      const operation = await findOperation(this.#options.db, operationId).catch(() => undefined);
+      if (operation?.cancel_requested_at) this.#abortRun(operationId);
+    }
+  }
+
+  /** A database step of a run: waits out an outage rather than leaving the job to expire. */
+  #persist<T>(work: () => Promise<T>): Promise<T> {
+    return this.#options.reachability.retryUntilReachable('operation worker', work);
+  }
+
   async #finish(operation: Operation | undefined): Promise<void> {
     if (operation) await this.#options.onFinished(operation);
   }
@@ -117,14 +141,14 @@ export class OperationWorker {
   async #run(job: Job<OperationJob> & { retryCount?: number; retryLimit?: number }): Promise<void> {
     const { db, executor, logger, timeoutSeconds } = this.#options;
     const { operationId } = job.data;
-    const current = await findOperation(db, operationId);
+    const current = await this.#persist(() => findOperation(db, operationId));
     if (!current) return;
     if (current.cancel_requested_at && (current.status === 'queued' || current.status === 'processing')) {
       // Its worker died after a cancel was asked: honour the cancel now.
-      await this.#finish(await cancelOperation(db, operationId, ['queued', 'processing']));
+      await this.#finish(await this.#persist(() => cancelOperation(db, operationId, ['queued', 'processing'])));
       return;
     }
-    const operation = await claimOperation(db, operationId);
+    const operation = await this.#persist(() => claimOperation(db, operationId));
     if (!operation) return;
 
     const cancel = new AbortController();
@@ -134,28 +158,32 @@ export class OperationWorker {
       const outcome = await executor.execute(operation, AbortSignal.any([cancel.signal, timeout]));
       const destination = operation.result_destination ? await executor.storeResult(operation, outcome.result) : undefined;
       await this.#finish(
-        await succeedOperation(db, operationId, {
-          result: destination === undefined ? outcome.result : null,
-          resultDestination: destination,
-          usage: outcome.usage,
-          model: outcome.model,
-        }),
+        await this.#persist(() =>
+          succeedOperation(db, operationId, {
+            result: destination === undefined ? outcome.result : null,
+            resultDestination: destination,
+            usage: outcome.usage,
+            model: outcome.model,
+          }),
+        ),
       );
     } catch (error) {
       if (cancel.signal.aborted) {
-        await this.#finish(await cancelOperation(db, operationId, ['processing']));
+        await this.#finish(await this.#persist(() => cancelOperation(db, operationId, ['processing'])));
         return;
       }
       const failure = timeout.aborted
         ? { code: 'timeout', message: `The operation ran longer than ${timeoutSeconds} s`, retryable: false }
         : executor.describeFailure(error);
       const attemptsLeft = (job.retryLimit ?? 0) - (job.retryCount ?? 0);
-      if (failure.retryable && attemptsLeft > 0) {
-        await requeueOperation(db, operationId, { code: failure.code, message: failure.message });
+      // Something the run needed was unavailable (the database, an upstream): worth another attempt.
+      const retryable = failure.retryable || failure.code === 'service_unavailable';
+      if (retryable && attemptsLeft > 0) {
+        await this.#persist(() => requeueOperation(db, operationId, { code: failure.code, message: failure.message }));
         logger.warn({ operation_id: operationId, code: failure.code, attempts_left: attemptsLeft }, 'operation failed; will retry');
         throw error;
       }
-      await this.#finish(await failOperation(db, operationId, { code: failure.code, message: failure.message }));
+      await this.#finish(await this.#persist(() => failOperation(db, operationId, { code: failure.code, message: failure.message })));
     } finally {
       this.#running.delete(operationId);
     }
@@ -163,15 +191,15 @@ export class OperationWorker {
 
   async #abandon(operationId: string): Promise<void> {
     const { db } = this.#options;
-    const operation = await findOperation(db, operationId);
+    const operation = await this.#persist(() => findOperation(db, operationId));
     if (!operation) return;
     if (operation.cancel_requested_at) {
-      await this.#finish(await cancelOperation(db, operationId, ['queued', 'processing']));
+      await this.#finish(await this.#persist(() => cancelOperation(db, operationId, ['queued', 'processing'])));
       return;
     }
     const lastError = operation.error as { code: string; message: string } | null;
     await this.#finish(
-      await failOperation(db, operationId, lastError ?? { code: 'worker_lost', message: 'The worker running this operation stopped on every attempt' }),
+      await this.#persist(() => failOperation(db, operationId, lastError ?? { code: 'worker_lost', message: 'The worker running this operation stopped on every attempt' })),
     );
   }
 }
