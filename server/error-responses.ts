@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { buildErrorBody, describeError, errorCodes, routeTreeOf, type ApiErrorCode, type ErrorDescription } from '../router/errors.ts';
 import { localsOf } from './request-lifecycle.ts';
+import { isDatabaseUnavailable } from '../schema/db/unavailable.ts';
 
 export function sendError(req: Request, res: Response, error: ErrorDescription): void {
   for (const [name, value] of Object.entries(error.headers ?? {})) res.setHeader(name, value);
@@ -14,6 +15,8 @@ export function sendError(req: Request, res: Response, error: ErrorDescription):
  * caller got wrong (4xx) is not logged beyond the request line.
  */
 export function logFailure(logger: Logger, failure: ErrorDescription, error: unknown, requestId: string): void {
+  // A database outage is logged once, where it is seen (schema/db/reachability.ts), not per call.
+  if (failure.status === 503 && isDatabaseUnavailable(error)) return;
   if (failure.status === 500) logger.error({ err: error, request_id: requestId }, 'request failed');
   else if (failure.status > 500) logger.warn({ code: failure.code, status: failure.status, request_id: requestId }, 'request failed upstream or unconfigured');
 }
@@ -79,7 +82,7 @@ export function createErrorHandler(logger: Logger) {
       return;
     }
     const described = describeError(error);
-    if (described.status >= 500) logger.error({ err: error, request_id: localsOf(res).requestId }, 'unhandled error');
+    logFailure(logger, described, error, localsOf(res).requestId);
     sendError(req, res, described);
   };
 }
