@@ -4,11 +4,11 @@ import type { Logger } from 'pino';
 import { listOtherHolders, reclaimIfDead, recordCharges, returnLease, takeLease } from '../../schema/db/queries/balance-leases.ts';
 import type { UsageInput } from '../../schema/db/queries/ledger.ts';
 import type { Database } from '../../schema/db/types.ts';
-import { ApiError } from '../errors.ts';
 import { LeaseHolder } from './lease-holder.ts';
 import { UsageBatch } from './usage-batch.ts';
 import { formatAmount, parseAmount, type Amount } from '../../schema/db/amount.ts';
 import type { DatabaseReachability } from '../../schema/db/reachability.ts';
+import { DatabaseUnavailableError } from '../../schema/db/unavailable.ts';
 
 export interface LedgerOptions {
   db: Kysely<Database>;
@@ -185,7 +185,8 @@ export class BalanceLedger {
       await lease.topUp.catch(() => {});
       return true;
     }
-    if (!this.#holder.ready) throw new ApiError('service_unavailable', 'The token ledger is reconnecting to the database; retry shortly', { headers: { 'Retry-After': '1' } });
+    // The lease lock went with the database: a 503 with Retry-After, like any call that needs it.
+    if (!this.#holder.ready) throw new DatabaseUnavailableError('the balance-lease lock is being taken again');
     const holder = this.#holder.id;
     lease.topUp = takeLease(this.#options.db, {
       id: lease.id,

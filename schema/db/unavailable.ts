@@ -9,6 +9,11 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return causesOf(error).some(saysUnavailable);
 }
 
+/** Thrown by our own code that needs a session it has lost (the balance-lease lock) until it is back. */
+export class DatabaseUnavailableError extends Error {
+  override readonly name = 'DatabaseUnavailableError';
+}
+
 /** Socket failures (Node's errno codes) on the way to the server. */
 const unreachableErrnos = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
@@ -42,6 +47,7 @@ const unavailableMessages = [
 ];
 
 function saysUnavailable(error: object): boolean {
+  if (error instanceof DatabaseUnavailableError) return true;
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (typeof code === 'string' && (unreachableErrnos.has(code) || unavailableSqlState.test(code))) return true;
   return typeof message === 'string' && unavailableMessages.some((start) => message.startsWith(start));

@@ -5,6 +5,7 @@ export interface Answer {
   kind: string;
   status: number;
   retryAfter: string | null;
+  requestId: string | null;
   sentAt: number;
   answeredAt: number;
 }
@@ -20,11 +21,16 @@ const markdown = Buffer.from('# Notes\n\nA short document, parsed in the backgro
 
 /**
  * Steady mixed load on one server, as clients would send it: the model list, local embeddings,
- * async document parses submitted and their operations polled, and /readyz. Each stream sends
- * its next request as soon as its last one is answered, after `pauseMs`.
+ * chat completions on `chatModel` when one is given (a priced model makes every call charge the
+ * ledger), async document parses submitted and their operations polled, and /readyz. Each stream
+ * sends its next request as soon as its last one is answered, after `pauseMs`.
  */
-export function startMixedLoad(baseUrl: string, key: string, options: { streams?: Partial<Record<Kind, number>>; pauseMs?: number } = {}): MixedLoad {
-  const streams = { models: 3, embeddings: 2, parse: 1, poll: 1, readyz: 1, ...options.streams };
+export function startMixedLoad(
+  baseUrl: string,
+  key: string,
+  options: { streams?: Partial<Record<Kind, number>>; pauseMs?: number; chatModel?: string } = {},
+): MixedLoad {
+  const streams = { models: 3, embeddings: 2, chat: options.chatModel ? 2 : 0, parse: 1, poll: 1, readyz: 1, ...options.streams };
   const pauseMs = options.pauseMs ?? 5;
   const answers: Answer[] = [];
   const operationIds: string[] = [];
@@ -34,6 +40,13 @@ export function startMixedLoad(baseUrl: string, key: string, options: { streams?
   const requests: Record<Kind, () => Promise<Response> | undefined> = {
     models: () => fetch(`${baseUrl}/v1/models`, { headers: bearer(key), signal: AbortSignal.timeout(20_000) }),
     embeddings: () => fetch(`${baseUrl}/v1/embeddings`, { method: 'POST', headers: json, body: JSON.stringify({ input: 'steady load' }), signal: AbortSignal.timeout(20_000) }),
+    chat: () =>
+      fetch(`${baseUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ model: options.chatModel, messages: [{ role: 'user', content: 'steady load' }] }),
+        signal: AbortSignal.timeout(20_000),
+      }),
     parse: () =>
       fetch(`${baseUrl}/infra/ai/documents/parse`, {
         method: 'POST',
@@ -55,16 +68,18 @@ export function startMixedLoad(baseUrl: string, key: string, options: { streams?
       if (sent) {
         let status = 0;
         let retryAfter: string | null = null;
+        let requestId: string | null = null;
         try {
           const response = await sent;
           status = response.status;
           retryAfter = response.headers.get('retry-after');
+          requestId = response.headers.get('x-request-id');
           const body = (await response.json()) as { data?: { id?: string } };
           if (kind === 'parse' && status === 202 && body.data?.id) operationIds.push(body.data.id);
         } catch {
           // status 0: no answer
         }
-        answers.push({ kind, status, retryAfter, sentAt, answeredAt: Date.now() });
+        answers.push({ kind, status, retryAfter, requestId, sentAt, answeredAt: Date.now() });
       }
       await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
@@ -80,7 +95,7 @@ export function startMixedLoad(baseUrl: string, key: string, options: { streams?
   };
 }
 
-type Kind = 'models' | 'embeddings' | 'parse' | 'poll' | 'readyz';
+type Kind = 'models' | 'embeddings' | 'chat' | 'parse' | 'poll' | 'readyz';
 
 /** Answers by kind and status, e.g. `{ 'models 200': 812, 'models 503': 14 }`. */
 export function countByStatus(answers: Answer[]): Record<string, number> {

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAi, type FakeOpenAi } from '../fakes/fake-openai.ts';
 import { startChildServer, startChildWorker, type ChildServer } from '../helpers/child-server.ts';
@@ -27,6 +28,7 @@ interface Topology {
   api: ChildServer;
   processes: ChildServer[];
   key: string;
+  keyId: string;
   load: MixedLoad;
 }
 
@@ -35,7 +37,10 @@ async function startTopology(standaloneWorker: boolean): Promise<Topology> {
   const fake = await startFakeOpenAi();
   const environment = {
     DATABASE_URL: postgres.url,
-    OPENAI_COMPAT_UPSTREAMS: JSON.stringify([{ name: 'fake', base_url: `${fake.baseUrl}/v1`, models: ['sleepy', 'gated'] }]),
+    // echo is priced: each call reserves from a balance lease and charges the ledger.
+    OPENAI_COMPAT_UPSTREAMS: JSON.stringify([
+      { name: 'fake', base_url: `${fake.baseUrl}/v1`, models: [{ id: 'echo', input_per_million: '1000', output_per_million: '2000' }, 'sleepy', 'gated'] },
+    ]),
     JOBS_SUPERVISE_SECONDS: '1',
     OPERATION_RETRY_DELAY_SECONDS: '1',
     RATE_LIMIT_REQUESTS_PER_MINUTE: '1000000',
@@ -45,9 +50,9 @@ async function startTopology(standaloneWorker: boolean): Promise<Topology> {
   const api = await startChildServer({ ...environment, RUN_WORKERS: standaloneWorker ? 'false' : 'true' });
   const processes = [api];
   if (standaloneWorker) processes.push(await startChildWorker({ ...environment, OPERATION_CONCURRENCY: '2' }));
-  const key = (await provisionKey(postgres.url, 'outage', { grant: '1000000' })).secret;
-  const load = startMixedLoad(api.baseUrl, key);
-  return { postgres, fake, api, processes, key, load };
+  const { secret: key, keyId } = await provisionKey(postgres.url, 'outage', { grant: '1000000' });
+  const load = startMixedLoad(api.baseUrl, key, { chatModel: 'fake:echo' });
+  return { postgres, fake, api, processes, key, keyId, load };
 }
 
 async function stopTopology(topology: Topology | undefined): Promise<void> {
@@ -105,6 +110,39 @@ async function checkOperationsEnd(topology: Topology): Promise<void> {
     ended[operation.status] = (ended[operation.status] ?? 0) + 1;
   }
   console.log('operations submitted under load, by how they ended:', ended);
+}
+
+/**
+ * After a graceful stop: every embeddings and chat call answered 200 has its usage record
+ * (charges held in memory through the outages were written), and the project's money is whole: the balance
+ * plus what open leases still hold (those of identities lost in the outages, reclaimed at the
+ * next boot) is what the ledger says.
+ */
+async function checkNothingLost(topology: Topology): Promise<void> {
+  const client = new pg.Client({ connectionString: topology.postgres.url });
+  await client.connect();
+  try {
+    const recorded = new Set((await client.query<{ request_id: string }>(`select request_id from usage_records`)).rows.map((row) => row.request_id));
+    const answered = topology.load.answers.filter((answer) => (answer.kind === 'embeddings' || answer.kind === 'chat') && answer.status === 200);
+    const money = (
+      await client.query<{ held: string; ledger: string; open_leases: string; charged: string }>(
+        `select (select balance from project_balances where project_id = k.project_id)
+                  + coalesce((select sum(amount - spent) from balance_leases where project_id = k.project_id and closed_at is null), 0) as held,
+                (select sum(amount) from ledger_entries where project_id = k.project_id) as ledger,
+                (select count(*) from balance_leases where project_id = k.project_id and closed_at is null) as open_leases,
+                (select coalesce(sum(tokens_charged), 0) from usage_records where project_id = k.project_id) as charged
+         from api_keys k where k.id = $1`,
+        [topology.keyId],
+      )
+    ).rows[0]!;
+    console.log(
+      `embeddings and chat calls answered 200: ${answered.length}, with a usage record: ${answered.filter((answer) => recorded.has(answer.requestId!)).length}; charged ${money.charged} tokens; money held ${money.held} = ledger ${money.ledger} (${money.open_leases} leases of lost identities open)`,
+    );
+    expect(answered.filter((answer) => !recorded.has(answer.requestId!))).toEqual([]);
+    expect(money.held).toBe(money.ledger);
+  } finally {
+    await client.end();
+  }
 }
 
 /** The log of each process: no error lines, and how many warnings the outages cost. */
@@ -177,10 +215,12 @@ describe.each([
     expect(operation.result).toMatchObject({ object: 'chat.completion' });
   }, 60_000);
 
-  it('ends every operation submitted under load, and logs the outages without errors', async () => {
+  it('ends every operation submitted under load, stops cleanly with nothing lost, and logged the outages without errors', async () => {
     const t = topology!;
     await t.load.stop();
     await checkOperationsEnd(t);
+    for (const child of t.processes) expect(await child.stop()).toBe(0);
+    await checkNothingLost(t);
     checkLogs(t);
   }, 120_000);
 });

@@ -59,7 +59,7 @@ describe('the rate-limit store (Redis) going away', () => {
         const sentAt = Date.now();
         const response = await fetch(`${server.baseUrl}/v1/models`, { headers: bearer(key) }).catch(() => undefined);
         await response?.arrayBuffer();
-        answers.push({ kind: 'models', status: response?.status ?? 0, retryAfter: response?.headers.get('retry-after') ?? null, sentAt, answeredAt: Date.now() });
+        answers.push({ kind: 'models', status: response?.status ?? 0, retryAfter: response?.headers.get('retry-after') ?? null, requestId: response?.headers.get('x-request-id') ?? null, sentAt, answeredAt: Date.now() });
         await new Promise((resolve) => setTimeout(resolve, 40));
       }
     })();
