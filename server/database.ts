@@ -42,7 +42,8 @@ export async function openDatabase(
   const openPool = (extra: pg.PoolConfig = {}) => {
     // Idle connections stay a minute (pg's default is 10 s): bursts should not reconnect. A call
     // waits at most 5 s for a connection, then answers 503, rather than hanging on a lost server.
-    const pool = new pg.Pool({ connectionString, max: config.databasePoolSize, idleTimeoutMillis: 60_000, connectionTimeoutMillis: 5_000, ...extra });
+    // Keepalive: a server gone without a word (a failover, a dropped network) is noticed.
+    const pool = new pg.Pool({ connectionString, max: config.databasePoolSize, idleTimeoutMillis: 60_000, connectionTimeoutMillis: 5_000, keepAlive: true, ...extra });
     pool.on('error', (error) => {
       if (!reachability.report(error, 'database pool')) logger.warn({ err: error }, 'idle database connection failed');
     });
