@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import asyncExitHook from 'async-exit-hook';
@@ -74,10 +74,13 @@ function isAlive(pid: number): boolean {
 }
 
 /** The postmaster running on the cluster, from its pid file, if it is alive. */
-async function runningPostmaster(clusterDir: string): Promise<number | undefined> {
-  const pidFile = path.join(clusterDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return undefined;
-  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).split('\n')[0]);
+function runningPostmaster(clusterDir: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(path.join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return undefined;
+  }
   return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
 }
 
@@ -93,6 +96,11 @@ async function readOwnership(file: string): Promise<Ownership | undefined> {
 /** Stops a postmaster no live process of ours owns (left behind by a crash), and waits for it to go. */
 async function stopStale(pid: number, logger: Logger): Promise<void> {
   logger.warn({ pid }, 'stopping an embedded postgres left running by a previous run');
+  await stopPostmaster(pid);
+}
+
+/** Fast shutdown of a postmaster that is not our child process; SIGKILL if it is not gone in 15 s. */
+async function stopPostmaster(pid: number): Promise<void> {
   // SIGINT is Postgres's fast shutdown: sessions end, the cluster stops cleanly.
   process.kill(pid, 'SIGINT');
   for (let waited = 0; waited < 15_000 && isAlive(pid); waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -118,7 +126,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
   const urlOn = (port: number, database = databaseName) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 
   const owner = await readOwnership(ownerFile);
-  const running = isNewCluster ? undefined : await runningPostmaster(clusterDir);
+  const running = isNewCluster ? undefined : runningPostmaster(clusterDir);
   if (running !== undefined) {
     if (owner && owner.pid !== process.pid && isAlive(owner.pid)) {
       if (options.share && (await canConnect(urlOn(owner.port)))) return { connectionString: urlOn(owner.port), stop: async () => {} };
@@ -162,8 +170,10 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
   }
   // Exits that skip the graceful stop (process.exit, an uncaught exception) still stop the
   // cluster: a fast shutdown signal needs no event loop. Only SIGKILL leaves it, for the next boot.
+  // The postmaster is read from its pid file too: one restarted by hand (pg_ctl restart) is not
+  // the process started here.
   const stopOnExit = () => {
-    if (isAlive(postmaster.pid)) process.kill(postmaster.pid, 'SIGINT');
+    for (const pid of new Set([postmaster.pid, runningPostmaster(clusterDir)])) if (pid !== undefined && isAlive(pid)) process.kill(pid, 'SIGINT');
   };
   process.on('exit', stopOnExit);
   if (isNewCluster) await createDatabase(urlOn(port, 'postgres'), databaseName);
@@ -174,6 +184,8 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
     async stop() {
       process.off('exit', stopOnExit);
       await postmaster.stop();
+      const restartedByHand = runningPostmaster(clusterDir);
+      if (restartedByHand !== undefined) await stopPostmaster(restartedByHand);
       await rm(ownerFile, { force: true });
     },
   };
