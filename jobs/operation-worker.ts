@@ -180,7 +180,10 @@ export class OperationWorker {
       const retryable = failure.retryable || failure.code === 'service_unavailable';
       if (retryable && attemptsLeft > 0) {
         await this.#persist(() => requeueOperation(db, operationId, { code: failure.code, message: failure.message }));
-        logger.warn({ operation_id: operationId, code: failure.code, attempts_left: attemptsLeft }, 'operation failed; will retry');
+        // A run that failed because the database was away is part of that outage's one warning.
+        if (!this.#options.reachability.report(error, 'operation worker')) {
+          logger.warn({ operation_id: operationId, code: failure.code, attempts_left: attemptsLeft }, 'operation failed; will retry');
+        }
         throw error;
       }
       await this.#finish(await this.#persist(() => failOperation(db, operationId, { code: failure.code, message: failure.message })));
