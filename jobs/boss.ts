@@ -1,10 +1,15 @@
 import { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
+import type { DatabaseReachability } from '../schema/db/reachability.ts';
 
-/** pg-boss in its own schema of the service's database; queues and workers attach to it. */
-export async function startBoss(connectionString: string, logger: Logger, options: { superviseSeconds: number; poolSize: number }): Promise<PgBoss> {
+/**
+ * pg-boss in its own schema of the service's database; queues and workers attach to it. Its
+ * loops keep polling through an outage and resume when the database is back; their failures
+ * meanwhile are the outage's, logged once by `reachability`.
+ */
+export async function startBoss(reachability: DatabaseReachability, logger: Logger, options: { superviseSeconds: number; poolSize: number }): Promise<PgBoss> {
   const boss = new PgBoss({
-    connectionString,
+    connectionString: reachability.connectionString,
     schema: 'pgboss',
     max: options.poolSize,
     // Workers wake on NOTIFY when a job is sent, instead of waiting for their next poll.
@@ -15,7 +20,9 @@ export async function startBoss(connectionString: string, logger: Logger, option
     // Backlog counts (which switch workers to continuous fetching) stay fresh.
     queueCacheIntervalSeconds: 1,
   });
-  boss.on('error', (error) => logger.error({ err: error }, 'pg-boss error'));
+  boss.on('error', (error) => {
+    if (!reachability.report(error, 'pg-boss')) logger.error({ err: error }, 'pg-boss error');
+  });
   await boss.start();
   return boss;
 }

@@ -8,10 +8,12 @@ import {
   claimOperation,
   commitToComplete,
   failOperation,
+  findOperation,
   requeueOperation,
   succeedOperation,
 } from '../schema/db/queries/operations.ts';
 import { listenForOperationCancels } from './operation-cancel-channel.ts';
+import type { DatabaseReachability } from '../schema/db/reachability.ts';
 import { operationsDeadLetterQueue, operationsQueue, type OperationJob } from './queues.ts';
 
 const jobsPerFetch = 2;
@@ -50,7 +52,7 @@ export interface OperationExecutor {
 export interface OperationWorkerOptions {
   db: Kysely<Database>;
   boss: PgBoss;
-  connectionString: string;
+  reachability: DatabaseReachability;
   executor: OperationExecutor;
   concurrency: number;
   timeoutSeconds: number;
@@ -63,7 +65,10 @@ export interface OperationWorkerOptions {
  * cancel from any replica, or by the timeout), records the outcome. Transient failures go back
  * to pg-boss for a retry with backoff; permanent ones end the operation failed. A worker killed
  * mid-run leaves the job to expire, and pg-boss hands it out again (or to the dead-letter queue,
- * whose handler ends the operation failed): nothing stays processing forever.
+ * whose handler ends the operation failed): nothing stays processing forever. Should the
+ * database go away meanwhile, the worker's own reads and the outcome wait for it to come back
+ * (the result is not lost, and the job ends instead of waiting out its expiry), and a run that
+ * failed because something was unavailable is retried.
  */
 export class OperationWorker {
   readonly #options: OperationWorkerOptions;
@@ -75,9 +80,12 @@ export class OperationWorker {
   }
 
   async start(): Promise<void> {
-    const { boss, connectionString, logger, concurrency } = this.#options;
-    this.#cancelListener = await listenForOperationCancels(connectionString, logger, (operationId) =>
-      this.#running.get(operationId)?.abort(new DOMException('The operation was cancelled', 'AbortError')),
+    const { boss, reachability, logger, concurrency } = this.#options;
+    this.#cancelListener = await listenForOperationCancels(
+      reachability,
+      logger,
+      (operationId) => this.#abortRun(operationId),
+      () => void this.#abortRunsCancelledMeanwhile(),
     );
     await boss.work<OperationJob>(
       operationsQueue,
@@ -111,6 +119,23 @@ export class OperationWorker {
     await this.#cancelListener?.close();
   }
 
+  #abortRun(operationId: string): void {
+    this.#running.get(operationId)?.abort(new DOMException('The operation was cancelled', 'AbortError'));
+  }
+
+  /** Cancels made while the cancel channel was down were not heard: the rows say which runs ended cancelled. */
+  async #abortRunsCancelledMeanwhile(): Promise<void> {
+    for (const operationId of this.#running.keys()) {
+      const operation = await findOperation(this.#options.db, operationId).catch(() => undefined);
+      if (operation?.status === 'cancelled') this.#abortRun(operationId);
+    }
+  }
+
+  /** A database step of a run: waits out an outage rather than leaving the job to expire. */
+  #persist<T>(work: () => Promise<T>): Promise<T> {
+    return this.#options.reachability.retryUntilReachable('operation worker', work);
+  }
+
   async #finish(operation: Operation | undefined): Promise<void> {
     if (operation) await this.#options.onFinished(operation);
   }
@@ -123,7 +148,7 @@ export class OperationWorker {
   async #run(job: Job<OperationJob> & { retryCount?: number; retryLimit?: number }): Promise<void> {
     const { db, executor, logger, timeoutSeconds } = this.#options;
     const { operationId } = job.data;
-    const operation = await claimOperation(db, operationId);
+    const operation = await this.#persist(() => claimOperation(db, operationId));
     if (!operation) return;
 
     const cancel = new AbortController();
@@ -133,34 +158,41 @@ export class OperationWorker {
       const outcome = await executor.execute(operation, AbortSignal.any([cancel.signal, timeout]));
       let destination: unknown;
       if (operation.result_destination) {
-        if (!(await commitToComplete(db, operationId))) return;
+        if (!(await this.#persist(() => commitToComplete(db, operationId)))) return;
         destination = await executor.storeResult(operation, outcome.result);
       }
       await this.#finish(
-        await succeedOperation(db, operationId, {
-          result: destination === undefined ? outcome.result : null,
-          resultDestination: destination,
-          usage: outcome.usage,
-          model: outcome.model,
-        }),
+        await this.#persist(() =>
+          succeedOperation(db, operationId, {
+            result: destination === undefined ? outcome.result : null,
+            resultDestination: destination,
+            usage: outcome.usage,
+            model: outcome.model,
+          }),
+        ),
       );
     } catch (error) {
       if (cancel.signal.aborted) {
         // The cancel that aborted this run ended the operation already (this matches nothing
         // then); a replica of the previous version only flagged it, and this ends it.
-        await this.#finish(await cancelOperation(db, operationId));
+        await this.#finish(await this.#persist(() => cancelOperation(db, operationId)));
         return;
       }
       const failure = timeout.aborted
         ? { code: 'timeout', message: `The operation ran longer than ${timeoutSeconds} s`, retryable: false }
         : executor.describeFailure(error);
       const attemptsLeft = (job.retryLimit ?? 0) - (job.retryCount ?? 0);
-      if (failure.retryable && attemptsLeft > 0) {
-        if (!(await requeueOperation(db, operationId, { code: failure.code, message: failure.message }))) return;
-        logger.warn({ operation_id: operationId, code: failure.code, attempts_left: attemptsLeft }, 'operation failed; will retry');
+      // Something the run needed was unavailable (the database, an upstream): worth another attempt.
+      const retryable = failure.retryable || failure.code === 'service_unavailable';
+      if (retryable && attemptsLeft > 0) {
+        if (!(await this.#persist(() => requeueOperation(db, operationId, { code: failure.code, message: failure.message })))) return;
+        // A run that failed because the database was away is part of that outage's one warning.
+        if (!this.#options.reachability.report(error, 'operation worker')) {
+          logger.warn({ operation_id: operationId, code: failure.code, attempts_left: attemptsLeft }, 'operation failed; will retry');
+        }
         throw error;
       }
-      await this.#finish(await failOperation(db, operationId, { code: failure.code, message: failure.message }));
+      await this.#finish(await this.#persist(() => failOperation(db, operationId, { code: failure.code, message: failure.message })));
     } finally {
       this.#running.delete(operationId);
     }
@@ -168,6 +200,6 @@ export class OperationWorker {
 
   async #abandon(operationId: string): Promise<void> {
     const lost = { code: 'worker_lost', message: 'The worker running this operation stopped on every attempt' };
-    await this.#finish(await abandonOperation(this.#options.db, operationId, lost));
+    await this.#finish(await this.#persist(() => abandonOperation(this.#options.db, operationId, lost)));
   }
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ProviderError, type ProviderErrorKind } from '../providers/spec/provider-error.ts';
 import { DocumentError } from '../providers/local/documents/document-types.ts';
 import { StorageError } from '../providers/storage/storage-error.ts';
+import { isDatabaseUnavailable } from '../schema/db/unavailable.ts';
 
 /**
  * The one table of error codes: native code → HTTP status, the tRPC code that carries it, and
@@ -142,11 +143,24 @@ function describeStorageError(error: StorageError): ErrorDescription {
   return { code: error.kind, status: errorCodes[error.kind].status, message: error.message, param: error.param, details: undefined, openAiCode: undefined, headers: undefined };
 }
 
+/** The database (or the rate-limit store) is away: a 503 until it is back, never a 500. */
+const databaseUnavailable: ErrorDescription = {
+  code: 'service_unavailable',
+  status: 503,
+  message: 'The service cannot reach its database at the moment; retry shortly',
+  param: undefined,
+  details: undefined,
+  openAiCode: undefined,
+  headers: { 'Retry-After': '1' },
+};
+
 /** The errors of lower layers that carry their own meaning; tRPC wraps them as the cause. */
 function describeDomainError(error: unknown): ErrorDescription | undefined {
   if (error instanceof ProviderError) return describeProviderError(error);
   if (error instanceof DocumentError) return describeDocumentError(error);
   if (error instanceof StorageError) return describeStorageError(error);
+  // An ApiError says its own code; what a tRPC error wraps is looked at as its cause.
+  if (!(error instanceof TRPCError) && isDatabaseUnavailable(error)) return databaseUnavailable;
   return undefined;
 }
 

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { listen, type Listener } from '../schema/db/listen.ts';
+import type { DatabaseReachability } from '../schema/db/reachability.ts';
 import type { Logger } from 'pino';
 import type { Database } from '../schema/db/types.ts';
 import { apiKeyRevokedChannel, findActiveApiKeyByHash, findActiveApiKeyById, type ActiveApiKey } from '../schema/db/queries/api-keys.ts';
@@ -40,6 +41,7 @@ export class KeyStore {
   /** Counts evictions: a read that began before one must not cache what it read. */
   #evictions = 0;
   #listener: Listener | undefined;
+  #reachability: DatabaseReachability | undefined;
   #closed = false;
   /**
    * Reads of keys not cached run a few at a time, with a bounded line behind them: a flood of
@@ -74,7 +76,9 @@ export class KeyStore {
     if (cached && cached.expiresAt > now) {
       // One read ahead at a time: it is in `#reads` while it runs.
       if (cached.expiresAt - now < this.#ttlMs / 5 && !this.#reads.has(keyHash)) {
-        this.#sharedRead(keyHash).catch((error: unknown) => this.#logger.warn({ err: error }, 'reading an API key ahead of its cache expiry failed'));
+        this.#sharedRead(keyHash).catch((error: unknown) => {
+          if (!this.#reachability?.report(error, 'key store')) this.#logger.warn({ err: error }, 'reading an API key ahead of its cache expiry failed');
+        });
       }
       return cached.principal;
     }
@@ -142,10 +146,11 @@ export class KeyStore {
   }
 
   /** Listens for revocations made by any process sharing the database. */
-  async listenForRevocations(connectionString: string): Promise<void> {
+  async listenForRevocations(reachability: DatabaseReachability): Promise<void> {
     if (this.#closed) return;
+    this.#reachability = reachability;
     // Revocations sent while the connection was down were missed: forget every cached key.
-    this.#listener = await listen(connectionString, apiKeyRevokedChannel, this.#logger, (keyHash) => this.evict(keyHash), () => this.#evictAll());
+    this.#listener = await listen(reachability, apiKeyRevokedChannel, this.#logger, (keyHash) => this.evict(keyHash), () => this.#evictAll());
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../schema/db/types.ts';
 import { listen } from '../schema/db/listen.ts';
+import type { DatabaseReachability } from '../schema/db/reachability.ts';
 import {
   forgetRateLimitHolders,
   notifyRateLimits,
@@ -15,12 +16,12 @@ import type { RateLimitLeaseStore } from './rate-limit-lease-store.ts';
  * Rate-limit windows in Postgres (`rate_limit_counters`, unlogged), messages by NOTIFY on a LISTEN
  * connection of this store's own. Resolves once it listens, so no message sent after is missed.
  */
-export async function postgresLeaseStore(options: { db: Kysely<Database>; connectionString: string; logger: Logger }): Promise<RateLimitLeaseStore> {
+export async function postgresLeaseStore(options: { db: Kysely<Database>; reachability: DatabaseReachability; logger: Logger }): Promise<RateLimitLeaseStore> {
   const { db } = options;
   let onMessage: (message: string) => void = () => {};
   let onGap: () => void = () => {};
   const listener = await listen(
-    options.connectionString,
+    options.reachability,
     rateLimitChannel,
     options.logger,
     (message) => onMessage(message),

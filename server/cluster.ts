@@ -61,5 +61,6 @@ export async function runClusterPrimary(config: Config, logger: Logger, workers:
     await embedded?.stop();
     process.exit(0);
   };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => void shutdown(signal));
+  // `on`, not `once`: a repeated signal (Ctrl-C under npm arrives twice) must not kill the shutdown.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(signal));
 }

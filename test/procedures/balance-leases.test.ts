@@ -10,6 +10,7 @@ import { UsageBatch } from '../../router/ledger/usage-batch.ts';
 import { BalanceLedger } from '../../router/ledger/balance-ledger.ts';
 import pino from 'pino';
 import { migrateToLatest } from '../../schema/db/migrate.ts';
+import { DatabaseReachability } from '../../schema/db/reachability.ts';
 import type { Database } from '../../schema/db/types.ts';
 import { startFakeOpenAi, type FakeOpenAi } from '../fakes/fake-openai.ts';
 import { startChildServer, type ChildServer } from '../helpers/child-server.ts';
@@ -219,10 +220,11 @@ describe('balance leases', () => {
     const project = await insertProject(db, `retry-${Date.now()}`);
     await insertGrant(db, { projectId: project.id, amount: '10' });
     const { key } = await issueApiKey(db, { projectId: project.id, name: 'retry', scopes: ['ai:generate'] });
+    const logger = pino({ level: 'silent' });
     const ledger = new BalanceLedger({
       db,
-      connectionString: database.url,
-      logger: pino({ level: 'silent' }),
+      reachability: new DatabaseReachability({ connectionString: database.url, logger }),
+      logger,
       leaseFraction: 0.5,
       // Written only when flushed here.
       flushIntervalMs: 60_000,

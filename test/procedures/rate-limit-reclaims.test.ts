@@ -1,3 +1,4 @@
+import { DatabaseReachability } from '../../schema/db/reachability.ts';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Kysely, PostgresDialect } from 'kysely';
@@ -37,7 +38,7 @@ afterAll(async () => {
 });
 
 const stores = [
-  ['Postgres', () => postgresLeaseStore({ db, connectionString: database.url, logger })],
+  ['Postgres', () => postgresLeaseStore({ db, reachability: new DatabaseReachability({ connectionString: database.url, logger }), logger })],
   ['Redis', () => redisLeaseStore(redis, logger)],
 ] as const;
 

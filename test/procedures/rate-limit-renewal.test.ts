@@ -1,3 +1,4 @@
+import { DatabaseReachability } from '../../schema/db/reachability.ts';
 import { Redis } from 'ioredis';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
@@ -39,7 +40,7 @@ afterAll(async () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.each([
-  ['Postgres', () => postgresLeaseStore({ db: hotPathDb, connectionString: database.url, logger })],
+  ['Postgres', () => postgresLeaseStore({ db: hotPathDb, reachability: new DatabaseReachability({ connectionString: database.url, logger }), logger })],
   ['Redis', () => redisLeaseStore(redis, logger)],
 ] as const)('rate-limit leases in %s', (_store, store) => {
   it('are renewed when the window ends for a key used late in it, by what it took late', async () => {

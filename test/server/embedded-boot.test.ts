@@ -1,9 +1,12 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../server/free-port.ts';
 import { startChildServer, type ChildServer } from '../helpers/child-server.ts';
+import { repoRoot } from '../helpers/paths.ts';
 
 async function boot(dataDir: string, postgresPort: number): Promise<ChildServer> {
   return startChildServer({ DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(postgresPort), BOOTSTRAP_DEFAULT_KEY: 'true' });
@@ -83,6 +86,53 @@ describe('the embedded default (no DATABASE_URL, no LOCAL_MODELS_DIR): a fresh c
   }, 120_000);
 });
 
+describe('Ctrl-C on npm start: the service stops first, its embedded Postgres last', () => {
+  it('SIGINT to the process group of `npm start` (as a terminal sends it): one line of output, exit 0, no postgres left', async () => {
+    const { DATABASE_URL: _inherited, ...inherited } = process.env;
+    // A group of its own, as a terminal's foreground job: the signal goes to every process in it.
+    const npm = spawn('npm', ['start'], {
+      cwd: repoRoot,
+      detached: true,
+      env: { ...inherited, DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(postgresPort), PORT: '0', HOST: '127.0.0.1', BOOTSTRAP_DEFAULT_KEY: 'false', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    npm.stdout!.on('data', (chunk) => (output += chunk));
+    npm.stderr!.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
+    for (let waited = 0; !output.includes('"msg":"listening"'); waited += 100) {
+      if (waited > 80_000 || npm.exitCode !== null) throw new Error(`npm start did not start:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const postmasterPid = Number((await readFile(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    expect(processGroupOf(postmasterPid)).not.toBe(npm.pid);
+
+    process.kill(-npm.pid!, 'SIGINT');
+    const code = await exited;
+    const afterListening = output.slice(output.indexOf('"msg":"listening"')).split('\n').slice(1).filter((line) => line.trim() !== '');
+    console.log(`npm start after Ctrl-C: exit ${code}, ${afterListening.length} line(s) of output:`, afterListening);
+    expect(code).toBe(0);
+    expect(afterListening).toHaveLength(1);
+    expect(JSON.parse(afterListening[0]!)).toMatchObject({ msg: 'shutting down', signal: 'SIGINT' });
+    expect(isAlive(postmasterPid)).toBe(false);
+  }, 120_000);
+
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s to the service process alone: exit 0, one line of output, no postgres left', async (signal) => {
+    const server = await boot(dataDir, postgresPort);
+    const postmasterPid = Number((await readFile(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    const before = server.output().length;
+    const exited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
+    server.child.kill(signal);
+    const code = await exited;
+    const lines = server.output().slice(before).split('\n').filter((line) => line.trim() !== '');
+    console.log(`${signal} to the service: exit ${code}, ${lines.length} line(s) of output:`, lines);
+    expect(code).toBe(0);
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ msg: 'shutting down', signal });
+    expect(isAlive(postmasterPid)).toBe(false);
+  }, 120_000);
+});
+
 describe('two instances on one machine', () => {
   it('run side by side with their own DATA_DIR, without a port set', async () => {
     const dirs = await Promise.all([0, 1].map(async () => {
@@ -110,4 +160,10 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** The process group a process belongs to (Linux: the fifth field of /proc/<pid>/stat). */
+function processGroupOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
 }
