@@ -89,7 +89,12 @@ const subscribeWaitMs = 5000;
  * Redis cannot be reached: until it subscribes, reclaims addressed here go unanswered (the asker
  * forgets this process for the window; nothing is served twice).
  */
-export async function redisLeaseStore(redis: Redis, logger: Logger): Promise<RateLimitLeaseStore> {
+export async function redisLeaseStore(
+  redis: Redis,
+  logger: Logger,
+  /** Where the subscription's connection failures go (an outage is said once, by whoever watches Redis). */
+  onConnectionError: (error: unknown) => void = (error) => logger.warn({ err: error }, 'rate-limit subscription connection failed; reconnecting'),
+): Promise<RateLimitLeaseStore> {
   redis.defineCommand('aiRateLimitTake', { numberOfKeys: 1, lua: takeScript });
   redis.defineCommand('aiRateLimitGiveBack', { numberOfKeys: 1, lua: giveBackScript });
   redis.defineCommand('aiRateLimitForget', { numberOfKeys: 1, lua: forgetScript });
@@ -97,13 +102,13 @@ export async function redisLeaseStore(redis: Redis, logger: Logger): Promise<Rat
   let onMessage: (message: string) => void = () => {};
   let onGap: () => void = () => {};
   const subscriber = redis.duplicate();
-  subscriber.on('error', (error: unknown) => logger.warn({ err: error }, 'rate-limit subscription connection failed; reconnecting'));
+  subscriber.on('error', onConnectionError);
   subscriber.on('message', (_channel: string, message: string) => onMessage(message));
   let subscribed = false;
   const subscribe = () =>
     subscriber.subscribe(channel).then(
       () => (subscribed = true),
-      (error: unknown) => logger.warn({ err: error }, 'rate-limit subscription failed; retried when Redis is back'),
+      (error: unknown) => onConnectionError(error),
     );
   const first = subscribe();
   subscriber.on('ready', () => {

@@ -9,8 +9,9 @@ import type { DatabaseHandle } from './database.ts';
 
 /**
  * Redis when REDIS_URL is set, else the service's own Postgres; none when limits are off. Redis
- * reconnects by itself (ioredis retries forever, 2 s apart at most); while it is away, calls
- * that need a count answer 503 and the log says so once.
+ * reconnects by itself (retried forever, half a second apart at most); while it is away, calls
+ * that need a count answer 503 at once (commands are not queued for a connection that is down,
+ * and one that gets no reply within a second fails), and the log says so once.
  */
 export async function createRateLimits(config: Config, database: DatabaseHandle, logger: Logger, stops: (() => Promise<void>)[]): Promise<RateLimits | undefined> {
   if (!config.limits.enforce) return undefined;
@@ -20,12 +21,21 @@ export async function createRateLimits(config: Config, database: DatabaseHandle,
     stops.push(() => limits.close());
     return limits;
   }
-  const redis = new Redis(config.limits.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+  const redis = new Redis(config.limits.redisUrl, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    commandTimeout: 1000,
+    // Reconnects at most half a second apart: back within that of Redis.
+    retryStrategy: (attempt) => Math.min(attempt * 50, 500),
+  });
   const outage = new OutageLog(logger, 'redis');
   // Unheard, ioredis prints every failed reconnect to stderr.
-  redis.on('error', (error: unknown) => outage.failed(error, 'rate limits'));
+  const failed = (error: unknown) => outage.failed(error, 'rate limits');
+  redis.on('error', failed);
   redis.on('ready', () => outage.restored());
-  const limits = new RateLimits(await redisLeaseStore(redis, logger));
+  // Without an offline queue the first calls need the connection up: wait for it a while at boot.
+  await Promise.race([new Promise((resolve) => redis.once('ready', resolve)), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+  const limits = new RateLimits(await redisLeaseStore(redis, logger, failed));
   stops.push(async () => {
     await limits.close();
     await redis.quit().catch(() => redis.disconnect());

@@ -28,7 +28,8 @@ const unavailableSqlState = /^(?:08[0-9A-Z]{3}|57P0[123]|53300)$/;
  * What the drivers say without a code. pg: the server closed the session ("Connection terminated
  * unexpectedly", "… due to connection timeout"), a client left unusable by one; pg-pool: no
  * connection within `connectionTimeoutMillis`, or the pool closed (shutting down); pg-boss: its
- * LISTEN session died; ioredis: the connection is closed or retries per command ran out;
+ * LISTEN session died; ioredis: the connection is closed, retries per command ran out, or no
+ * reply came within its command timeout;
  * rate-limiter-flexible: Redis is not ready.
  * Matched at the start: pg-boss appends the queue and worker to a message.
  */
@@ -44,6 +45,7 @@ const unavailableMessages = [
   'Reached the max retries per request limit',
   "Stream isn't writeable and enableOfflineQueue options is false",
   'Redis connection is not ready',
+  'Command timed out',
 ];
 
 function saysUnavailable(error: object): boolean {
