@@ -83,10 +83,15 @@ export function openExchange(req: IncomingMessage, res: ServerResponse, logger: 
       logger.info({ method: req.method, route, status, duration_ms: durationMs, request_id: exchange.requestId, project_id: exchange.log.projectId }, 'request');
     },
   };
-  exchanges.set(res, exchange);
-  res.on('close', () => {
-    if (!res.writableFinished) disconnect.abort(new DOMException('The client disconnected', 'AbortError'));
+  // One listener for both ends: an answer that ended is recorded, one cut short aborts the call.
+  res.once('close', () => {
+    if (res.writableFinished) exchange.recordAnswer(res.statusCode);
+    else disconnect.abort(new DOMException('The client disconnected', 'AbortError'));
   });
-  res.on('finish', () => exchange.recordAnswer(res.statusCode));
   return exchange;
+}
+
+/** Makes the exchange findable from its answer (request tracing names its span by the route). */
+export function traceExchange(exchange: Exchange): void {
+  exchanges.set(exchange.res, exchange);
 }

@@ -8,7 +8,7 @@ import { rateLimitHeaderNames } from '../../router/rate-limits.ts';
 import { realtimeUpgradeRoute, type UpgradeRoute } from '../realtime-proxy.ts';
 import { answerError } from './answers.ts';
 import { BodyBudget } from './body-budget.ts';
-import { openExchange, type Exchange } from './exchange.ts';
+import { openExchange, traceExchange, type Exchange } from './exchange.ts';
 import { pageRoutes, type PageRoute } from './pages.ts';
 import { procedureRoutes, serveProcedure, type ProcedureRoute } from './procedure-routes.ts';
 import { parseTarget } from './request-target.ts';
@@ -116,20 +116,22 @@ export function createPipeline(services: Services, appRouter: AnyRouter): Pipeli
     handle(req, res) {
       const x = openExchange(req, res, logger, metrics);
       const run = () => serve(x).catch((error: unknown) => answerError(x, error, logger));
-      if (services.tracing.requests) services.tracing.requests(req as never, res as never, () => void run());
-      else void run();
+      if (!services.tracing.requests) return void run();
+      traceExchange(x);
+      services.tracing.requests(req as never, res as never, () => void run());
     },
     upgrade(req, socket, head) {
       // An answer before the upgrade is an ordinary HTTP answer on the socket, then it closes.
       const res = new ServerResponse(req);
+      const x = openExchange(req, res, logger, metrics);
       res.shouldKeepAlive = false;
       res.assignSocket(socket as never);
       res.once('finish', () => {
+        x.recordAnswer(res.statusCode);
         res.detachSocket(socket as never);
         socket.end();
       });
       socket.on('error', () => socket.destroy());
-      const x = openExchange(req, res, logger, metrics);
       serveUpgrade(x, socket, head).catch((error: unknown) => answerError(x, error, logger));
     },
     close() {

@@ -1,6 +1,7 @@
-import type { AnyProcedure, AnyRouter } from '@trpc/server';
+import type { AnyRouter } from '@trpc/server';
 import type { z } from 'zod';
-import type { CallContext, Services } from '../../router/context.ts';
+import type { Services } from '../../router/context.ts';
+import { procedureSteps, type ProcedureSteps } from '../../router/procedure-steps.ts';
 import { ApiError } from '../../router/errors.ts';
 import { collectRoutes, dataOf, type RouteEntry } from '../../router/route-table.ts';
 import type { Scope } from '../../router/scopes.ts';
@@ -14,13 +15,6 @@ import { inputFromMultipart, multipartBound } from './multipart.ts';
 import type { PipelineServices } from './pipeline.ts';
 import { compilePath, type PathPattern } from './route-table.ts';
 
-/** One procedure as a route calls it. */
-interface ProcedureCall {
-  procedure: AnyProcedure;
-  /** The dotted tRPC path (what tRPC passes procedures as `path`). */
-  path: string;
-  type: 'query' | 'mutation' | 'subscription';
-}
 
 /** How a route's request carries its input beyond the path. */
 type InputSource =
@@ -35,9 +29,9 @@ export interface ProcedureRoute {
   pattern: PathPattern;
   tree: Tree;
   scope: Scope;
-  call: ProcedureCall;
+  call: ProcedureSteps;
   /** The subscription serving `stream: true` on the same path, as server-sent events. */
-  stream?: { call: ProcedureCall; framing: Framing };
+  stream?: { call: ProcedureSteps; framing: Framing };
   source: InputSource;
   /** The procedure's input schema: query parameters and form fields are coerced to it. */
   input: z.ZodObject;
@@ -45,11 +39,7 @@ export interface ProcedureRoute {
   envelope: 'native' | 'none';
 }
 
-const callOf = (entry: RouteEntry): ProcedureCall => ({
-  procedure: entry.procedure,
-  path: entry.procedurePath,
-  type: entry.procedure._def.type as ProcedureCall['type'],
-});
+const callOf = (entry: RouteEntry): ProcedureSteps => procedureSteps(entry.procedure, entry.procedurePath);
 
 const inputSchemaOf = (entry: RouteEntry) => (entry.procedure._def as unknown as { inputs: z.ZodObject[] }).inputs[0]!;
 
@@ -95,10 +85,6 @@ export function procedureRoutes(appRouter: AnyRouter): ProcedureRoute[] {
   return [...routes.values()];
 }
 
-/** Calls a procedure as tRPC does (its input schema, then its resolver), with the request's context. */
-function invoke(call: ProcedureCall, ctx: CallContext, input: unknown): Promise<unknown> {
-  return call.procedure({ ctx, path: call.path, type: call.type, getRawInput: () => Promise.resolve(input), signal: ctx.signal, batchIndex: 0 });
-}
 
 const mediaType = (contentType: string | undefined) => contentType?.split(';')[0]!.trim().toLowerCase();
 
@@ -148,7 +134,8 @@ function bodyLimitOf(route: ProcedureRoute, config: Services['config'], contentT
 /**
  * A REST request from admission to its answer: admit (key, scope, rate limit, body budget), read
  * the input (query, JSON, form or raw body, path parameters over all), call the procedure (it
- * validates), write JSON, bytes or server-sent events as the route declares.
+ * validates: router/procedure-steps.ts), write JSON, bytes or server-sent events as the route
+ * declares.
  */
 export async function serveProcedure(x: Exchange, route: ProcedureRoute, params: Record<string, string>, query: Map<string, string[]>, pipeline: PipelineServices): Promise<void> {
   const { services } = pipeline;
@@ -156,11 +143,11 @@ export async function serveProcedure(x: Exchange, route: ProcedureRoute, params:
   const sent = await sentInput(x, route, query, pipeline);
   const input = { ...sent, ...params };
   if (route.stream && input.stream === true) {
-    const events = (await invoke(route.stream.call, ctx, input)) as AsyncIterable<unknown>;
+    const events = (await route.stream.call(ctx, input, ctx.signal)) as AsyncIterable<unknown>;
     await answerEvents(x, events, route.stream.framing, services.config.sseKeepAliveMs, services.logger);
     return;
   }
-  const output = await invoke(route.call, ctx, input);
+  const output = await route.call(ctx, input, ctx.signal);
   const status = ctx.response.status ?? 200;
   // An accepted operation (202) is JSON whatever the route answers when it runs now.
   if (status !== 202 && route.rawAnswer && (route.rawAnswer.when?.(input) ?? true)) {

@@ -61,7 +61,8 @@ export interface Routable {
 
 export type RouteMatch<R> = { route: R; params: Record<string, string> } | { allowed: string[] } | undefined;
 
-const staticKey = (method: string, parts: string[]) => `${method} ${parts.join('/').toLowerCase()}`;
+/** A static route's key: its method and path in lower case, without a trailing slash. */
+const staticKey = (method: string, path: string) => `${method} ${(path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path).toLowerCase()}`;
 
 /**
  * Every route of the service behind one lookup: static paths by a map, the parameterised ones in
@@ -77,8 +78,7 @@ export class RouteTable<R extends Routable> {
     this.#routes = routes;
     for (const route of routes) {
       if (!route.pattern.isStatic) continue;
-      const parts = route.pattern.segments.map((segment) => (segment as { literal: string }).literal);
-      const key = staticKey(route.method, parts);
+      const key = staticKey(route.method, `/${route.pattern.segments.map((segment) => (segment as { literal: string }).literal).join('/')}`);
       if (this.#byStaticPath.has(key)) throw new Error(`Two routes for ${key}`);
       this.#byStaticPath.set(key, route);
     }
@@ -90,22 +90,23 @@ export class RouteTable<R extends Routable> {
     return this.#routes;
   }
 
-  #find(method: string, parts: string[]): { route: R; params: Record<string, string> } | undefined {
-    const route = this.#byStaticPath.get(staticKey(method, parts));
+  #find(method: string, path: string, parts: () => string[]): { route: R; params: Record<string, string> } | undefined {
+    const route = this.#byStaticPath.get(staticKey(method, path));
     if (route) return { route, params: {} };
     for (const candidate of this.#parameterised) {
       if (candidate.method !== method) continue;
-      const params = matchSegments(candidate.pattern, parts);
+      const params = matchSegments(candidate.pattern, parts());
       if (params) return { route: candidate, params };
     }
     return undefined;
   }
 
   match(method: string, path: string): RouteMatch<R> {
-    const parts = splitPath(path);
-    const found = this.#find(method, parts) ?? (method === 'HEAD' ? this.#find('GET', parts) : undefined);
+    let split: string[] | undefined;
+    const parts = () => (split ??= splitPath(path));
+    const found = this.#find(method, path, parts) ?? (method === 'HEAD' ? this.#find('GET', path, parts) : undefined);
     if (found) return found;
-    const allowed = [...new Set(this.#routes.filter((route) => route.method !== method && matchesPath(route.pattern, parts)).map((route) => route.method))];
+    const allowed = [...new Set(this.#routes.filter((route) => route.method !== method && matchesPath(route.pattern, parts())).map((route) => route.method))];
     return allowed.length > 0 ? { allowed } : undefined;
   }
 }
