@@ -1,7 +1,7 @@
 import { runCharged } from '../router/billing.ts';
 import { router } from '../router/trpc.ts';
 import { defineMirroredMutations, modelCallErrors } from '../router/primitive.ts';
-import type { CallContext } from '../router/context.ts';
+import { scopeOf, type CallContext } from '../router/context.ts';
 import { embeddingsRequestSchema, embeddingsResponseSchema, type EmbeddingsRequest, type EmbeddingsResponse } from '../schema/api/embeddings.ts';
 import { resolveModelFor } from './models.ts';
 import { checkInputLimits } from './input-limits.ts';
@@ -22,7 +22,7 @@ async function createEmbeddings(request: EmbeddingsRequest, ctx: CallContext): P
   const result = await runCharged(
     ctx,
     { primitive: 'embeddings', model: entry, upperBound: { input: bytes, output: 0 }, rateEstimate: Math.ceil(bytes / 4) },
-    () => services.providers.embeddingModel(entry).embed({ texts, dimensions: request.dimensions, user: request.user, signal: ctx.signal }),
+    () => services.providers.embeddingModel(entry).embed({ texts, dimensions: request.dimensions, user: request.user, ...scopeOf(ctx) }),
     (embedded) => ({ input: embedded.inputTokens, output: 0 }),
   );
   return {
@@ -41,6 +41,7 @@ const create = defineMirroredMutations({
   scope: 'ai:generate',
   tag: 'Representations, Ranking & Safety',
   errorStatuses: modelCallErrors,
+  heavyWork: 'local-model',
   run: createEmbeddings,
   input: embeddingsRequestSchema,
   output: embeddingsResponseSchema,

@@ -156,6 +156,15 @@ export class ProviderRegistry {
     return upstream;
   }
 
+  /**
+   * Throws the 503 (with Retry-After) this project's next task on the compute pool would get, so
+   * that work past the project's share of the line is refused before anything is spent on it:
+   * the request pipeline asks before reading the body of a route declaring `heavyWork`.
+   */
+  admitHeavyWork(projectId: string): void {
+    this.compute.checkAdmission(projectId);
+  }
+
   /** The compute pool's threads and each loaded GGUF model's sequences, as /metrics reads them. */
   poolUsage(): PoolReading[] {
     return [

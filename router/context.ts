@@ -1,3 +1,4 @@
+import type { CallScope } from '../providers/spec/call-scope.ts';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../server/config.ts';
@@ -64,4 +65,9 @@ export interface RequestContext {
 /** The context of a call whose key has been checked: what procedures and primitives run with. */
 export interface CallContext extends RequestContext {
   principal: Principal;
+}
+
+/** What this call hands a model adapter beside its input: the project whose share of the local queues it takes, and cancellation. */
+export function scopeOf(ctx: CallContext): CallScope {
+  return { projectId: ctx.principal.projectId, signal: ctx.signal };
 }

@@ -5,7 +5,7 @@ import { admit, scopedProcedure } from './auth.ts';
 import { badInput, badOutput, parseLikeTrpc, registerDirectCall, type DirectCall } from './direct-calls.ts';
 import type { Scope } from './scopes.ts';
 import { enqueueOperation } from './operations.ts';
-import type { AsyncSupport, Envelope, MultipartDeclaration, RawAnswer, TransportDeclaration } from './transport.ts';
+import type { AsyncSupport, Envelope, HeavyWork, MultipartDeclaration, RawAnswer, TransportDeclaration } from './transport.ts';
 import type { StorableResult } from '../providers/storage/storage-service.ts';
 import { operationSchema } from '../schema/api/operations.ts';
 
@@ -35,6 +35,8 @@ interface PrimitiveCommon<TArgs, TResult, A extends AsyncSupport | undefined> {
   async?: A;
   /** How a result is written to `result_destination` (binary results as their own bytes); JSON otherwise. */
   storable?: (output: unknown) => StorableResult;
+  /** The route may queue CPU-heavy local work: the pipeline may refuse it before reading its body. */
+  heavyWork?: HeavyWork;
   run: (args: TArgs, ctx: CallContext) => Promise<TResult> | TResult;
 }
 
@@ -113,6 +115,7 @@ function defineRoute<TIn extends z.ZodObject, TOut extends z.ZodType>(definition
       envelope,
       ...(transport ? { transport } : {}),
       ...(definition.async ? { background: { ...definition.async, storable } } : {}),
+      ...(definition.heavyWork ? { heavyWork: definition.heavyWork } : {}),
       openapi: {
         method,
         path: side.path,

@@ -78,5 +78,16 @@ export interface BackgroundRoute extends AsyncSupport {
   storable: (output: unknown) => StorableResult;
 }
 
+/**
+ * A route that queues CPU-heavy local work (offline models, parsing, chunking) on the bounded
+ * local pools, where each project has a bounded share of the line. Before reading such a route's
+ * body the pipeline may ask `services.providers.admitHeavyWork(projectId)`, which throws the 503
+ * (with Retry-After) the work would get, so a project past its share costs no body read, parse or
+ * validation. `always`: the work is local whatever the request (a refusal before the body is
+ * exact); `local-model`: only when the requested model is a local one, which is known only from
+ * the body (a refusal before it would also refuse this project's upstream calls).
+ */
+export type HeavyWork = 'always' | 'local-model';
+
 /** Whether a procedure answers in the native envelope `{status:'ok',data}` or bare (OpenAI shapes). */
 export type Envelope = 'native' | 'none';

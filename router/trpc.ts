@@ -3,7 +3,7 @@ import type { OpenApiMeta } from 'trpc-to-openapi';
 import type { RequestContext } from './context.ts';
 import { describeError } from './errors.ts';
 import type { Scope } from './scopes.ts';
-import type { BackgroundRoute, Envelope, TransportDeclaration } from './transport.ts';
+import type { BackgroundRoute, Envelope, HeavyWork, TransportDeclaration } from './transport.ts';
 
 export type ProcedureMeta = OpenApiMeta<{
   scope?: Scope;
@@ -15,6 +15,8 @@ export type ProcedureMeta = OpenApiMeta<{
   transport?: TransportDeclaration;
   /** Present when the route accepts `async: true`: how the worker runs and records it. */
   background?: BackgroundRoute;
+  /** Present when the route may queue CPU-heavy local work (see HeavyWork). */
+  heavyWork?: HeavyWork;
 }>;
 
 const t = initTRPC

@@ -7,8 +7,12 @@ export interface LlamaRuntimeOptions {
   gpu: 'auto' | 'cuda' | 'vulkan' | 'metal' | false;
   /** Sequences per loaded model: how many generations run at once. */
   concurrency: number;
-  /** Requests allowed to wait for a sequence. */
+  /** Requests allowed to wait for a sequence, all projects together. */
   queueLimit: number;
+  /** Requests one project may have generating or waiting, per model. */
+  projectQueueLimit: number;
+  /** The longest a request waits for a sequence. */
+  queueMaxWaitMs: number;
   /** Upper bound on the context allocated per sequence. */
   maxContextSize: number;
 }
@@ -66,8 +70,13 @@ export class LlamaRuntime {
       sequences: this.#options.concurrency,
       threads: this.#options.threads,
     });
-    const sequences = new BoundedPool(Array.from({ length: this.#options.concurrency }, () => context.getSequence()), this.#options.queueLimit);
-    this.#loadedPools.set(path.basename(filePath, '.gguf'), sequences);
+    const name = path.basename(filePath, '.gguf');
+    const sequences = new BoundedPool(
+      Array.from({ length: this.#options.concurrency }, () => context.getSequence()),
+      { queueLimit: this.#options.queueLimit, projectLimit: this.#options.projectQueueLimit, maxWaitMs: this.#options.queueMaxWaitMs },
+      { pool: `the local model ${name}`, queueSetting: 'LOCAL_QUEUE_LIMIT' },
+    );
+    this.#loadedPools.set(name, sequences);
     return { model, context, sequences };
   }
 

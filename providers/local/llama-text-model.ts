@@ -81,7 +81,7 @@ export class LlamaTextModel implements TextGenerationModel {
     const signal = request.signal ? AbortSignal.any([request.signal, stop.signal]) : stop.signal;
     const emit: Emit = (part) => channel.push(part);
     const run = loaded.sequences
-      .use(async (sequence) => {
+      .use(request.projectId, async (sequence) => {
         emit({ type: 'start' });
         try {
           const generation: Generation = { loaded, sequence, request, signal, emit };

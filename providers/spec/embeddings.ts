@@ -1,11 +1,12 @@
+import type { CallScope } from './call-scope.ts';
+
 /** The provider-side contract for embeddings. */
-export interface EmbeddingRequest {
+export interface EmbeddingRequest extends CallScope {
   texts: string[];
   /** Shorter vectors, where the model supports them. */
   dimensions?: number | undefined;
   /** The caller's end-user id, passed on to upstreams for their abuse monitoring. */
   user?: string | undefined;
-  signal?: AbortSignal | undefined;
 }
 
 export interface EmbeddingResult {

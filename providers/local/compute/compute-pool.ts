@@ -1,5 +1,5 @@
 import { Piscina } from 'piscina';
-import { BoundedPool, type PoolUsage } from '../bounded-pool.ts';
+import { BoundedPool, type PoolUsage, type QueueLimits } from '../bounded-pool.ts';
 import { DocumentError } from '../documents/document-types.ts';
 import { ProviderError } from '../../spec/provider-error.ts';
 import type * as worker from './compute-worker.ts';
@@ -8,8 +8,12 @@ import { rebuildTaskFailure, type TaskOutcome } from './task-errors.ts';
 export interface ComputePoolOptions {
   /** Worker threads: how many CPU-heavy tasks run at once. */
   threads: number;
-  /** Tasks allowed to wait for a thread; beyond it the pool answers 503 at once. */
+  /** Tasks allowed to wait for a thread, all projects together; beyond it the pool answers 503 at once. */
   queueLimit: number;
+  /** Tasks one project may have running or waiting; beyond it that project gets 503 at once. */
+  projectLimit: number;
+  /** The longest a task waits for a thread; then it answers 503. */
+  maxWaitMs: number;
   /** A task running longer is stopped (its thread is replaced) and answers 504. */
   taskTimeoutMs: number;
   /** Heap of each thread: a task needing more ends with 413, the thread is replaced. */
@@ -22,6 +26,8 @@ type TaskInput<K extends TaskName> = Parameters<Tasks[K]>[0];
 type TaskValue<K extends TaskName> = Awaited<ReturnType<Tasks[K]>> extends TaskOutcome<infer T> ? T : never;
 
 export interface TaskOptions {
+  /** The project the work is for: each has its own bounded share of the line. */
+  projectId: string;
   signal?: AbortSignal | undefined;
   /** The request field the work came from, named in limit and timeout errors. */
   param: string;
@@ -47,10 +53,11 @@ export class ComputePool {
 
   constructor(options: ComputePoolOptions) {
     this.#options = options;
+    const limits: QueueLimits = { queueLimit: options.queueLimit, projectLimit: options.projectLimit, maxWaitMs: options.maxWaitMs };
     this.#slots = new BoundedPool(
       Array.from({ length: options.threads }, (_, index) => index),
-      options.queueLimit,
-      `The local compute pool is full (LOCAL_POOL_QUEUE_LIMIT ${options.queueLimit} tasks waiting); retry shortly`,
+      limits,
+      { pool: 'the local compute pool', queueSetting: 'LOCAL_POOL_QUEUE_LIMIT' },
     );
   }
 
@@ -72,12 +79,22 @@ export class ComputePool {
     return this.#slots.usage;
   }
 
-  async run<K extends TaskName>(name: K, input: TaskInput<K>, options: TaskOptions): Promise<TaskValue<K>> {
-    const outcome = await this.#slots.use(async () => {
+  /** Throws the 503 a task of this project would get now: refuses work before anything is spent on it. */
+  checkAdmission(projectId: string): void {
+    this.#slots.checkAdmission(projectId);
+  }
+
+  /**
+   * Runs a task on a thread. `input` may be a loader, called once the task has its thread, so a
+   * waiting task holds no bytes it does not need yet (a stored file is read when its turn comes).
+   */
+  async run<K extends TaskName>(name: K, input: TaskInput<K> | (() => Promise<TaskInput<K>>), options: TaskOptions): Promise<TaskValue<K>> {
+    const outcome = await this.#slots.use(options.projectId, async () => {
+      const loaded = typeof input === 'function' ? await input() : input;
       const timeout = AbortSignal.timeout(this.#options.taskTimeoutMs);
       const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
       try {
-        return (await this.#piscina().run(input, { name, signal })) as TaskOutcome<TaskValue<K>>;
+        return (await this.#piscina().run(loaded, { name, signal })) as TaskOutcome<TaskValue<K>>;
       } catch (error) {
         throw this.#explain(error, options, timeout);
       }
