@@ -13,8 +13,9 @@ type LoadedEncoder = Awaited<ReturnType<typeof initModel>>;
 /** An encoder as the models built on it use it, inside a compute thread. */
 export type EncodeRequest = Unscoped<EmbeddingRequest> & { signal?: AbortSignal | undefined };
 export interface TextEncoder {
-  embed(request: EncodeRequest): Promise<EmbeddingResult>;
+  embed(request: EncodeRequest): Promise<EncodeResult>;
 }
+export type EncodeResult = Omit<EmbeddingResult, 'vectors'> & { vectors: number[][] };
 
 export class SentenceEncoder implements TextEncoder {
   #model: Promise<LoadedEncoder> | undefined;
@@ -28,7 +29,7 @@ export class SentenceEncoder implements TextEncoder {
     return this.#model;
   }
 
-  async embed(request: EncodeRequest): Promise<EmbeddingResult> {
+  async embed(request: EncodeRequest): Promise<EncodeResult> {
     if (request.dimensions !== undefined && request.dimensions !== sentenceEncoderDimensions) {
       throw new ProviderError('invalid_request', `dimensions: this model has ${sentenceEncoderDimensions} dimensions and cannot shorten them`, {
         param: 'dimensions',

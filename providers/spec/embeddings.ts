@@ -10,7 +10,8 @@ export interface EmbeddingRequest extends CallScope {
 }
 
 export interface EmbeddingResult {
-  vectors: number[][];
+  /** One vector per text; local models answer float32 views into one buffer moved from their thread. */
+  vectors: (number[] | Float32Array)[];
   /** Input tokens as the model counts them (estimated where it does not say). */
   inputTokens: number;
 }

@@ -20,6 +20,9 @@ export interface ComputePoolOptions {
   maxMemoryMb: number;
 }
 
+/** How much lower than the event loop's the pool threads' scheduling priority is (Unix nice). */
+const threadNiceness = 10;
+
 type Tasks = typeof worker;
 export type TaskName = keyof Tasks;
 type TaskInput<K extends TaskName> = Parameters<Tasks[K]>[0];
@@ -70,6 +73,9 @@ export class ComputePool {
       maxQueue: 'auto',
       // Loaded models stay warm: threads are not retired when idle.
       idleTimeout: Number.MAX_SAFE_INTEGER,
+      // Below the event loop's priority: on a machine with fewer cores than busy threads, the
+      // thread answering requests (health checks, light calls) is scheduled first.
+      niceIncrement: threadNiceness,
       resourceLimits: { maxOldGenerationSizeMb: this.#options.maxMemoryMb },
     });
     return this.#pool;

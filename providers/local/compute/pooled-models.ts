@@ -4,7 +4,7 @@ import type { ModerationModel } from '../../spec/moderation.ts';
 import type { RerankModel } from '../../spec/rerank.ts';
 import type { SpeechModel } from '../../spec/speech.ts';
 import type { Chunk, ChunkOptions, SourceBlock } from '../documents/chunker.ts';
-import { chunkBlocks } from '../documents/chunker.ts';
+import { chunkBlocks, sourceOf, withTexts } from '../documents/chunker.ts';
 import type { ParsedDocument } from '../documents/document-types.ts';
 import { espeakFormats } from '../catalog.ts';
 import type { ComputePool } from './compute-pool.ts';
@@ -31,7 +31,13 @@ const inlineChunkingChars = 64 * 1024;
  * model, and every project's share of the pool's line is bounded.
  */
 export function pooledModels(pool: ComputePool) {
-  const embeddings: EmbeddingModel = { embed: ({ signal, projectId, ...task }) => pool.run('embed', task, { signal, projectId, param: 'input' }) };
+  const embeddings: EmbeddingModel = {
+    embed: async ({ signal, projectId, ...task }) => {
+      const { packed, dimensions, inputTokens } = await pool.run('embed', task, { signal, projectId, param: 'input' });
+      const vectors = Array.from({ length: dimensions === 0 ? 0 : packed.length / dimensions }, (_, index) => packed.subarray(index * dimensions, (index + 1) * dimensions));
+      return { vectors, inputTokens };
+    },
+  };
   const rerank: RerankModel = { rerank: ({ signal, projectId, ...task }) => pool.run('rerank', task, { signal, projectId, param: 'documents' }) };
   const moderation: ModerationModel = { classify: (inputs, scope) => pool.run('moderate', { inputs }, { ...scope, param: 'input' }) };
   const speech: SpeechModel = {
@@ -43,7 +49,9 @@ export function pooledModels(pool: ComputePool) {
     chunk: async (blocks, options, scope) => {
       const characters = blocks.reduce((sum, block) => sum + block.text.length, 0);
       if (characters <= inlineChunkingChars) return chunkBlocks(blocks, options);
-      return pool.run('chunk', { blocks, options }, { ...scope, param: 'text' });
+      const spans = await pool.run('chunk', { blocks, options }, { ...scope, param: 'text' });
+      const source = sourceOf(blocks);
+      return { source, chunks: withTexts(source, spans) };
     },
   };
   return { embeddings, rerank, moderation, speech, documents, chunker };

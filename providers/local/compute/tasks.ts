@@ -10,5 +10,6 @@ export type EmbedTask = Unscoped<EmbeddingRequest>;
 export type RerankTask = Unscoped<RerankRequest>;
 export type ModerateTask = { inputs: ModerationInput[][] };
 export type SynthesizeTask = Unscoped<SpeechRequest>;
-export type ParseTask = { bytes: Uint8Array; contentType: string | undefined; filename?: string | undefined };
+/** A file to parse: its bytes, or (as a JSON body sends it) base64 the thread decodes, off the event loop. */
+export type ParseTask = ({ bytes: Uint8Array } | { base64: string }) & { contentType: string | undefined; filename?: string | undefined };
 export type ChunkTask = { blocks: SourceBlock[]; options: ChunkOptions };
