@@ -157,12 +157,13 @@ export class ProviderRegistry {
   }
 
   /**
-   * Throws the 503 (with Retry-After) this project's next task on the compute pool would get, so
-   * that work past the project's share of the line is refused before anything is spent on it:
-   * the request pipeline asks before reading the body of a route declaring `heavyWork`.
+   * Admits a request of a route whose work is always local (`heavyWork: 'always'`) before its body
+   * is read, or throws its 503 with Retry-After: the project has LOCAL_PROJECT_QUEUE_LIMIT such
+   * requests in flight, or its share of the compute pool (or the pool's line) is full. The request
+   * pipeline calls it after authentication and calls the returned function when the answer ends.
    */
-  admitHeavyWork(projectId: string): void {
-    this.compute.checkAdmission(projectId);
+  admitHeavyWork(projectId: string): () => void {
+    return this.compute.admit(projectId);
   }
 
   /** The compute pool's threads and each loaded GGUF model's sequences, as /metrics reads them. */

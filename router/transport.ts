@@ -80,12 +80,12 @@ export interface BackgroundRoute extends AsyncSupport {
 
 /**
  * A route that queues CPU-heavy local work (offline models, parsing, chunking) on the bounded
- * local pools, where each project has a bounded share of the line. Before reading such a route's
- * body the pipeline may ask `services.providers.admitHeavyWork(projectId)`, which throws the 503
- * (with Retry-After) the work would get, so a project past its share costs no body read, parse or
- * validation. `always`: the work is local whatever the request (a refusal before the body is
- * exact); `local-model`: only when the requested model is a local one, which is known only from
- * the body (a refusal before it would also refuse this project's upstream calls).
+ * local pools, where each project has a bounded share of the line. `always`: the work is local
+ * whatever the request, so the pipeline admits it before reading its body with
+ * `services.providers.admitHeavyWork(projectId)` (a 503 with Retry-After past the project's share,
+ * costing the headers only) and ends the admission when the answer ends. `local-model`: only
+ * when the requested model is a local one, which is known only from the body; the pool refuses
+ * past the share once the body is read (refusing before it would also refuse upstream calls).
  */
 export type HeavyWork = 'always' | 'local-model';
 

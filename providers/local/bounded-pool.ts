@@ -200,6 +200,11 @@ export class BoundedPool<T> {
     next.admit(resource);
   }
 
+  /** A 503 for this project, its Retry-After estimated like the pool's own refusals. */
+  refusalFor(projectId: string, message: string): ProviderError {
+    return this.#refuse(message, (this.#projects.get(projectId)?.waiting.length ?? 0) + 1);
+  }
+
   /** A 503 whose Retry-After is about how long the tasks ahead of it hold the resources. */
   #refuse(message: string, tasksAhead: number): ProviderError {
     const seconds = Math.ceil((this.#averageHoldMs * Math.max(1, tasksAhead)) / this.#capacity / 1000);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BoundedPool, type QueueLimits } from '../../providers/local/bounded-pool.ts';
+import { HeavyWorkAdmission } from '../../providers/local/heavy-work-admission.ts';
 import { ProviderError } from '../../providers/spec/provider-error.ts';
 
 const names = { pool: 'the test pool', queueSetting: 'TEST_QUEUE_LIMIT' };
@@ -118,5 +119,37 @@ describe('BoundedPool', () => {
     await expect(pool.use('a', async () => Promise.reject(new Error('the model failed')))).rejects.toThrow('the model failed');
     expect(pool.usage).toMatchObject({ busy: 0, waiting: 0, busiestProject: 0 });
     expect(started).toEqual(['blocker']);
+  });
+});
+
+describe('HeavyWorkAdmission', () => {
+  it('admits a project’s requests before their bodies up to its share, and refuses past it or past its share of the pool', async () => {
+    const pool = poolOf({ projectLimit: 2 });
+    const admission = new HeavyWorkAdmission(pool, 2);
+    const first = admission.admit('a');
+    const second = admission.admit('a');
+    const refusal = await refusalOf(Promise.resolve().then(() => admission.admit('a')));
+    expect(refusal.message).toMatch(/already has 2 requests for local work in flight \(LOCAL_PROJECT_QUEUE_LIMIT 2\)/);
+    const other = admission.admit('b');
+    expect(admission.busiestProject).toBe(2);
+    // Ending an admission twice (the answer's close and an error path) frees one place.
+    first();
+    first();
+    expect(admission.busiestProject).toBe(1);
+    const third = admission.admit('a');
+
+    // Tasks of the project already in the pool (from any route) count against its share too.
+    const started: string[] = [];
+    const tasks = [heldTask(started, 'c1'), heldTask(started, 'c2')];
+    const running = tasks.map((task) => pool.use('c', task.run));
+    await refusalOf(Promise.resolve().then(() => admission.admit('c')));
+    for (const task of tasks) {
+      task.finish();
+      await settle();
+    }
+    await Promise.all(running);
+    for (const end of [second, third, other]) end();
+    expect(admission.busiestProject).toBe(0);
+    admission.admit('c')();
   });
 });

@@ -1,5 +1,6 @@
 import { Piscina } from 'piscina';
 import { BoundedPool, type PoolUsage, type QueueLimits } from '../bounded-pool.ts';
+import { HeavyWorkAdmission } from '../heavy-work-admission.ts';
 import { DocumentError } from '../documents/document-types.ts';
 import { ProviderError } from '../../spec/provider-error.ts';
 import type * as worker from './compute-worker.ts';
@@ -53,6 +54,7 @@ export class ComputePool {
    * its running time, never its wait, and the line in front (bounded, abortable) is ours.
    */
   readonly #slots: BoundedPool<number>;
+  readonly #admission: HeavyWorkAdmission;
 
   constructor(options: ComputePoolOptions) {
     this.#options = options;
@@ -62,6 +64,7 @@ export class ComputePool {
       limits,
       { pool: 'the local compute pool', queueSetting: 'LOCAL_POOL_QUEUE_LIMIT' },
     );
+    this.#admission = new HeavyWorkAdmission(this.#slots, options.projectLimit);
   }
 
   #piscina(): Piscina {
@@ -85,9 +88,9 @@ export class ComputePool {
     return this.#slots.usage;
   }
 
-  /** Throws the 503 a task of this project would get now: refuses work before anything is spent on it. */
-  checkAdmission(projectId: string): void {
-    this.#slots.checkAdmission(projectId);
+  /** Admits a request whose work is always local before its body is read, or throws its 503 (see HeavyWorkAdmission). */
+  admit(projectId: string): () => void {
+    return this.#admission.admit(projectId);
   }
 
   /**
