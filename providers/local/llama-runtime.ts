@@ -22,6 +22,21 @@ export interface LoadedLlamaModel {
   context: LlamaContext;
   /** The context's sequences, each lent to one generation at a time. */
   sequences: BoundedPool<LlamaContextSequence>;
+  /**
+   * The most text, in UTF-8 bytes, the context can hold: its size times the longest token of the
+   * vocabulary. A longer prompt cannot fit whatever its tokens, and is refused without tokenizing
+   * it (which runs on the event loop: 3–6 µs a character with stories260K, a minute for 9 MB).
+   */
+  maxPromptBytes: number;
+}
+
+/** The longest token of a GGUF vocabulary, in bytes; undefined when the file does not list them. */
+function longestTokenBytes(model: LlamaModel): number | undefined {
+  const tokens = model.fileInfo.metadata.tokenizer?.ggml?.tokens as readonly string[] | undefined;
+  if (!tokens?.length) return undefined;
+  let longest = 0;
+  for (const token of tokens) longest = Math.max(longest, Buffer.byteLength(token));
+  return longest;
 }
 
 /**
@@ -77,7 +92,7 @@ export class LlamaRuntime {
       { pool: `the local model ${name}`, queueSetting: 'LOCAL_QUEUE_LIMIT' },
     );
     this.#loadedPools.set(name, sequences);
-    return { model, context, sequences };
+    return { model, context, sequences, maxPromptBytes: context.contextSize * (longestTokenBytes(model) ?? Number.POSITIVE_INFINITY) };
   }
 
   /** Each loaded model's sequences: busy, waiting and refused generations. */
