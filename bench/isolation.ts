@@ -26,51 +26,72 @@ async function maximalRequests(): Promise<{ path: string; body: string }[]> {
 }
 
 /**
+ * Inputs over the local models' limits, each refused with a 400 (about 9 MB apiece): what it
+ * costs to say no to them must not hold up anyone else either.
+ */
+function oversizeRequests(): { path: string; body: string }[] {
+  const text = 'word '.repeat(1_800_000);
+  return [
+    { path: '/v1/embeddings', body: JSON.stringify({ model: 'local:universal-sentence-encoder-lite', input: text }) },
+    { path: '/v1/moderations', body: JSON.stringify({ model: 'local:moderation-offline', input: text }) },
+    { path: '/infra/ai/rerank', body: JSON.stringify({ model: 'local:bm25-semantic-rerank', query: 'q', documents: Array.from({ length: 100 }, () => 'word '.repeat(18_000)) }) },
+  ];
+}
+
+/**
  * Event-loop isolation: `/healthz` and an authenticated catalog read, paced at 50 requests/s,
  * first on an idle server, then while eight clients keep the local compute pool saturated with
- * maximal embeddings, parse and chunk requests (beyond the queue limit they get 503, as designed).
+ * maximal embeddings, parse and chunk requests (beyond the queue's bounds they get 503, as
+ * designed), then while eight clients send inputs over the local models' limits (400 each).
  */
 export async function benchIsolation(): Promise<LoadResult[]> {
   const server = await startBenchServer();
-  const stats = { ok: 0, refused503: 0, timedOut504: 0, other: 0 };
-  let saturating = true;
+  const stats = { ok: 0, refused400: 0, refused503: 0, timedOut504: 0, other: 0 };
   try {
     const key = await createBenchKey();
     const headers = { authorization: `Bearer ${key}` };
-    const heavy = await maximalRequests();
     const probe = async (label: string): Promise<PacedResult[]> => [
       await runPacedLoad(`${label}: GET /healthz`, { url: `${server.baseUrl}/healthz`, ratePerSecond: 50, durationMs: 10_000 }),
       await runPacedLoad(`${label}: GET /v1/models (auth)`, { url: `${server.baseUrl}/v1/models`, headers, ratePerSecond: 50, durationMs: 10_000 }),
     ];
-    const idle = await probe('idle');
-
-    const clients = Array.from({ length: 8 }, async (_, client) => {
-      for (let index = client; saturating; index++) {
-        const request = heavy[index % heavy.length]!;
-        const response = await fetch(`${server.baseUrl}${request.path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: request.body });
-        const answer = await response.text();
-        if (response.ok) stats.ok++;
-        else if (response.status === 503) stats.refused503++;
-        // A task that runs past LOCAL_TASK_TIMEOUT_MS is stopped: bounded work, as designed (a
-        // maximal embeddings request needs about two minutes of one thread on a slow 2-core VM).
-        else if (response.status === 504 && answer.includes('LOCAL_TASK_TIMEOUT_MS')) stats.timedOut504++;
-        else {
-          stats.other++;
-          process.stderr.write(`${request.path}: ${response.status} ${answer.slice(0, 300)}\n`);
+    /** Eight clients sending `requests` in turn, each the next as soon as the last is answered, while `probe` runs. */
+    const saturated = async (label: string, requests: { path: string; body: string }[], expected: 200 | 400): Promise<PacedResult[]> => {
+      let saturating = true;
+      const clients = Array.from({ length: 8 }, async (_, client) => {
+        for (let index = client; saturating; index++) {
+          const request = requests[index % requests.length]!;
+          const response = await fetch(`${server.baseUrl}${request.path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: request.body });
+          const answer = await response.text();
+          if (response.status === 200 && expected === 200) stats.ok++;
+          else if (response.status === 400 && expected === 400) stats.refused400++;
+          else if (response.status === 503) stats.refused503++;
+          // A task that runs past LOCAL_TASK_TIMEOUT_MS is stopped: bounded work, as designed (a
+          // maximal embeddings request needs about two minutes of one thread on a slow 2-core VM).
+          else if (response.status === 504 && answer.includes('LOCAL_TASK_TIMEOUT_MS')) stats.timedOut504++;
+          else {
+            stats.other++;
+            process.stderr.write(`${request.path}: ${response.status} ${answer.slice(0, 300)}\n`);
+          }
         }
+      });
+      try {
+        // Let the pool load its models and fill its queue before measuring.
+        await new Promise((resolve) => setTimeout(resolve, 5_000));
+        return await probe(label);
+      } finally {
+        saturating = false;
+        await Promise.all(clients);
       }
-    });
-    // Let the pool load its models and fill its queue before measuring.
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
-    const busy = await probe('pool saturated');
-    saturating = false;
-    await Promise.all(clients);
+    };
+    const idle = await probe('idle');
+    const busy = await saturated('pool saturated', await maximalRequests(), 200);
+    const oversize = await saturated('oversize inputs', oversizeRequests(), 400);
     process.stdout.write(
-      `\nheavy requests during the run: ${stats.ok} answered, ${stats.refused503} refused 503 (queue full), ` +
+      `\nheavy requests during the run: ${stats.ok} answered, ${stats.refused400} oversize refused (400), ${stats.refused503} refused 503 (queue bounds), ` +
         `${stats.timedOut504} stopped at LOCAL_TASK_TIMEOUT_MS (504), ${stats.other} other\n`,
     );
-    if (stats.other > 0) throw new Error('heavy requests got answers other than 200, 503 or the task timeout');
-    return [...idle, ...busy].map((result) => ({
+    if (stats.other > 0) throw new Error('heavy requests got answers other than expected, 503 or the task timeout');
+    return [...idle, ...busy, ...oversize].map((result) => ({
       name: result.name,
       requestsPerSecond: 50,
       p50Ms: Math.round(result.p50Ms * 100) / 100,
@@ -79,7 +100,6 @@ export async function benchIsolation(): Promise<LoadResult[]> {
       non2xx: 0,
     }));
   } finally {
-    saturating = false;
     await server.stop();
   }
 }

@@ -2,7 +2,7 @@ import { runCharged } from '../router/billing.ts';
 import { ApiError } from '../router/errors.ts';
 import { router } from '../router/trpc.ts';
 import { defineTwinMutations, modelCallErrors } from '../router/primitive.ts';
-import type { CallContext } from '../router/context.ts';
+import { scopeOf, type CallContext } from '../router/context.ts';
 import type { AudioFormat } from '../providers/spec/speech.ts';
 import {
   openAiSpeechRequestSchema,
@@ -35,7 +35,7 @@ async function synthesize(args: SpeechArgs, ctx: CallContext): Promise<SpeechRes
   const result = await runCharged(
     ctx,
     { primitive: 'audio.speech', model: entry, upperBound: units, rateEstimate: Math.ceil(characters / 4) },
-    () => model.synthesize({ text: args.text, voice: args.voice, format: args.format, speed: args.speed, instructions: args.instructions, signal: ctx.signal }),
+    () => model.synthesize({ text: args.text, voice: args.voice, format: args.format, speed: args.speed, instructions: args.instructions, ...scopeOf(ctx) }),
     () => units,
   );
   return {
@@ -61,6 +61,7 @@ const create = defineTwinMutations({
   scope: 'ai:generate',
   tag: 'Audio',
   errorStatuses: modelCallErrors,
+  heavyWork: 'local-model',
   async: { kind: 'audio.speech' },
   // A stored result is the audio itself, with its content type.
   storable: (result) => {

@@ -14,6 +14,7 @@ const create = defineMutationRoute({
   scope: 'ai:generate',
   tag: 'Responses',
   errorStatuses: modelCallErrors,
+  heavyWork: 'local-model',
   async: {
     kind: 'chat.completions',
     precheck: async (input: unknown, ctx: CallContext) => {

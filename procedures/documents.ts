@@ -9,7 +9,8 @@ import {
   type ChunkRequest,
   type ParseRequest,
 } from '../schema/api/documents.ts';
-import type { CallContext } from '../router/context.ts';
+import { scopeOf, type CallContext } from '../router/context.ts';
+import type { ParseTask } from '../providers/local/compute/tasks.ts';
 
 /** The reference prices a chunk call itself (0.0000015 tokens), whatever its size. */
 const chunkPricing = { id: 'service:documents.chunk', pricing: { unit: 'call' as const, per_unit: '0.0000015' } };
@@ -17,13 +18,14 @@ const chunkPricing = { id: 'service:documents.chunk', pricing: { unit: 'call' as
 const chunk = defineNativeMutation({
   scope: 'ai:generate',
   tag: 'Documents',
-  errorStatuses: [400, 401, 402, 403, 429],
+  errorStatuses: [400, 401, 402, 403, 429, 503],
+  heavyWork: 'always',
   run: async (request: ChunkRequest, ctx) => {
     const oneCall = { input: 1, output: 0 };
     const { source, chunks } = await runCharged(
       ctx,
       { primitive: 'documents.chunk', model: chunkPricing, upperBound: oneCall, rateEstimate: 0 },
-      () => ctx.services.providers.chunker.chunk(request.blocks ?? [{ text: request.text! }], { maxChars: request.max_chars, overlapChars: request.overlap_chars }, ctx.signal),
+      () => ctx.services.providers.chunker.chunk(request.blocks ?? [{ text: request.text! }], { maxChars: request.max_chars, overlapChars: request.overlap_chars }, scopeOf(ctx)),
       () => oneCall,
     );
     return {
@@ -50,29 +52,35 @@ const chunk = defineNativeMutation({
 /** Parsing runs offline and is not charged; each call is recorded (unit: call). */
 const parsePricing = { id: 'local:document-parser', pricing: { unit: 'call' as const, per_unit: '0' } };
 
-async function loadFile(request: ParseRequest, ctx: CallContext) {
-  if (request.file) {
-    const bytes = Buffer.from(request.file.data, 'base64');
-    return { bytes, contentType: request.file.content_type, filename: request.file.filename };
-  }
+/** A stored file is read only when its parse has a thread: a parse waiting in line holds no bytes. */
+async function loadStoredFile(request: ParseRequest, ctx: CallContext): Promise<ParseTask> {
   const { object, bytes } = await ctx.services.storage.getObject(ctx.principal.projectId, request.storage_ref!, 'storage_ref.key');
   return { bytes, contentType: object.content_type, filename: object.key.split('/').at(-1) };
 }
 
 async function parseDocument(request: ParseRequest, ctx: CallContext) {
-  const file = await loadFile(request, ctx);
+  // A missing object or bucket is refused before the call is charged or queued.
+  let contentType = request.file ? request.file.content_type : (await ctx.services.storage.headObject(ctx.principal.projectId, request.storage_ref!, 'storage_ref.key')).content_type;
+  // Inline base64 is decoded by the thread that parses it, off the event loop.
+  const file = request.file
+    ? { base64: request.file.data, contentType, filename: request.file.filename }
+    : async () => {
+        const stored = await loadStoredFile(request, ctx);
+        contentType = stored.contentType;
+        return stored;
+      };
   const oneCall = { input: 1, output: 0 };
   const parsed = await runCharged(
     ctx,
     { primitive: 'documents.parse', model: parsePricing, upperBound: oneCall, rateEstimate: 0 },
-    () => ctx.services.providers.documents.parse(file, ctx.signal),
+    () => ctx.services.providers.documents.parse(file, scopeOf(ctx)),
     () => oneCall,
   );
   return {
     object: 'document' as const,
     metadata: {
       detected_type: parsed.type,
-      content_type: file.contentType ?? null,
+      content_type: contentType ?? null,
       pages: parsed.pages,
       title: parsed.title,
       ocr_pages: parsed.ocrPages,
@@ -86,6 +94,7 @@ const parse = defineNativeMutation({
   scope: 'ai:generate',
   tag: 'Documents',
   errorStatuses: [400, 401, 402, 403, 404, 429, 503],
+  heavyWork: 'always',
   async: {
     kind: 'documents.parse',
     // A storage_ref must exist and be the caller's before the operation is accepted.

@@ -1,16 +1,31 @@
+import { endianness } from 'node:os';
 import { runCharged } from '../router/billing.ts';
 import { router } from '../router/trpc.ts';
 import { defineMirroredMutations, modelCallErrors } from '../router/primitive.ts';
-import type { CallContext } from '../router/context.ts';
+import { scopeOf, type CallContext } from '../router/context.ts';
 import { embeddingsRequestSchema, embeddingsResponseSchema, type EmbeddingsRequest, type EmbeddingsResponse } from '../schema/api/embeddings.ts';
 import { resolveModelFor } from './models.ts';
 import { checkInputLimits } from './input-limits.ts';
 
-/** OpenAI's base64 form: the vector as little-endian float32 bytes. */
-export function encodeFloat32Base64(vector: number[]): string {
-  const bytes = Buffer.alloc(vector.length * 4);
-  vector.forEach((value, index) => bytes.writeFloatLE(value, index * 4));
-  return bytes.toString('base64');
+/** OpenAI's base64 form: the vector as little-endian float32 bytes (a float32 vector's own bytes, on little-endian hosts). */
+export function encodeFloat32Base64(vector: number[] | Float32Array): string {
+  const floats = vector instanceof Float32Array ? vector : Float32Array.from(vector);
+  if (!littleEndian) {
+    const bytes = Buffer.alloc(floats.length * 4);
+    floats.forEach((value, index) => bytes.writeFloatLE(value, index * 4));
+    return bytes.toString('base64');
+  }
+  return Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength).toString('base64');
+}
+
+const littleEndian = endianness() === 'LE';
+
+/** The vector as JSON numbers: a plain loop, where Array.from walks a typed array's iterator at a twentieth of the speed. */
+function toNumbers(vector: number[] | Float32Array): number[] {
+  if (Array.isArray(vector)) return vector;
+  const numbers = new Array<number>(vector.length);
+  for (let index = 0; index < vector.length; index++) numbers[index] = vector[index]!;
+  return numbers;
 }
 
 async function createEmbeddings(request: EmbeddingsRequest, ctx: CallContext): Promise<EmbeddingsResponse> {
@@ -22,7 +37,7 @@ async function createEmbeddings(request: EmbeddingsRequest, ctx: CallContext): P
   const result = await runCharged(
     ctx,
     { primitive: 'embeddings', model: entry, upperBound: { input: bytes, output: 0 }, rateEstimate: Math.ceil(bytes / 4) },
-    () => services.providers.embeddingModel(entry).embed({ texts, dimensions: request.dimensions, user: request.user, signal: ctx.signal }),
+    () => services.providers.embeddingModel(entry).embed({ texts, dimensions: request.dimensions, user: request.user, ...scopeOf(ctx) }),
     (embedded) => ({ input: embedded.inputTokens, output: 0 }),
   );
   return {
@@ -30,7 +45,7 @@ async function createEmbeddings(request: EmbeddingsRequest, ctx: CallContext): P
     data: result.vectors.map((vector, index) => ({
       object: 'embedding',
       index,
-      embedding: request.encoding_format === 'base64' ? encodeFloat32Base64(vector) : vector,
+      embedding: request.encoding_format === 'base64' ? encodeFloat32Base64(vector) : toNumbers(vector),
     })),
     model: entry.id,
     usage: { prompt_tokens: result.inputTokens, total_tokens: result.inputTokens },
@@ -41,6 +56,7 @@ const create = defineMirroredMutations({
   scope: 'ai:generate',
   tag: 'Representations, Ranking & Safety',
   errorStatuses: modelCallErrors,
+  heavyWork: 'local-model',
   run: createEmbeddings,
   input: embeddingsRequestSchema,
   output: embeddingsResponseSchema,

@@ -3,7 +3,7 @@ import { runCharged } from '../router/billing.ts';
 import { ApiError } from '../router/errors.ts';
 import { router } from '../router/trpc.ts';
 import { defineMirroredMutations, modelCallErrors } from '../router/primitive.ts';
-import type { CallContext } from '../router/context.ts';
+import { scopeOf, type CallContext } from '../router/context.ts';
 import type { ModerationInput } from '../providers/spec/moderation.ts';
 import { moderationRequestSchema, moderationResponseSchema, type ModerationRequest } from '../schema/api/moderations.ts';
 import { resolveModelFor } from './models.ts';
@@ -30,7 +30,7 @@ async function moderate(request: ModerationRequest, ctx: CallContext) {
   const classified = await runCharged(
     ctx,
     { primitive: 'moderations', model: entry, upperBound: { input: perCall ? 1 : bytes, output: 0 }, rateEstimate: Math.ceil(bytes / 4) },
-    () => services.providers.moderationModel(entry).classify(inputs, ctx.signal),
+    () => services.providers.moderationModel(entry).classify(inputs, scopeOf(ctx)),
     (result) => ({ input: perCall ? 1 : result.inputTokens, output: 0 }),
   );
   return {
@@ -49,6 +49,7 @@ const create = defineMirroredMutations({
   scope: 'ai:generate',
   tag: 'Representations, Ranking & Safety',
   errorStatuses: modelCallErrors,
+  heavyWork: 'local-model',
   run: moderate,
   input: moderationRequestSchema,
   output: moderationResponseSchema,

@@ -1,6 +1,7 @@
 import { runCharged } from '../router/billing.ts';
 import { defineNativeMutation, modelCallErrors } from '../router/primitive.ts';
 import { rerankRequestSchema, rerankResponseSchema, type RerankRequestInput } from '../schema/api/rerank.ts';
+import { scopeOf } from '../router/context.ts';
 import { resolveModelFor } from './models.ts';
 import { checkInputLimits } from './input-limits.ts';
 
@@ -9,6 +10,7 @@ export const rerankProcedure = defineNativeMutation({
   scope: 'ai:generate',
   tag: 'Representations, Ranking & Safety',
   errorStatuses: modelCallErrors,
+  heavyWork: 'local-model',
   run: async (request: RerankRequestInput, ctx) => {
     const entry = resolveModelFor(ctx.services.catalog, 'rerank', request.model, undefined);
     const documents = request.documents.map((document) => (typeof document === 'string' ? document : document.text));
@@ -17,7 +19,7 @@ export const rerankProcedure = defineNativeMutation({
     const ranked = await runCharged(
       ctx,
       { primitive: 'rerank', model: entry, upperBound: { input: bytes, output: 0 }, rateEstimate: Math.ceil(bytes / 4) },
-      () => ctx.services.providers.rerankModel(entry).rerank({ query: request.query, documents, topN: request.top_n ?? documents.length, signal: ctx.signal }),
+      () => ctx.services.providers.rerankModel(entry).rerank({ query: request.query, documents, topN: request.top_n ?? documents.length, ...scopeOf(ctx) }),
       (result) => ({ input: result.inputTokens, output: 0 }),
     );
     return {

@@ -68,6 +68,7 @@ const create = defineTwinMutations({
   scope: 'ai:generate',
   tag: 'Responses',
   errorStatuses: modelCallErrors,
+  heavyWork: 'local-model',
   async: asyncResponses,
   run: createResponse,
   canonical: {

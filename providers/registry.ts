@@ -156,6 +156,16 @@ export class ProviderRegistry {
     return upstream;
   }
 
+  /**
+   * Admits a request of a route whose work is always local (`heavyWork: 'always'`) before its body
+   * is read, or throws its 503 with Retry-After: the project has LOCAL_PROJECT_QUEUE_LIMIT such
+   * requests in flight, or its share of the compute pool (or the pool's line) is full. The request
+   * pipeline calls it after authentication and calls the returned function when the answer ends.
+   */
+  admitHeavyWork(projectId: string): () => void {
+    return this.compute.admit(projectId);
+  }
+
   /** The compute pool's threads and each loaded GGUF model's sequences, as /metrics reads them. */
   poolUsage(): PoolReading[] {
     return [

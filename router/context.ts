@@ -1,3 +1,4 @@
+import type { CallScope } from '../providers/spec/call-scope.ts';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../server/config.ts';
@@ -58,4 +59,9 @@ export interface CallContext {
   response: { status?: number; rateLimits: RateCounts };
   /** Set when a background worker runs the call: its request was already counted. */
   background?: { principal: Principal };
+}
+
+/** What this call hands a model adapter beside its input: the project whose share of the local queues it takes, and cancellation. */
+export function scopeOf(ctx: CallContext): CallScope {
+  return { projectId: ctx.principal.projectId, signal: ctx.signal };
 }

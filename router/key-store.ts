@@ -7,7 +7,7 @@ import { apiKeyRevokedChannel, findActiveApiKeyByHash, findActiveApiKeyById, typ
 import { hashApiKey } from './api-key-material.ts';
 import { isScope, type Scope } from './scopes.ts';
 import type { Limits } from './rate-limits.ts';
-import { BoundedPool } from '../providers/local/bounded-pool.ts';
+import { ApiError } from './errors.ts';
 
 export interface Principal {
   projectId: string;
@@ -48,7 +48,7 @@ export class KeyStore {
    * made-up keys costs a few indexed lookups at once and never takes the database's connections
    * from the calls of known keys; past the line it is a 503 to retry.
    */
-  readonly #readSlots = new BoundedPool([1, 2, 3, 4, 5, 6, 7, 8], 1024, 'Too many API keys not seen before are being checked at once; retry shortly');
+  readonly #readSlots = new ReadSlots(8, 1024);
 
   readonly #defaultLimits: Limits;
 
@@ -105,7 +105,7 @@ export class KeyStore {
    */
   async #read(keyHash: string): Promise<Principal | undefined> {
     const evictions = this.#evictions;
-    const row = await this.#readSlots.use(() => findActiveApiKeyByHash(this.#db, keyHash));
+    const row = await this.#readSlots.run(() => findActiveApiKeyByHash(this.#db, keyHash));
     const principal = row && this.#toPrincipal(row);
     if (evictions !== this.#evictions) return principal;
     if (principal) this.#cache.set(keyHash, { principal, expiresAt: Date.now() + this.#ttlMs });
@@ -156,5 +156,32 @@ export class KeyStore {
   async close(): Promise<void> {
     this.#closed = true;
     await this.#listener?.close();
+  }
+}
+
+/** At most `running` reads at once, at most `waiting` more in line, the rest refused (503). */
+class ReadSlots {
+  #free: number;
+  readonly #line: (() => void)[] = [];
+  readonly #maxWaiting: number;
+
+  constructor(running: number, waiting: number) {
+    this.#free = running;
+    this.#maxWaiting = waiting;
+  }
+
+  async run<T>(read: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else if (this.#line.length >= this.#maxWaiting) {
+      throw new ApiError('service_unavailable', 'Too many API keys not seen before are being checked at once; retry shortly', { headers: { 'Retry-After': '1' } });
+    } else await new Promise<void>((resolve) => this.#line.push(resolve));
+    try {
+      return await read();
+    } finally {
+      // A freed slot passes straight to the next in line.
+      const next = this.#line.shift();
+      if (next) next();
+      else this.#free++;
+    }
   }
 }

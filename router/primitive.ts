@@ -4,7 +4,7 @@ import { scoped } from './auth.ts';
 import { baseProcedure } from './trpc.ts';
 import type { Scope } from './scopes.ts';
 import { enqueueOperation } from './operations.ts';
-import type { AsyncSupport, Envelope, MultipartDeclaration, RawAnswer, TransportDeclaration } from './transport.ts';
+import type { AsyncSupport, Envelope, HeavyWork, MultipartDeclaration, RawAnswer, TransportDeclaration } from './transport.ts';
 import type { StorableResult } from '../providers/storage/storage-service.ts';
 import { operationSchema } from '../schema/api/operations.ts';
 
@@ -36,6 +36,8 @@ interface PrimitiveCommon<TArgs, TResult, A extends AsyncSupport | undefined> {
   async?: A;
   /** How a result is written to `result_destination` (binary results as their own bytes); JSON otherwise. */
   storable?: (output: unknown) => StorableResult;
+  /** The route may queue CPU-heavy local work: the pipeline may refuse it before reading its body. */
+  heavyWork?: HeavyWork;
   run: (args: TArgs, ctx: CallContext) => Promise<TResult> | TResult;
 }
 
@@ -115,6 +117,7 @@ function defineRoute<TIn extends z.ZodObject, TOut extends z.ZodType>(definition
       ...(transport ? { transport } : {}),
       ...(definition.async ? { background: { ...definition.async, storable } } : {}),
       ...(side.greedyParam ? { greedyParam: side.greedyParam } : {}),
+      ...(definition.heavyWork ? { heavyWork: definition.heavyWork } : {}),
       openapi: {
         method,
         path: side.path,

@@ -78,5 +78,16 @@ export interface BackgroundRoute extends AsyncSupport {
   storable: (output: unknown) => StorableResult;
 }
 
+/**
+ * A route that queues CPU-heavy local work (offline models, parsing, chunking) on the bounded
+ * local pools, where each project has a bounded share of the line. `always`: the work is local
+ * whatever the request, so the pipeline admits it before reading its body with
+ * `services.providers.admitHeavyWork(projectId)` (a 503 with Retry-After past the project's share,
+ * costing the headers only) and ends the admission when the answer ends. `local-model`: only
+ * when the requested model is a local one, which is known only from the body; the pool refuses
+ * past the share once the body is read (refusing before it would also refuse upstream calls).
+ */
+export type HeavyWork = 'always' | 'local-model';
+
 /** Whether a procedure answers in the native envelope `{status:'ok',data}` or bare (OpenAI shapes). */
 export type Envelope = 'native' | 'none';

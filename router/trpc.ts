@@ -3,7 +3,7 @@ import type { OpenApiMeta } from 'trpc-to-openapi';
 import type { CallContext } from './context.ts';
 import { describeError } from './errors.ts';
 import type { Scope } from './scopes.ts';
-import type { BackgroundRoute, Envelope, TransportDeclaration } from './transport.ts';
+import type { BackgroundRoute, Envelope, HeavyWork, TransportDeclaration } from './transport.ts';
 
 export type ProcedureMeta = OpenApiMeta<{
   scope?: Scope;
@@ -17,6 +17,8 @@ export type ProcedureMeta = OpenApiMeta<{
   background?: BackgroundRoute;
   /** The path parameter that may contain `/` (the last one): a model id like `vllm:meta-llama/Llama-3.1-8B`. */
   greedyParam?: string;
+  /** Present when the route may queue CPU-heavy local work (see HeavyWork). */
+  heavyWork?: HeavyWork;
 }>;
 
 const t = initTRPC

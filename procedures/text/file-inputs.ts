@@ -1,5 +1,5 @@
 import { ApiError } from '../../router/errors.ts';
-import type { CallContext } from '../../router/context.ts';
+import { scopeOf, type CallContext } from '../../router/context.ts';
 import type { ContentPartInput } from '../../schema/api/text-generation.ts';
 
 type FilePart = Extract<ContentPartInput, { type: 'input_file' }>;
@@ -17,10 +17,8 @@ async function readFile(part: FilePart, param: string, ctx: CallContext): Promis
   if (!/^[A-Za-z0-9+/\s]*={0,2}$/.test(base64)) {
     throw new ApiError('bad_request', `${param}.file_data: must be base64 or a base64 data: URL`, { param: `${param}.file_data` });
   }
-  const parsed = await ctx.services.providers.documents.parse(
-    { bytes: Buffer.from(base64, 'base64'), contentType: match?.[1], filename: part.filename },
-    ctx.signal,
-  );
+  // Decoded by the thread that parses it, off the event loop.
+  const parsed = await ctx.services.providers.documents.parse({ base64, contentType: match?.[1], filename: part.filename }, scopeOf(ctx));
   const text = parsed.blocks.map((block) => block.text).filter(Boolean).join('\n\n');
   return `${part.filename ? `[${part.filename}]\n` : ''}${text}`;
 }

@@ -1,7 +1,8 @@
 import { ApiError } from '../../router/errors.ts';
 import type { Services } from '../../router/context.ts';
 import { checkAffordable, firstPart, openCharge, runCharged, type Charge } from '../../router/billing.ts';
-import type { CallContext } from '../../router/context.ts';
+import { scopeOf, type CallContext } from '../../router/context.ts';
+import type { CallScope } from '../../providers/spec/call-scope.ts';
 import type { ModelEntry } from '../../schema/api/models.ts';
 import type {
   TextGenerationRequest,
@@ -19,7 +20,7 @@ interface PreparedText {
 }
 
 /** Resolves the model and checks that it can take this request, before any work starts. */
-function prepareText(args: TextArgs, services: Services, signal: AbortSignal | undefined): PreparedText {
+function prepareText(args: TextArgs, services: Services, scope: CallScope): PreparedText {
   const entry = resolveModelFor(services.catalog, 'text_generation', args.model, services.config.defaultTextModel);
   const hasImages = args.messages.some((message) => message.content.some((part) => part.type === 'image'));
   if (hasImages && !entry.input_modalities.includes('image')) {
@@ -47,20 +48,20 @@ function prepareText(args: TextArgs, services: Services, signal: AbortSignal | u
       maxOutputTokens: args.maxOutputTokens,
       seed: args.seed,
       responseFormat: args.responseFormat,
-      signal,
+      ...scope,
     },
   };
 }
 
 /** For `async: true`: the checks a request must pass before it is accepted (model, input, balance). */
 export async function checkTextRequest(primitive: string, args: TextArgs, ctx: CallContext): Promise<ModelEntry> {
-  const { entry, request } = prepareText(args, ctx.services, undefined);
+  const { entry, request } = prepareText(args, ctx.services, { projectId: ctx.principal.projectId });
   await checkAffordable(ctx, textChargeRequest(primitive, entry, request));
   return entry;
 }
 
 export async function generateText(primitive: string, args: TextArgs, ctx: CallContext) {
-  const { entry, request } = prepareText(args, ctx.services, ctx.signal);
+  const { entry, request } = prepareText(args, ctx.services, scopeOf(ctx));
   const result = await runCharged(
     ctx,
     textChargeRequest(primitive, entry, request),
@@ -81,7 +82,7 @@ export interface StartedTextStream {
  */
 export async function startTextStream(primitive: string, args: TextArgs, ctx: CallContext): Promise<StartedTextStream> {
   if (args.async) throw new ApiError('bad_request', 'stream: cannot be combined with async', { param: 'stream' });
-  const { entry, request } = prepareText(args, ctx.services, ctx.signal);
+  const { entry, request } = prepareText(args, ctx.services, scopeOf(ctx));
   const charge = await openCharge(ctx, textChargeRequest(primitive, entry, request));
   const iterator = ctx.services.providers.textModel(entry).stream(request)[Symbol.asyncIterator]();
   const first = await firstPart(iterator, charge);

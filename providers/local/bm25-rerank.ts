@@ -1,5 +1,7 @@
-import { cosineSimilarity, estimateTokens, type EmbeddingModel } from '../spec/embeddings.ts';
-import type { RerankModel, RerankRequest, RerankResult } from '../spec/rerank.ts';
+import { cosineSimilarity, estimateTokens } from '../spec/embeddings.ts';
+import type { Unscoped } from '../spec/call-scope.ts';
+import type { RerankRequest, RerankResult } from '../spec/rerank.ts';
+import type { TextEncoder } from './sentence-encoder.ts';
 
 
 const k1 = 1.2;
@@ -35,14 +37,14 @@ export function bm25Scores(query: string, documents: string[]): number[] {
  * Offline rerank: BM25 over the given documents (normalised to [0,1] by the best match), blended
  * with the embedding cosine of query and document (clamped to [0,1]): 0.3 × BM25 + 0.7 × cosine.
  */
-export class Bm25SemanticReranker implements RerankModel {
-  readonly #encoder: EmbeddingModel;
+export class Bm25SemanticReranker {
+  readonly #encoder: TextEncoder;
 
-  constructor(encoder: EmbeddingModel) {
+  constructor(encoder: TextEncoder) {
     this.#encoder = encoder;
   }
 
-  async rerank(request: RerankRequest): Promise<RerankResult> {
+  async rerank(request: Unscoped<RerankRequest> & { signal?: AbortSignal | undefined }): Promise<RerankResult> {
     const lexical = bm25Scores(request.query, request.documents);
     const best = Math.max(...lexical, 0);
     const { vectors } = await this.#encoder.embed({ texts: [request.query, ...request.documents], signal: request.signal });

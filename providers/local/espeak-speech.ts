@@ -1,7 +1,8 @@
 import ESpeakNg from 'espeak-ng';
 import { Mp3Encoder } from '@breezystack/lamejs';
 import { ProviderError } from '../spec/provider-error.ts';
-import { contentTypeOfAudio, type AudioFormat, type SpeechModel, type SpeechRequest, type SpeechResult } from '../spec/speech.ts';
+import { contentTypeOfAudio, type AudioFormat, type SpeechRequest, type SpeechResult } from '../spec/speech.ts';
+import type { Unscoped } from '../spec/call-scope.ts';
 import { espeakFormats } from './catalog.ts';
 
 
@@ -93,10 +94,10 @@ function encodeMp3(samples: Int16Array, rate: number): Uint8Array {
  * eSpeak NG compiled to WASM (from npm): offline, fast and intelligible, if robotic. WAV, 24 kHz
  * PCM and MP3 (lamejs) out; one synthesis at a time on a bounded queue.
  */
-export class EspeakSpeech implements SpeechModel {
+export class EspeakSpeech {
   readonly formats = espeakFormats;
 
-  async synthesize(request: SpeechRequest): Promise<SpeechResult> {
+  async synthesize(request: Unscoped<SpeechRequest>): Promise<SpeechResult> {
     const voice = request.voice ?? 'alloy';
     const espeakVoice = voices[voice];
     if (!espeakVoice) throw new ProviderError('invalid_request', `voice: one of ${espeakVoices.join(', ')}`, { param: 'voice' });

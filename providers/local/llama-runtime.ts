@@ -7,8 +7,12 @@ export interface LlamaRuntimeOptions {
   gpu: 'auto' | 'cuda' | 'vulkan' | 'metal' | false;
   /** Sequences per loaded model: how many generations run at once. */
   concurrency: number;
-  /** Requests allowed to wait for a sequence. */
+  /** Requests allowed to wait for a sequence, all projects together. */
   queueLimit: number;
+  /** Requests one project may have generating or waiting, per model. */
+  projectQueueLimit: number;
+  /** The longest a request waits for a sequence. */
+  queueMaxWaitMs: number;
   /** Upper bound on the context allocated per sequence. */
   maxContextSize: number;
 }
@@ -18,6 +22,21 @@ export interface LoadedLlamaModel {
   context: LlamaContext;
   /** The context's sequences, each lent to one generation at a time. */
   sequences: BoundedPool<LlamaContextSequence>;
+  /**
+   * The most text, in UTF-8 bytes, the context can hold: its size times the longest token of the
+   * vocabulary. A longer prompt cannot fit whatever its tokens, and is refused without tokenizing
+   * it (which runs on the event loop: 3–6 µs a character with stories260K, a minute for 9 MB).
+   */
+  maxPromptBytes: number;
+}
+
+/** The longest token of a GGUF vocabulary, in bytes; undefined when the file does not list them. */
+function longestTokenBytes(model: LlamaModel): number | undefined {
+  const tokens = model.fileInfo.metadata.tokenizer?.ggml?.tokens as readonly string[] | undefined;
+  if (!tokens?.length) return undefined;
+  let longest = 0;
+  for (const token of tokens) longest = Math.max(longest, Buffer.byteLength(token));
+  return longest;
 }
 
 /**
@@ -66,9 +85,14 @@ export class LlamaRuntime {
       sequences: this.#options.concurrency,
       threads: this.#options.threads,
     });
-    const sequences = new BoundedPool(Array.from({ length: this.#options.concurrency }, () => context.getSequence()), this.#options.queueLimit);
-    this.#loadedPools.set(path.basename(filePath, '.gguf'), sequences);
-    return { model, context, sequences };
+    const name = path.basename(filePath, '.gguf');
+    const sequences = new BoundedPool(
+      Array.from({ length: this.#options.concurrency }, () => context.getSequence()),
+      { queueLimit: this.#options.queueLimit, projectLimit: this.#options.projectQueueLimit, maxWaitMs: this.#options.queueMaxWaitMs },
+      { pool: `the local model ${name}`, queueSetting: 'LOCAL_QUEUE_LIMIT' },
+    );
+    this.#loadedPools.set(name, sequences);
+    return { model, context, sequences, maxPromptBytes: context.contextSize * (longestTokenBytes(model) ?? Number.POSITIVE_INFINITY) };
   }
 
   /** Each loaded model's sequences: busy, waiting and refused generations. */

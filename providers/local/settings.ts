@@ -6,7 +6,12 @@ export interface LocalModelsConfig {
   threads: number;
   gpu: 'auto' | 'cuda' | 'vulkan' | 'metal' | false;
   concurrency: number;
+  /** Generations allowed to wait for a sequence of one model, all projects together. */
   queueLimit: number;
+  /** Tasks one project may have running or waiting in each local pool (compute threads, each model's sequences). */
+  projectQueueLimit: number;
+  /** The longest a task waits in any local pool's line before it answers 503. */
+  queueMaxWaitMs: number;
   maxContextSize: number;
   /** The worker threads that run the CPU-heavy offline models. */
   pool: ComputePoolOptions;

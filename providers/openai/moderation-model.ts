@@ -1,3 +1,4 @@
+import type { CallScope } from '../spec/call-scope.ts';
 import { z } from 'zod';
 import { upstreamEndpoint, type OpenAiCompatibleUpstreamConfig } from './settings.ts';
 import { type UpstreamRequest, exchangeJson } from '../http/upstream-fetch.ts';
@@ -26,7 +27,7 @@ export class OpenAiCompatibleModerationModel implements ModerationModel {
     this.#options = options;
   }
 
-  async classify(inputs: ModerationInput[][], signal?: AbortSignal): Promise<{ results: ModerationResult[]; inputTokens: number }> {
+  async classify(inputs: ModerationInput[][], { signal }: CallScope): Promise<{ results: ModerationResult[]; inputTokens: number }> {
     const textOnly = inputs.every((parts) => parts.length === 1 && parts[0]!.type === 'text');
     // Texts go in one call as an array; an item with image parts is its own call.
     const batches = textOnly ? [inputs.map((parts) => (parts[0] as { text: string }).text)] : inputs.map(toWireInput);

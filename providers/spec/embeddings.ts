@@ -1,15 +1,17 @@
+import type { CallScope } from './call-scope.ts';
+
 /** The provider-side contract for embeddings. */
-export interface EmbeddingRequest {
+export interface EmbeddingRequest extends CallScope {
   texts: string[];
   /** Shorter vectors, where the model supports them. */
   dimensions?: number | undefined;
   /** The caller's end-user id, passed on to upstreams for their abuse monitoring. */
   user?: string | undefined;
-  signal?: AbortSignal | undefined;
 }
 
 export interface EmbeddingResult {
-  vectors: number[][];
+  /** One vector per text; local models answer float32 views into one buffer moved from their thread. */
+  vectors: (number[] | Float32Array)[];
   /** Input tokens as the model counts them (estimated where it does not say). */
   inputTokens: number;
 }

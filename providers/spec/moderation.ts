@@ -1,3 +1,5 @@
+import type { CallScope } from './call-scope.ts';
+
 /** OpenAI's moderation categories, the shape every adapter answers in. */
 export const moderationCategories = [
   'hate',
@@ -27,7 +29,7 @@ export interface ModerationResult {
 
 export interface ModerationModel {
   /** One result per input item (a text, or a group of parts). */
-  classify(inputs: ModerationInput[][], signal?: AbortSignal): Promise<{ results: ModerationResult[]; inputTokens: number }>;
+  classify(inputs: ModerationInput[][], scope: CallScope): Promise<{ results: ModerationResult[]; inputTokens: number }>;
 }
 
 export function scoresToResult(scores: Record<ModerationCategory, number>, types: ('text' | 'image')[], threshold = 0.5): ModerationResult {

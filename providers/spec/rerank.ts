@@ -1,9 +1,10 @@
+import type { CallScope } from './call-scope.ts';
+
 /** The provider-side contract for reranking. */
-export interface RerankRequest {
+export interface RerankRequest extends CallScope {
   query: string;
   documents: string[];
   topN: number;
-  signal?: AbortSignal | undefined;
 }
 
 export interface RerankResult {

@@ -1,14 +1,15 @@
+import type { CallScope } from './call-scope.ts';
+
 /** The provider-side contract for speech synthesis. */
 export type AudioFormat = 'mp3' | 'opus' | 'aac' | 'flac' | 'wav' | 'pcm';
 
-export interface SpeechRequest {
+export interface SpeechRequest extends CallScope {
   text: string;
   voice: string | undefined;
   format: AudioFormat;
   /** 0.25–4.0, 1 is normal. */
   speed: number;
   instructions?: string | undefined;
-  signal?: AbortSignal | undefined;
 }
 
 export interface SpeechResult {

@@ -1,3 +1,5 @@
+import type { CallScope } from './call-scope.ts';
+
 /** The provider-side contract for text generation; every adapter implements it. */
 
 export type ChatRole = 'system' | 'developer' | 'user' | 'assistant' | 'tool';
@@ -93,14 +95,12 @@ export type ResponseFormat =
   | { type: 'json_object' }
   | { type: 'json_schema'; name: string; schema: Record<string, unknown>; strict?: boolean | undefined };
 
-export interface TextGenerationRequest extends GenerationOptions {
+export interface TextGenerationRequest extends GenerationOptions, CallScope {
   messages: ChatMessage[];
   temperature?: number | undefined;
   maxOutputTokens?: number | undefined;
   seed?: number | undefined;
   responseFormat: ResponseFormat;
-  /** Aborts the upstream call or the local generation at once. */
-  signal?: AbortSignal | undefined;
 }
 
 export interface TextUsage {

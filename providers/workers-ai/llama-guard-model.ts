@@ -1,3 +1,4 @@
+import type { CallScope } from '../spec/call-scope.ts';
 import { z } from 'zod';
 import { workersAiRunEndpoint, type WorkersAiConfig } from './settings.ts';
 import { exchangeJson } from '../http/upstream-fetch.ts';
@@ -39,7 +40,7 @@ export class WorkersAiLlamaGuardModel implements ModerationModel {
     this.#options = options;
   }
 
-  async classify(inputs: ModerationInput[][], signal?: AbortSignal): Promise<{ results: ModerationResult[]; inputTokens: number }> {
+  async classify(inputs: ModerationInput[][], { signal }: CallScope): Promise<{ results: ModerationResult[]; inputTokens: number }> {
     const { config, upstreamModel, timeoutMs } = this.#options;
     if (inputs.some((parts) => parts.some((part) => part.type === 'image'))) {
       throw new ProviderError('invalid_request', `input: ${upstreamModel} reads text only`, { param: 'input' });

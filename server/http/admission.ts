@@ -2,9 +2,16 @@ import { admitCalls, authenticateHeader } from '../../router/auth.ts';
 import type { CallContext, Services } from '../../router/context.ts';
 import { ApiError } from '../../router/errors.ts';
 import type { Scope } from '../../router/scopes.ts';
+import type { HeavyWork } from '../../router/transport.ts';
 import { assertDeclaredFits } from './bodies.ts';
 import type { BodyBudget } from './body-budget.ts';
 import type { Exchange } from './exchange.ts';
+
+/** What admission needs of each call a request makes. */
+export interface AdmittedCall {
+  scope: Scope;
+  heavyWork?: HeavyWork | undefined;
+}
 
 /**
  * Admission: the step every request to a procedure passes, whatever its door (REST on either
@@ -12,13 +19,22 @@ import type { Exchange } from './exchange.ts';
  * call the request makes and its requests-per-minute budget, then the body's declared size
  * against the route and the process's body budget (the project's share of it). An anonymous
  * request therefore costs its headers and nothing more; a refused one costs nothing from the
- * budgets. Returns the context the procedures run with.
+ * budgets. A call whose work is always local (document parse and chunk) also takes its place in
+ * the project's share of the local compute pool here, so a project past its share is refused
+ * before its body is read. Returns the context the procedures run with.
  */
-export async function admit(x: Exchange, services: Services, budget: BodyBudget, scopes: readonly Scope[], bodyLimit: number): Promise<CallContext> {
+export async function admit(x: Exchange, services: Services, budget: BodyBudget, calls: readonly AdmittedCall[], bodyLimit: number): Promise<CallContext> {
   const principal = await authenticateHeader(services, x.req.headers.authorization);
   x.log.projectId = principal.projectId;
-  const requests = await admitCalls(services, principal, scopes);
+  const requests = await admitCalls(
+    services,
+    principal,
+    calls.map((call) => call.scope),
+  );
   if (requests) x.rateLimits.requests = requests;
+  for (const call of calls) {
+    if (call.heavyWork === 'always') x.res.once('close', services.providers.admitHeavyWork(principal.projectId));
+  }
   if (x.bodyUnread) lendBodyBudget(x, budget, principal.projectId, bodyLimit);
   return { services, requestId: x.requestId, principal, log: x.log, signal: x.clientGone, response: { rateLimits: x.rateLimits } };
 }

@@ -5,7 +5,7 @@ import { procedureSteps, type ProcedureSteps } from '../../router/procedure-step
 import { ApiError } from '../../router/errors.ts';
 import { collectRoutes, dataOf, type RouteEntry } from '../../router/route-table.ts';
 import type { Scope } from '../../router/scopes.ts';
-import type { Framing, MultipartDeclaration, RawAnswer } from '../../router/transport.ts';
+import type { Framing, HeavyWork, MultipartDeclaration, RawAnswer } from '../../router/transport.ts';
 import { admit } from './admission.ts';
 import { answerBytes, answerEvents, answerJson } from './answers.ts';
 import { isJsonContentType, parseJsonBody, readBody } from './bodies.ts';
@@ -37,6 +37,7 @@ export interface ProcedureRoute {
   input: z.ZodObject;
   rawAnswer?: RawAnswer<any>;
   envelope: 'native' | 'none';
+  heavyWork?: HeavyWork | undefined;
 }
 
 const callOf = (entry: RouteEntry): ProcedureSteps => procedureSteps(entry.procedure, entry.procedurePath);
@@ -52,7 +53,7 @@ export function procedureRoutes(appRouter: AnyRouter): ProcedureRoute[] {
   const routes = new Map<string, ProcedureRoute>();
   const entries = collectRoutes(appRouter);
   for (const entry of entries) {
-    const { openapi, transport, scope, envelope } = entry.meta;
+    const { openapi, transport, scope, envelope, heavyWork } = entry.meta;
     if (transport?.sse) continue;
     const method = openapi?.method ?? transport?.method;
     const path = openapi?.path ?? transport?.path;
@@ -73,6 +74,7 @@ export function procedureRoutes(appRouter: AnyRouter): ProcedureRoute[] {
       input: inputSchemaOf(entry),
       ...(transport?.rawAnswer ? { rawAnswer: transport.rawAnswer } : {}),
       envelope: envelope ?? 'native',
+      heavyWork,
     });
   }
   for (const entry of entries) {
@@ -139,7 +141,7 @@ function bodyLimitOf(route: ProcedureRoute, config: Services['config'], contentT
  */
 export async function serveProcedure(x: Exchange, route: ProcedureRoute, params: Record<string, string>, query: Map<string, string[]>, pipeline: PipelineServices): Promise<void> {
   const { services } = pipeline;
-  const ctx = await admit(x, services, pipeline.bodyBudget, [route.scope], bodyLimitOf(route, services.config, x.req.headers['content-type']));
+  const ctx = await admit(x, services, pipeline.bodyBudget, [route], bodyLimitOf(route, services.config, x.req.headers['content-type']));
   const sent = await sentInput(x, route, query, pipeline);
   const input = { ...sent, ...params };
   if (route.stream && input.stream === true) {

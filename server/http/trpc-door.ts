@@ -4,8 +4,7 @@ import type { CallContext } from '../../router/context.ts';
 import { ApiError, describeError } from '../../router/errors.ts';
 import { rateLimitHeaders } from '../../router/rate-limits.ts';
 import { collectRoutes } from '../../router/route-table.ts';
-import type { Scope } from '../../router/scopes.ts';
-import { admit } from './admission.ts';
+import { admit, type AdmittedCall } from './admission.ts';
 import { logFailure } from './answers.ts';
 import { checkedJsonText, isJsonContentType, readBody } from './bodies.ts';
 import { requestIdHeader, type Exchange } from './exchange.ts';
@@ -36,12 +35,14 @@ const maxBatchSize = 64;
  */
 export function createTrpcDoor(appRouter: AnyRouter, pipeline: PipelineServices) {
   const { services } = pipeline;
-  const scopes = new Map<string, Scope | undefined>(collectRoutes(appRouter).map((route) => [route.procedurePath, route.meta.scope]));
+  const calls = new Map<string, AdmittedCall>(
+    collectRoutes(appRouter).flatMap((route) => (route.meta.scope ? [[route.procedurePath, { scope: route.meta.scope, heavyWork: route.meta.heavyWork }] as const] : [])),
+  );
 
   async function prepare(x: Exchange, procedures: string, query: Map<string, string[]>): Promise<CallContext> {
     const paths = procedures.split(',');
     if (paths.length > maxBatchSize) throw new ApiError('bad_request', `path: at most ${maxBatchSize} calls in one batch`, { param: 'path' });
-    const called = paths.flatMap((path) => scopes.get(path) ?? []);
+    const called = paths.flatMap((path) => calls.get(path) ?? []);
     const ctx = await admit(x, services, pipeline.bodyBudget, called, services.config.maxBodyBytes);
     const input = query.get('input')?.[0];
     if (input !== undefined) checkedJsonText(Buffer.from(input), 'input');

@@ -102,9 +102,12 @@ export class ServiceMetrics {
     poolGauge('ai_local_pool_slots', 'Slots of a local pool (compute threads, or sequences of a loaded GGUF model)', (usage) => usage.capacity);
     poolGauge('ai_local_pool_busy', 'Slots of a local pool running a task now', (usage) => usage.busy);
     poolGauge('ai_local_pool_waiting', 'Tasks waiting for a slot of a local pool', (usage) => usage.waiting);
+    poolGauge('ai_local_pool_queue_limit', 'Tasks allowed to wait for a slot of a local pool, all projects together', (usage) => usage.queueLimit);
+    poolGauge('ai_local_pool_busiest_project', 'The most tasks one project has running or waiting in a local pool now', (usage) => usage.busiestProject);
+    poolGauge('ai_local_pool_project_limit', 'Tasks one project may have running or waiting in a local pool', (usage) => usage.projectLimit);
     new Counter({
       name: 'ai_local_pool_refusals_total',
-      help: 'Tasks refused (503) because the line in front of a local pool was full',
+      help: 'Tasks refused (503) by a local pool: its line full, the project at its share, or the wait too long',
       labelNames: ['pool'] as const,
       registers: [this.registry],
       collect() {

@@ -112,6 +112,18 @@ describe('local text generation (stories260K)', () => {
     expect(choice.finish_reason).toBe('length');
   });
 
+  it('refuses a prompt too long for the context whatever its tokens, before tokenizing it', async () => {
+    // stories260K: a 2,048-token context here and no token over 9 bytes, so at most 18,432 bytes of text.
+    const long = 'Once upon a time there was a little dog. '.repeat(2_500);
+    await expect(client.responses.create({ model: 'local:stories260K', input: long, max_output_tokens: 5 })).rejects.toMatchObject({
+      status: 400,
+      error: { param: 'input', message: expect.stringMatching(/^input: 102500 bytes of text; local:stories260K has a context of 2048 tokens, which hold at most 18432 bytes$/) },
+    });
+    await expect(
+      client.chat.completions.create({ model: 'local:stories260K', messages: [{ role: 'user', content: long }], max_tokens: 5, stream: true }),
+    ).rejects.toMatchObject({ status: 400, error: { param: 'input' } });
+  });
+
   it('rejects image input to the text-only local model', async () => {
     await expect(
       client.responses.create({

@@ -1,5 +1,6 @@
 import { Piscina } from 'piscina';
-import { BoundedPool, type PoolUsage } from '../bounded-pool.ts';
+import { BoundedPool, type PoolUsage, type QueueLimits } from '../bounded-pool.ts';
+import { HeavyWorkAdmission } from '../heavy-work-admission.ts';
 import { DocumentError } from '../documents/document-types.ts';
 import { ProviderError } from '../../spec/provider-error.ts';
 import type * as worker from './compute-worker.ts';
@@ -8,13 +9,20 @@ import { rebuildTaskFailure, type TaskOutcome } from './task-errors.ts';
 export interface ComputePoolOptions {
   /** Worker threads: how many CPU-heavy tasks run at once. */
   threads: number;
-  /** Tasks allowed to wait for a thread; beyond it the pool answers 503 at once. */
+  /** Tasks allowed to wait for a thread, all projects together; beyond it the pool answers 503 at once. */
   queueLimit: number;
+  /** Tasks one project may have running or waiting; beyond it that project gets 503 at once. */
+  projectLimit: number;
+  /** The longest a task waits for a thread; then it answers 503. */
+  maxWaitMs: number;
   /** A task running longer is stopped (its thread is replaced) and answers 504. */
   taskTimeoutMs: number;
   /** Heap of each thread: a task needing more ends with 413, the thread is replaced. */
   maxMemoryMb: number;
 }
+
+/** How much lower than the event loop's the pool threads' scheduling priority is (Unix nice). */
+const threadNiceness = 10;
 
 type Tasks = typeof worker;
 export type TaskName = keyof Tasks;
@@ -22,6 +30,8 @@ type TaskInput<K extends TaskName> = Parameters<Tasks[K]>[0];
 type TaskValue<K extends TaskName> = Awaited<ReturnType<Tasks[K]>> extends TaskOutcome<infer T> ? T : never;
 
 export interface TaskOptions {
+  /** The project the work is for: each has its own bounded share of the line. */
+  projectId: string;
   signal?: AbortSignal | undefined;
   /** The request field the work came from, named in limit and timeout errors. */
   param: string;
@@ -44,14 +54,17 @@ export class ComputePool {
    * its running time, never its wait, and the line in front (bounded, abortable) is ours.
    */
   readonly #slots: BoundedPool<number>;
+  readonly #admission: HeavyWorkAdmission;
 
   constructor(options: ComputePoolOptions) {
     this.#options = options;
+    const limits: QueueLimits = { queueLimit: options.queueLimit, projectLimit: options.projectLimit, maxWaitMs: options.maxWaitMs };
     this.#slots = new BoundedPool(
       Array.from({ length: options.threads }, (_, index) => index),
-      options.queueLimit,
-      `The local compute pool is full (LOCAL_POOL_QUEUE_LIMIT ${options.queueLimit} tasks waiting); retry shortly`,
+      limits,
+      { pool: 'the local compute pool', queueSetting: 'LOCAL_POOL_QUEUE_LIMIT' },
     );
+    this.#admission = new HeavyWorkAdmission(this.#slots, options.projectLimit);
   }
 
   #piscina(): Piscina {
@@ -63,6 +76,9 @@ export class ComputePool {
       maxQueue: 'auto',
       // Loaded models stay warm: threads are not retired when idle.
       idleTimeout: Number.MAX_SAFE_INTEGER,
+      // Below the event loop's priority: on a machine with fewer cores than busy threads, the
+      // thread answering requests (health checks, light calls) is scheduled first.
+      niceIncrement: threadNiceness,
       resourceLimits: { maxOldGenerationSizeMb: this.#options.maxMemoryMb },
     });
     return this.#pool;
@@ -72,12 +88,22 @@ export class ComputePool {
     return this.#slots.usage;
   }
 
-  async run<K extends TaskName>(name: K, input: TaskInput<K>, options: TaskOptions): Promise<TaskValue<K>> {
-    const outcome = await this.#slots.use(async () => {
+  /** Admits a request whose work is always local before its body is read, or throws its 503 (see HeavyWorkAdmission). */
+  admit(projectId: string): () => void {
+    return this.#admission.admit(projectId);
+  }
+
+  /**
+   * Runs a task on a thread. `input` may be a loader, called once the task has its thread, so a
+   * waiting task holds no bytes it does not need yet (a stored file is read when its turn comes).
+   */
+  async run<K extends TaskName>(name: K, input: TaskInput<K> | (() => Promise<TaskInput<K>>), options: TaskOptions): Promise<TaskValue<K>> {
+    const outcome = await this.#slots.use(options.projectId, async () => {
+      const loaded = typeof input === 'function' ? await input() : input;
       const timeout = AbortSignal.timeout(this.#options.taskTimeoutMs);
       const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
       try {
-        return (await this.#piscina().run(input, { name, signal })) as TaskOutcome<TaskValue<K>>;
+        return (await this.#piscina().run(loaded, { name, signal })) as TaskOutcome<TaskValue<K>>;
       } catch (error) {
         throw this.#explain(error, options, timeout);
       }

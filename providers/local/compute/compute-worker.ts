@@ -7,8 +7,9 @@ import type { EmbeddingResult } from '../../spec/embeddings.ts';
 import type { ModerationInput, ModerationResult } from '../../spec/moderation.ts';
 import type { RerankResult } from '../../spec/rerank.ts';
 import type { SpeechResult } from '../../spec/speech.ts';
-import type { Chunk, ChunkOptions, SourceBlock } from '../documents/chunker.ts';
+import type { ChunkOptions, ChunkSpan, SourceBlock } from '../documents/chunker.ts';
 import type { ParsedDocument } from '../documents/document-types.ts';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { describeTaskFailure, type TaskOutcome } from './task-errors.ts';
 import type { ChunkTask, EmbedTask, ModerateTask, ParseTask, RerankTask, SynthesizeTask } from './tasks.ts';
 
@@ -32,7 +33,25 @@ const speech = once(async () => new (await import('../espeak-speech.ts')).Espeak
 const parser = once(async () => new (await import('../documents/document-parser.ts')).DocumentParser());
 const chunker = once(() => import('../documents/chunker.ts'));
 
-export const embed = (task: EmbedTask): Promise<TaskOutcome<EmbeddingResult>> => outcome(async () => (await encoder()).embed(task));
+/** Vectors packed in one float32 buffer, moved to the caller rather than copied number by number. */
+export interface PackedEmbeddings {
+  packed: Float32Array;
+  dimensions: number;
+  inputTokens: number;
+}
+
+export const embed = async (task: EmbedTask): Promise<TaskOutcome<PackedEmbeddings>> => {
+  const result = await outcome(async () => {
+    const { vectors, inputTokens } = await (await encoder()).embed(task);
+    const dimensions = vectors[0]?.length ?? 0;
+    const packed = new Float32Array(vectors.length * dimensions);
+    vectors.forEach((vector, index) => packed.set(vector, index * dimensions));
+    return { packed, dimensions, inputTokens };
+  });
+  if (!result.ok) return result;
+  // piscina posts the value with its buffer in the transfer list: the caller receives it whole.
+  return move({ [transferableSymbol]: [result.value.packed.buffer], [valueSymbol]: result }) as unknown as TaskOutcome<PackedEmbeddings>;
+};
 
 export const rerank = (task: RerankTask): Promise<TaskOutcome<RerankResult>> => outcome(async () => (await reranker()).rerank(task));
 
@@ -46,12 +65,22 @@ export const parse = (task: ParseTask): Promise<TaskOutcome<ParsedDocument>> =>
   outcome(async () => {
     const { DocumentError } = await import('../documents/document-types.ts');
     try {
-      return await (await parser()).parse(task);
+      const { contentType, filename } = task;
+      const bytes = 'base64' in task ? Buffer.from(task.base64, 'base64') : task.bytes;
+      return await (await parser()).parse({ bytes, contentType, filename });
     } catch (error) {
       if (error instanceof DocumentError) throw error;
       throw new DocumentError('corrupt', `file: could not be parsed (${(error as Error).message ?? error})`, { cause: error });
     }
   });
 
-export const chunk = (task: ChunkTask): Promise<TaskOutcome<{ source: string; chunks: Chunk[] }>> =>
-  outcome(async () => (await chunker()).chunkBlocks(task.blocks as SourceBlock[], task.options as ChunkOptions));
+/**
+ * Only the chunks' places come back: the caller still holds the text, and slicing it costs
+ * nothing, where receiving the texts again would cost the event loop a copy of all of them.
+ */
+export const chunk = (task: ChunkTask): Promise<TaskOutcome<ChunkSpan[]>> =>
+  outcome(async () => {
+    const { chunkSpans, sourceOf } = await chunker();
+    const blocks = task.blocks as SourceBlock[];
+    return chunkSpans(sourceOf(blocks), blocks, task.options as ChunkOptions);
+  });

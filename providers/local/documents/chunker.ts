@@ -19,6 +19,9 @@ export interface Chunk {
   pages: number[];
 }
 
+/** A chunk without its text: what a compute thread sends back (the caller holds the source and slices it). */
+export type ChunkSpan = Omit<Chunk, 'text'>;
+
 export interface ChunkOptions {
   maxChars: number;
   overlapChars: number;
@@ -31,6 +34,12 @@ export const maxChunks = 20_000;
 const Cut = { Block: 3, Paragraph: 2, Sentence: 1, Word: 0 } as const;
 
 const blockSeparator = '\n\n';
+
+/** The text chunks are cut from, and their offsets refer to: the blocks joined by blank lines. */
+export const sourceOf = (blocks: SourceBlock[]) => blocks.map((block) => block.text).join(blockSeparator);
+
+/** The chunks of `source` with their texts, from spans cut from that same source. */
+export const withTexts = (source: string, spans: ChunkSpan[]): Chunk[] => spans.map((span) => ({ ...span, text: source.slice(span.start, span.end) }));
 
 /** Sorted cut positions per preference, found in one pass over the text. */
 function findCuts(source: string, blockEnds: number[]): number[][] {
@@ -84,7 +93,12 @@ const isWhitespace = (code: number) => code === 32 || code === 10 || code === 9 
  * `overlapChars`, starting on a word boundary; whitespace at chunk edges is left out.
  */
 export function chunkBlocks(blocks: SourceBlock[], options: ChunkOptions): { source: string; chunks: Chunk[] } {
-  const source = blocks.map((block) => block.text).join(blockSeparator);
+  const source = sourceOf(blocks);
+  return { source, chunks: withTexts(source, chunkSpans(source, blocks, options)) };
+}
+
+/** The chunks' places in `source` (`sourceOf(blocks)`), ids included; their texts are `source.slice(start, end)`. */
+export function chunkSpans(source: string, blocks: SourceBlock[], options: ChunkOptions): ChunkSpan[] {
   const blockStarts: number[] = [];
   const blockEnds: number[] = [];
   let offset = 0;
@@ -95,7 +109,7 @@ export function chunkBlocks(blocks: SourceBlock[], options: ChunkOptions): { sou
     offset += blockSeparator.length;
   }
   const cuts = findCuts(source, blockEnds.slice(0, -1));
-  const chunks: Chunk[] = [];
+  const chunks: ChunkSpan[] = [];
   let firstBlock = 0;
   let start = 0;
   while (start < source.length) {
@@ -123,7 +137,6 @@ export function chunkBlocks(blocks: SourceBlock[], options: ChunkOptions): { sou
     chunks.push({
       id: `chk_${createHash('sha256').update(`${start}:${textEnd}:${text}`).digest('hex').slice(0, 24)}`,
       index: chunks.length,
-      text,
       start,
       end: textEnd,
       blocks: spanned,
@@ -144,5 +157,5 @@ export function chunkBlocks(blocks: SourceBlock[], options: ChunkOptions): { sou
     }
     start = next;
   }
-  return { source, chunks };
+  return chunks;
 }
