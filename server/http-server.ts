@@ -70,11 +70,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     bootstrapKey,
     close() {
       closing ??= (async () => {
-        pipeline.close();
+        pipeline.closeUpgrades();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
         });
+        await pipeline.close();
         await services.close();
       })();
       return closing;

@@ -33,8 +33,12 @@ function pushHeaders(head: string[], headers: Record<string, string> | undefined
 }
 
 export function answerJson(x: Exchange, status: number, body: unknown, headers?: Record<string, string>): void {
-  const text = JSON.stringify(body);
-  x.res.writeHead(status, pushHeaders(baseHead(x, 'application/json', Buffer.byteLength(text)), headers));
+  answerJsonText(x, status, JSON.stringify(body), headers);
+}
+
+/** JSON already written (a large answer is written on the JSON thread). */
+export function answerJsonText(x: Exchange, status: number, text: string | Buffer, headers?: Record<string, string>): void {
+  x.res.writeHead(status, pushHeaders(baseHead(x, 'application/json', typeof text === 'string' ? Buffer.byteLength(text) : text.length), headers));
   x.res.end(x.req.method === 'HEAD' ? undefined : text);
 }
 

@@ -9,6 +9,7 @@ import { realtimeUpgradeRoute, type UpgradeRoute } from '../realtime-proxy.ts';
 import { answerError } from './answers.ts';
 import { BodyBudget } from './body-budget.ts';
 import { openExchange, traceExchange, type Exchange } from './exchange.ts';
+import { JsonThread } from './json-thread.ts';
 import { pageRoutes, type PageRoute } from './pages.ts';
 import { procedureRoutes, serveProcedure, type ProcedureRoute } from './procedure-routes.ts';
 import { parseTarget } from './request-target.ts';
@@ -19,6 +20,7 @@ import { createTrpcDoor, trpcRoutes, type TrpcRoute } from './trpc-door.ts';
 export interface PipelineServices {
   services: Services;
   bodyBudget: BodyBudget;
+  jsonThread: JsonThread;
 }
 
 type UpgradeEntry = Omit<UpgradeRoute, 'path'> & { pattern: PathPattern; tree: 'openai' | 'native' };
@@ -29,7 +31,10 @@ export interface Pipeline {
   handle(req: IncomingMessage, res: ServerResponse): void;
   /** Serves one connection upgrade (the realtime websocket) through the same steps. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
-  close(): void;
+  /** Ends the websocket relays (before the server drains: they would hold it open). */
+  closeUpgrades(): void;
+  /** Stops the pipeline's own threads, once no request is left. */
+  close(): Promise<void>;
 }
 
 /** The absolute form (`GET http://host/path`) as a path; anything else that is not a path is the caller's 400. */
@@ -53,6 +58,7 @@ export function createPipeline(services: Services, appRouter: AnyRouter): Pipeli
   const shared: PipelineServices = {
     services,
     bodyBudget: new BodyBudget({ total: config.maxBodyBytesInFlight, perProject: config.maxBodyBytesInFlightPerProject }),
+    jsonThread: new JsonThread(),
   };
   const realtime = realtimeUpgradeRoute(services);
   const upgrades: UpgradeEntry[] = [{ ...realtime, pattern: compilePath(realtime.path), tree: 'openai' }];
@@ -134,8 +140,11 @@ export function createPipeline(services: Services, appRouter: AnyRouter): Pipeli
       socket.on('error', () => socket.destroy());
       serveUpgrade(x, socket, head).catch((error: unknown) => answerError(x, error, logger));
     },
-    close() {
+    closeUpgrades() {
       realtime.close();
+    },
+    async close() {
+      await shared.jsonThread.close();
     },
   };
 }

@@ -7,7 +7,8 @@ import { collectRoutes, dataOf, type RouteEntry } from '../../router/route-table
 import type { Scope } from '../../router/scopes.ts';
 import type { Framing, HeavyWork, MultipartDeclaration, RawAnswer } from '../../router/transport.ts';
 import { admit } from './admission.ts';
-import { answerBytes, answerEvents, answerJson } from './answers.ts';
+import { answerBytes, answerEvents, answerJson, answerJsonText } from './answers.ts';
+import { isLargeAnswer } from './json-thread.ts';
 import { isJsonContentType, parseJsonBody, readBody } from './bodies.ts';
 import type { Exchange, Tree } from './exchange.ts';
 import { valuesAsInput } from './form-values.ts';
@@ -91,7 +92,8 @@ export function procedureRoutes(appRouter: AnyRouter): ProcedureRoute[] {
 const mediaType = (contentType: string | undefined) => contentType?.split(';')[0]!.trim().toLowerCase();
 
 /** The input a request sends beyond its path: its query, JSON or form body, or raw bytes. */
-async function sentInput(x: Exchange, route: ProcedureRoute, query: Map<string, string[]>, { services }: PipelineServices): Promise<Record<string, unknown>> {
+async function sentInput(x: Exchange, route: ProcedureRoute, query: Map<string, string[]>, pipeline: PipelineServices): Promise<Record<string, unknown>> {
+  const { services } = pipeline;
   const { config } = services;
   const { source } = route;
   if (source.kind === 'query') {
@@ -119,7 +121,7 @@ async function sentInput(x: Exchange, route: ProcedureRoute, query: Map<string, 
     const accepted = source.multipart ? 'application/json or multipart/form-data' : 'application/json';
     throw new ApiError('unsupported_media_type', `content-type: ${contentType === undefined ? 'missing' : `"${contentType}" is not accepted`}; send ${accepted}`, { param: 'content-type' });
   }
-  const body = parseJsonBody(await readBody(x.req, limits));
+  const body = await parseJsonBody(await readBody(x.req, limits), pipeline.jsonThread);
   x.bodyUnread = false;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError('bad_request', 'body: must be a JSON object', { param: 'body' });
   return body as Record<string, unknown>;
@@ -156,5 +158,7 @@ export async function serveProcedure(x: Exchange, route: ProcedureRoute, params:
     answerBytes(x, status, route.rawAnswer.body(dataOf(route.envelope, output)));
     return;
   }
-  answerJson(x, status, output);
+  // A route that may do heavy work may answer a lot (2,048 embeddings): such an answer is written on the JSON thread.
+  if (route.heavyWork && isLargeAnswer(output)) answerJsonText(x, status, await pipeline.jsonThread.stringify(output));
+  else answerJson(x, status, output);
 }

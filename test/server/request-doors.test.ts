@@ -194,6 +194,32 @@ describe('bad bytes in bodies', () => {
     expect(((await answer.json()) as any).error.message).toMatch(/^body: not valid UTF-8/);
   });
 
+  it('a large body is checked the same way (it is parsed off the event loop) and read back whole', async () => {
+    const inputs = Array.from({ length: 400 }, (_, index) => `line ${index} ${'é'.repeat(300)} ${'x'.repeat(400)}`);
+    const withNul = JSON.stringify({ input: inputs }).replace('line 371 ', 'line 371 \\u0000');
+    expect(withNul.length).toBeGreaterThan(256 * 1024);
+    const refused = await post('/v1/embeddings', withNul);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as any).error).toMatchObject({ param: 'input.371', message: expect.stringMatching(/^input\.371: contains a NUL/) });
+    const notUtf8 = await post('/v1/embeddings', new Uint8Array(Buffer.concat([Buffer.from(JSON.stringify({ input: inputs })), Buffer.from([0xff])])));
+    expect(notUtf8.status).toBe(400);
+    // Long and short strings, nested, come back where they were.
+    const text = inputs.join('\n');
+    const chunked = await post('/infra/ai/documents/chunk', JSON.stringify({ text, max_chars: 2000 }));
+    expect(chunked.status).toBe(200);
+    const chunks = ((await chunked.json()) as any).data.chunks as { text: string }[];
+    expect(chunks[0]!.text.startsWith('line 0 ééé')).toBe(true);
+    expect(chunks.at(-1)!.text.endsWith(`${'x'.repeat(400)}`)).toBe(true);
+  });
+
+  it('a large answer (it is written off the event loop) is whole JSON', async () => {
+    const answer = await post('/v1/embeddings', JSON.stringify({ input: Array.from({ length: 64 }, (_, index) => `sentence number ${index}`), encoding_format: 'float' }));
+    expect(answer.status).toBe(200);
+    const body = (await answer.json()) as any;
+    expect(body.data).toHaveLength(64);
+    expect(body.data.every((item: any, index: number) => item.index === index && item.embedding.length === 512)).toBe(true);
+  });
+
   it('a form field with a NUL is a 400 naming it', async () => {
     const form = new FormData();
     form.set('file', new Blob(['hello'], { type: 'text/plain' }), 'hello.txt');
