@@ -88,7 +88,6 @@ export function procedureRoutes(appRouter: AnyRouter): ProcedureRoute[] {
   return [...routes.values()];
 }
 
-
 const mediaType = (contentType: string | undefined) => contentType?.split(';')[0]!.trim().toLowerCase();
 
 /** The input a request sends beyond its path: its query, JSON or form body, or raw bytes. */
@@ -145,6 +144,9 @@ export async function serveProcedure(x: Exchange, route: ProcedureRoute, params:
   const { services } = pipeline;
   const ctx = await admit(x, services, pipeline.bodyBudget, [route], bodyLimitOf(route, services.config, x.req.headers['content-type']));
   const sent = await sentInput(x, route, query, pipeline);
+  for (const name in params) {
+    if (name in sent && sent[name] !== params[name]) throw new ApiError('bad_request', `${name}: given in the path as "${params[name]}"; leave it out of the body or send the same`, { param: name });
+  }
   const input = { ...sent, ...params };
   if (route.stream && input.stream === true) {
     const events = (await route.stream.call(ctx, input, ctx.signal)) as AsyncIterable<unknown>;
