@@ -1,0 +1,135 @@
+import { peakResidentMiB, residentMiB } from '../../bench/process-memory.ts';
+import { createLongPdf, embeddingInputs, longText, type HeavyRequest } from '../helpers/heavy-requests.ts';
+import { bearer } from '../helpers/test-server.ts';
+import { runMixedLoad } from './mixed-load.ts';
+import { checked, describeLatency, describeTally, latencyByKind, loadLatency, tally, timed } from './report.ts';
+import type { Goal, Scenario } from './stage.ts';
+
+/**
+ * One project with no effective rate limit sends heavy local work (document parses, chunking of
+ * megabytes of text, embeddings), 30 requests at a time, while another project's light calls run
+ * paced. The server must shed what it cannot hold (503 with Retry-After), keep its resident memory
+ * under its documented bound, and keep the other project's p99 under 50 ms.
+ */
+
+/**
+ * The resident-memory bound the service documents for this load, in MiB. None is documented yet
+ * (README's settings bound the body budget and each compute thread's heap, not the process), so
+ * the peak is printed and left unchecked unless CHAOS_RSS_BOUND_MB gives one.
+ */
+const documentedBoundMiB = process.env.CHAOS_RSS_BOUND_MB ? Number(process.env.CHAOS_RSS_BOUND_MB) : undefined;
+
+const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+
+async function heavyMix(size: 'small' | 'full'): Promise<HeavyRequest[]> {
+  const pdf = base64(await createLongPdf(size === 'full' ? 40 : 8));
+  const mix: HeavyRequest[] = [
+    { label: 'chunk', path: '/infra/ai/documents/chunk', body: JSON.stringify({ text: longText(size === 'full' ? 9_000_000 : 1_000_000), max_chars: 8000, overlap_chars: 0 }) },
+    { label: 'parse PDF', path: '/infra/ai/documents/parse', body: JSON.stringify({ file: { data: pdf, content_type: 'application/pdf' } }) },
+  ];
+  // Embeddings hold a compute thread for seconds each on two cores: the full run only.
+  if (size === 'full') mix.push({ label: 'embeddings ×64', path: '/v1/embeddings', body: JSON.stringify({ model: 'local:universal-sentence-encoder-lite', input: embeddingInputs(64) }) });
+  return mix;
+}
+
+type HeavyFate = { label: string; fate: string; retryAfter: string | null };
+
+/** Sends one heavy request; its fate is its status, `no answer in N s`, or `connection error`. */
+async function sendHeavy(baseUrl: string, key: string, request: HeavyRequest, timeoutMs: number): Promise<HeavyFate> {
+  try {
+    const response = await fetch(baseUrl + request.path, {
+      method: 'POST',
+      headers: { ...bearer(key), 'content-type': 'application/json' },
+      body: request.body,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await response.arrayBuffer();
+    return { label: request.label, fate: String(response.status), retryAfter: response.headers.get('retry-after') };
+  } catch (error) {
+    const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
+    return { label: request.label, fate: timedOut ? `no answer in ${timeoutMs / 1000} s` : 'connection error', retryAfter: null };
+  }
+}
+
+export const heavyFlood: Scenario = {
+  name: 'heavy-flood',
+  summary: 'heavy requests from one unthrottled key, 30 at a time: 503s with Retry-After past the bounds, memory bounded, another project p99 < 50 ms',
+  timeoutMs: { small: 120_000, full: 600_000 },
+  async run(stage) {
+    const count = stage.pick({ small: 60, full: 300 });
+    const concurrency = 30;
+    const timeoutMs = stage.pick({ small: 20_000, full: 30_000 });
+    const victimMs = stage.pick({ small: 6000, full: 30_000 });
+
+    const databaseUrl = await stage.database();
+    const server = await stage.server({ DATABASE_URL: databaseUrl });
+    const pid = server.child.pid!;
+    const heavyKey = await stage.key(databaseUrl, 'heavy', { requestsPerMinute: 1_000_000_000, tokensPerMinute: 1_000_000_000 });
+    const victimKey = await stage.key(databaseUrl, 'light');
+    const mix = await heavyMix(stage.size);
+
+    // One of each first: models loaded and threads started, so the baseline is the warm process.
+    for (const request of mix) await sendHeavy(server.baseUrl, heavyKey, request, 120_000);
+    const baselineMiB = await residentMiB(pid);
+
+    let sampledPeakMiB = baselineMiB;
+    const sampler = setInterval(() => {
+      residentMiB(pid).then((mib) => (sampledPeakMiB = Math.max(sampledPeakMiB, mib)), () => {});
+    }, 250);
+    const victimHeaders = { ...bearer(victimKey), 'content-type': 'application/json' };
+    const victim = runMixedLoad(
+      [
+        { kind: 'GET /v1/models', url: `${server.baseUrl}/v1/models`, headers: bearer(victimKey), ratePerSecond: 25 },
+        { kind: 'POST /infra/ai/documents/chunk (small)', url: `${server.baseUrl}/infra/ai/documents/chunk`, method: 'POST', headers: victimHeaders, body: JSON.stringify({ text: 'A short paragraph.\n\nAnother one.' }), ratePerSecond: 25 },
+      ],
+      victimMs,
+    );
+    const started = performance.now();
+    const fates: HeavyFate[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < count) {
+          const request = mix[next++ % mix.length]!;
+          fates.push(await sendHeavy(server.baseUrl, heavyKey, request, timeoutMs));
+        }
+      }),
+    );
+    const floodMs = Math.round(performance.now() - started);
+    clearInterval(sampler);
+    const victimResult = await victim;
+    const victimFigures = loadLatency(victimResult);
+    const peakMiB = server.alive() ? await peakResidentMiB(pid) : sampledPeakMiB;
+
+    const byLabel = Object.fromEntries(mix.map(({ label }) => [label, tally(fates.filter((fate) => fate.label === label).map((fate) => fate.fate))]));
+    const shed = fates.filter((fate) => fate.fate === '503');
+    const shedWithoutRetryAfter = shed.filter((fate) => !fate.retryAfter);
+    const unexpected = fates.filter((fate) => fate.fate !== '200' && fate.fate !== '503' && !fate.fate.startsWith('no answer'));
+    const unanswered = fates.filter((fate) => fate.fate.startsWith('no answer'));
+    stage.print(`${count} heavy requests, ${concurrency} at a time, in ${(floodMs / 1000).toFixed(1)} s: ${describeTally(tally(fates.map((fate) => fate.fate)))}`);
+    for (const [label, counts] of Object.entries(byLabel)) stage.print(`  ${label}: ${describeTally(counts)}`);
+    stage.print(`Retry-After on the 503s: ${describeTally(tally(shed.map((fate) => fate.retryAfter ?? 'missing')))}`);
+    stage.print(`resident memory: ${baselineMiB} MiB warm, ${sampledPeakMiB} MiB at most while sampled, ${peakMiB} MiB high-water mark`);
+    stage.print(`the other project (50 req/s for the first ${victimMs / 1000} s): ${describeLatency(victimFigures)}`);
+    for (const line of latencyByKind(victimResult)) stage.print(`  ${line}`);
+
+    const goals: Goal[] = [
+      checked('the server process still runs', server.alive(), server.alive() ? 'running' : 'exited'),
+      checked('heavy requests get 200 or 503, nothing else', unexpected.length === 0, describeTally(tally(unexpected.map((fate) => `${fate.label} → ${fate.fate}`)))),
+      checked('the excess is shed: 503s, each with Retry-After', shed.length > 0 && shedWithoutRetryAfter.length === 0, `${shed.length} 503s, ${shedWithoutRetryAfter.length} without Retry-After`),
+      timed(`every heavy request answered within ${timeoutMs / 1000} s`, unanswered.length === 0, `${unanswered.length} of ${count} not answered in time`),
+      {
+        goal: 'resident memory stays under the documented bound',
+        met: documentedBoundMiB === undefined ? undefined : peakMiB <= documentedBoundMiB,
+        observed: `${peakMiB} MiB peak (${baselineMiB} MiB warm); ${documentedBoundMiB === undefined ? 'no bound documented (set CHAOS_RSS_BOUND_MB to check one)' : `bound ${documentedBoundMiB} MiB`}`,
+        timed: false,
+      },
+      checked('the other project gets no error', victimFigures.errors === 0, `${victimFigures.errors} of ${victimFigures.requests}`),
+      timed('the other project keeps p99 < 50 ms', victimFigures.p99Ms < 50, describeLatency(victimFigures)),
+    ];
+    return {
+      figures: { heavy: { count, concurrency, floodMs, fates: tally(fates.map((fate) => fate.fate)), byLabel }, residentMiB: { warm: baselineMiB, sampledPeak: sampledPeakMiB, highWaterMark: peakMiB }, victim: victimFigures },
+      goals,
+    };
+  },
+};
