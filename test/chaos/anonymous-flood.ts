@@ -1,6 +1,6 @@
 import { bearer } from '../helpers/test-server.ts';
 import { openFileLimit, openHostileSocket, type HostileSocket, type SocketFate } from './hostile-sockets.ts';
-import { isSuccess, runMixedLoad } from './mixed-load.ts';
+import { isSuccess, runPacedMix } from './paced-mix.ts';
 import { checked, describeLatency, describeTally, formatTable, latencyByKind, loadLatency, tally, timed } from './report.ts';
 import type { Scenario } from './stage.ts';
 
@@ -58,7 +58,7 @@ export const anonymousFlood: Scenario = {
 
     const victimHeaders = { ...bearer(victimKey), 'content-type': 'application/json' };
     const victimLoad = (durationMs: number) =>
-      runMixedLoad(
+      runPacedMix(
         [
           { kind: 'GET /v1/models', url: `${server.baseUrl}/v1/models`, headers: bearer(victimKey), ratePerSecond: 25 },
           { kind: 'POST /infra/ai/documents/chunk', url: `${server.baseUrl}/infra/ai/documents/chunk`, method: 'POST', headers: victimHeaders, body: JSON.stringify({ text: 'A short paragraph.\n\nAnother one.' }), ratePerSecond: 25 },

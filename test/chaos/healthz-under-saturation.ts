@@ -1,6 +1,6 @@
 import { maximalRequests, oversizeEmbeddings, type HeavyRequest } from '../helpers/heavy-requests.ts';
-import { bearer } from '../helpers/test-server.ts';
-import { runMixedLoad } from './mixed-load.ts';
+import { sendHeavy } from './heavy-sender.ts';
+import { runPacedMix } from './paced-mix.ts';
 import { checked, describeLatency, describeTally, loadLatency, tally, timed, type LatencyFigures } from './report.ts';
 import type { Goal, Scenario } from './stage.ts';
 
@@ -26,14 +26,7 @@ function saturate(baseUrl: string, key: string, requests: HeavyRequest[]): Satur
   const leave = new AbortController();
   const loops = Array.from({ length: clients }, async (_, client) => {
     for (let index = client; !leave.signal.aborted; index++) {
-      const request = requests[index % requests.length]!;
-      try {
-        const response = await fetch(baseUrl + request.path, { method: 'POST', headers: { ...bearer(key), 'content-type': 'application/json' }, body: request.body, signal: leave.signal });
-        await response.arrayBuffer();
-        fates.push(String(response.status));
-      } catch {
-        fates.push(leave.signal.aborted ? 'aborted' : 'connection error');
-      }
+      fates.push((await sendHeavy(baseUrl, key, requests[index % requests.length]!, { signal: leave.signal })).fate);
     }
   });
   return {
@@ -55,7 +48,7 @@ export const healthzUnderSaturation: Scenario = {
     const databaseUrl = await stage.database();
     const server = await stage.server({ DATABASE_URL: databaseUrl });
     const key = await stage.key(databaseUrl, 'saturation', { requestsPerMinute: 1_000_000_000, tokensPerMinute: 1_000_000_000 });
-    const probe = async () => loadLatency(await runMixedLoad([{ kind: 'GET /healthz', url: `${server.baseUrl}/healthz`, ratePerSecond: 50 }], probeMs));
+    const probe = async () => loadLatency(await runPacedMix([{ kind: 'GET /healthz', url: `${server.baseUrl}/healthz`, ratePerSecond: 50 }], probeMs));
 
     const idle = await probe();
     stage.print(`/healthz on the idle server: ${describeLatency(idle)}`);

@@ -1,4 +1,4 @@
-import { isSuccess, type SentRequest } from './mixed-load.ts';
+import { isSuccess, type SentRequest } from './paced-mix.ts';
 
 /** One fault injected into a running load: when it began, when the database was back, and until when its effects are judged. */
 export interface Outage {

@@ -1,9 +1,11 @@
 import type { PrivatePostgres } from '../helpers/private-postgres.ts';
 import { bearer } from '../helpers/test-server.ts';
-import { isSuccess, runMixedLoad, type MixedLoadPart } from './mixed-load.ts';
+import { isSuccess, runPacedMix, type PacedMixPart } from './paced-mix.ts';
 import { recoveryOf, statusesBySecond, type Outage } from './outage-timeline.ts';
 import { checked, describeTally, formatTable, tally, timed } from './report.ts';
-import { stopProcess, type Goal, type Scenario, type Stage } from './stage.ts';
+import { freePort } from '../../server/free-port.ts';
+import type { ChildServer } from '../helpers/child-server.ts';
+import { stopProcess, type Goal, type Scenario, type Stage, type Watched } from './stage.ts';
 
 /**
  * Postgres restarted (pg_ctl, fast) and killed outright (SIGKILL, then started: crash recovery)
@@ -33,7 +35,7 @@ async function inject(cluster: PrivatePostgres, fault: Fault): Promise<void> {
  * upstream, a poll of an operation, and async submits (fewer: each is an operation row, a queued
  * job and a run by a worker, and on two cores 40 a second of those would be the load itself).
  */
-function loadParts(baseUrl: string, key: string, operationId: string): MixedLoadPart[] {
+function loadParts(baseUrl: string, key: string, operationId: string): PacedMixPart[] {
   const headers = { ...bearer(key), 'content-type': 'application/json' };
   const chat = (async: boolean) => JSON.stringify({ model: 'fake:chaos', messages: [{ role: 'user', content: 'hello' }], max_tokens: 8, ...(async ? { async: true } : {}) });
   return [
@@ -62,13 +64,36 @@ async function settledOperations(baseUrl: string, key: string, ids: string[]): P
   return tally(statuses);
 }
 
-/** What a process that died said first about it (the thrown error's opening lines), not its whole stack. */
+/** What a process that died said about it: the line of the throw that ended it, not its whole stack or log. */
 function lastWords(output: string): string {
-  const tail = output.slice(-20_000);
-  const at = tail.search(/Unhandled|Uncaught|^\S*Error|throw /m);
-  return tail.slice(at === -1 ? -600 : at, (at === -1 ? tail.length : at) + 600).trim();
+  const tail = output.slice(-50_000);
+  const fatal = /^.*(Unhandled|Uncaught|throw er;|"level":60).*$/m.exec(tail);
+  if (!fatal) return tail.slice(-400).trim();
+  // The thrown error's own line follows Node's caret.
+  const thrown = /^\w*Error[^\n]*|^error: [^\n]*/m.exec(tail.slice(fatal.index));
+  return `${fatal[0].trim().slice(0, 200)}${thrown ? ` — ${thrown[0].slice(0, 200)}` : ''}`;
 }
 
+interface FaultRun {
+  fault: Fault;
+  outageMs: number;
+  recoveryMs: number;
+  recovered: boolean;
+  statuses: Record<string, number>;
+  unexpectedByKind: Record<string, number>;
+  /** Processes that exited during this fault's load. */
+  exited: string[];
+  /** Processes that had exited at an earlier fault and were started again before this one. */
+  restartedBefore: string[];
+}
+
+const statusName = (status: number) => (isSuccess(status) ? '2xx' : status === 0 ? 'none' : String(status));
+
+/**
+ * One topology on its own database: each fault gets a load of its own (a few seconds before the
+ * fault, then its window), and a process that died at one fault is started again (the API on the
+ * same port) before the next, so that each fault is judged on its own.
+ */
 async function runTopology(stage: Stage, cluster: PrivatePostgres, upstreamUrl: string, topology: Topology) {
   const databaseUrl = await stage.databaseOn(cluster, `chaos_${topology.name.replaceAll(/\W/g, '_')}`);
   const environment = {
@@ -76,10 +101,16 @@ async function runTopology(stage: Stage, cluster: PrivatePostgres, upstreamUrl: 
     OPENAI_COMPAT_UPSTREAMS: JSON.stringify([{ name: 'fake', base_url: `${upstreamUrl}/v1`, models: ['chaos'] }]),
     JOBS_SUPERVISE_SECONDS: '1',
   };
-  const api = await stage.server({ ...environment, RUN_WORKERS: String(!topology.standaloneWorker) });
-  const worker = topology.standaloneWorker ? await stage.worker(environment) : undefined;
+  const apiEnvironment = { ...environment, PORT: String(await freePort()), RUN_WORKERS: String(!topology.standaloneWorker) };
+  const processes: { name: string; start: () => Promise<ChildServer & Watched>; process?: ChildServer & Watched }[] = [
+    { name: 'API', start: () => stage.server(apiEnvironment) },
+    ...(topology.standaloneWorker ? [{ name: 'worker', start: () => stage.worker(environment) }] : []),
+  ];
+  for (const entry of processes) entry.process = await entry.start();
+  const api = () => processes[0]!.process!;
+  const baseUrl = api().baseUrl;
   const key = await stage.key(databaseUrl, topology.name);
-  const seeded = await fetch(`${api.baseUrl}/v1/chat/completions`, {
+  const seeded = await fetch(`${baseUrl}/v1/chat/completions`, {
     method: 'POST',
     headers: { ...bearer(key), 'content-type': 'application/json' },
     body: JSON.stringify({ model: 'fake:chaos', messages: [{ role: 'user', content: 'seed' }], async: true }),
@@ -87,57 +118,62 @@ async function runTopology(stage: Stage, cluster: PrivatePostgres, upstreamUrl: 
   if (seeded.status !== 202) throw new Error(`the seed operation answered ${seeded.status}: ${await seeded.text()}`);
   const operationId = ((await seeded.json()) as { id: string }).id;
 
-  const warmUpMs = stage.pick({ small: 4000, full: 8000 });
-  const slotMs = stage.pick({ small: 12_000, full: 15_000 });
-  const durationMs = warmUpMs + topology.faults.length * slotMs;
-  const load = runMixedLoad(loadParts(api.baseUrl, key, operationId), durationMs);
-  const loadStartedAt = Date.now();
-  const outages: Outage[] = [];
-  for (const [index, fault] of topology.faults.entries()) {
-    await sleep(loadStartedAt + warmUpMs + index * slotMs - Date.now());
+  const beforeMs = stage.pick({ small: 4000, full: 6000 });
+  const windowMs = stage.pick({ small: 12_000, full: 15_000 });
+  const accepted: string[] = [];
+  const faults: FaultRun[] = [];
+  for (const fault of topology.faults) {
+    const restartedBefore: string[] = [];
+    for (const entry of processes) {
+      if (entry.process!.alive()) continue;
+      entry.process = await entry.start();
+      restartedBefore.push(entry.name);
+    }
+    // The load runs half a second past the window, so the window's last second is whole.
+    const load = runPacedMix(loadParts(baseUrl, key, operationId), beforeMs + windowMs + 500);
+    await sleep(beforeMs);
     const startedAtMs = Date.now();
     await inject(cluster, fault);
-    outages.push({ fault, startedAtMs, backAtMs: Date.now(), windowEndMs: loadStartedAt + warmUpMs + (index + 1) * slotMs });
-  }
-  const { requests, bodies } = await load;
+    const outage: Outage = { fault, startedAtMs, backAtMs: Date.now(), windowEndMs: startedAtMs + windowMs };
+    const { requests, bodies } = await load;
+    accepted.push(...(bodies['POST async chat (submit)'] ?? []).map((body) => (JSON.parse(body) as { id: string }).id));
 
-  const processes = [{ name: 'API', process: api }, ...(worker ? [{ name: 'worker', process: worker }] : [])];
-  const exited = processes.filter(({ process }) => !process.alive()).map(({ name }) => name);
-  const unexpected = requests.filter((request) => !isSuccess(request.status) && request.status !== 503);
-  const accepted = (bodies['POST async chat (submit)'] ?? []).map((body) => (JSON.parse(body) as { id: string }).id);
-  const operations = exited.includes('API') ? { 'not checked: the API exited': accepted.length } : await settledOperations(api.baseUrl, key, accepted);
-  // The next topology runs on the same cluster: these processes must not weigh on it.
-  await Promise.all(processes.map(({ process }) => stopProcess(process.child)));
-
-  stage.print(`### ${topology.name}: ${requests.length} requests over ${durationMs / 1000} s`);
-  const faults = outages.map((outage) => {
+    const exited = processes.filter((entry) => !entry.process!.alive()).map((entry) => entry.name);
+    const unexpected = requests.filter((request) => !isSuccess(request.status) && request.status !== 503);
     const recovery = recoveryOf(requests, outage);
     const outageMs = outage.backAtMs - outage.startedAtMs;
-    stage.print(`${outage.fault}: Postgres down for ${outageMs} ms; requests sent per second around it, by status:`);
+    stage.print(`### ${topology.name}, ${fault}${restartedBefore.length > 0 ? ` (${restartedBefore.join(' and ')} started again first)` : ''}: Postgres down for ${outageMs} ms`);
+    stage.print(`${requests.length} requests; sent per second around the fault, by status (none: no answer):`);
     for (const line of formatTable(statusesBySecond(requests, outage)).split('\n')) stage.print(`  ${line}`);
-    stage.print(`  recovery: ${recovery.recovered ? `${recovery.recoveryMs} ms after Postgres returned` : 'not recovered by the end of the window'}`);
-    return { fault: outage.fault, outageMs, ...recovery };
-  });
-  for (const { name, process } of processes) if (!process.alive()) stage.print(`the ${name} exited: ${lastWords(process.output())}`);
+    stage.print(`recovery: ${recovery.recovered ? `${recovery.recoveryMs} ms after Postgres returned` : 'not recovered by the end of the window'}`);
+    for (const entry of processes) if (!entry.process!.alive()) stage.print(`the ${entry.name} exited: ${lastWords(entry.process!.output())}`);
+    faults.push({
+      fault,
+      outageMs,
+      ...recovery,
+      statuses: tally(requests.map((request) => statusName(request.status))),
+      unexpectedByKind: tally(unexpected.map((request) => `${request.kind} → ${statusName(request.status)}`)),
+      exited,
+      restartedBefore,
+    });
+  }
 
-  const figures = {
-    requests: requests.length,
-    statuses: tally(requests.map((request) => (isSuccess(request.status) ? '2xx' : request.status === 0 ? 'none' : String(request.status)))),
-    unexpectedByKind: tally(unexpected.map((request) => `${request.kind} → ${request.status || 'none'}`)),
-    faults,
-    operationsAccepted: accepted.length,
-    operationsEnded: operations,
-    exited,
-  };
-  const goals: Goal[] = [
-    checked(`${topology.name}: no process exits`, exited.length === 0, exited.length === 0 ? `${processes.map(({ name }) => name).join(' and ')} running` : `exited: ${exited.join(', ')}`),
-    checked(`${topology.name}: every answer a 2xx or a 503`, unexpected.length === 0, `${unexpected.length} others: ${describeTally(figures.unexpectedByKind)}`),
-    ...faults.map((fault) => checked(`${topology.name}: all 2xx again by the end of the ${fault.fault} window`, fault.recovered, fault.recovered ? 'yes' : 'no')),
-    ...faults.map((fault) =>
-      timed(`${topology.name}: 100 % 2xx within 5 s of Postgres returning after the ${fault.fault}`, fault.recovered && fault.recoveryMs <= 5000, fault.recovered ? `${fault.recoveryMs} ms` : 'never'),
-    ),
-  ];
-  return { figures, goals };
+  const operations = api().alive() ? await settledOperations(baseUrl, key, accepted) : { 'not checked: the API exited': accepted.length };
+  stage.print(`operations accepted during the faults: ${accepted.length}; how they ended: ${describeTally(operations)}`);
+  // The next topology runs on the same cluster: these processes must not weigh on it.
+  await Promise.all(processes.map((entry) => stopProcess(entry.process!.child)));
+
+  const goals: Goal[] = faults.flatMap((run) => {
+    const name = `${topology.name}, ${run.fault}`;
+    const unexpected = Object.values(run.unexpectedByKind).reduce((sum, count) => sum + count, 0);
+    return [
+      checked(`${name}: no process exits`, run.exited.length === 0, run.exited.length === 0 ? 'all running' : `exited: ${run.exited.join(', ')}`),
+      checked(`${name}: every answer a 2xx or a 503`, unexpected === 0, `${unexpected} others: ${describeTally(run.unexpectedByKind)}`),
+      checked(`${name}: all 2xx again by the end of the window`, run.recovered, run.recovered ? 'yes' : 'no'),
+      timed(`${name}: 100 % 2xx within 5 s of Postgres returning`, run.recovered && run.recoveryMs <= 5000, run.recovered ? `${run.recoveryMs} ms` : 'never'),
+    ];
+  });
+  return { figures: { faults, operationsAccepted: accepted.length, operationsEnded: operations }, goals };
 }
 
 export const postgresRestart: Scenario = {

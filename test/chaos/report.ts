@@ -1,5 +1,5 @@
 import { percentile } from '../../bench/paced-load.ts';
-import { isSuccess, type MixedLoadResult } from './mixed-load.ts';
+import { isSuccess, type PacedMixResult } from './paced-mix.ts';
 import type { Goal } from './stage.ts';
 
 /** A goal checked in CI and by `npm run chaos`: a status, a count, a process alive. */
@@ -25,7 +25,7 @@ export function latencyFigures(latenciesMs: number[], errors: number): LatencyFi
 }
 
 /** Latency figures of a paced load's 2xx answers; every other answer (or none) is an error. */
-export function loadLatency(result: MixedLoadResult): LatencyFigures {
+export function loadLatency(result: PacedMixResult): LatencyFigures {
   const answered = result.requests.filter((request) => isSuccess(request.status));
   return latencyFigures(
     answered.map((request) => request.latencyMs),
@@ -34,7 +34,7 @@ export function loadLatency(result: MixedLoadResult): LatencyFigures {
 }
 
 /** Each kind of a mixed load's latency, one line each (which of the victim's calls suffered). */
-export function latencyByKind(result: MixedLoadResult): string[] {
+export function latencyByKind(result: PacedMixResult): string[] {
   const kinds = [...new Set(result.requests.map((request) => request.kind))];
   return kinds.map((kind) => `${kind}: ${describeLatency(loadLatency({ requests: result.requests.filter((request) => request.kind === kind), bodies: {} }))}`);
 }

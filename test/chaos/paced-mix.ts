@@ -9,20 +9,20 @@ export interface SentRequest {
   latencyMs: number;
 }
 
-export interface MixedLoadResult {
+export interface PacedMixResult {
   requests: SentRequest[];
   /** The bodies of the 2xx answers, by kind, for the kinds that asked for them. */
   bodies: Record<string, string[]>;
 }
 
-export type MixedLoadPart = Omit<PacedLoad, 'durationMs' | 'timeline'> & { kind: string };
+export type PacedMixPart = Omit<PacedLoad, 'durationMs' | 'timeline'> & { kind: string };
 
 /**
  * Several paced loads at once from the load generator process (bench/paced-load.ts: not this
  * process, whose own garbage collections would count), each at its own rate, every request's
  * send time, status and latency kept.
  */
-export function runMixedLoad(parts: MixedLoadPart[], durationMs: number, timeoutMs = 10_000): Promise<MixedLoadResult> {
+export function runPacedMix(parts: PacedMixPart[], durationMs: number, timeoutMs = 10_000): Promise<PacedMixResult> {
   const running = collect(parts, durationMs, timeoutMs);
   // A load runs while the scenario does other things (injects its fault, floods): if it fails
   // meanwhile, that surfaces where the scenario awaits it, not as an unhandled rejection.
@@ -30,7 +30,7 @@ export function runMixedLoad(parts: MixedLoadPart[], durationMs: number, timeout
   return running;
 }
 
-async function collect(parts: MixedLoadPart[], durationMs: number, timeoutMs: number): Promise<MixedLoadResult> {
+async function collect(parts: PacedMixPart[], durationMs: number, timeoutMs: number): Promise<PacedMixResult> {
   const results = await Promise.all(
     parts.map(({ kind, ...load }) => runPacedLoad(kind, { ...load, durationMs, timeoutMs, timeline: true }).then((result) => ({ kind, result }))),
   );
