@@ -1,20 +1,7 @@
 import { createBenchKey, startBenchServer } from './bench-server.ts';
 import type { LoadResult } from './catalog.ts';
 import { runPacedLoad, type PacedResult } from './paced-load.ts';
-import { maximalRequests } from '../test/helpers/heavy-requests.ts';
-
-/**
- * Inputs over the local models' limits, each refused with a 400 (about 9 MB apiece): what it
- * costs to say no to them must not hold up anyone else either.
- */
-function oversizeRequests(): { path: string; body: string }[] {
-  const text = 'word '.repeat(1_800_000);
-  return [
-    { path: '/v1/embeddings', body: JSON.stringify({ model: 'local:universal-sentence-encoder-lite', input: text }) },
-    { path: '/v1/moderations', body: JSON.stringify({ model: 'local:moderation-offline', input: text }) },
-    { path: '/infra/ai/rerank', body: JSON.stringify({ model: 'local:bm25-semantic-rerank', query: 'q', documents: Array.from({ length: 100 }, () => 'word '.repeat(18_000)) }) },
-  ];
-}
+import { maximalRequests, oversizeRequests } from '../test/helpers/heavy-requests.ts';
 
 /**
  * Event-loop isolation: `/healthz` and an authenticated catalog read, paced at 50 requests/s,

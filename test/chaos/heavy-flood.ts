@@ -1,11 +1,8 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { peakResidentMiB, residentMiB } from '../../bench/process-memory.ts';
 import { loadConfig } from '../../server/config.ts';
-import { repoRoot } from '../helpers/paths.ts';
 import { createLongPdf, embeddingInputs, longText, type HeavyRequest } from '../helpers/heavy-requests.ts';
 import { bearer } from '../helpers/test-server.ts';
-import { describeFate, sendHeavy, type HeavyFate } from './heavy-sender.ts';
+import { cutDuringUpload, describeFate, sendHeavy, type HeavyFate } from './heavy-sender.ts';
 import { runPacedMix } from './paced-mix.ts';
 import { checked, describeLatency, describeTally, latencyByKind, loadLatency, tally, timed } from './report.ts';
 import type { Goal, Scenario } from './stage.ts';
@@ -18,22 +15,20 @@ import type { Goal, Scenario } from './stage.ts';
  */
 
 /**
- * The resident-memory bound the README documents for a flood of heavy work (Sizing, "Memory under
- * a flood of heavy work"), for the settings the server runs with: the warm footprint with every
- * local model loaded (570 MiB) + 2 × MAX_BODY_BYTES_IN_FLIGHT + (the line one project may hold +
- * LOCAL_POOL_THREADS) × 1.4 × MAX_BODY_BYTES + LOCAL_POOL_THREADS × LOCAL_POOL_MAX_MEMORY_MB, the
- * line being LOCAL_PROJECT_QUEUE_LIMIT where the server has one, else LOCAL_POOL_QUEUE_LIMIT.
- * Undefined while the README documents none; CHAOS_RSS_BOUND_MB gives one instead.
+ * The resident-memory bound the README documents for a flood of heavy work from one project
+ * (Sizing, "Memory under a flood of heavy work"), for the settings the server runs with: the warm
+ * footprint with every local model loaded (570 MiB) + 2 × MAX_BODY_BYTES_IN_FLIGHT +
+ * (LOCAL_PROJECT_QUEUE_LIMIT + LOCAL_POOL_THREADS) × 1.4 × MAX_BODY_BYTES + LOCAL_POOL_THREADS ×
+ * LOCAL_POOL_MAX_MEMORY_MB (about 2.8 GiB with the defaults on two cores). CHAOS_RSS_BOUND_MB
+ * checks another instead.
  */
-function documentedBoundMiB(environment: Record<string, string>): { bound: number | undefined; source: string } {
+function documentedBoundMiB(environment: Record<string, string>): { bound: number; source: string } {
   if (process.env.CHAOS_RSS_BOUND_MB) return { bound: Number(process.env.CHAOS_RSS_BOUND_MB), source: 'CHAOS_RSS_BOUND_MB' };
-  if (!readFileSync(path.join(repoRoot, 'README.md'), 'utf8').includes('Memory under a flood of heavy work')) return { bound: undefined, source: 'no bound documented (set CHAOS_RSS_BOUND_MB to check one)' };
   const config = loadConfig(environment);
+  const { pool } = config.local;
   const mib = 1024 * 1024;
-  const pool = config.local.pool as typeof config.local.pool & { projectLimit?: number };
-  const line = pool.projectLimit ?? pool.queueLimit;
-  const bound = 570 + (2 * config.maxBodyBytesInFlight) / mib + ((line + pool.threads) * 1.4 * config.maxBodyBytes) / mib + pool.threads * pool.maxMemoryMb;
-  return { bound: Math.round(bound), source: "the README's bound for these settings" };
+  const bound = 570 + (2 * config.maxBodyBytesInFlight) / mib + ((pool.projectLimit + pool.threads) * 1.4 * config.maxBodyBytes) / mib + pool.threads * pool.maxMemoryMb;
+  return { bound: Math.round(bound), source: "the README's bound for one project with these settings" };
 }
 
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
@@ -104,7 +99,8 @@ export const heavyFlood: Scenario = {
     const byLabel = Object.fromEntries(mix.map(({ label }) => [label, tally(fates.filter((fate) => fate.label === label).map(describeFate))]));
     const shed: HeavyFate[] = fates.filter((fate) => fate.fate === '503');
     const shedWithoutRetryAfter = shed.filter((fate) => !fate.retryAfter);
-    const unexpected = fates.filter((fate) => fate.fate !== '200' && fate.fate !== '503' && !fate.fate.startsWith('no answer'));
+    const cut = fates.filter(cutDuringUpload);
+    const unexpected = fates.filter((fate) => fate.fate !== '200' && fate.fate !== '503' && !fate.fate.startsWith('no answer') && !cutDuringUpload(fate));
     // Which bounds shed: the body budget (MAX_BODY_BYTES_IN_FLIGHT) refuses before a body is read; queue bounds refuse heavy work.
     const shedBy = tally(shed.map((fate) => fate.reason ?? 'no reason given'));
     const unanswered = fates.filter((fate) => fate.fate.startsWith('no answer'));
@@ -117,19 +113,16 @@ export const heavyFlood: Scenario = {
 
     const goals: Goal[] = [
       checked('the server process still runs', server.alive(), server.alive() ? 'running' : 'exited'),
-      checked('heavy requests get 200 or 503, nothing else', unexpected.length === 0, describeTally(tally(unexpected.map((fate) => `${fate.label} → ${describeFate(fate)}`)))),
+      checked('heavy requests get 200 or 503, nothing else (connections cut during the upload counted apart)', unexpected.length === 0, describeTally(tally(unexpected.map((fate) => `${fate.label} → ${describeFate(fate)}`)))),
+      // Whether the client's upload or the server's close comes first is a race: reported, not asserted in CI.
+      timed('every refusal readable: no connection cut while its body was being sent', cut.length === 0, `${cut.length} cut: ${describeTally(tally(cut.map(describeFate)))}`),
       checked(
         'the excess is shed: 503s, each with Retry-After',
         shed.length > 0 && shedWithoutRetryAfter.length === 0,
         `${shed.length} 503s (${describeTally(shedBy)}), ${shedWithoutRetryAfter.length} without Retry-After`,
       ),
       timed(`every heavy request answered within ${timeoutMs / 1000} s`, unanswered.length === 0, `${unanswered.length} of ${count} not answered in time`),
-      {
-        goal: 'resident memory stays under the documented bound',
-        met: bound === undefined ? undefined : peakMiB <= bound,
-        observed: `${peakMiB} MiB peak (${baselineMiB} MiB warm); ${bound === undefined ? source : `bound ${bound} MiB (${source})`}`,
-        timed: false,
-      },
+      checked('resident memory stays under the documented bound', peakMiB <= bound, `${peakMiB} MiB peak (${baselineMiB} MiB warm); bound ${bound} MiB (${source})`),
       checked('the other project gets no error', victimFigures.errors === 0, `${victimFigures.errors} of ${victimFigures.requests}`),
       timed('the other project keeps p99 < 50 ms', victimFigures.p99Ms < 50, describeLatency(victimFigures)),
     ];

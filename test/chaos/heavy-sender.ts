@@ -4,7 +4,11 @@ import type { HeavyRequest } from '../helpers/heavy-requests.ts';
 /** What became of one heavy request. */
 export interface HeavyFate {
   label: string;
-  /** The status; `no answer in N s` past the timeout; `aborted` when the caller left; `connection error (CODE)`. */
+  /**
+   * The status; `no answer in N s` past the timeout; `aborted` when the caller left; `cut during
+   * upload (CODE)` when the server closed the connection before the body was sent (a refusal
+   * the client could not read); `connection error (CODE)` after it was.
+   */
   fate: string;
   /** For an answer other than 200: the setting its message names (`MAX_BODY_BYTES_IN_FLIGHT`), else its error code. */
   reason?: string;
@@ -61,13 +65,19 @@ export function sendHeavy(baseUrl: string, key: string, request: HeavyRequest, o
           outgoing.destroy();
         }, options.timeoutMs)
       : undefined;
+    let uploaded = false;
+    outgoing.on('finish', () => (uploaded = true));
     outgoing.on('error', (error: NodeJS.ErrnoException) => {
+      const code = error.code ?? error.message;
       // An answer may still be on its way after a broken upload: give it a moment.
-      setTimeout(() => settle({ label, fate: options.signal?.aborted ? 'aborted' : `connection error (${error.code ?? error.message})` }), 200);
+      setTimeout(() => settle({ label, fate: options.signal?.aborted ? 'aborted' : uploaded ? `connection error (${code})` : `cut during upload (${code})` }), 200);
     });
     outgoing.end(body);
   });
 }
+
+/** Whether the server closed the connection while the body was still being sent: a refusal, but one the client could not read. */
+export const cutDuringUpload = (fate: HeavyFate) => fate.fate.startsWith('cut during upload');
 
 /** A fate as a table cell: `503 MAX_BODY_BYTES_IN_FLIGHT`, `200`, `no answer in 30 s`. */
 export const describeFate = (fate: HeavyFate) => (fate.reason ? `${fate.fate} ${fate.reason}` : fate.fate);

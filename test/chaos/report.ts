@@ -62,8 +62,5 @@ export function formatTable(rows: Record<string, string | number>[]): string {
   return cells.map((line) => line.map((cell, index) => cell.padEnd(widths[index]!)).join('  ').trimEnd()).join('\n');
 }
 
-/** A goal as one line: PASS, FAIL, or `----` when there was nothing to check against. */
-export function formatGoal(goal: Goal): string {
-  const verdict = goal.met === undefined ? '----' : goal.met ? 'PASS' : 'FAIL';
-  return `${verdict} ${goal.timed ? '(timed) ' : ''}${goal.goal}: ${goal.observed}`;
-}
+/** A goal as one line: PASS or FAIL, what it promises, what was seen. */
+export const formatGoal = (goal: Goal) => `${goal.met ? 'PASS' : 'FAIL'} ${goal.timed ? '(timed) ' : ''}${goal.goal}: ${goal.observed}`;

@@ -63,5 +63,5 @@ export async function runScenario(scenario: Scenario, size: Size, print: (line: 
   return run;
 }
 
-/** The goals a CI run asserts: every untimed one that could be checked and was not met. */
-export const untimedFailures = (run: ScenarioRun) => run.goals.filter((goal) => !goal.timed && goal.met === false);
+/** The goals a CI run asserts: every untimed one that was not met. */
+export const untimedFailures = (run: ScenarioRun) => run.goals.filter((goal) => !goal.timed && !goal.met);

@@ -41,8 +41,8 @@ for (const scenario of scenarios.filter((candidate) => requested.length === 0 ||
 
 process.stdout.write(`\n## summary (${size})\n`);
 for (const run of runs) {
-  const failed = run.goals.filter((goal) => goal.met === false);
+  const failed = run.goals.filter((goal) => !goal.met);
   process.stdout.write(`${failed.length === 0 ? 'PASS' : 'FAIL'} ${run.scenario} (${(run.durationMs / 1000).toFixed(1)} s)\n`);
   for (const goal of failed) process.stdout.write(`     ${formatGoal(goal)}\n`);
 }
-process.exit(runs.every((run) => run.goals.every((goal) => goal.met !== false)) ? 0 : 1);
+process.exit(runs.every((run) => run.goals.every((goal) => goal.met)) ? 0 : 1);

@@ -12,8 +12,7 @@ export type Size = 'small' | 'full';
 /** One checked promise of a scenario. A timed goal (a latency, a recovery time) is checked by `npm run chaos` only, never in CI. */
 export interface Goal {
   goal: string;
-  /** undefined: nothing to check against (said in `observed`). */
-  met: boolean | undefined;
+  met: boolean;
   observed: string;
   timed: boolean;
 }

@@ -42,14 +42,18 @@ export async function maximalRequests(): Promise<HeavyRequest[]> {
 }
 
 /**
- * Requests over the local encoder's input limits, refused with 400: one input of 20,000
- * characters (over 4,096 tokens), and 2,048 inputs of 4,000 characters (about 2M tokens in all,
- * over 300,000), an 8 MB body whose refusal costs a parse and a count.
+ * Inputs over the local models' limits, each refused with a 400 (about 9 MB apiece: embeddings,
+ * moderation, rerank): what it costs to say no to them must not hold up anyone else either.
  */
-export function oversizeEmbeddings(): HeavyRequest[] {
-  const model = 'local:universal-sentence-encoder-lite';
+export function oversizeRequests(): HeavyRequest[] {
+  const text = 'word '.repeat(1_800_000);
   return [
-    { label: 'one input over 4,096 tokens', path: '/v1/embeddings', body: JSON.stringify({ model, input: ['x'.repeat(20_000)] }) },
-    { label: '2,048 inputs, 2M tokens', path: '/v1/embeddings', body: JSON.stringify({ model, input: Array.from({ length: 2048 }, (_, index) => `${index} ${'y'.repeat(4000)}`) }) },
+    { label: 'embeddings over the input limit', path: '/v1/embeddings', body: JSON.stringify({ model: 'local:universal-sentence-encoder-lite', input: text }) },
+    { label: 'moderation over the input limit', path: '/v1/moderations', body: JSON.stringify({ model: 'local:moderation-offline', input: text }) },
+    {
+      label: 'rerank over the input limit',
+      path: '/infra/ai/rerank',
+      body: JSON.stringify({ model: 'local:bm25-semantic-rerank', query: 'q', documents: Array.from({ length: 100 }, () => 'word '.repeat(18_000)) }),
+    },
   ];
 }
