@@ -1,42 +1,7 @@
-import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { createBenchKey, startBenchServer } from './bench-server.ts';
 import type { LoadResult } from './catalog.ts';
 import { runPacedLoad, type PacedResult } from './paced-load.ts';
-import { createTextImage } from '../test/helpers/document-fixtures.ts';
-
-const sentence = 'Retrieval systems split long documents into overlapping passages before they embed them. ';
-
-/** The heaviest requests each local primitive accepts (or nearly): what a hostile client would send. */
-async function maximalRequests(): Promise<{ path: string; body: string }[]> {
-  const pdf = await PDFDocument.create();
-  const font = await pdf.embedFont(StandardFonts.Helvetica);
-  for (let number = 1; number <= 40; number++) {
-    const page = pdf.addPage([612, 792]);
-    for (let line = 0; line < 45; line++) page.drawText(`${sentence.trim()} ${number}.${line}`, { x: 40, y: 740 - line * 15, size: 10, font });
-  }
-  const scanned = await createTextImage(['Scanned page', 'The quick brown fox jumps over the lazy dog', 'Invoice total: 1,250 euros']);
-  const text = `${sentence.repeat(6).trim()}\n\n`.repeat(Math.ceil(9_000_000 / (sentence.length * 6)));
-  return [
-    // 2,048 inputs, about 1.2M characters: the local encoder's per-request limit.
-    { path: '/v1/embeddings', body: JSON.stringify({ model: 'local:universal-sentence-encoder-lite', input: Array.from({ length: 2048 }, (_, index) => `${index} ${sentence.repeat(6)}`) }) },
-    { path: '/infra/ai/documents/parse', body: JSON.stringify({ file: { data: Buffer.from(await pdf.save()).toString('base64'), content_type: 'application/pdf' } }) },
-    { path: '/infra/ai/documents/parse', body: JSON.stringify({ file: { data: Buffer.from(scanned).toString('base64'), content_type: 'image/png' } }) },
-    { path: '/infra/ai/documents/chunk', body: JSON.stringify({ text: text.slice(0, 9_000_000), max_chars: 8000, overlap_chars: 0 }) },
-  ];
-}
-
-/**
- * Inputs over the local models' limits, each refused with a 400 (about 9 MB apiece): what it
- * costs to say no to them must not hold up anyone else either.
- */
-function oversizeRequests(): { path: string; body: string }[] {
-  const text = 'word '.repeat(1_800_000);
-  return [
-    { path: '/v1/embeddings', body: JSON.stringify({ model: 'local:universal-sentence-encoder-lite', input: text }) },
-    { path: '/v1/moderations', body: JSON.stringify({ model: 'local:moderation-offline', input: text }) },
-    { path: '/infra/ai/rerank', body: JSON.stringify({ model: 'local:bm25-semantic-rerank', query: 'q', documents: Array.from({ length: 100 }, () => 'word '.repeat(18_000)) }) },
-  ];
-}
+import { maximalRequests, oversizeRequests } from '../test/helpers/heavy-requests.ts';
 
 /**
  * Event-loop isolation: `/healthz` and an authenticated catalog read, paced at 50 requests/s,

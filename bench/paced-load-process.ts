@@ -12,7 +12,8 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 
 interface Outcome {
   latencyMs: number;
-  ok: boolean;
+  /** The answer's status; 0 when none came (connection refused or reset, or `timeoutMs` passed). */
+  status: number;
   body?: string;
 }
 
@@ -20,14 +21,17 @@ function send(load: PacedLoadMessage, body: Buffer | undefined): Promise<Outcome
   return new Promise((resolve) => {
     const sent = performance.now();
     const headers = body ? { ...load.headers, 'content-length': String(body.length) } : load.headers;
-    const outgoing = http.request(load.url, { method: load.method ?? 'GET', headers, agent }, (response) => {
-      const ok = response.statusCode! >= 200 && response.statusCode! < 300;
+    const noAnswer = () => resolve({ latencyMs: performance.now() - sent, status: 0 });
+    const outgoing = http.request(load.url, { method: load.method ?? 'GET', headers, agent, ...(load.timeoutMs ? { timeout: load.timeoutMs } : {}) }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => void (load.keepBodies && chunks.push(chunk)));
-      response.on('end', () => resolve({ latencyMs: performance.now() - sent, ok, body: load.keepBodies ? Buffer.concat(chunks).toString() : undefined }));
-      response.on('error', () => resolve({ latencyMs: 0, ok: false }));
+      response.on('end', () =>
+        resolve({ latencyMs: performance.now() - sent, status: response.statusCode!, body: load.keepBodies ? Buffer.concat(chunks).toString() : undefined }),
+      );
+      response.on('error', noAnswer);
     });
-    outgoing.on('error', () => resolve({ latencyMs: 0, ok: false }));
+    outgoing.on('timeout', () => outgoing.destroy());
+    outgoing.on('error', noAnswer);
     outgoing.end(body);
   });
 }
@@ -37,6 +41,7 @@ async function run(load: PacedLoadMessage): Promise<PacedLoadReply> {
   const interval = 1000 / load.ratePerSecond;
   const count = Math.ceil(load.durationMs / interval);
   const latencies = new Float64Array(count);
+  const timeline: PacedLoadReply['timeline'] = [];
   const bodies: string[] = [];
   let answered = 0;
   let failures = 0;
@@ -45,16 +50,18 @@ async function run(load: PacedLoadMessage): Promise<PacedLoadReply> {
   for (let index = 0; index < count; index++) {
     const wait = start + index * interval - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const sentAtMs = performance.timeOrigin + performance.now();
     inFlight.push(
       send(load, body).then((outcome) => {
-        if (!outcome.ok) return void failures++;
+        if (load.timeline) timeline.push([sentAtMs, outcome.status, outcome.latencyMs]);
+        if (outcome.status < 200 || outcome.status >= 300) return void failures++;
         latencies[answered++] = outcome.latencyMs;
         if (outcome.body !== undefined) bodies.push(outcome.body);
       }),
     );
   }
   await Promise.all(inFlight);
-  return { id: load.id, latenciesMs: Array.from(latencies.subarray(0, answered)), bodies, failures };
+  return { id: load.id, latenciesMs: Array.from(latencies.subarray(0, answered)), bodies, failures, timeline };
 }
 
 process.on('message', (load: PacedLoadMessage) => void run(load).then((reply) => process.send!(reply)));

@@ -11,7 +11,14 @@ export interface PacedLoad {
   durationMs: number;
   /** Return the body of every answered request (for benchmarks that follow up on the answers). */
   keepBodies?: boolean;
+  /** Give up on a request after this long (it counts as a failure, status 0). */
+  timeoutMs?: number;
+  /** Return every request's send time, status and latency (fault-injection runs chart them). */
+  timeline?: boolean;
 }
+
+/** One request of a paced load: when it was sent (epoch ms, sub-millisecond), its status (0: no answer), its latency. */
+export type PacedRequest = [sentAtMs: number, status: number, latencyMs: number];
 
 export interface PacedResult {
   name: string;
@@ -23,6 +30,8 @@ export interface PacedResult {
   latenciesMs: number[];
   /** The answered requests' bodies, when asked for with `keepBodies`. */
   bodies: string[];
+  /** Every request in the order they were answered, when asked for with `timeline`. */
+  timeline: PacedRequest[];
 }
 
 /** What the load generator process is sent, and what it answers. */
@@ -34,6 +43,7 @@ export interface PacedLoadReply {
   latenciesMs: number[];
   bodies: string[];
   failures: number;
+  timeline: PacedRequest[];
 }
 
 export function percentile(sorted: number[], fraction: number): number {
@@ -64,6 +74,12 @@ function loadGenerator(): ChildProcess {
   return child;
 }
 
+/** Stops the load generator process: the loads it is running fail at once; the next load starts a new one. */
+export function stopLoadGenerator(): void {
+  generator?.kill();
+  generator = undefined;
+}
+
 /**
  * Open-loop load at a fixed rate, requests spaced evenly (not in bursts), with sub-millisecond
  * latencies: the right tool for "added latency at N requests/s". The requests are sent from a
@@ -80,7 +96,7 @@ export function runPacedLoad(name: string, load: PacedLoad): Promise<PacedResult
       if (reply instanceof Error) return reject(reply);
       const latenciesMs = reply.latenciesMs.sort((a, b) => a - b);
       const p50Ms = percentile(latenciesMs, 0.5);
-      resolve({ name, requests: latenciesMs.length + reply.failures, failures: reply.failures, p50Ms, p99Ms: percentile(latenciesMs, 0.99), latenciesMs, bodies: reply.bodies });
+      resolve({ name, requests: latenciesMs.length + reply.failures, failures: reply.failures, p50Ms, p99Ms: percentile(latenciesMs, 0.99), latenciesMs, bodies: reply.bodies, timeline: reply.timeline });
     });
     child.send({ ...load, id } satisfies PacedLoadMessage);
   });

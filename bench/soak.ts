@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import JSZip from 'jszip';
 import { createBenchKey, startBenchServer } from './bench-server.ts';
 import type { LoadResult } from './catalog.ts';
 import { startChild } from './child-process.ts';
+import { residentMiB } from './process-memory.ts';
 
 interface Case {
   name: string;
@@ -16,12 +16,6 @@ interface Case {
 
 const json = (value: unknown) => JSON.stringify(value);
 const sentence = 'The soak sends the same mix of good and bad requests for minutes on end. ';
-
-/** Resident memory of a process, from /proc (threads included), in MiB. */
-async function residentMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-}
 
 async function docxBomb(): Promise<string> {
   const zip = new JSZip();
