@@ -28,9 +28,8 @@ const unavailableSqlState = /^(?:08[0-9A-Z]{3}|57P0[123]|53300)$/;
  * What the drivers say without a code. pg: the server closed the session ("Connection terminated
  * unexpectedly", "… due to connection timeout"), a client left unusable by one; pg-pool: no
  * connection within `connectionTimeoutMillis`, or the pool closed (shutting down); pg-boss: its
- * LISTEN session died; ioredis: the connection is closed, retries per command ran out, or no
- * reply came within its command timeout;
- * rate-limiter-flexible: Redis is not ready.
+ * LISTEN session died; ioredis: the connection is closed, retries per command ran out, no reply
+ * came within its command timeout, or it is not ready.
  * Matched at the start: pg-boss appends the queue and worker to a message.
  */
 const unavailableMessages = [
@@ -44,7 +43,6 @@ const unavailableMessages = [
   'Connection is closed.',
   'Reached the max retries per request limit',
   "Stream isn't writeable and enableOfflineQueue options is false",
-  'Redis connection is not ready',
   'Command timed out',
 ];
 
