@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import busboy from 'busboy';
 import type { z } from 'zod';
@@ -13,6 +14,22 @@ const maxFields = 50;
 interface Upload {
   files: Record<string, UploadedFile>;
   fields: Map<string, string[]>;
+}
+
+/**
+ * A form text read as latin1 (one character a byte) as the UTF-8 it must be, checked like every
+ * other text; text busboy decoded itself (an RFC 5987 `filename*`, a part naming its charset)
+ * holds characters past U+00FF and is taken as it is.
+ */
+function utf8Text(latin1: string, field: string): string {
+  let text = latin1;
+  if (!/[^\u0000-\u00ff]/.test(latin1)) {
+    const bytes = Buffer.from(latin1, 'latin1');
+    if (!isUtf8(bytes)) throw new ApiError('bad_request', `${field}: not valid UTF-8`, { param: field });
+    text = bytes.toString('utf8');
+  }
+  assertCleanText(text, field);
+  return text;
 }
 
 /** The most a multipart body of this declaration may hold: its files, plus its fields and part headers. */
@@ -32,6 +49,10 @@ function readMultipart(req: IncomingMessage, maxFileBytes: number, idleMs: numbe
     try {
       parser = busboy({
         headers: req.headers,
+        // Text is read as its bytes (latin1 keeps each byte a character), so bytes that are not
+        // UTF-8 are refused below rather than silently replaced with U+FFFD.
+        defCharset: 'latin1',
+        defParamCharset: 'latin1',
         limits: { fileSize: maxFileBytes, files: Object.keys(declaration.files).length, fields: maxFields, fieldSize: maxFieldBytes },
       });
     } catch (error) {
@@ -64,14 +85,15 @@ function readMultipart(req: IncomingMessage, maxFileBytes: number, idleMs: numbe
       stream.on('limit', () => settle(new ApiError('payload_too_large', `${field}: larger than this route takes (${maxFileBytes} bytes)`, { param: field })));
       stream.on('end', () => {
         if (upload.files[field]) return;
+        let filename: string;
         try {
-          assertCleanText(info.filename ?? '', `${field}.filename`);
+          filename = utf8Text(info.filename ?? 'upload', `${field}.filename`);
           assertCleanText(info.mimeType, `${field}.content_type`);
         } catch (error) {
           settle(error as Error);
           return;
         }
-        upload.files[field] = { data: Buffer.concat(chunks), contentType: info.mimeType, filename: info.filename ?? 'upload' };
+        upload.files[field] = { data: Buffer.concat(chunks), contentType: info.mimeType, filename };
       });
     });
     parser.on('field', (name, value, info) => {
@@ -79,16 +101,17 @@ function readMultipart(req: IncomingMessage, maxFileBytes: number, idleMs: numbe
         settle(new ApiError('payload_too_large', `${name}: form fields are limited to ${maxFieldBytes} bytes`, { param: name }));
         return;
       }
+      let text: string;
       try {
         assertCleanText(name, 'body');
-        assertCleanText(value, name);
+        text = utf8Text(value, name);
       } catch (error) {
         settle(error as Error);
         return;
       }
       const values = upload.fields.get(name);
-      if (values) values.push(value);
-      else upload.fields.set(name, [value]);
+      if (values) values.push(text);
+      else upload.fields.set(name, [text]);
     });
     parser.on('fieldsLimit', () => settle(new ApiError('bad_request', `body: too many form fields (at most ${maxFields})`, { param: 'body' })));
     parser.on('filesLimit', () => settle(new ApiError('bad_request', 'body: too many file parts; send each file field once', { param: 'body' })));

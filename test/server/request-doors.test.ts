@@ -158,13 +158,33 @@ describe('bad bytes in bodies', () => {
     expect(body.data.every((item: any, index: number) => item.index === index && item.embedding.length === 512)).toBe(true);
   });
 
+  it('form text that is not UTF-8 (a file name, a field) is a 400 naming it; UTF-8 passes', async () => {
+    const form = (filename: Buffer, strategy: Buffer) =>
+      Buffer.concat([
+        Buffer.from('--x\r\nContent-Disposition: form-data; name="file"; filename="'),
+        filename,
+        Buffer.from('"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--x\r\nContent-Disposition: form-data; name="webhook_topic"\r\n\r\n'),
+        strategy,
+        Buffer.from('\r\n--x--\r\n'),
+      ]);
+    const send = (body: Buffer) => post('/infra/ai/documents/parse', new Uint8Array(body), 'multipart/form-data; boundary=x');
+    const badName = await send(form(Buffer.from([0x61, 0xff, 0x2e, 0x74, 0x78, 0x74]), Buffer.from('topic')));
+    expect(badName.status).toBe(400);
+    expect(((await badName.json()) as any).error.message).toBe('file.filename: not valid UTF-8');
+    const badField = await send(form(Buffer.from('a.txt'), Buffer.from([0x66, 0xc3, 0x28])));
+    expect(badField.status).toBe(400);
+    expect(((await badField.json()) as any).error.message).toBe('webhook_topic: not valid UTF-8');
+    const accented = await send(form(Buffer.from('résumé.txt'), Buffer.from('thème')));
+    expect(accented.status).toBe(200);
+  });
+
   it('a form field with a NUL is a 400 naming it', async () => {
     const form = new FormData();
     form.set('file', new Blob(['hello'], { type: 'text/plain' }), 'hello.txt');
-    form.set('strategy', 'fast\u0000');
+    form.set('webhook_topic', 'topic\u0000');
     const answer = await fetch(`${server.baseUrl}/infra/ai/documents/parse`, { method: 'POST', headers: bearer(key), body: form });
     expect(answer.status).toBe(400);
-    expect(((await answer.json()) as any).error.message).toMatch(/^strategy: contains a NUL/);
+    expect(((await answer.json()) as any).error.message).toMatch(/^webhook_topic: contains a NUL/);
   });
 });
 
