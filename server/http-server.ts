@@ -48,6 +48,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     },
     app,
   );
+  // `Expect: 100-continue` requests go through the pipeline too: it sends the 100 only once the
+  // request is admitted and its body is about to be read, so a refused upload is never sent.
+  server.on('checkContinue', app);
   server.on('upgrade', (req, socket, head) => pipeline.upgrade(req, socket, head));
   server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {

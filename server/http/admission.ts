@@ -26,6 +26,7 @@ export interface AdmittedCall {
 export async function admit(x: Exchange, services: Services, budget: BodyBudget, calls: readonly AdmittedCall[], bodyLimit: number): Promise<CallContext> {
   const principal = await authenticateHeader(services, x.req.headers.authorization);
   x.log.projectId = principal.projectId;
+  x.mayDiscardBody = true;
   const requests = await admitCalls(
     services,
     principal,

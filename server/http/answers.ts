@@ -7,8 +7,8 @@ import { requestIdHeader, type Exchange } from './exchange.ts';
 
 /**
  * Writing answers: every answer the pipeline gives goes through here, so each carries its
- * request id and rate-limit counts, and one that is given before the request's body was read
- * closes the connection (the rest of the body is never read).
+ * request id and rate-limit counts, and one given before the request's body was read either
+ * closes the connection (an anonymous caller's body is never read) or discards the rest.
  */
 
 /** The head every answer shares, as the raw list `writeHead` takes (no header table is built). */
@@ -16,8 +16,37 @@ function baseHead(x: Exchange, contentType: string, length: number | undefined):
   const head = ['content-type', contentType, requestIdHeader, x.requestId];
   if (length !== undefined) head.push('content-length', String(length));
   pushRateLimitHeaders(head, x.rateLimits);
-  if (x.bodyUnread) head.push('connection', 'close');
+  if (x.bodyUnread && !discardUnreadBody(x)) head.push('connection', 'close');
   return head;
+}
+
+/** What of a refused caller's body is read and thrown away, at most, before the connection is cut. */
+const discardLimits = { bytes: 16 * 1024 * 1024, ms: 2000 };
+
+/**
+ * A caller whose key was checked and who is sending a body we answered early (a 503 for the
+ * body budget, a 413) would see its connection reset mid-upload, and lose the answer, if the
+ * connection closed now: the rest of the body is read and thrown away instead, up to 16 MiB and
+ * 2 s, then the connection is cut. Returns false when the connection must close at once: the
+ * caller is anonymous, or it waits for `100 Continue` and so sends nothing more.
+ */
+export function discardUnreadBody(x: Exchange): boolean {
+  if (!x.mayDiscardBody || x.awaitsContinue) return false;
+  const { req } = x;
+  const socket = req.socket;
+  const readBefore = socket.bytesRead;
+  const started = Date.now();
+  const guard = setInterval(() => {
+    if (req.complete || socket.destroyed) clearInterval(guard);
+    else if (socket.bytesRead - readBefore > discardLimits.bytes || Date.now() - started > discardLimits.ms) {
+      clearInterval(guard);
+      socket.destroy();
+    }
+  }, 50);
+  guard.unref();
+  // A body partly read (413 past the limit, 408 idle) was paused: let the rest flow away.
+  req.resume();
+  return true;
 }
 
 /** `headers` added to a head, each replacing any of the same name already in it (a refusal's own rate-limit counts). */

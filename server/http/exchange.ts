@@ -17,8 +17,16 @@ export interface Exchange {
   /** Aborted when the client disconnects before the answer has been sent. */
   clientGone: AbortSignal;
   tree: Tree;
-  /** The request says it has a body and none of it has been read: an early answer closes the connection. */
+  /**
+   * The request says it has a body and not all of it has been read. An answer given before it is
+   * discarded (briefly, see answers.ts) for a caller whose key was checked, and closes the
+   * connection otherwise.
+   */
   bodyUnread: boolean;
+  /** The key was checked: the rest of an unread body may be discarded (bounded) so the caller can read its answer. */
+  mayDiscardBody: boolean;
+  /** The client waits for `100 Continue` before sending its body (`Expect: 100-continue`). */
+  awaitsContinue: boolean;
   /** The budgets the request was counted against: every answer reports them, errors too. */
   rateLimits: RateCounts;
   /** Writes the request's log line and metric; called when its answer ends (or its connection was upgraded). */
@@ -73,6 +81,8 @@ export function openExchange(req: IncomingMessage, res: ServerResponse, logger: 
     clientGone: disconnect.signal,
     tree: treeOfPath(req.url ?? '/'),
     bodyUnread: declaresBody(req),
+    mayDiscardBody: false,
+    awaitsContinue: req.headers.expect?.toLowerCase() === '100-continue',
     rateLimits: {},
     recordAnswer(status) {
       if (recorded) return;
@@ -89,6 +99,13 @@ export function openExchange(req: IncomingMessage, res: ServerResponse, logger: 
     else disconnect.abort(new DOMException('The client disconnected', 'AbortError'));
   });
   return exchange;
+}
+
+/** Tells a client waiting for `100 Continue` to send its body: the body is about to be read. */
+export function continueBody(x: Exchange): void {
+  if (!x.awaitsContinue) return;
+  x.awaitsContinue = false;
+  x.res.writeContinue();
 }
 
 /** Makes the exchange findable from its answer (request tracing names its span by the route). */

@@ -10,7 +10,7 @@ import { admit } from './admission.ts';
 import { answerBytes, answerEvents, answerJson, answerJsonText } from './answers.ts';
 import { isLargeAnswer } from './json-thread.ts';
 import { isJsonContentType, parseJsonBody, readBody } from './bodies.ts';
-import type { Exchange, Tree } from './exchange.ts';
+import { continueBody, type Exchange, type Tree } from './exchange.ts';
 import { valuesAsInput } from './form-values.ts';
 import { inputFromMultipart, multipartBound } from './multipart.ts';
 import type { PipelineServices } from './pipeline.ts';
@@ -105,6 +105,8 @@ async function sentInput(x: Exchange, route: ProcedureRoute, query: Map<string, 
   }
   const contentType = x.req.headers['content-type'];
   const limits = { maxBytes: bodyLimitOf(route, config, contentType), idleMs: config.bodyIdleTimeoutMs };
+  const multipart = source.kind === 'json' && source.multipart !== undefined && mediaType(contentType) === 'multipart/form-data';
+  if (x.bodyUnread && (source.kind === 'raw' || multipart || isJsonContentType(contentType))) continueBody(x);
   if (source.kind === 'raw') {
     const body = await readBody(x.req, limits);
     x.bodyUnread = false;

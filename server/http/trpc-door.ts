@@ -5,9 +5,9 @@ import { ApiError, describeError } from '../../router/errors.ts';
 import { rateLimitHeaders } from '../../router/rate-limits.ts';
 import { collectRoutes } from '../../router/route-table.ts';
 import { admit, type AdmittedCall } from './admission.ts';
-import { logFailure } from './answers.ts';
+import { discardUnreadBody, logFailure } from './answers.ts';
 import { checkedJsonText, isJsonContentType, readBody } from './bodies.ts';
-import { requestIdHeader, type Exchange } from './exchange.ts';
+import { continueBody, requestIdHeader, type Exchange } from './exchange.ts';
 import type { PipelineServices } from './pipeline.ts';
 import { compilePath, type PathPattern } from './route-table.ts';
 
@@ -52,6 +52,7 @@ export function createTrpcDoor(appRouter: AnyRouter, pipeline: PipelineServices)
       if (!isJsonContentType(contentType)) {
         throw new ApiError('unsupported_media_type', `content-type: ${contentType === undefined ? 'missing' : `"${contentType}" is not accepted`}; send application/json`, { param: 'content-type' });
       }
+      continueBody(x);
       // tRPC reads a body already read from `req.body`, as text it parses itself.
       (x.req as { body?: string }).body = checkedJsonText(await readBody(x.req, { maxBytes: services.config.maxBodyBytes, idleMs: services.config.bodyIdleTimeoutMs }));
       x.bodyUnread = false;
@@ -70,8 +71,8 @@ export function createTrpcDoor(appRouter: AnyRouter, pipeline: PipelineServices)
     const { res, req } = x;
     res.setHeader(requestIdHeader, x.requestId);
     if (x.bodyUnread) {
-      res.setHeader('connection', 'close');
-      // Nothing of it will be read: tRPC must not wait for it either.
+      if (!discardUnreadBody(x)) res.setHeader('connection', 'close');
+      // tRPC must not wait for it either.
       (req as { body?: string }).body = '';
     }
     await nodeHTTPRequestHandler({
