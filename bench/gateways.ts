@@ -144,6 +144,9 @@ export async function benchGateways(): Promise<LoadResult[]> {
   const upstreams = JSON.stringify([{ name: 'fake', base_url: `${fakeUrl}/v1`, models: [priced('gpt-bench'), priced('paced')] }]);
   const servers: BenchServer[] = [];
   const portkey = await startPortkey();
+  // The floor: a bare node:http pass-through proxy, what any Node gateway costs before its features.
+  const floor = await startChild('bench/floor-proxy-process.ts', { FLOOR_UPSTREAM: fakeUrl });
+  const { baseUrl: floorUrl } = JSON.parse(floor.firstLine) as { baseUrl: string };
   try {
     const on = await startBenchServer({ OPENAI_COMPAT_UPSTREAMS: upstreams, ENFORCE_LIMITS: 'true' });
     servers.push(on);
@@ -166,6 +169,7 @@ export async function benchGateways(): Promise<LoadResult[]> {
       ours('this service, enforcement on', on),
       ours('this service, ENFORCE_LIMITS=false', off),
       ...(control ? [ours('this service, enforcement on (control: a second process)', control, controlKey)] : []),
+      { name: 'floor: bare node:http proxy', pid: floor.child.pid!, url: `${floorUrl}/v1/chat/completions`, headers: {}, model: (name) => name },
     ];
     const direct: Target = { name: 'upstream direct', pid: fake.child.pid!, url: `${fakeUrl}/v1/chat/completions`, headers: {}, model: (name) => name };
 
@@ -212,15 +216,19 @@ export async function benchGateways(): Promise<LoadResult[]> {
         'added ms (one at a time)': figure.addedSequentialMs.toFixed(2),
       })),
     );
-    const [portkeyName, onName, offName, controlName] = targets.map((target) => target.name);
+    const [portkeyName, onName, offName] = targets.map((target) => target.name);
+    const controlName = control ? targets[3]!.name : undefined;
+    const floorName = targets.at(-1)!.name;
     for (let round = 1; round <= rounds; round++) {
       const of = (name: string) => figures.find((figure) => figure.round === round && figure.target === name)!;
-      const [reference, enforced, bare] = [of(portkeyName!), of(onName!), of(offName!)];
+      const [reference, enforced, bare, bareProxy] = [of(portkeyName!), of(onName!), of(offName!), of(floorName)];
       process.stdout.write(
         `round ${round}: enforcement on vs Portkey: ${(enforced.maxRequestsPerSecond / reference.maxRequestsPerSecond).toFixed(2)}x throughput, ` +
           `${(enforced.cpuMicrosecondsPerRequest / reference.cpuMicrosecondsPerRequest).toFixed(2)}x CPU per request, ` +
           `p99 added ${enforced.addedP99Ms.toFixed(2)} vs ${reference.addedP99Ms.toFixed(2)} ms; ` +
-          `enforcement on vs off: ${(enforced.maxRequestsPerSecond / bare.maxRequestsPerSecond).toFixed(2)}x throughput` +
+          `enforcement on vs off: ${(enforced.maxRequestsPerSecond / bare.maxRequestsPerSecond).toFixed(2)}x throughput; ` +
+          `vs the floor (bare node:http proxy): ${(enforced.maxRequestsPerSecond / bareProxy.maxRequestsPerSecond).toFixed(2)}x throughput, ` +
+          `${(enforced.cpuMicrosecondsPerRequest / bareProxy.cpuMicrosecondsPerRequest).toFixed(2)}x CPU per request` +
           (controlName
             ? `; control (same code, another process) vs enforcement on: ${(of(controlName).maxRequestsPerSecond / enforced.maxRequestsPerSecond).toFixed(2)}x throughput, ` +
               `${(of(controlName).cpuMicrosecondsPerRequest / enforced.cpuMicrosecondsPerRequest).toFixed(2)}x CPU per request`
@@ -231,6 +239,7 @@ export async function benchGateways(): Promise<LoadResult[]> {
   } finally {
     for (const server of servers) await server.stop();
     await portkey.stop();
+    await floor.stop();
     await fake.stop();
   }
   return [];

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -36,7 +36,8 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const services = await startServices(config, logger);
   const bootstrapKey = config.bootstrapDefaultKey ? await bootstrapDefaultProject(services.db, config.bootstrapTokenGrant) : undefined;
-  const { app, pipeline } = createApp(services);
+  const pipeline = createApp(services);
+  const handle = (req: IncomingMessage, res: ServerResponse) => pipeline.handle(req, res);
   const server = createServer(
     {
       // A client gets this long to send its headers, checked every second (Node's default check
@@ -46,11 +47,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       connectionsCheckingInterval: 1000,
       keepAliveTimeout: 65_000,
     },
-    app,
+    handle,
   );
   // `Expect: 100-continue` requests go through the pipeline too: it sends the 100 only once the
   // request is admitted and its body is about to be read, so a refused upload is never sent.
-  server.on('checkContinue', app);
+  server.on('checkContinue', handle);
   server.on('upgrade', (req, socket, head) => pipeline.upgrade(req, socket, head));
   server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {

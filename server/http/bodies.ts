@@ -133,7 +133,8 @@ const invalidJson = (message: string, field: string) => new ApiError('invalid_js
  * nested at most maxJsonDepth deep, UTF-8 without NUL or lone-surrogate escapes. Returns the text.
  */
 export function checkedJsonText(bytes: Buffer, field = 'body'): string {
-  if (nestingDepth(bytes, maxJsonDepth) > maxJsonDepth) throw new ApiError('bad_request', `${field}: JSON nested deeper than ${maxJsonDepth} levels`, { param: field });
+  // Each level takes two bytes: a shorter text cannot nest too deep.
+  if (bytes.length > 2 * maxJsonDepth && nestingDepth(bytes, maxJsonDepth) > maxJsonDepth) throw new ApiError('bad_request', `${field}: JSON nested deeper than ${maxJsonDepth} levels`, { param: field });
   assertCleanJson(bytes, () => parseJson(bytes.toString('utf8'), field), field);
   return bytes.toString('utf8');
 }
