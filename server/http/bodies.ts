@@ -51,6 +51,9 @@ function decoderFor(encoding: string): Readable & NodeJS.WritableStream {
  * `idleMs` (408); compressed bodies are inflated as they arrive. Whatever stops the read early
  * leaves the rest unread: the answer closes the connection.
  */
+/** Bodies declared larger than this are copied into one buffer as they arrive. */
+const inPlaceMinBytes = 64 * 1024;
+
 export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
   const encoding = encodingOf(req);
   const declared = encoding === undefined && req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) : undefined;
@@ -63,6 +66,9 @@ export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buff
       return;
     }
     const chunks: Buffer[] = [];
+    // A large body of known size is copied into place as it arrives: one concatenation of
+    // megabytes at its end would hold the event loop for that long (and leave its chunks to collect).
+    const inPlace = declared !== undefined && declared > inPlaceMinBytes && declared <= limits.maxBytes ? Buffer.allocUnsafeSlow(declared) : undefined;
     let received = 0;
     let settled = false;
     let idle: NodeJS.Timeout | undefined;
@@ -82,14 +88,17 @@ export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buff
       } else resolve(body!);
     };
     const onData = (chunk: Buffer) => {
+      if (received + chunk.length > limits.maxBytes) return finish(tooLarge(limits.maxBytes));
+      if (inPlace) {
+        if (received + chunk.length > inPlace.length) return finish(new ApiError('bad_request', 'body: its size does not match Content-Length', { param: 'body' }));
+        chunk.copy(inPlace, received);
+      } else chunks.push(chunk);
       received += chunk.length;
-      if (received > limits.maxBytes) return finish(tooLarge(limits.maxBytes));
-      chunks.push(chunk);
       idle?.refresh();
     };
     const onEnd = () => {
       if (declared !== undefined && received !== declared) return finish(new ApiError('bad_request', 'body: its size does not match Content-Length', { param: 'body' }));
-      finish(undefined, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
+      finish(undefined, inPlace ?? (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received)));
     };
     const onError = (error: Error) => {
       const corrupt = source !== req && (error as NodeJS.ErrnoException).code?.startsWith('Z_');
