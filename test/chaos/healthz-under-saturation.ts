@@ -1,5 +1,5 @@
 import { maximalRequests, oversizeRequests, type HeavyRequest } from '../helpers/heavy-requests.ts';
-import { cutDuringUpload, sendHeavy } from './heavy-sender.ts';
+import { cutDuringUpload, type HeavySenders } from './heavy-sender.ts';
 import { runPacedMix } from './paced-mix.ts';
 import { checked, describeLatency, describeTally, loadLatency, tally, timed, type LatencyFigures } from './report.ts';
 import type { Goal, Scenario } from './stage.ts';
@@ -21,12 +21,12 @@ interface Saturation {
 }
 
 /** Eight clients sending `requests` in turn, each waiting for its answer before the next, until stopped. */
-function saturate(baseUrl: string, key: string, requests: HeavyRequest[]): Saturation {
+function saturate(senders: HeavySenders, baseUrl: string, key: string, requests: HeavyRequest[]): Saturation {
   const fates: string[] = [];
   const leave = new AbortController();
   const loops = Array.from({ length: clients }, async (_, client) => {
     for (let index = client; !leave.signal.aborted; index++) {
-      const sent = await sendHeavy(baseUrl, key, requests[index % requests.length]!, { signal: leave.signal });
+      const sent = await senders.send(baseUrl, key, requests[index % requests.length]!, { signal: leave.signal });
       fates.push(cutDuringUpload(sent) ? 'cut during upload' : sent.fate);
     }
   });
@@ -49,6 +49,7 @@ export const healthzUnderSaturation: Scenario = {
     const databaseUrl = await stage.database();
     const server = await stage.server({ DATABASE_URL: databaseUrl });
     const key = await stage.key(databaseUrl, 'saturation', { requestsPerMinute: 1_000_000_000, tokensPerMinute: 1_000_000_000 });
+    const senders = await stage.heavySenders();
     const probe = async () => loadLatency(await runPacedMix([{ kind: 'GET /healthz', url: `${server.baseUrl}/healthz`, ratePerSecond: 50 }], probeMs));
 
     const idle = await probe();
@@ -61,7 +62,7 @@ export const healthzUnderSaturation: Scenario = {
     const figures: Record<string, unknown> = { idle };
     const goals: Goal[] = [];
     for (const phase of phases) {
-      const saturation = saturate(server.baseUrl, key, phase.requests);
+      const saturation = saturate(senders, server.baseUrl, key, phase.requests);
       let health: LatencyFigures;
       try {
         await sleep(warmUpMs);

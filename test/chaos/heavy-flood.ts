@@ -2,7 +2,7 @@ import { peakResidentMiB, residentMiB } from '../../bench/process-memory.ts';
 import { loadConfig } from '../../server/config.ts';
 import { createLongPdf, embeddingInputs, longText, type HeavyRequest } from '../helpers/heavy-requests.ts';
 import { bearer } from '../helpers/test-server.ts';
-import { cutDuringUpload, describeFate, sendHeavy, type HeavyFate } from './heavy-sender.ts';
+import { cutDuringUpload, describeFate, type HeavyFate } from './heavy-sender.ts';
 import { runPacedMix } from './paced-mix.ts';
 import { checked, describeLatency, describeTally, latencyByKind, loadLatency, tally, timed } from './report.ts';
 import type { Goal, Scenario } from './stage.ts';
@@ -62,9 +62,10 @@ export const heavyFlood: Scenario = {
     const heavyKey = await stage.key(databaseUrl, 'heavy', { requestsPerMinute: 1_000_000_000, tokensPerMinute: 1_000_000_000 });
     const victimKey = await stage.key(databaseUrl, 'light');
     const mix = await heavyMix(stage.size);
+    const senders = await stage.heavySenders();
 
     // One of each first: models loaded and threads started, so the baseline is the warm process.
-    for (const request of mix) await sendHeavy(server.baseUrl, heavyKey, request, { timeoutMs: 120_000 });
+    for (const request of mix) await senders.send(server.baseUrl, heavyKey, request, { timeoutMs: 120_000 });
     const baselineMiB = await residentMiB(pid);
 
     let sampledPeakMiB = baselineMiB;
@@ -86,7 +87,7 @@ export const heavyFlood: Scenario = {
       Array.from({ length: concurrency }, async () => {
         while (next < count) {
           const request = mix[next++ % mix.length]!;
-          fates.push(await sendHeavy(server.baseUrl, heavyKey, request, { timeoutMs }));
+          fates.push(await senders.send(server.baseUrl, heavyKey, request, { timeoutMs }));
         }
       }),
     );

@@ -4,6 +4,7 @@ import { startChild } from '../../bench/child-process.ts';
 import { startChildServer, startChildWorker, type ChildServer } from '../helpers/child-server.ts';
 import { bundledModelsDir } from '../helpers/paths.ts';
 import { startPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.ts';
+import { HeavySenders } from './heavy-sender.ts';
 import { provisionKey } from '../helpers/provision-key.ts';
 import { createTestDatabase } from '../helpers/test-database.ts';
 
@@ -150,6 +151,11 @@ export class Stage {
   async fakeUpstreamProcess(): Promise<{ baseUrl: string }> {
     const fake = await this.#start('fake upstream', () => startChild('bench/fake-upstream-process.ts'), (started) => stopProcess(started.child));
     return JSON.parse(fake.firstLine) as { baseUrl: string };
+  }
+
+  /** The heavy clients in a process of their own, at a lower CPU priority (heavy-sender.ts says why), stopped at cleanup. */
+  heavySenders(): Promise<HeavySenders> {
+    return this.#start('heavy senders', () => HeavySenders.start(), (senders) => stopProcess(senders.child));
   }
 
   /** A project and its key in `databaseUrl` (which a server has migrated), with a grant no scenario spends. */
