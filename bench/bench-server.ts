@@ -20,9 +20,10 @@ export interface BenchServer {
 }
 
 /** The API in its own process, as deployed: info-level request logs go to /dev/null. */
-export async function startBenchServer(environment: Record<string, string> = {}): Promise<BenchServer> {
+export async function startBenchServer(environment: Record<string, string> = {}, options: { root?: string } = {}): Promise<BenchServer> {
+  const root = options.root ?? repoRoot;
   const child = spawn(process.execPath, ['server/main.ts'], {
-    cwd: repoRoot,
+    cwd: root,
     env: {
       ...process.env,
       DATABASE_URL: benchDatabaseUrl,
@@ -30,7 +31,7 @@ export async function startBenchServer(environment: Record<string, string> = {})
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       BOOTSTRAP_DEFAULT_KEY: 'false',
-      LOCAL_MODELS_DIR: path.join(repoRoot, 'models'),
+      LOCAL_MODELS_DIR: path.join(root, 'models'),
       // Limits stay enforced (their cost is part of every figure) but high enough not to refuse load.
       RATE_LIMIT_REQUESTS_PER_MINUTE: '1000000000',
       RATE_LIMIT_TOKENS_PER_MINUTE: '1000000000',

@@ -2,6 +2,7 @@ import { setTimeout } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import type { LoadResult } from './catalog.ts';
 import { startChild } from './child-process.ts';
+import { openBaselineCheckout } from './baseline-checkout.ts';
 import { createBenchKey, startBenchServer, type BenchServer } from './bench-server.ts';
 import { percentile, runPacedLoad } from './paced-load.ts';
 import { startPortkey } from './portkey.ts';
@@ -35,6 +36,8 @@ const seconds = Number(process.env.GATEWAY_SECONDS ?? 16);
  * one round can tell about on vs off.
  */
 const withControl = process.env.GATEWAY_CONTROL === 'true';
+/** A checkout of an earlier commit (its own node_modules) measured beside this one, enforcement on: before and after a change in the same run. */
+const baselineRoot = process.env.GATEWAY_BASELINE;
 const warmUpSeconds = 10;
 const quietMs = 1000;
 
@@ -135,7 +138,8 @@ async function medianOf(target: Target, stream: boolean, count: number): Promise
  * Portkey's gateway and this service (enforcement on, and off) in front of the same loopback
  * fake OpenAI upstream, measured in the same run, interleaved round by round: max throughput,
  * gateway CPU per request, added latency at an even 200 req/s, streamed time to first byte; with
- * GATEWAY_CONTROL=true, a second enforcing process as an A/A control.
+ * GATEWAY_CONTROL=true, a second enforcing process as an A/A control; with GATEWAY_BASELINE=<checkout>,
+ * an earlier commit's server, enforcement on, beside this one.
  */
 export async function benchGateways(): Promise<LoadResult[]> {
   const fake = await startChild('bench/fake-upstream-process.ts');
@@ -154,6 +158,11 @@ export async function benchGateways(): Promise<LoadResult[]> {
     servers.push(off);
     const control = withControl ? await startBenchServer({ OPENAI_COMPAT_UPSTREAMS: upstreams, ENFORCE_LIMITS: 'true' }) : undefined;
     if (control) servers.push(control);
+    const baseline = baselineRoot ? await openBaselineCheckout(baselineRoot) : undefined;
+    const before = baseline
+      ? await startBenchServer({ OPENAI_COMPAT_UPSTREAMS: upstreams, ENFORCE_LIMITS: 'true', DATABASE_URL: baseline.databaseUrl }, { root: baseline.root })
+      : undefined;
+    if (before) servers.push(before);
     const key = await createBenchKey();
     // The control's own project and key: it shares no balance or rate-limit lease with the first.
     const controlKey = control ? await createBenchKey() : undefined;
@@ -169,6 +178,7 @@ export async function benchGateways(): Promise<LoadResult[]> {
       ours('this service, enforcement on', on),
       ours('this service, ENFORCE_LIMITS=false', off),
       ...(control ? [ours('this service, enforcement on (control: a second process)', control, controlKey)] : []),
+      ...(before && baseline ? [ours(`baseline ${baseline.commit}, enforcement on`, before, await baseline.createKey())] : []),
       { name: 'floor: bare node:http proxy', pid: floor.child.pid!, url: `${floorUrl}/v1/chat/completions`, headers: {}, model: (name) => name },
     ];
     const direct: Target = { name: 'upstream direct', pid: fake.child.pid!, url: `${fakeUrl}/v1/chat/completions`, headers: {}, model: (name) => name };
@@ -218,6 +228,7 @@ export async function benchGateways(): Promise<LoadResult[]> {
     );
     const [portkeyName, onName, offName] = targets.map((target) => target.name);
     const controlName = control ? targets[3]!.name : undefined;
+    const baselineName = targets.find((target) => target.name.startsWith('baseline '))?.name;
     const floorName = targets.at(-1)!.name;
     for (let round = 1; round <= rounds; round++) {
       const of = (name: string) => figures.find((figure) => figure.round === round && figure.target === name)!;
@@ -232,6 +243,10 @@ export async function benchGateways(): Promise<LoadResult[]> {
           (controlName
             ? `; control (same code, another process) vs enforcement on: ${(of(controlName).maxRequestsPerSecond / enforced.maxRequestsPerSecond).toFixed(2)}x throughput, ` +
               `${(of(controlName).cpuMicrosecondsPerRequest / enforced.cpuMicrosecondsPerRequest).toFixed(2)}x CPU per request`
+            : '') +
+          (baselineName
+            ? `; enforcement on vs ${baselineName}: ${(enforced.maxRequestsPerSecond / of(baselineName).maxRequestsPerSecond).toFixed(2)}x throughput, ` +
+              `${(enforced.cpuMicrosecondsPerRequest / of(baselineName).cpuMicrosecondsPerRequest).toFixed(2)}x CPU per request`
             : '') +
           '\n',
       );
