@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { CallContext } from './context.ts';
 import { scoped } from './auth.ts';
 import { baseProcedure } from './trpc.ts';
-import type { Scope } from './scopes.ts';
+import type { Scope } from '../accounts/scopes.ts';
 import { enqueueOperation } from './operations.ts';
 import type { AsyncSupport, Envelope, HeavyWork, MultipartDeclaration, RawAnswer, TransportDeclaration } from './transport.ts';
 import type { StorableResult } from '../providers/storage/storage-service.ts';

@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { openAiCompatibleUpstreamSetting, type OpenAiCompatibleUpstreamConfig, type UpstreamModelSetting } from '../providers/openai/settings.ts';
 import type { WorkersAiConfig } from '../providers/workers-ai/settings.ts';
 import type { LocalModelsConfig } from '../providers/local/settings.ts';
-import type { RealtimeConfig } from '../providers/realtime/settings.ts';
-import type { StorageConfig } from '../providers/storage/settings.ts';
-import type { OperationsConfig, WebhooksConfig } from '../jobs/settings.ts';
+import type { OperationsConfig } from '../jobs/settings.ts';
+import type { LimitsConfig } from '../accounts/settings.ts';
+import type { ServiceSettings } from '../router/settings.ts';
 
 /**
  * Every setting the service reads, parsed once at boot. Adapters and procedures receive the
@@ -126,19 +126,10 @@ export interface ObservabilityConfig {
   serviceName: string;
 }
 
-export interface LimitsConfig {
-  /** Off: no rate limits and no token ledger (benchmarks compare both). */
-  enforce: boolean;
-  requestsPerMinute: number;
-  tokensPerMinute: number;
-  redisUrl: string | undefined;
-  ledger: { leaseFraction: number; flushIntervalMs: number; flushBatchSize: number; idleReturnMs: number; reclaimIntervalMs: number };
-}
-
-export interface Config {
+/** Every setting; what procedures and the tRPC core read is declared with them (ServiceSettings). */
+export interface Config extends ServiceSettings {
   /** Server processes sharing the port (one per core with `auto`). */
   clusterWorkers: number;
-  port: number;
   host: string;
   databaseUrl: string | undefined;
   databasePoolSize: number;
@@ -155,14 +146,11 @@ export interface Config {
   bodyIdleTimeoutMs: number;
   /** How long a client may take to send its headers, and its whole request. */
   http: { headersTimeoutMs: number; requestTimeoutMs: number };
-  publicBaseUrl: string | undefined;
   /** Browser origins allowed to call the API (`*`: any); empty: no CORS headers. */
   corsOrigins: string[];
   /** Extra names for models: alias → `provider:model`. */
   modelAliases: Record<string, string>;
   local: LocalModelsConfig;
-  defaultTextModel: string | undefined;
-  defaultEmbeddingsModel: string | undefined;
   upstreamTimeoutMs: number;
   sseKeepAliveMs: number;
   openAiCompatibleUpstreams: OpenAiCompatibleUpstreamConfig[];
@@ -171,11 +159,7 @@ export interface Config {
   /** Tokens granted to the default project created on first boot. */
   bootstrapTokenGrant: string;
   operations: OperationsConfig;
-  webhooks: WebhooksConfig;
   limits: LimitsConfig;
-  storage: StorageConfig;
-  /** Absent: no realtime models, and minting answers 501. */
-  realtime: RealtimeConfig | undefined;
   observability: ObservabilityConfig;
 }
 

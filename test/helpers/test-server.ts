@@ -1,10 +1,10 @@
 import { pino } from 'pino';
 import { loadConfig } from '../../server/config.ts';
 import { startServer, type RunningServer } from '../../server/http-server.ts';
-import { issueApiKey } from '../../server/api-key-admin.ts';
+import { issueApiKey } from '../../accounts/api-key-admin.ts';
 import { insertProject } from '../../schema/db/queries/projects.ts';
 import { insertGrant } from '../../schema/db/queries/ledger.ts';
-import type { Scope } from '../../router/scopes.ts';
+import type { Scope } from '../../accounts/scopes.ts';
 import { bundledModelsDir } from './paths.ts';
 import { createTestDatabase } from './test-database.ts';
 
