@@ -11,6 +11,11 @@ export interface ServiceSettings {
   publicBaseUrl: string | undefined;
   defaultTextModel: string | undefined;
   defaultEmbeddingsModel: string | undefined;
+  /**
+   * The share of answers checked against their documented schema (0..1): a mismatch is logged and
+   * answered 500. Tests check every answer (1); production a sample, as each check costs CPU.
+   */
+  validateOutputsSample: number;
   webhooks: WebhooksConfig;
   storage: StorageConfig;
   /** Absent: no realtime models, and minting answers 501. */

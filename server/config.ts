@@ -70,6 +70,7 @@ const environmentSchema = z.object({
   DEFAULT_EMBEDDINGS_MODEL: z.string().min(1).optional(),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
   SSE_KEEPALIVE_MS: z.coerce.number().int().min(100).default(15_000),
+  VALIDATE_OUTPUTS_SAMPLE: z.coerce.number().min(0).max(1).default(0.01),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.url().default('https://api.openai.com/v1'),
   OPENAI_MODELS: commaList.optional(),
@@ -257,6 +258,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     defaultEmbeddingsModel: env.DEFAULT_EMBEDDINGS_MODEL,
     upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
     sseKeepAliveMs: env.SSE_KEEPALIVE_MS,
+    validateOutputsSample: env.VALIDATE_OUTPUTS_SAMPLE,
     openAiCompatibleUpstreams: upstreams,
     workersAi:
       env.WORKERS_AI_ACCOUNT_ID !== undefined && env.WORKERS_AI_API_TOKEN !== undefined

@@ -32,6 +32,8 @@ export async function startTestServer(environment: Record<string, string> = {}):
     DATABASE_POOL_SIZE: '4',
     JOBS_SUPERVISE_SECONDS: '1',
     WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+    // Every answer checked against its schema: the same check production runs on a sample.
+    VALIDATE_OUTPUTS_SAMPLE: '1',
     ...environment,
   });
   const running = await startServer(config, pino({ level: 'silent' })).catch(async (error: unknown) => {
