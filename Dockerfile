@@ -20,6 +20,7 @@ COPY --from=deps --chown=root:root /app/node_modules ./node_modules
 COPY --chown=root:root package.json ./
 COPY --chown=root:root server ./server
 COPY --chown=root:root router ./router
+COPY --chown=root:root accounts ./accounts
 COPY --chown=root:root procedures ./procedures
 COPY --chown=root:root providers ./providers
 COPY --chown=root:root schema ./schema

@@ -4,11 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../schema/db/types.ts';
-import { issueApiKey } from '../server/api-key-admin.ts';
+import { issueApiKey } from '../accounts/api-key-admin.ts';
 import { insertProject } from '../schema/db/queries/projects.ts';
 import { insertGrant } from '../schema/db/queries/ledger.ts';
 import { migrateToLatest } from '../schema/db/migrate.ts';
-import type { Scope } from '../router/scopes.ts';
+import type { Scope } from '../accounts/scopes.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const benchDatabaseUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

@@ -9,8 +9,8 @@ import { migrateToLatest } from '../schema/db/migrate.ts';
 import { insertProject } from '../schema/db/queries/projects.ts';
 import { insertGrant } from '../schema/db/queries/ledger.ts';
 import { recordCharges, type ChargeGroup } from '../schema/db/queries/balance-leases.ts';
-import { UsageBatch } from '../router/ledger/usage-batch.ts';
-import { issueApiKey } from '../server/api-key-admin.ts';
+import { UsageBatch } from '../accounts/ledger/usage-batch.ts';
+import { issueApiKey } from '../accounts/api-key-admin.ts';
 
 /**
  * The CPU time of the Postgres backend running the ledger's batch statement (one per batch), per

@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type { LoadResult } from './catalog.ts';
-import { RateLimits } from '../router/rate-limits.ts';
-import { redisLeaseStore } from '../router/rate-limit-store-redis.ts';
+import { RateLimits } from '../accounts/rate-limits.ts';
+import { redisLeaseStore } from '../accounts/rate-limit-store-redis.ts';
 
 /**
  * The requests budget's cost per call when the process's lease covers it (a busy key far from

@@ -1,7 +1,14 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema/db/types.ts';
-import type { QueueReading } from '../server/observability/metrics.ts';
 import { operationsQueue, webhookDeliveriesQueue } from './queues.ts';
+
+/** Operation queue state, counted in Postgres at scrape time (one query a scrape, none a request). */
+export interface QueueReading {
+  queue: string;
+  state: string;
+  jobs: number;
+  oldestAgeSeconds: number;
+}
 
 const queues = [operationsQueue, webhookDeliveriesQueue];
 /** pg-boss's live job states: waiting to run (created, retry) and running (active). */

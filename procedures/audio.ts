@@ -1,4 +1,4 @@
-import { runCharged } from '../router/billing.ts';
+import { runCharged } from '../accounts/billing.ts';
 import { ApiError } from '../router/errors.ts';
 import { router } from '../router/trpc.ts';
 import { defineTwinMutations, modelCallErrors } from '../router/primitive.ts';

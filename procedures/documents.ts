@@ -1,4 +1,4 @@
-import { runCharged } from '../router/billing.ts';
+import { runCharged } from '../accounts/billing.ts';
 import { router } from '../router/trpc.ts';
 import { defineNativeMutation } from '../router/primitive.ts';
 import {

@@ -1,5 +1,5 @@
 import { endianness } from 'node:os';
-import { runCharged } from '../router/billing.ts';
+import { runCharged } from '../accounts/billing.ts';
 import { router } from '../router/trpc.ts';
 import { defineMirroredMutations, modelCallErrors } from '../router/primitive.ts';
 import { scopeOf, type CallContext } from '../router/context.ts';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { runCharged } from '../router/billing.ts';
+import { runCharged } from '../accounts/billing.ts';
 import { ApiError } from '../router/errors.ts';
 import { router } from '../router/trpc.ts';
 import { defineMirroredMutations, modelCallErrors } from '../router/primitive.ts';

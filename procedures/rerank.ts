@@ -1,4 +1,4 @@
-import { runCharged } from '../router/billing.ts';
+import { runCharged } from '../accounts/billing.ts';
 import { defineNativeMutation, modelCallErrors } from '../router/primitive.ts';
 import { rerankRequestSchema, rerankResponseSchema, type RerankRequestInput } from '../schema/api/rerank.ts';
 import { scopeOf } from '../router/context.ts';

@@ -3,7 +3,7 @@ import { router } from '../router/trpc.ts';
 import { scoped } from '../router/auth.ts';
 import { baseProcedure } from '../router/trpc.ts';
 import { defineNativeMutation, defineNativeQuery, nativeEnvelope } from '../router/primitive.ts';
-import type { Scope } from '../router/scopes.ts';
+import type { Scope } from '../accounts/scopes.ts';
 import type { TransportDeclaration } from '../router/transport.ts';
 import {
   bucketSchema,

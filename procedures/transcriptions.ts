@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { firstPart, openCharge, runCharged } from '../router/billing.ts';
+import { firstPart, openCharge, runCharged } from '../accounts/billing.ts';
 import { ApiError } from '../router/errors.ts';
 import { defineStream } from '../router/streams.ts';
 import type { ModelEntry } from '../schema/api/models.ts';

@@ -1,9 +1,9 @@
 import { ApiError } from './errors.ts';
-import { isWellFormedApiKey } from './api-key-material.ts';
+import { isWellFormedApiKey } from '../accounts/api-key-material.ts';
 import type { Services } from './context.ts';
-import type { Principal } from './key-store.ts';
-import type { RateCount } from './rate-limits.ts';
-import type { Scope } from './scopes.ts';
+import type { Principal } from '../accounts/key-store.ts';
+import type { RateCount } from '../accounts/rate-limits.ts';
+import type { Scope } from '../accounts/scopes.ts';
 
 const bearerPattern = /^Bearer\s+(\S+)\s*$/i;
 

@@ -1,5 +1,5 @@
 import type { CallContext, Services } from './context.ts';
-import type { Principal } from './key-store.ts';
+import type { Principal } from '../accounts/key-store.ts';
 
 /**
  * The context of work that runs for a key outside any request (an operation's run, a realtime

@@ -1,22 +1,23 @@
 import type { CallScope } from '../providers/spec/call-scope.ts';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Config } from '../server/config.ts';
 import type { Database } from '../schema/db/types.ts';
 import type { ModelCatalog } from '../providers/catalog.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
-import type { KeyStore, Principal } from './key-store.ts';
-import type { RateCounts, RateLimits } from './rate-limits.ts';
-import type { BalanceLedger } from './ledger/balance-ledger.ts';
-import type { BackgroundTasks } from './background-tasks.ts';
+import type { KeyStore, Principal } from '../accounts/key-store.ts';
+import type { RateCounts, RateLimits } from '../accounts/rate-limits.ts';
+import type { BalanceLedger } from '../accounts/ledger/balance-ledger.ts';
+import type { UsageMeter } from '../accounts/billing.ts';
+import type { ServiceSettings } from './settings.ts';
 import type { OperationQueue } from '../jobs/operation-queue.ts';
 import type { StorageService } from '../providers/storage/storage-service.ts';
-import type { ServiceMetrics } from '../server/observability/metrics.ts';
-import type { Tracing } from '../server/observability/tracing.ts';
 
-/** Long-lived dependencies, built once at boot; no request in here (tests build callers on it). */
+/**
+ * Long-lived dependencies, built once at boot; no request in here. The composition root
+ * (server/) holds these and more: the whole configuration, its metrics and tracing.
+ */
 export interface Services {
-  config: Config;
+  config: ServiceSettings;
   db: Kysely<Database>;
   /** Same database; commits of per-request ledger writes do not wait for the WAL flush. */
   hotPathDb: Kysely<Database>;
@@ -26,15 +27,11 @@ export interface Services {
   logger: Logger;
   storage: StorageService;
   operations: OperationQueue;
-  /** Work finished after the answer (charge settlement), awaited at shutdown. */
-  background: BackgroundTasks;
   /** Both absent when ENFORCE_LIMITS=false. */
   rateLimits: RateLimits | undefined;
   ledger: BalanceLedger | undefined;
-  /** Prometheus counters, incremented in memory (GET /metrics). */
-  metrics: ServiceMetrics;
-  /** OpenTelemetry hooks; all absent unless OTEL_EXPORTER_OTLP_ENDPOINT is set. */
-  tracing: Tracing;
+  /** Counts usage and spend (GET /metrics). */
+  metrics: UsageMeter;
 }
 
 /** Filled in while a request runs and written to its log line when it ends. */

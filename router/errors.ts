@@ -5,6 +5,7 @@ import { ProviderError, type ProviderErrorKind } from '../providers/spec/provide
 import { DocumentError } from '../providers/local/documents/document-types.ts';
 import { StorageError } from '../providers/storage/storage-error.ts';
 import { isDatabaseUnavailable } from '../schema/db/unavailable.ts';
+import { AccountError } from '../accounts/account-error.ts';
 
 /**
  * The one table of error codes: native code → HTTP status, the tRPC code that carries it, and
@@ -143,6 +144,11 @@ function describeStorageError(error: StorageError): ErrorDescription {
   return { code: error.kind, status: errorCodes[error.kind].status, message: error.message, param: error.param, details: undefined, openAiCode: undefined, headers: undefined };
 }
 
+function describeAccountError(error: AccountError): ErrorDescription {
+  const { param, details, openAiCode, headers } = error.options;
+  return { code: error.code, status: errorCodes[error.code].status, message: error.message, param, details, openAiCode, headers };
+}
+
 /** The database (or the rate-limit store) is away: a 503 until it is back, never a 500. */
 const databaseUnavailable: ErrorDescription = {
   code: 'service_unavailable',
@@ -156,6 +162,7 @@ const databaseUnavailable: ErrorDescription = {
 
 /** The errors of lower layers that carry their own meaning; tRPC wraps them as the cause. */
 function describeDomainError(error: unknown): ErrorDescription | undefined {
+  if (error instanceof AccountError) return describeAccountError(error);
   if (error instanceof ProviderError) return describeProviderError(error);
   if (error instanceof DocumentError) return describeDocumentError(error);
   if (error instanceof StorageError) return describeStorageError(error);

@@ -19,11 +19,12 @@ interface ProcedureDefinition {
 /**
  * A procedure's steps exactly as tRPC's own caller runs them for `/trpc` and the worker: its
  * input parser (a failure is tRPC's BAD_REQUEST with the zod error as its cause), its resolver,
- * and its output parser when it has one (under tests). Run as one function rather than through
- * tRPC's middleware chain, which copies the call's options at every step: ~12 µs of CPU per call
- * under load, about a tenth of a proxied chat completion. Procedures carry no middleware of
- * their own (the pipeline admits the request; resolvers check their scope), and one that does is
- * refused when the routes are built, so nothing tRPC would run is skipped here.
+ * and its output parser when it has one (primitives have none: router/primitive.ts checks a
+ * sample of their answers itself). Run as one function rather than through tRPC's middleware
+ * chain, which copies the call's options at every step: ~12 µs of CPU per call under load, about
+ * a tenth of a proxied chat completion. Procedures carry no middleware of their own (the pipeline
+ * admits the request; resolvers check their scope), and one that does is refused when the routes
+ * are built, so nothing tRPC would run is skipped here.
  */
 export function procedureSteps(procedure: AnyProcedure, path: string): ProcedureSteps {
   const definition = procedure._def as unknown as ProcedureDefinition;

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { scoped } from './auth.ts';
 import { baseProcedure } from './trpc.ts';
 import type { CallContext } from './context.ts';
-import type { Scope } from './scopes.ts';
+import type { Scope } from '../accounts/scopes.ts';
 import type { Framing, MultipartDeclaration } from './transport.ts';
 
 /**

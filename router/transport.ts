@@ -1,7 +1,6 @@
 import type { z } from 'zod';
-import type { Config } from '../server/config.ts';
 import type { StorableResult } from '../providers/storage/storage-service.ts';
-import type { CallContext } from './context.ts';
+import type { CallContext, Services } from './context.ts';
 
 /**
  * What a procedure declares about how it travels over HTTP beyond JSON in and JSON out.
@@ -40,7 +39,7 @@ export interface RawBody {
   /** The request body as sent (any content type) turned into fields of the input. */
   into: (body: Buffer, contentType: string) => Record<string, unknown>;
   /** The largest body read, from configuration; larger ones answer 413 unread. */
-  maxBytes: (config: Config) => number;
+  maxBytes: (config: Services['config']) => number;
 }
 
 export type Framing = 'named-events' | 'data-then-done';

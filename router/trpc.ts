@@ -2,7 +2,7 @@ import { initTRPC } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import type { CallContext } from './context.ts';
 import { describeError } from './errors.ts';
-import type { Scope } from './scopes.ts';
+import type { Scope } from '../accounts/scopes.ts';
 import type { BackgroundRoute, Envelope, HeavyWork, TransportDeclaration } from './transport.ts';
 
 export type ProcedureMeta = OpenApiMeta<{

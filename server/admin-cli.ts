@@ -2,11 +2,11 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { openDatabase } from './database.ts';
-import { issueApiKey } from './api-key-admin.ts';
+import { issueApiKey } from '../accounts/api-key-admin.ts';
 import { insertProject, listProjects, findProject, setProjectLimits } from '../schema/db/queries/projects.ts';
 import { listApiKeys, revokeApiKey, setApiKeyLimits } from '../schema/db/queries/api-keys.ts';
 import { findBalance, insertGrant } from '../schema/db/queries/ledger.ts';
-import { isScope, scopes as allScopes, type Scope } from '../router/scopes.ts';
+import { isScope, scopes as allScopes, type Scope } from '../accounts/scopes.ts';
 
 const usage = `Usage: npm run admin -- <command> [options]
 

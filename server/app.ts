@@ -1,5 +1,5 @@
-import { appRouter } from '../router/app-router.ts';
-import type { Services } from '../router/context.ts';
+import { appRouter } from './app-router.ts';
+import type { ServerServices } from './server-services.ts';
 import { createPipeline, type Pipeline } from './http/pipeline.ts';
 
 /**
@@ -10,6 +10,6 @@ import { createPipeline, type Pipeline } from './http/pipeline.ts';
  * pipeline does not: it routes, reads bodies and writes answers. express serves static files
  * (the dashboard, the docs assets) behind the pipeline's page routes.
  */
-export function createApp(services: Services): Pipeline {
+export function createApp(services: ServerServices): Pipeline {
   return createPipeline(services, appRouter);
 }

@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { openAiCompatibleUpstreamSetting, type OpenAiCompatibleUpstreamConfig, type UpstreamModelSetting } from '../providers/openai/settings.ts';
 import type { WorkersAiConfig } from '../providers/workers-ai/settings.ts';
 import type { LocalModelsConfig } from '../providers/local/settings.ts';
-import type { RealtimeConfig } from '../providers/realtime/settings.ts';
-import type { StorageConfig } from '../providers/storage/settings.ts';
-import type { OperationsConfig, WebhooksConfig } from '../jobs/settings.ts';
+import type { OperationsConfig } from '../jobs/settings.ts';
+import type { LimitsConfig } from '../accounts/settings.ts';
+import type { ServiceSettings } from '../router/settings.ts';
 
 /**
  * Every setting the service reads, parsed once at boot. Adapters and procedures receive the
@@ -70,6 +70,7 @@ const environmentSchema = z.object({
   DEFAULT_EMBEDDINGS_MODEL: z.string().min(1).optional(),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
   SSE_KEEPALIVE_MS: z.coerce.number().int().min(100).default(15_000),
+  VALIDATE_OUTPUTS_SAMPLE: z.coerce.number().min(0).max(1).default(0.01),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.url().default('https://api.openai.com/v1'),
   OPENAI_MODELS: commaList.optional(),
@@ -126,19 +127,10 @@ export interface ObservabilityConfig {
   serviceName: string;
 }
 
-export interface LimitsConfig {
-  /** Off: no rate limits and no token ledger (benchmarks compare both). */
-  enforce: boolean;
-  requestsPerMinute: number;
-  tokensPerMinute: number;
-  redisUrl: string | undefined;
-  ledger: { leaseFraction: number; flushIntervalMs: number; flushBatchSize: number; idleReturnMs: number; reclaimIntervalMs: number };
-}
-
-export interface Config {
+/** Every setting; what procedures and the tRPC core read is declared with them (ServiceSettings). */
+export interface Config extends ServiceSettings {
   /** Server processes sharing the port (one per core with `auto`). */
   clusterWorkers: number;
-  port: number;
   host: string;
   databaseUrl: string | undefined;
   databasePoolSize: number;
@@ -155,14 +147,11 @@ export interface Config {
   bodyIdleTimeoutMs: number;
   /** How long a client may take to send its headers, and its whole request. */
   http: { headersTimeoutMs: number; requestTimeoutMs: number };
-  publicBaseUrl: string | undefined;
   /** Browser origins allowed to call the API (`*`: any); empty: no CORS headers. */
   corsOrigins: string[];
   /** Extra names for models: alias → `provider:model`. */
   modelAliases: Record<string, string>;
   local: LocalModelsConfig;
-  defaultTextModel: string | undefined;
-  defaultEmbeddingsModel: string | undefined;
   upstreamTimeoutMs: number;
   sseKeepAliveMs: number;
   openAiCompatibleUpstreams: OpenAiCompatibleUpstreamConfig[];
@@ -171,11 +160,7 @@ export interface Config {
   /** Tokens granted to the default project created on first boot. */
   bootstrapTokenGrant: string;
   operations: OperationsConfig;
-  webhooks: WebhooksConfig;
   limits: LimitsConfig;
-  storage: StorageConfig;
-  /** Absent: no realtime models, and minting answers 501. */
-  realtime: RealtimeConfig | undefined;
   observability: ObservabilityConfig;
 }
 
@@ -273,6 +258,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     defaultEmbeddingsModel: env.DEFAULT_EMBEDDINGS_MODEL,
     upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
     sseKeepAliveMs: env.SSE_KEEPALIVE_MS,
+    validateOutputsSample: env.VALIDATE_OUTPUTS_SAMPLE,
     openAiCompatibleUpstreams: upstreams,
     workersAi:
       env.WORKERS_AI_ACCOUNT_ID !== undefined && env.WORKERS_AI_API_TOKEN !== undefined

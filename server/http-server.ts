@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { createApp } from './app.ts';
-import { bootstrapDefaultProject, type IssuedApiKey } from './api-key-admin.ts';
+import { bootstrapDefaultProject, type IssuedApiKey } from '../accounts/api-key-admin.ts';
 import { startServices, type RunningServices } from './services.ts';
 import { requestIdOf } from './http/exchange.ts';
 

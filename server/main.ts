@@ -3,7 +3,7 @@ import type { Config } from './config.ts';
 import { exitGracefullyOnSignals, loadConfigOrExit } from './process-lifecycle.ts';
 import { createLogger } from './logger.ts';
 import { startServer } from './http-server.ts';
-import type { IssuedApiKey } from './api-key-admin.ts';
+import type { IssuedApiKey } from '../accounts/api-key-admin.ts';
 import { runClusterPrimary, type ListeningMessage } from './cluster.ts';
 
 function printBootstrapKey(issued: IssuedApiKey, config: Config, port: number): void {

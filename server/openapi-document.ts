@@ -1,9 +1,9 @@
 import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
-import { appRouter } from '../router/app-router.ts';
+import { appRouter } from './app-router.ts';
 import { nativeErrorSchema, openAiErrorSchema, routeTreeOf } from '../router/errors.ts';
 import { collectRoutes, transportRoutes, type RouteEntry } from '../router/route-table.ts';
-import { scopes } from '../router/scopes.ts';
+import { scopes } from '../accounts/scopes.ts';
 import type { TransportDeclaration } from '../router/transport.ts';
 
 const statusDescriptions: Record<number, string> = {

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { backgroundContext } from '../router/background-context.ts';
-import { runCharged } from '../router/billing.ts';
+import { runCharged } from '../accounts/billing.ts';
 import type { CallContext, Services } from '../router/context.ts';
 import { ApiError, describeError } from '../router/errors.ts';
 import type { ModelEntry } from '../schema/api/models.ts';

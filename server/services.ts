@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { PgBoss } from 'pg-boss';
 import type { Config } from './config.ts';
-import type { Services } from '../router/context.ts';
-import { KeyStore } from '../router/key-store.ts';
+import type { ServerServices } from './server-services.ts';
+import { KeyStore } from '../accounts/key-store.ts';
 import { loadProviders } from '../providers/registry.ts';
 import { createObjectStore } from '../providers/storage/create-object-store.ts';
 import { StorageService } from '../providers/storage/storage-service.ts';
@@ -14,16 +14,15 @@ import { WebhookDeliveryWorker } from '../jobs/webhooks/delivery-worker.ts';
 import { dispatchOperationEvent } from '../jobs/webhooks/dispatch.ts';
 import { openDatabase, type DatabaseHandle } from './database.ts';
 import { createOperationExecutor } from './operation-executor.ts';
-import { appRouter } from '../router/app-router.ts';
-import { createRateLimits } from './rate-limit-store.ts';
-import { BackgroundTasks } from '../router/background-tasks.ts';
-import { BalanceLedger } from '../router/ledger/balance-ledger.ts';
+import { appRouter } from './app-router.ts';
+import { createRateLimits } from '../accounts/rate-limit-store.ts';
+import { BalanceLedger } from '../accounts/ledger/balance-ledger.ts';
 import { ServiceMetrics } from './observability/metrics.ts';
 import { combineObservers } from './observability/model-calls.ts';
 import { startTracing } from './observability/tracing.ts';
 import { readQueueState } from '../jobs/queue-readings.ts';
 
-export interface RunningServices extends Services {
+export interface RunningServices extends ServerServices {
   database: DatabaseHandle;
   boss: PgBoss;
   close(): Promise<void>;
@@ -46,7 +45,7 @@ export async function startServices(config: Config, logger: Logger, options: { r
   };
   try {
     const { db } = database;
-    // Pushed before the background tasks: the last charges are written after they drain.
+    // Pushed early so it closes late: the charges of calls ending during shutdown are still written.
     const ledger = config.limits.enforce
       ? new BalanceLedger({ db, reachability: database.reachability, logger, ...config.limits.ledger })
       : undefined;
@@ -54,9 +53,6 @@ export async function startServices(config: Config, logger: Logger, options: { r
       await ledger.start();
       stops.push(() => ledger.close());
     }
-    // Settlements still running after the last answer finish before the database closes.
-    const background = new BackgroundTasks(logger);
-    stops.push(() => background.drain());
     const metrics = new ServiceMetrics();
     const providers = await loadProviders(config, combineObservers([metrics.modelCalls, ...(tracing.modelCalls ? [tracing.modelCalls] : [])]));
     stops.push(() => providers.close());
@@ -67,7 +63,7 @@ export async function startServices(config: Config, logger: Logger, options: { r
     stops.push(() => stopBoss(boss));
     await ensureQueues(boss, config.operations, config.webhooks);
 
-    const rateLimits = await createRateLimits(config, database, logger, stops);
+    const rateLimits = await createRateLimits(config.limits, database, logger, stops);
 
     const onFinished = (operation: Parameters<typeof dispatchOperationEvent>[3]) => {
       metrics.countOperationFinished(operation.kind, operation.status);
@@ -88,7 +84,6 @@ export async function startServices(config: Config, logger: Logger, options: { r
       operations: new OperationQueue({ db, boss, onFinished }),
       rateLimits,
       ledger,
-      background,
       metrics,
       tracing,
       database,

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-import { appRouter } from '../../router/app-router.ts';
+import { appRouter } from '../../server/app-router.ts';
 import { collectRoutes, type RouteEntry } from '../../router/route-table.ts';
 import { StandalonePrinter } from './type-printer.ts';
 
@@ -65,7 +65,7 @@ const access = (procedurePath: string) => procedurePath.split('.').map((key) => 
 function probeSource(routes: RouteFacts[]): string {
   const lines = [
     `import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';`,
-    `import type { AppRouter } from '../../router/app-router.ts';`,
+    `import type { AppRouter } from '../../server/app-router.ts';`,
     `type Inputs = inferRouterInputs<AppRouter>;`,
     `type Outputs = inferRouterOutputs<AppRouter>;`,
     `type EventOf<T> = T extends AsyncIterable<infer E> ? E : never;`,
@@ -127,7 +127,7 @@ export function generateRoutesSource(): string {
   );
   const table = routes.map(({ procedurePath, kind: _kind, ...facts }) => `  ${JSON.stringify(procedurePath)}: ${JSON.stringify(facts)},`);
   return [
-    '// Generated from router/app-router.ts by `npm run client:generate`: do not edit.',
+    '// Generated from server/app-router.ts by `npm run client:generate`: do not edit.',
     '// test/client/generated-routes.test.ts fails when this file no longer matches the router.',
     '',
     `import type { BinaryAnswer } from '../binary-answer.js';`,

@@ -1,6 +1,5 @@
 import { OperationError, TimeoutError } from './errors.js';
 import { sleep, type Http, type RequestOptions } from './http.js';
-import type { CallById } from './client.js';
 import { callRoute, type Input, type Operation } from './routes.js';
 
 
@@ -24,9 +23,8 @@ function isOperation(value: unknown): value is Operation {
 export function createOperations(http: Http) {
   /** The project's operations, newest first: filter by `status` or `kind`; page with `after` (the last id seen). */
   const list = (input: Input<'infra.ai.operations.list'> = {}, requestOptions?: RequestOptions) => callRoute(http, 'infra.ai.operations.list', input, requestOptions);
-  const get: CallById<'infra.ai.operations.get'> = (operationId, requestOptions) => callRoute(http, 'infra.ai.operations.get', { operation_id: operationId }, requestOptions);
-  const cancel: CallById<'infra.ai.operations.cancel'> = (operationId, requestOptions) =>
-    callRoute(http, 'infra.ai.operations.cancel', { operation_id: operationId }, requestOptions);
+  const get = (operationId: string, requestOptions?: RequestOptions) => callRoute(http, 'infra.ai.operations.get', { operation_id: operationId }, requestOptions);
+  const cancel = (operationId: string, requestOptions?: RequestOptions) => callRoute(http, 'infra.ai.operations.cancel', { operation_id: operationId }, requestOptions);
 
   /** Polls the operation until it has ended (succeeded, failed or cancelled) and answers it as it ended. */
   async function wait(operationId: string, options: WaitOptions = {}): Promise<Operation> {

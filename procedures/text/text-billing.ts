@@ -1,4 +1,4 @@
-import type { ChargeRequest, Units } from '../../router/billing.ts';
+import type { ChargeRequest, Units } from '../../accounts/billing.ts';
 import type { ModelEntry } from '../../schema/api/models.ts';
 import type { TextGenerationRequest, TextUsage } from '../../providers/spec/text-generation.ts';
 

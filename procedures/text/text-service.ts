@@ -1,6 +1,6 @@
 import { ApiError } from '../../router/errors.ts';
 import type { Services } from '../../router/context.ts';
-import { checkAffordable, firstPart, openCharge, runCharged, type Charge } from '../../router/billing.ts';
+import { checkAffordable, firstPart, openCharge, runCharged, type Charge } from '../../accounts/billing.ts';
 import { scopeOf, type CallContext } from '../../router/context.ts';
 import type { CallScope } from '../../providers/spec/call-scope.ts';
 import type { ModelEntry } from '../../schema/api/models.ts';

@@ -1,7 +1,7 @@
 import { admitCalls, authenticateHeader } from '../../router/auth.ts';
 import type { CallContext, Services } from '../../router/context.ts';
 import { ApiError } from '../../router/errors.ts';
-import type { Scope } from '../../router/scopes.ts';
+import type { Scope } from '../../accounts/scopes.ts';
 import type { HeavyWork } from '../../router/transport.ts';
 import { assertDeclaredFits } from './bodies.ts';
 import type { BodyBudget } from './body-budget.ts';

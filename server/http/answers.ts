@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { buildErrorBody, describeError, errorCodes, type ApiErrorCode, type ErrorDescription } from '../../router/errors.ts';
-import { pushRateLimitHeaders } from '../../router/rate-limits.ts';
+import { pushRateLimitHeaders } from '../../accounts/rate-limits.ts';
 import type { Framing } from '../../router/transport.ts';
 import { isDatabaseUnavailable } from '../../schema/db/unavailable.ts';
 import { requestIdHeader, type Exchange } from './exchange.ts';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { RequestLog } from '../../router/context.ts';
-import type { RateCounts } from '../../router/rate-limits.ts';
+import type { RateCounts } from '../../accounts/rate-limits.ts';
 import type { ServiceMetrics, Tree as MetricsTree } from '../observability/metrics.ts';
 
 /** Which envelope an answer's errors use: the native one, OpenAI's, tRPC's own. */

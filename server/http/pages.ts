@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { sql } from 'kysely';
 import { getAbsoluteFSPath } from 'swagger-ui-dist';
-import type { Services } from '../../router/context.ts';
+import type { ServerServices } from '../server-services.ts';
 import { ApiError } from '../../router/errors.ts';
 import { createOpenApiDocument } from '../openapi-document.ts';
 import { answerJson } from './answers.ts';
@@ -137,7 +137,7 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
  * `Authorization: Bearer <METRICS_TOKEN>` may read it (a token apart from API keys: scrapers
  * hold no project's key); compared in constant time.
  */
-function metricsPage(services: Services): PageRoute {
+function metricsPage(services: ServerServices): PageRoute {
   const token = services.config.observability.metricsToken;
   const expected = token === undefined ? undefined : digest(`Bearer ${token}`);
   return page('/metrics', async (x) => {
@@ -152,7 +152,7 @@ function metricsPage(services: Services): PageRoute {
   });
 }
 
-function healthPages(services: Services): PageRoute[] {
+function healthPages(services: ServerServices): PageRoute[] {
   return [
     page('/healthz', (x) => answerJson(x, 200, { status: 'ok' })),
     page('/readyz', async (x) => {
@@ -166,6 +166,6 @@ function healthPages(services: Services): PageRoute[] {
   ];
 }
 
-export function pageRoutes(services: Services): PageRoute[] {
+export function pageRoutes(services: ServerServices): PageRoute[] {
   return [...healthPages(services), metricsPage(services), ...docsPages(services.config.publicBaseUrl), ...dashboardPages()];
 }

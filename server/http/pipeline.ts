@@ -2,26 +2,20 @@ import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AnyRouter } from '@trpc/server';
 import cors from 'cors';
-import type { Services } from '../../router/context.ts';
+import type { ServerServices } from '../server-services.ts';
 import { ApiError } from '../../router/errors.ts';
-import { rateLimitHeaderNames } from '../../router/rate-limits.ts';
+import { rateLimitHeaderNames } from '../../accounts/rate-limits.ts';
 import { realtimeUpgradeRoute, type UpgradeRoute } from '../realtime-proxy.ts';
 import { answerError } from './answers.ts';
 import { BodyBudget } from './body-budget.ts';
 import { openExchange, traceExchange, type Exchange } from './exchange.ts';
 import { JsonThread } from './json-thread.ts';
 import { pageRoutes, type PageRoute } from './pages.ts';
+import type { PipelineServices } from './pipeline-services.ts';
 import { procedureRoutes, serveProcedure, type ProcedureRoute } from './procedure-routes.ts';
 import { parseTarget } from './request-target.ts';
 import { compilePath, RouteTable, type PathPattern } from './route-table.ts';
 import { createTrpcDoor, trpcRoutes, type TrpcRoute } from './trpc-door.ts';
-
-/** What the pipeline's steps share for the life of the process. */
-export interface PipelineServices {
-  services: Services;
-  bodyBudget: BodyBudget;
-  jsonThread: JsonThread;
-}
 
 type UpgradeEntry = Omit<UpgradeRoute, 'path'> & { pattern: PathPattern; tree: 'openai' | 'native' };
 type Route = ProcedureRoute | TrpcRoute | PageRoute | UpgradeEntry;
@@ -53,7 +47,7 @@ function pathOf(url: string): string {
  * rate limit, body budget) → read its body → call the procedure, which validates → write the
  * answer. Anything thrown on the way is answered in one place (answers.ts `answerError`).
  */
-export function createPipeline(services: Services, appRouter: AnyRouter): Pipeline {
+export function createPipeline(services: ServerServices, appRouter: AnyRouter): Pipeline {
   const { config, logger, metrics } = services;
   const shared: PipelineServices = {
     services,

@@ -1,10 +1,11 @@
 import type { AnyRouter } from '@trpc/server';
 import type { z } from 'zod';
 import type { Services } from '../../router/context.ts';
+import type { Config } from '../config.ts';
 import { procedureSteps, type ProcedureSteps } from '../../router/procedure-steps.ts';
 import { ApiError } from '../../router/errors.ts';
 import { collectRoutes, dataOf, type RouteEntry } from '../../router/route-table.ts';
-import type { Scope } from '../../router/scopes.ts';
+import type { Scope } from '../../accounts/scopes.ts';
 import type { Framing, HeavyWork, MultipartDeclaration, RawAnswer } from '../../router/transport.ts';
 import { admit } from './admission.ts';
 import { answerBytes, answerEvents, answerJson, answerJsonText } from './answers.ts';
@@ -13,7 +14,7 @@ import { isJsonContentType, parseJsonBody, readBody } from './bodies.ts';
 import { continueBody, type Exchange, type Tree } from './exchange.ts';
 import { valuesAsInput } from './form-values.ts';
 import { inputFromMultipart, multipartBound } from './multipart.ts';
-import type { PipelineServices } from './pipeline.ts';
+import type { PipelineServices } from './pipeline-services.ts';
 import { compilePath, type PathPattern } from './route-table.ts';
 
 
@@ -129,7 +130,7 @@ async function sentInput(x: Exchange, route: ProcedureRoute, query: Map<string, 
 }
 
 /** The most body bytes a route reads from this request (a form upload may hold several files). */
-function bodyLimitOf(route: ProcedureRoute, config: Services['config'], contentType: string | undefined): number {
+function bodyLimitOf(route: ProcedureRoute, config: Config, contentType: string | undefined): number {
   const { source } = route;
   if (source.kind === 'raw') return source.maxBytes(config);
   if (source.kind === 'json' && source.multipart && mediaType(contentType) === 'multipart/form-data') return multipartBound(config.maxBodyBytes, source.multipart);

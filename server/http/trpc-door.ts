@@ -2,13 +2,13 @@ import type { AnyRouter } from '@trpc/server';
 import { nodeHTTPRequestHandler } from '@trpc/server/adapters/node-http';
 import type { CallContext } from '../../router/context.ts';
 import { ApiError, describeError } from '../../router/errors.ts';
-import { rateLimitHeaders } from '../../router/rate-limits.ts';
+import { rateLimitHeaders } from '../../accounts/rate-limits.ts';
 import { collectRoutes } from '../../router/route-table.ts';
 import { admit, type AdmittedCall } from './admission.ts';
 import { discardUnreadBody, logFailure } from './answers.ts';
 import { checkedJsonText, isJsonContentType, readBody } from './bodies.ts';
 import { continueBody, requestIdHeader, type Exchange } from './exchange.ts';
-import type { PipelineServices } from './pipeline.ts';
+import type { PipelineServices } from './pipeline-services.ts';
 import { compilePath, type PathPattern } from './route-table.ts';
 
 /** `/trpc/{procedures}`: tRPC's own protocol (batches, subscriptions), GET and POST. */

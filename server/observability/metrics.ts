@@ -1,5 +1,6 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { recordedCounter, recordedHistogram, setCounter } from './recorded-metrics.ts';
+import type { QueueReading } from '../../jobs/queue-readings.ts';
 import type { PoolUsage } from '../../providers/local/bounded-pool.ts';
 import { failureReason, type ModelCall, type ModelCallObserver } from './model-calls.ts';
 
@@ -12,14 +13,6 @@ const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 export interface PoolReading {
   pool: string;
   usage: PoolUsage;
-}
-
-/** Operation queue state, counted in Postgres at scrape time (one query a scrape, none a request). */
-export interface QueueReading {
-  queue: string;
-  state: string;
-  jobs: number;
-  oldestAgeSeconds: number;
 }
 
 /** What the scrape reads from the rest of the process; each source is optional (the worker has no rate limits, tests may have no pool). */

@@ -7,7 +7,6 @@ import type { RequestHandler } from 'express';
 import type { LogEvent } from 'kysely';
 import { exchangeOf } from '../http/exchange.ts';
 import { failureReason, type ModelCallObserver } from './model-calls.ts';
-import type { Tracing } from './tracing.ts';
 
 /** Records a failure on a span: its kind, never its message (which may quote a prompt). */
 function fail(span: Span, error: unknown): void {
@@ -18,9 +17,10 @@ function fail(span: Span, error: unknown): void {
 /**
  * OTLP/HTTP (protobuf) export of: a server span per request, named by method and route
  * template; a child span per model call (`upstream <operation>` or `local <operation>`); a child
- * span per database query (its parameterised SQL, never the values). Loaded only when configured.
+ * span per database query (its parameterised SQL, never the values). Loaded only when configured,
+ * by server/observability/tracing.ts, which holds the result as its `Tracing`.
  */
-export function startOtlpTracing(options: { endpoint: string; serviceName: string }): Tracing {
+export function startOtlpTracing(options: { endpoint: string; serviceName: string }) {
   // One context manager per process; a second server in the same process shares it.
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   const provider = new TracerProvider({

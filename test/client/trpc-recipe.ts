@@ -1,6 +1,6 @@
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import { EventSource } from 'eventsource';
-import type { AppRouter } from '../../router/app-router.ts';
+import type { AppRouter } from '../../server/app-router.ts';
 
 export function createTrpcClient(baseUrl: string, apiKey: string) {
   const authorization = `Bearer ${apiKey}`;

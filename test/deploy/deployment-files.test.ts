@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +8,7 @@ import { ConfigMap, Secret, Service } from 'kubernetes-models/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { repoRoot } from '../helpers/paths.ts';
+import { importGraph, reachableFrom, repositoryFiles } from '../helpers/import-graph.ts';
 
 const run = promisify(execFile);
 
@@ -123,21 +123,9 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
 });
 
 describe('Dockerfile', () => {
-  /** Every repository file the API and the worker import, following relative imports from their entry points. */
-  async function importedFiles(): Promise<Set<string>> {
-    const seen = new Set<string>();
-    const pending = ['server/main.ts', 'server/worker-main.ts', 'providers/local/compute/compute-worker.ts'];
-    while (pending.length > 0) {
-      const file = pending.pop()!;
-      if (seen.has(file)) continue;
-      seen.add(file);
-      const source = await readFile(path.join(repoRoot, file), 'utf8');
-      for (const match of source.matchAll(/(?:from|import\()\s*'(\.{1,2}\/[^']+)'/g)) {
-        const target = path.relative(repoRoot, path.resolve(path.dirname(path.join(repoRoot, file)), match[1]!));
-        if (target.endsWith('.ts') && existsSync(path.join(repoRoot, target))) pending.push(target);
-      }
-    }
-    return seen;
+  /** Every repository file the API and the worker import, worker threads' modules included. */
+  function importedFiles(): Set<string> {
+    return reachableFrom(importGraph(repoRoot, repositoryFiles(repoRoot)), ['server/main.ts', 'server/worker-main.ts']);
   }
 
   it('is multi-stage on Node 24, runs as a non-root user with a health check, and copies every folder the processes import', async () => {
@@ -147,7 +135,7 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/healthz/m);
     const copied = [...dockerfile.matchAll(/^COPY (?:--chown=\S+ )?(\S+) \.\/\S*$/gm)].map((match) => match[1]!);
     expect(copied).toContain('models');
-    const folders = new Set([...(await importedFiles())].map((file) => file.split('/')[0]!));
+    const folders = new Set([...importedFiles()].map((file) => file.split('/')[0]!));
     for (const folder of folders) expect(copied, `${folder}/ is imported but not copied into the image`).toContain(folder);
     expect(folders.has('test')).toBe(false);
   });

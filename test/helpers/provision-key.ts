@@ -3,8 +3,8 @@ import pg from 'pg';
 import type { Database } from '../../schema/db/types.ts';
 import { insertProject, setProjectLimits } from '../../schema/db/queries/projects.ts';
 import { insertGrant } from '../../schema/db/queries/ledger.ts';
-import { issueApiKey } from '../../server/api-key-admin.ts';
-import type { Scope } from '../../router/scopes.ts';
+import { issueApiKey } from '../../accounts/api-key-admin.ts';
+import type { Scope } from '../../accounts/scopes.ts';
 
 /**
  * A project granted `grant` tokens (and its own requests and tokens per minute, if given) and its key, written straight into the database that

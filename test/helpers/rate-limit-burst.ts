@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { Database } from '../../schema/db/types.ts';
 import { setApiKeyLimits } from '../../schema/db/queries/api-keys.ts';
 import { insertProject } from '../../schema/db/queries/projects.ts';
-import { issueApiKey } from '../../server/api-key-admin.ts';
+import { issueApiKey } from '../../accounts/api-key-admin.ts';
 
 /** What a burst was answered with. */
 export interface BurstOutcome {

@@ -1,10 +1,10 @@
 import { pino } from 'pino';
 import { loadConfig } from '../../server/config.ts';
 import { startServer, type RunningServer } from '../../server/http-server.ts';
-import { issueApiKey } from '../../server/api-key-admin.ts';
+import { issueApiKey } from '../../accounts/api-key-admin.ts';
 import { insertProject } from '../../schema/db/queries/projects.ts';
 import { insertGrant } from '../../schema/db/queries/ledger.ts';
-import type { Scope } from '../../router/scopes.ts';
+import type { Scope } from '../../accounts/scopes.ts';
 import { bundledModelsDir } from './paths.ts';
 import { createTestDatabase } from './test-database.ts';
 
@@ -32,6 +32,8 @@ export async function startTestServer(environment: Record<string, string> = {}):
     DATABASE_POOL_SIZE: '4',
     JOBS_SUPERVISE_SECONDS: '1',
     WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+    // Every answer checked against its schema: the same check production runs on a sample.
+    VALIDATE_OUTPUTS_SAMPLE: '1',
     ...environment,
   });
   const running = await startServer(config, pino({ level: 'silent' })).catch(async (error: unknown) => {

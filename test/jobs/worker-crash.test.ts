@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../schema/db/types.ts';
 import { insertProject } from '../../schema/db/queries/projects.ts';
-import { issueApiKey } from '../../server/api-key-admin.ts';
+import { issueApiKey } from '../../accounts/api-key-admin.ts';
 import { startChildServer, type ChildServer } from '../helpers/child-server.ts';
 import { createTestDatabase } from '../helpers/test-database.ts';
 import { bearer } from '../helpers/test-server.ts';

@@ -1,7 +1,7 @@
 import Big from 'big.js';
 import { describe, expect, it } from 'vitest';
 import { divideRoundingUp, formatAmount, parseAmount, parseDecimal } from '../../schema/db/amount.ts';
-import { costOf } from '../../router/billing.ts';
+import { costOf } from '../../accounts/billing.ts';
 
 /** The ledger's in-memory amounts are bigint picotokens: they must agree with decimal arithmetic to the last digit. */
 describe('ledger amounts', () => {

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTRPCClient, httpLink } from '@trpc/client';
-import type { AppRouter } from '../../router/app-router.ts';
+import type { AppRouter } from '../../server/app-router.ts';
 import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 let server: TestServer;

@@ -5,10 +5,10 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RateLimits } from '../../router/rate-limits.ts';
-import type { RateLimitLeaseStore } from '../../router/rate-limit-lease-store.ts';
-import { postgresLeaseStore } from '../../router/rate-limit-store-postgres.ts';
-import { redisLeaseStore } from '../../router/rate-limit-store-redis.ts';
+import { RateLimits } from '../../accounts/rate-limits.ts';
+import type { RateLimitLeaseStore } from '../../accounts/rate-limit-lease-store.ts';
+import { postgresLeaseStore } from '../../accounts/rate-limit-store-postgres.ts';
+import { redisLeaseStore } from '../../accounts/rate-limit-store-redis.ts';
 import { migrateToLatest } from '../../schema/db/migrate.ts';
 import type { Database } from '../../schema/db/types.ts';
 import { createTestDatabase } from '../helpers/test-database.ts';
@@ -51,7 +51,7 @@ async function open(make: () => Promise<RateLimitLeaseStore>): Promise<RateLimit
 async function countOutcomes(calls: Promise<unknown>[]): Promise<{ served: number; refused: number }> {
   const outcomes = await Promise.allSettled(calls);
   const refused = outcomes.filter((outcome) => outcome.status === 'rejected');
-  for (const outcome of refused) expect((outcome.reason as { apiCode?: string }).apiCode).toBe('rate_limited');
+  for (const outcome of refused) expect(outcome.reason).toMatchObject({ name: 'AccountError', code: 'rate_limited' });
   return { served: outcomes.length - refused.length, refused: refused.length };
 }
 
@@ -66,7 +66,7 @@ describe.each(stores)('reclaims in %s', (_name, make) => {
     const burst = await countOutcomes(Array.from({ length: 120 }, () => second.consume('requests', keyId, 100, 1)));
     expect(burst).toEqual({ served: 99, refused: 21 });
     // The point the first held went to the second: the first has none left either.
-    await expect(first.consume('requests', keyId, 100, 1)).rejects.toMatchObject({ apiCode: 'rate_limited' });
+    await expect(first.consume('requests', keyId, 100, 1)).rejects.toMatchObject({ name: 'AccountError', code: 'rate_limited' });
   });
 
   it('forgets a holder that does not answer (a dead process): its points stay counted, nobody waits on it again', async () => {

@@ -5,7 +5,7 @@ import type { Database } from '../../schema/db/types.ts';
 import { setApiKeyLimits } from '../../schema/db/queries/api-keys.ts';
 import { findBalance, listRecentUsage } from '../../schema/db/queries/ledger.ts';
 import { insertProject } from '../../schema/db/queries/projects.ts';
-import { issueApiKey } from '../../server/api-key-admin.ts';
+import { issueApiKey } from '../../accounts/api-key-admin.ts';
 import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { createTestDatabase } from '../helpers/test-database.ts';
 import { startChildServer, type ChildServer } from '../helpers/child-server.ts';

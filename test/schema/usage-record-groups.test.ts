@@ -6,7 +6,7 @@ import { migrationProvider } from '../../schema/db/migrate.ts';
 import { recordCharges } from '../../schema/db/queries/balance-leases.ts';
 import { listRecentUsage } from '../../schema/db/queries/ledger.ts';
 import { insertProject } from '../../schema/db/queries/projects.ts';
-import { UsageBatch } from '../../router/ledger/usage-batch.ts';
+import { UsageBatch } from '../../accounts/ledger/usage-batch.ts';
 import type { Database } from '../../schema/db/types.ts';
 import { createTestDatabase } from '../helpers/test-database.ts';
 

@@ -2,7 +2,7 @@ import Big from 'big.js';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueApiKey } from '../../server/api-key-admin.ts';
+import { issueApiKey } from '../../accounts/api-key-admin.ts';
 import { setApiKeyLimits } from '../../schema/db/queries/api-keys.ts';
 import { findBalance, insertGrant, sumLedger } from '../../schema/db/queries/ledger.ts';
 import { insertProject } from '../../schema/db/queries/projects.ts';

@@ -7,7 +7,7 @@ import { repoRoot } from '../helpers/paths.ts';
 describe('configuration', () => {
   it('has defaults for everything', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 8787, databaseUrl: undefined, logLevel: 'info', openAiCompatibleUpstreams: [], workersAi: undefined });
+    expect(config).toMatchObject({ port: 8787, databaseUrl: undefined, logLevel: 'info', openAiCompatibleUpstreams: [], workersAi: undefined, validateOutputsSample: 0.01 });
     expect(config.dataDir).toBe(path.resolve('./.data'));
   });
 
@@ -20,6 +20,8 @@ describe('configuration', () => {
     [{ OPENAI_COMPAT_UPSTREAMS: '[{"name":"Bad Name","base_url":"http://x","models":["m"]}]' }, 'OPENAI_COMPAT_UPSTREAMS.0.name'],
     [{ OPENAI_COMPAT_UPSTREAMS: '[{"name":"ok","base_url":"http://x","models":[{"id":"m","capabilities":["mind_reading"]}]}]' }, 'OPENAI_COMPAT_UPSTREAMS.0.models.0'],
     [{ WORKERS_AI_ACCOUNT_ID: 'acct' }, 'WORKERS_AI_API_TOKEN'],
+    [{ VALIDATE_OUTPUTS_SAMPLE: '1.5' }, 'VALIDATE_OUTPUTS_SAMPLE'],
+    [{ VALIDATE_OUTPUTS_SAMPLE: 'all' }, 'VALIDATE_OUTPUTS_SAMPLE'],
   ])('rejects %j naming %s', (environment, name) => {
     expect(() => loadConfig(environment)).toThrow(ConfigError);
     expect(() => loadConfig(environment)).toThrow(name);

@@ -2,11 +2,11 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KeyStore } from '../../router/key-store.ts';
-import { hashApiKey } from '../../router/api-key-material.ts';
+import { KeyStore } from '../../accounts/key-store.ts';
+import { hashApiKey } from '../../accounts/api-key-material.ts';
 import { migrateToLatest } from '../../schema/db/migrate.ts';
 import { insertProject } from '../../schema/db/queries/projects.ts';
-import { issueApiKey } from '../../server/api-key-admin.ts';
+import { issueApiKey } from '../../accounts/api-key-admin.ts';
 import type { Database } from '../../schema/db/types.ts';
 import { createTestDatabase } from '../helpers/test-database.ts';
 

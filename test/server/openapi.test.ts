@@ -1,7 +1,7 @@
 import { validate } from '@readme/openapi-parser';
 import type { AnyProcedure } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appRouter } from '../../router/app-router.ts';
+import { appRouter } from '../../server/app-router.ts';
 import type { ProcedureMeta } from '../../router/trpc.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 

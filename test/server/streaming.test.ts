@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
 import { EventSource } from 'eventsource';
-import type { AppRouter } from '../../router/app-router.ts';
+import type { AppRouter } from '../../server/app-router.ts';
 import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { startFakeOpenAi } from '../fakes/fake-openai.ts';
 import type { FakeUpstream } from '../fakes/fake-upstream-server.ts';

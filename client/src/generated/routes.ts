@@ -1,4 +1,4 @@
-// Generated from router/app-router.ts by `npm run client:generate`: do not edit.
+// Generated from server/app-router.ts by `npm run client:generate`: do not edit.
 // test/client/generated-routes.test.ts fails when this file no longer matches the router.
 
 import type { BinaryAnswer } from '../binary-answer.js';

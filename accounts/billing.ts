@@ -1,10 +1,39 @@
 import type { ModelEntry, Pricing } from '../schema/api/models.ts';
 import { findBalance } from '../schema/db/queries/ledger.ts';
 import { InsufficientBalance, type BalanceLedger, type Reservation } from './ledger/balance-ledger.ts';
-import type { Counted } from './rate-limits.ts';
+import type { Counted, RateCounts, RateLimits } from './rate-limits.ts';
 import { divideRoundingUp, formatAmount, largestExactDouble, wholeUnits, ledgerDecimals, parseAmount, parseDecimal, tenTo, type Amount } from '../schema/db/amount.ts';
-import { ApiError } from './errors.ts';
-import type { CallContext } from './context.ts';
+import { AccountError } from './account-error.ts';
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema/db/types.ts';
+import type { Principal } from './key-store.ts';
+
+/** Where billed usage is counted for monitoring (the Prometheus counters). */
+export interface UsageMeter {
+  countUsage(modelId: string, input: number, output: number): void;
+  countSpend(primitive: string, tokens: number): void;
+}
+
+/**
+ * What billing reads of the call it charges: the tRPC core's call context has all of it, and the
+ * domain names only this, so it never depends on the layer above it.
+ */
+export interface ChargeContext {
+  services: {
+    db: Kysely<Database>;
+    /** Both absent when limits are off: calls are then counted in the metrics only. */
+    rateLimits: RateLimits | undefined;
+    ledger: BalanceLedger | undefined;
+    metrics: UsageMeter;
+  };
+  principal: Principal;
+  requestId: string;
+  signal: AbortSignal;
+  /** The budgets the answer's rate-limit headers report. */
+  response: { rateLimits: RateCounts };
+  /** Present for a background run: its tokens were counted when it was accepted. */
+  background?: unknown;
+}
 
 /** Units a call consumes: model tokens in and out, or one count of the pricing's own unit. */
 export interface Units {
@@ -101,8 +130,8 @@ export interface Charge {
   settle(used: Units, status: 'succeeded' | 'failed' | 'cancelled' | 'disconnected'): void;
 }
 
-function insufficient(balance: string, estimate: Amount, model: ChargeRequest['model']): ApiError {
-  return new ApiError(
+function insufficient(balance: string, estimate: Amount, model: ChargeRequest['model']): AccountError {
+  return new AccountError(
     'insufficient_tokens',
     `Insufficient tokens: this call to ${model.id} may cost up to ${formatAmount(estimate)} tokens and the project balance is ${balance}`,
     { details: { balance, estimate: formatAmount(estimate), model: model.id }, openAiCode: 'insufficient_quota' },
@@ -115,7 +144,7 @@ function insufficient(balance: string, estimate: Amount, model: ChargeRequest['m
  * nothing. Rejected calls give everything back. No promise when this process's leases cover the
  * call (the usual case): callers may `await` it either way.
  */
-export function openCharge(ctx: CallContext, request: ChargeRequest): Charge | Promise<Charge> {
+export function openCharge(ctx: ChargeContext, request: ChargeRequest): Charge | Promise<Charge> {
   const { services, principal } = ctx;
   const { rateLimits: limits, ledger } = services;
   if (!limits || !ledger) return { settle: (used) => services.metrics.countUsage(request.model.id, used.input, used.output) };
@@ -129,7 +158,7 @@ export function openCharge(ctx: CallContext, request: ChargeRequest): Charge | P
   return limits.consume('tokens', keyId, tokensPerMinute, request.rateEstimate, request.rateParam).then((fromStore) => reserveCost(ctx, request, ledger, started, fromStore));
 }
 
-function reserveCost(ctx: CallContext, request: ChargeRequest, ledger: BalanceLedger, started: number, counted: Counted | undefined): Charge | Promise<Charge> {
+function reserveCost(ctx: ChargeContext, request: ChargeRequest, ledger: BalanceLedger, started: number, counted: Counted | undefined): Charge | Promise<Charge> {
   if (counted) ctx.response.rateLimits.tokens = counted;
   const reserved = costOf(request.model.pricing, request.upperBound);
   if (reserved <= 0n) return new MeteredCall(ctx, request, ledger, started, counted, reserved, undefined);
@@ -147,7 +176,7 @@ function reserveCost(ctx: CallContext, request: ChargeRequest, ledger: BalanceLe
 
 /** A call's open charge: what it counted and reserved, until it settles (once). */
 class MeteredCall implements Charge {
-  readonly #ctx: CallContext;
+  readonly #ctx: ChargeContext;
   readonly #request: ChargeRequest;
   readonly #ledger: BalanceLedger;
   readonly #counted: Counted | undefined;
@@ -156,7 +185,7 @@ class MeteredCall implements Charge {
   readonly #started: number;
   #settled = false;
 
-  constructor(ctx: CallContext, request: ChargeRequest, ledger: BalanceLedger, started: number, counted: Counted | undefined, reserved: Amount, reservation: Reservation | undefined) {
+  constructor(ctx: ChargeContext, request: ChargeRequest, ledger: BalanceLedger, started: number, counted: Counted | undefined, reserved: Amount, reservation: Reservation | undefined) {
     this.#ctx = ctx;
     this.#request = request;
     this.#ledger = ledger;
@@ -202,7 +231,7 @@ const nothing: Units = { input: 0, output: 0 };
  * Runs a primitive's work under one charge: opened before it (402/429 refuse it unrun), settled
  * to what the result says was used, or to nothing when the work fails or is abandoned.
  */
-export async function runCharged<T>(ctx: CallContext, request: ChargeRequest, work: () => Promise<T> | T, used: (result: T) => Units): Promise<T> {
+export async function runCharged<T>(ctx: ChargeContext, request: ChargeRequest, work: () => Promise<T> | T, used: (result: T) => Units): Promise<T> {
   const opened = openCharge(ctx, request);
   const charge = opened instanceof Promise ? await opened : opened;
   let result: T;
@@ -230,7 +259,7 @@ export async function firstPart<T>(iterator: AsyncIterator<T>, charge: Charge): 
 }
 
 /** For `async: true`: refuse at request time what the balance could not pay when the work runs. */
-export async function checkAffordable(ctx: CallContext, request: ChargeRequest): Promise<void> {
+export async function checkAffordable(ctx: ChargeContext, request: ChargeRequest): Promise<void> {
   if (!ctx.services.rateLimits) return;
   const estimate = costOf(request.model.pricing, request.upperBound);
   if (estimate <= 0n) return;

@@ -4,8 +4,8 @@ import { insertApiKey, type ApiKeySummary } from '../schema/db/queries/api-keys.
 import { countProjects, insertProject } from '../schema/db/queries/projects.ts';
 import { insertGrant } from '../schema/db/queries/ledger.ts';
 import { createId } from '../schema/db/ids.ts';
-import { createApiKeySecret, displayPrefixOf, hashApiKey } from '../router/api-key-material.ts';
-import { scopes as allScopes, type Scope } from '../router/scopes.ts';
+import { createApiKeySecret, displayPrefixOf, hashApiKey } from './api-key-material.ts';
+import { scopes as allScopes, type Scope } from './scopes.ts';
 
 export interface IssuedApiKey {
   /** The key itself: returned once, never stored. */

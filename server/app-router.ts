@@ -1,4 +1,4 @@
-import { router } from './trpc.ts';
+import { router } from '../router/trpc.ts';
 import { modelsRouter, openAiModelsRouter } from '../procedures/models.ts';
 import { openAiResponsesRouter, responsesRouter } from '../procedures/responses.ts';
 import { chatCompletionsRouter } from '../procedures/chat-completions.ts';

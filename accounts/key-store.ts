@@ -7,7 +7,7 @@ import { apiKeyRevokedChannel, findActiveApiKeyByHash, findActiveApiKeyById, typ
 import { hashApiKey } from './api-key-material.ts';
 import { isScope, type Scope } from './scopes.ts';
 import type { Limits } from './rate-limits.ts';
-import { ApiError } from './errors.ts';
+import { AccountError } from './account-error.ts';
 
 export interface Principal {
   projectId: string;
@@ -173,7 +173,7 @@ class ReadSlots {
   async run<T>(read: () => Promise<T>): Promise<T> {
     if (this.#free > 0) this.#free--;
     else if (this.#line.length >= this.#maxWaiting) {
-      throw new ApiError('service_unavailable', 'Too many API keys not seen before are being checked at once; retry shortly', { headers: { 'Retry-After': '1' } });
+      throw new AccountError('service_unavailable', 'Too many API keys not seen before are being checked at once; retry shortly', { headers: { 'Retry-After': '1' } });
     } else await new Promise<void>((resolve) => this.#line.push(resolve));
     try {
       return await read();

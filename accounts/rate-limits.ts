@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError } from './errors.ts';
+import { AccountError } from './account-error.ts';
 import type { RateLimitLeaseStore, RateLimitTake } from './rate-limit-lease-store.ts';
 import { parseMessage, ReclaimRounds, returnedMessage } from './rate-limit-messages.ts';
 
@@ -228,7 +228,7 @@ export class RateLimits {
   consume(kind: Kind, keyId: string, limit: number, points: number, param = 'input'): Promise<Counted> {
     if (points > limit) {
       return Promise.reject(
-        new ApiError(
+        new AccountError(
           'bad_request',
           `${param}: this request needs up to ${points} ${kind} and the API key may use ${limit} per minute, so it can never run; ask for less`,
           { param },
@@ -321,7 +321,7 @@ export class RateLimits {
     }
   }
 
-  #refusal(kind: Kind, limit: number, requested: number, exhausted: Exhausted, have: number): ApiError {
+  #refusal(kind: Kind, limit: number, requested: number, exhausted: Exhausted, have: number): AccountError {
     this.refusals[kind]++;
     const msLeft = Math.max(0, exhausted.expiresAt - Date.now());
     const left = Math.max(0, exhausted.available + have);
@@ -331,7 +331,7 @@ export class RateLimits {
       kind === 'requests'
         ? `Rate limit reached: ${limit} requests per minute for this API key`
         : `Rate limit reached: this request needs up to ${requested} tokens and the API key has ${left} of ${limit} left this minute`;
-    return new ApiError('rate_limited', message, { headers, openAiCode: 'rate_limit_exceeded' });
+    return new AccountError('rate_limited', message, { headers, openAiCode: 'rate_limit_exceeded' });
   }
 
   /**

@@ -1,11 +1,13 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { RateLimits } from '../router/rate-limits.ts';
-import { postgresLeaseStore } from '../router/rate-limit-store-postgres.ts';
-import { redisLeaseStore } from '../router/rate-limit-store-redis.ts';
+import { RateLimits } from './rate-limits.ts';
+import { postgresLeaseStore } from './rate-limit-store-postgres.ts';
+import { redisLeaseStore } from './rate-limit-store-redis.ts';
 import { OutageLog } from '../schema/db/outage-log.ts';
-import type { Config } from './config.ts';
-import type { DatabaseHandle } from './database.ts';
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema/db/types.ts';
+import type { DatabaseReachability } from '../schema/db/reachability.ts';
+import type { LimitsConfig } from './settings.ts';
 
 /**
  * Redis when REDIS_URL is set, else the service's own Postgres; none when limits are off. Redis
@@ -13,15 +15,20 @@ import type { DatabaseHandle } from './database.ts';
  * that need a count answer 503 at once (commands are not queued for a connection that is down,
  * and one that gets no reply within a second fails), and the log says so once.
  */
-export async function createRateLimits(config: Config, database: DatabaseHandle, logger: Logger, stops: (() => Promise<void>)[]): Promise<RateLimits | undefined> {
-  if (!config.limits.enforce) return undefined;
-  if (!config.limits.redisUrl) {
+export async function createRateLimits(
+  settings: LimitsConfig,
+  database: { hotPathDb: Kysely<Database>; reachability: DatabaseReachability },
+  logger: Logger,
+  stops: (() => Promise<void>)[],
+): Promise<RateLimits | undefined> {
+  if (!settings.enforce) return undefined;
+  if (!settings.redisUrl) {
     const store = await postgresLeaseStore({ db: database.hotPathDb, reachability: database.reachability, logger });
     const limits = new RateLimits(store);
     stops.push(() => limits.close());
     return limits;
   }
-  const redis = new Redis(config.limits.redisUrl, {
+  const redis = new Redis(settings.redisUrl, {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     commandTimeout: 1000,
