@@ -1,5 +1,6 @@
 import { maximalRequests, oversizeRequests, type HeavyRequest } from '../helpers/heavy-requests.ts';
-import { cutDuringUpload, type HeavySenders } from './heavy-sender.ts';
+import { cutDuringUpload } from './heavy-sender.ts';
+import type { HeavySenders } from './heavy-senders.ts';
 import { runPacedMix } from './paced-mix.ts';
 import { checked, describeLatency, describeTally, loadLatency, tally, timed, type LatencyFigures } from './report.ts';
 import type { Goal, Scenario } from './stage.ts';

@@ -1,6 +1,6 @@
 /**
  * The heavy clients of a scenario, in a process of their own that the stage runs at a lower CPU
- * priority (`HeavySenders` in heavy-sender.ts): on this machine they share the server's two
+ * priority (`HeavySenders` in heavy-senders.ts): on this machine they share the server's two
  * cores, where in a deployment they are other machines. Messages: `register` a request body
  * once, `send` one request (answered with its fate), `abort` a send.
  */

@@ -4,7 +4,7 @@ import { startChild } from '../../bench/child-process.ts';
 import { startChildServer, startChildWorker, type ChildServer } from '../helpers/child-server.ts';
 import { bundledModelsDir } from '../helpers/paths.ts';
 import { startPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.ts';
-import { HeavySenders } from './heavy-sender.ts';
+import { HeavySenders } from './heavy-senders.ts';
 import { provisionKey } from '../helpers/provision-key.ts';
 import { createTestDatabase } from '../helpers/test-database.ts';
 
@@ -153,7 +153,7 @@ export class Stage {
     return JSON.parse(fake.firstLine) as { baseUrl: string };
   }
 
-  /** The heavy clients in a process of their own, at a lower CPU priority (heavy-sender.ts says why), stopped at cleanup. */
+  /** The heavy clients in a process of their own, at a lower CPU priority (heavy-senders.ts says why), stopped at cleanup. */
   heavySenders(): Promise<HeavySenders> {
     return this.#start('heavy senders', () => HeavySenders.start(), (senders) => stopProcess(senders.child));
   }
