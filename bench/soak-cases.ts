@@ -49,31 +49,46 @@ function formOf(schema: Schema, example: Record<string, unknown>): () => FormDat
   };
 }
 
+/** Another model the server has for what a model does (one of another provider), if any. */
+export type ModelElsewhere = (model: string) => string | undefined;
+
+interface Target {
+  method: string;
+  path: string;
+}
+type Expectation = Pick<SoakCase, 'expect' | 'orNaming'>;
+const json = (value: Record<string, unknown>) => JSON.stringify(value);
+
 /**
- * The requests the soak derives from one documented route: its example as the document carries
- * it (and streamed, in the background, as multipart, where the route documents those), and
- * invalid variants its schema implies, each a 400 naming the field: the body without its first
- * required field, its first typed field as a value of another type, a numeric or enumerated
- * query parameter as text. A valid request may also meet a 404 (its path names something the mix deleted or never
- * made), a 409 (it made the same thing before), or a 4xx naming `model` (no provider here
- * serves it).
+ * The example as the document carries it, also on the model `elsewhere` names for the example's,
+ * and streamed and as multipart where the route documents those. In the background only on the
+ * other provider's model: queued in a loop, work on this machine piles up faster than it runs,
+ * and the soak would measure the local queue's limit (503) instead of the server.
  */
-function casesOf(document: OpenApiDocument, route: Route, known: Record<string, string>): SoakCase[] {
-  const example = exampleRequest(document, route, known) as { path: Record<string, string>; query: Record<string, string>; body?: Record<string, unknown>; raw?: string; contentType?: string };
-  const url = (query: Record<string, string>) => fillPath(route.path, example.path) + (Object.keys(query).length ? `?${new URLSearchParams(query)}` : '');
-  const at = { method: route.method, path: url(example.query) };
-  const valid = { expect: [...succeeded, 409, ...(route.path.includes('{') ? [404] : [])], orNaming: 'model' };
-  if (example.raw !== undefined) return [{ name: `${route.id} example`, ...at, headers: { 'content-type': example.contentType ?? 'application/octet-stream' }, body: Buffer.from(example.raw), ...valid }];
-
-  const body = example.body;
-  const json = (value: Record<string, unknown>) => JSON.stringify(value);
+function validCases(document: OpenApiDocument, route: Route, at: Target, body: Record<string, unknown> | undefined, valid: Expectation, elsewhere: ModelElsewhere): SoakCase[] {
   const cases: SoakCase[] = [{ name: `${route.id} example`, ...at, ...(body ? { body: json(body) } : {}), ...valid }];
+  if (!body) return cases;
   const responses = route.operation.responses ?? {};
-  if (body && responses['200']?.content?.['text/event-stream']) cases.push({ name: `${route.id} streamed`, ...at, body: json({ ...body, stream: true }), ...valid });
-  if (body && responses['202']) cases.push({ name: `${route.id} in the background`, ...at, body: json({ ...body, async: true }), expect: [202], orNaming: 'model' });
+  const otherModel = typeof body.model === 'string' ? elsewhere(body.model) : undefined;
+  for (const model of [undefined, ...(otherModel ? [otherModel] : [])]) {
+    const on = model ? { ...body, model } : body;
+    const suffix = model ? ` on ${model}` : '';
+    if (model) cases.push({ name: `${route.id} example${suffix}`, ...at, body: json(on), ...valid });
+    if (responses['200']?.content?.['text/event-stream']) cases.push({ name: `${route.id} streamed${suffix}`, ...at, body: json({ ...on, stream: true }), ...valid });
+    if (model && responses['202']) cases.push({ name: `${route.id} in the background${suffix}`, ...at, body: json({ ...on, async: true }), expect: [202], orNaming: 'model' });
+  }
   const multipart = route.operation.requestBody?.content?.['multipart/form-data'];
-  if (body && multipart) cases.push({ name: `${route.id} as multipart`, ...at, body: formOf(resolveSchema(document, multipart.schema), body), expect: valid.expect, orNaming: '*' });
+  if (multipart) cases.push({ name: `${route.id} as multipart`, ...at, body: formOf(resolveSchema(document, multipart.schema), body), expect: valid.expect, orNaming: '*' });
+  return cases;
+}
 
+/**
+ * What the schema implies is invalid, each a 400 naming the field: the body without its first
+ * required field, its first typed field as a value of another type, a numeric or enumerated
+ * query parameter as text.
+ */
+function invalidCases(document: OpenApiDocument, route: Route, at: Target, body: Record<string, unknown> | undefined, withQuery: (name: string, value: string) => Target): SoakCase[] {
+  const cases: SoakCase[] = [];
   const schema = resolveSchema(document, jsonBodyOf(route)?.schema) as Schema;
   const [required] = (schema.required ?? []) as string[];
   if (body && required) {
@@ -88,13 +103,28 @@ function casesOf(document: OpenApiDocument, route: Route, known: Record<string, 
     (parameter: { in: string; schema?: Schema }) =>
       parameter.in === 'query' && ((typesOf(document, parameter.schema) as string[]).some((type) => type === 'integer' || type === 'number') || resolveSchema(document, parameter.schema).enum),
   );
-  if (checkedQuery) cases.push({ name: `${route.id} with ${checkedQuery.name} not valid`, method: route.method, path: url({ ...example.query, [checkedQuery.name]: 'not-valid' }), expect: [400], naming: checkedQuery.name });
+  if (checkedQuery) cases.push({ name: `${route.id} with ${checkedQuery.name} not valid`, ...withQuery(checkedQuery.name, 'not-valid'), expect: [400], naming: checkedQuery.name });
   return cases;
 }
 
+/**
+ * The requests the soak derives from one documented route. A valid one may also meet a 404 (its
+ * path names something the mix deleted or never made), a 409 (it made the same thing before),
+ * or a 4xx naming `model` (no provider here serves it).
+ */
+function casesOf(document: OpenApiDocument, route: Route, known: Record<string, string>, elsewhere: ModelElsewhere): SoakCase[] {
+  const example = exampleRequest(document, route, known) as { path: Record<string, string>; query: Record<string, string>; body?: Record<string, unknown>; raw?: string; contentType?: string };
+  const url = (query: Record<string, string>) => fillPath(route.path, example.path) + (Object.keys(query).length ? `?${new URLSearchParams(query)}` : '');
+  const at = { method: route.method, path: url(example.query) };
+  const valid = { expect: [...succeeded, 409, ...(route.path.includes('{') ? [404] : [])], orNaming: 'model' };
+  if (example.raw !== undefined) return [{ name: `${route.id} example`, ...at, headers: { 'content-type': example.contentType ?? 'application/octet-stream' }, body: Buffer.from(example.raw), ...valid }];
+  const withQuery = (name: string, value: string) => ({ method: route.method, path: url({ ...example.query, [name]: value }) });
+  return [...validCases(document, route, at, example.body, valid, elsewhere), ...invalidCases(document, route, at, example.body, withQuery)];
+}
+
 /** Every documented route's requests; `known` names the ids of things the soak made (by path parameter). */
-export function derivedCases(document: OpenApiDocument, known: Record<string, string>): SoakCase[] {
-  return documentedRoutes(document).flatMap((route) => casesOf(document, route, known));
+export function derivedCases(document: OpenApiDocument, known: Record<string, string>, elsewhere: ModelElsewhere = () => undefined): SoakCase[] {
+  return documentedRoutes(document).flatMap((route) => casesOf(document, route, known, elsewhere));
 }
 
 /** The field an error answer names, on either tree. */

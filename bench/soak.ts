@@ -7,6 +7,12 @@ import { docxBomb, hostileCases } from './soak-hostile.ts';
 
 const json = (value: unknown) => JSON.stringify(value);
 
+interface CatalogModel {
+  id: string;
+  provider: string;
+  capabilities: string[];
+}
+
 /**
  * A few minutes (SOAK_SECONDS, default 180) of mixed valid and invalid requests over every
  * route of /openapi.json (soak-cases.ts derives them from the document) and the hostile ones no
@@ -30,7 +36,13 @@ export async function benchSoak(): Promise<LoadResult[]> {
     const created = await fetch(`${server.baseUrl}/infra/storage/buckets`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: json({ name: `soak-${Date.now()}` }) });
     const bucket = ((await created.json()) as { data: { id: string } }).data.id;
     const document = (await (await fetch(`${server.baseUrl}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
-    const all = [...derivedCases(document, { bucket_id: bucket }), ...hostileCases(bucket, await docxBomb())];
+    // The examples name local models; the same requests also go to the fake upstream's, where it serves what they do.
+    const catalog = ((await (await fetch(`${server.baseUrl}/infra/ai/models`, { headers: { authorization } })).json()) as { data: CatalogModel[] }).data;
+    const elsewhere = (model: string) => {
+      const entry = catalog.find((candidate) => candidate.id === model);
+      return entry && catalog.find((candidate) => candidate.provider !== entry.provider && candidate.capabilities.includes(entry.capabilities[0]!))?.id;
+    };
+    const all = [...derivedCases(document, { bucket_id: bucket }, elsewhere), ...hostileCases(bucket, await docxBomb())];
 
     const statuses = new Map<string, number>();
     const unexpected = new Map<string, number>();

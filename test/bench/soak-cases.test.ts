@@ -5,7 +5,7 @@ import { createOpenApiDocument } from '../../server/openapi-document.ts';
 
 /** The soak's requests come from /openapi.json: every route gets its example and the invalid variants its schema implies. */
 const document = JSON.parse(JSON.stringify(createOpenApiDocument('http://127.0.0.1')));
-const cases = derivedCases(document, { bucket_id: 'sb_soak' });
+const cases = derivedCases(document, { bucket_id: 'sb_soak' }, (model) => (model === 'local:stories260K' ? 'fake:echo' : undefined));
 const named = (name: string) => cases.find((entry) => entry.name === name);
 
 describe('the soak cases derived from /openapi.json', () => {
@@ -23,11 +23,18 @@ describe('the soak cases derived from /openapi.json', () => {
 
   it('stream, queue and upload as multipart where the route documents it, and fill the ids the soak made', () => {
     expect(JSON.parse(named('POST /v1/responses streamed')!.body as string).stream).toBe(true);
-    expect(named('POST /infra/ai/documents/parse in the background')).toMatchObject({ expect: [202], orNaming: 'model' });
+    expect(named('POST /v1/chat/completions in the background on fake:echo')).toMatchObject({ expect: [202], orNaming: 'model' });
+    expect(named('POST /v1/chat/completions in the background')).toBeUndefined();
     const form = (named('POST /infra/ai/documents/parse as multipart')!.body as () => FormData)();
     expect((form.get('file') as File).name).toBe('soak.txt');
     expect(named('PUT /infra/storage/buckets/{bucket_id}/objects/{key} example')).toMatchObject({ path: '/infra/storage/buckets/sb_soak/objects/notes%2Fhello.txt', headers: { 'content-type': 'text/plain' } });
     expect(named('GET /infra/ai/operations/{operation_id} example')!.expect).toContain(404);
+  });
+
+  it("send the examples that name a model also to another provider's model for the same work", () => {
+    expect(JSON.parse(named('POST /v1/chat/completions example on fake:echo')!.body as string).model).toBe('fake:echo');
+    expect(JSON.parse(named('POST /infra/ai/responses streamed on fake:echo')!.body as string)).toMatchObject({ model: 'fake:echo', stream: true });
+    expect(named('POST /v1/audio/speech example on fake:echo')).toBeUndefined();
   });
 
   it('take a 4xx only when it names the field the case is about', () => {
