@@ -1,99 +1,102 @@
-// A working example request for each route of /openapi.json, for the API Console. Ids of things
-// the project owns (operations, buckets, objects, responses, endpoints) come from `known`, read
-// from the project when the console opens; test/dashboard checks every example passes validation.
+// Example requests for the routes of /openapi.json, read from the document itself: each
+// parameter's and body's `example` (from the input schema's metadata), or, where a route carries
+// none, a value built from its schema. The API Console prefills its forms with them and the soak
+// benchmark sends them; test/dashboard/console-examples.test.ts sends each one to the server.
 
-/** A 1×1 PNG. */
-const pixelPng = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+const methods = ['get', 'post', 'put', 'delete', 'head'];
 
-/** A tenth of a second of 16 kHz mono silence as WAV. */
-function silentWav() {
-  const samples = 1600;
-  const bytes = new Uint8Array(44 + samples * 2);
-  const view = new DataView(bytes.buffer);
-  const ascii = (offset, text) => [...text].forEach((char, index) => view.setUint8(offset + index, char.charCodeAt(0)));
-  ascii(0, 'RIFF');
-  view.setUint32(4, 36 + samples * 2, true);
-  ascii(8, 'WAVEfmt ');
-  view.setUint32(16, 16, true);
-  view.setUint16(20, 1, true);
-  view.setUint16(22, 1, true);
-  view.setUint32(24, 16000, true);
-  view.setUint32(28, 32000, true);
-  view.setUint16(32, 2, true);
-  view.setUint16(34, 16, true);
-  ascii(36, 'data');
-  view.setUint32(40, samples * 2, true);
-  return btoa(String.fromCharCode(...bytes));
+/** Every documented route in document order: `{ id: 'POST /path', method, path, operation, tag }`. */
+export function documentedRoutes(document) {
+  return Object.entries(document.paths).flatMap(([path, item]) =>
+    methods.flatMap((method) => {
+      const operation = item[method];
+      return operation ? [{ id: `${method.toUpperCase()} ${path}`, method: method.toUpperCase(), path, operation, tag: operation.tags?.[0] ?? 'Other' }] : [];
+    }),
+  );
 }
 
-const markdown = btoa('# Field notes\n\nThe river rose two metres overnight.\n\n- Bridge closed\n- Ferry running\n');
-const story = 'Once upon a time';
-const chunkText =
-  'The river begins in the mountains, where snow melts each spring.\n\nFurther down, the valley widens and farms line both banks. ' +
-  'By the time it reaches the coast, the river is slow and brown, spreading into a delta of marshes.';
-
-const audio = () => ({ base64: silentWav(), name: 'silence.wav', content_type: 'audio/wav' });
-
-/** Route key "METHOD /path" → example; functions receive the ids known in the project. */
-const examples = {
-  'GET /infra/ai/models': { query: { capability: 'text_generation' } },
-  'GET /infra/ai/models/{model_id}': { path: { model_id: 'local:stories260K' } },
-  'POST /infra/ai/responses': { body: { input: story, max_output_tokens: 40, temperature: 0 } },
-  'GET /infra/ai/operations': { query: { status: 'queued', limit: '10' } },
-  'GET /infra/ai/operations/{operation_id}': (known) => ({ path: { operation_id: known.operationId ?? '' } }),
-  'POST /infra/ai/operations/{operation_id}/cancel': (known) => ({ path: { operation_id: known.operationId ?? '' }, body: {} }),
-  'GET /infra/ai/usage': { query: { limit: '20' } },
-  'POST /infra/ai/embeddings': { body: { input: ['A cat sat on the mat.', 'A kitten rests on a rug.'] } },
-  'POST /infra/ai/documents/chunk': { body: { text: chunkText, max_chars: 120, overlap_chars: 20 } },
-  'POST /infra/ai/documents/parse': { body: { file: { data: markdown, content_type: 'text/markdown', filename: 'notes.md' } } },
-  'POST /infra/ai/rerank': { body: { query: 'Which animal purrs?', documents: ['Dogs bark at strangers.', 'Cats purr when content.', 'The sun is a star.'], top_n: 2 } },
-  'POST /infra/ai/moderations': { body: { input: 'I will hurt you if you come back here.' } },
-  'POST /infra/ai/realtime/sessions': { body: { modalities: ['text'], ttl_seconds: 60 } },
-  'POST /infra/ai/audio/speech': { body: { input: 'Hello from the API console.', audio_format: 'wav' } },
-  'POST /infra/ai/audio/transcriptions': () => ({ body: { ...audio(), language: 'en' } }),
-  'POST /infra/ai/audio/translations': () => ({ body: audio() }),
-  'POST /infra/ai/images/generations': { body: { prompt: 'A lighthouse at dusk, watercolour.', size: '512x512' } },
-  'POST /infra/ai/images/edits': { body: { prompt: 'Make it blue.', image: { base64: pixelPng, content_type: 'image/png', name: 'pixel.png' } } },
-  'POST /infra/ai/images/variations': { body: { image: { base64: pixelPng, content_type: 'image/png', name: 'pixel.png' } } },
-  'POST /infra/storage/buckets': { body: { name: 'console-uploads' } },
-  'GET /infra/storage/buckets': {},
-  'GET /infra/storage/buckets/{bucket_id}/objects': (known) => ({ path: { bucket_id: known.bucketId ?? '' }, query: { limit: '20' } }),
-  'PUT /infra/storage/buckets/{bucket_id}/objects/{key}': (known) => ({
-    path: { bucket_id: known.bucketId ?? '', key: 'notes/hello.txt' },
-    raw: 'Hello from the API console.\n',
-    contentType: 'text/plain',
-  }),
-  'HEAD /infra/storage/buckets/{bucket_id}/objects/{key}': (known) => ({ path: { bucket_id: known.bucketId ?? '', key: known.objectKey ?? '' } }),
-  'GET /infra/storage/buckets/{bucket_id}/objects/{key}': (known) => ({ path: { bucket_id: known.bucketId ?? '', key: known.objectKey ?? '' } }),
-  'DELETE /infra/storage/buckets/{bucket_id}/objects/{key}': (known) => ({ path: { bucket_id: known.bucketId ?? '', key: known.objectKey ?? '' } }),
-  'POST /infra/webhooks/endpoints': { body: { url: 'https://example.com/hooks/ai', topics: ['reports'] } },
-  'GET /infra/webhooks/endpoints': {},
-  'DELETE /infra/webhooks/endpoints/{endpoint_id}': (known) => ({ path: { endpoint_id: known.endpointId ?? '' } }),
-  'GET /infra/webhooks/deliveries': { query: { limit: '20' } },
-  'GET /v1/models': {},
-  'GET /v1/models/{model_id}': { path: { model_id: 'local:stories260K' } },
-  'POST /v1/responses': { body: { model: 'local:stories260K', input: story, max_output_tokens: 40 } },
-  'GET /v1/responses/{response_id}': (known) => ({ path: { response_id: known.responseId ?? '' } }),
-  'DELETE /v1/responses/{response_id}': (known) => ({ path: { response_id: known.responseId ?? '' } }),
-  'POST /v1/responses/{response_id}/cancel': (known) => ({ path: { response_id: known.responseId ?? '' }, body: {} }),
-  'GET /v1/responses/{response_id}/input_items': (known) => ({ path: { response_id: known.responseId ?? '' }, query: { limit: '20' } }),
-  'POST /v1/chat/completions': { body: { model: 'local:stories260K', messages: [{ role: 'user', content: story }], max_tokens: 40 } },
-  'POST /v1/embeddings': { body: { model: 'local:universal-sentence-encoder-lite', input: 'A cat sat on the mat.' } },
-  'POST /v1/moderations': { body: { input: 'I will hurt you if you come back here.' } },
-  'POST /v1/realtime/sessions': { body: { modalities: ['text'] } },
-  'POST /v1/realtime/client_secrets': { body: { expires_after: { anchor: 'created_at', seconds: 60 }, session: { type: 'realtime' } } },
-  'POST /v1/audio/speech': { body: { model: 'local:espeak-ng', input: 'Hello from the API console.', voice: 'alloy', response_format: 'wav' } },
-  'POST /v1/audio/transcriptions': () => ({ body: audio() }),
-  'POST /v1/audio/translations': () => ({ body: audio() }),
-  'POST /v1/images/generations': { body: { prompt: 'A lighthouse at dusk, watercolour.', size: '512x512' } },
-  'POST /v1/images/edits': { body: { prompt: 'Make it blue.', image: { base64: pixelPng, content_type: 'image/png', name: 'pixel.png' } } },
-  'POST /v1/images/variations': { body: { image: { base64: pixelPng, content_type: 'image/png', name: 'pixel.png' } } },
-};
-
-/** The example for a route: `{ path, query, body }` or, for raw uploads, `{ path, raw, contentType }`; {} when none is written. */
-export function exampleFor(method, path, known = {}) {
-  const example = examples[`${method.toUpperCase()} ${path}`];
-  return (typeof example === 'function' ? example(known) : example) ?? {};
+/** A schema with its `$ref` followed into the document's components. */
+export function resolveSchema(document, schema) {
+  let resolved = schema ?? {};
+  while (typeof resolved.$ref === 'string') {
+    resolved = resolved.$ref
+      .replace(/^#\//, '')
+      .split('/')
+      .reduce((node, key) => node?.[key.replaceAll('~1', '/').replaceAll('~0', '~')], document) ?? {};
+  }
+  return resolved;
 }
 
-export const exampleRoutes = Object.keys(examples);
+/** The JSON types a schema admits: its `type`, or its members' for anyOf/oneOf; empty when it says nothing. */
+export function typesOf(document, schema) {
+  const resolved = resolveSchema(document, schema);
+  if (resolved.type) return [resolved.type].flat();
+  if (resolved.const !== undefined) return [resolved.const === null ? 'null' : Array.isArray(resolved.const) ? 'array' : typeof resolved.const];
+  const members = resolved.anyOf ?? resolved.oneOf;
+  return members ? [...new Set(members.flatMap((member) => typesOf(document, member)))] : [];
+}
+
+function sampleString(schema) {
+  if (schema.format === 'uri' || schema.format === 'url') return 'https://example.com/';
+  if (schema.format === 'date-time') return new Date(0).toISOString();
+  if (schema.format === 'email') return 'someone@example.com';
+  return 'example'.padEnd(schema.minLength ?? 0, 'x');
+}
+
+/** A value the schema accepts, from what it says of itself: its example, default, const or first enum value, else built by type. */
+export function sampleOf(document, schema, depth = 0) {
+  const resolved = resolveSchema(document, schema);
+  if (resolved.examples?.length) return resolved.examples[0];
+  for (const key of ['example', 'default', 'const']) if (resolved[key] !== undefined) return resolved[key];
+  if (resolved.enum?.length) return resolved.enum[0];
+  const members = resolved.anyOf ?? resolved.oneOf;
+  if (members) return sampleOf(document, members.find((member) => !typesOf(document, member).includes('null')) ?? members[0], depth + 1);
+  if (resolved.allOf) return Object.assign({}, ...resolved.allOf.map((member) => sampleOf(document, member, depth + 1)));
+  const type = [resolved.type].flat().find((candidate) => candidate !== 'null');
+  if (depth > 8) return undefined;
+  switch (type) {
+    case 'object':
+      return Object.fromEntries((resolved.required ?? []).map((name) => [name, sampleOf(document, resolved.properties?.[name], depth + 1)]));
+    case 'array':
+      return Array.from({ length: resolved.minItems ?? 0 }, () => sampleOf(document, resolved.items, depth + 1));
+    case 'string':
+      return sampleString(resolved);
+    case 'integer':
+    case 'number':
+      return resolved.minimum ?? (resolved.exclusiveMinimum === undefined ? 1 : resolved.exclusiveMinimum + 1);
+    case 'boolean':
+      return false;
+    default:
+      return resolved.type === 'null' ? null : undefined;
+  }
+}
+
+/** The JSON body a route documents, if it takes one. */
+export function jsonBodyOf(route) {
+  return route.operation.requestBody?.content?.['application/json'];
+}
+
+/**
+ * A working request for a route: `{ path, query, body }`, or for a raw upload `{ path, query,
+ * raw, contentType }`. Path parameters named in `known` take those values (ids of things the
+ * caller's project has); the others, and the query, take their documented examples.
+ */
+export function exampleRequest(document, route, known = {}) {
+  const path = {};
+  const query = {};
+  for (const parameter of route.operation.parameters ?? []) {
+    const documented = parameter.example ?? parameter.schema?.examples?.[0];
+    if (parameter.in === 'path') path[parameter.name] = String(known[parameter.name] ?? documented ?? sampleOf(document, parameter.schema));
+    else if (parameter.in === 'query' && documented !== undefined) query[parameter.name] = String(documented);
+  }
+  const json = jsonBodyOf(route);
+  if (json) return { path, query, body: json.example ?? sampleOf(document, json.schema) ?? {} };
+  const [raw] = Object.values(route.operation.requestBody?.content ?? {});
+  if (raw) return { path, query, raw: typeof raw.example === 'string' ? raw.example : '', contentType: typeof raw.example === 'string' ? 'text/plain' : 'application/octet-stream' };
+  return { path, query };
+}
+
+/** A path with its parameters filled in, each percent-encoded whole (a model id or object key may hold slashes). */
+export function fillPath(path, values) {
+  return path.replace(/\{(\w+)\}/g, (_, name) => encodeURIComponent(String(values[name])));
+}

@@ -10,6 +10,7 @@ import {
   createBucketInputSchema,
   listObjectsInputSchema,
   objectRefInputSchema,
+  putObjectExample,
   storageObjectSchema,
 } from '../schema/api/storage.ts';
 import type { StorageBucket } from '../schema/db/types.ts';
@@ -114,7 +115,7 @@ function objectRoute<TInput extends z.ZodObject>(
     .input(input);
 }
 
-const putInput = objectRefInputSchema.extend({ content_type: z.string().min(1).max(255), body: bytesSchema });
+const putInput = objectRefInputSchema.extend({ content_type: z.string().min(1).max(255), body: bytesSchema }).meta({ examples: [putObjectExample] });
 
 const objects = router({
   list: listObjects,

@@ -72,11 +72,13 @@ const remove = defineDeleteRoute({
   },
 });
 
-const inputItemsQuerySchema = responseIdSchema.extend({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  order: z.enum(['asc', 'desc']).default('desc'),
-  after: z.string().min(1).optional(),
-});
+const inputItemsQuerySchema = responseIdSchema
+  .extend({
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    order: z.enum(['asc', 'desc']).default('desc'),
+    after: z.string().min(1).optional(),
+  })
+  .meta({ examples: [{ limit: 20 }] });
 
 const inputItems = defineQueryRoute({
   scope: 'ai:read',

@@ -5,6 +5,7 @@ import { nativeErrorSchema, openAiErrorSchema, routeTreeOf } from '../router/err
 import { collectRoutes, transportRoutes, type RouteEntry } from '../router/route-table.ts';
 import { scopes } from '../accounts/scopes.ts';
 import type { TransportDeclaration } from '../router/transport.ts';
+import { inputExample, placeExample, type ExampleSlots } from './openapi-examples.ts';
 
 const statusDescriptions: Record<number, string> = {
   400: 'Bad request: the message names the field and the reason',
@@ -116,7 +117,7 @@ function splitAcceptedOperation(responses: Responses, native: boolean): void {
   };
 }
 
-/** What the declarations add to a documented operation: scope, errors, other bodies and answers, 202. */
+/** What the declarations add to a documented operation: scope, errors, other bodies and answers, 202, the input's example. */
 function complete(operation: OperationObject, method: string, path: string, route: RouteEntry, streamed: boolean): void {
   const { meta } = route;
   if (meta.scope) {
@@ -145,13 +146,16 @@ function complete(operation: OperationObject, method: string, path: string, rout
     if (!transport?.rawBody) statuses.add(415);
   }
   for (const status of [...statuses].sort()) responses[String(status)] = errorResponse(status, schemaName);
+
+  const example = inputExample((route.procedure._def as { inputs?: unknown[] }).inputs?.[0] ?? transport?.input);
+  if (example) placeExample(operation as ExampleSlots, example, Boolean(transport?.rawBody));
 }
 
 /**
  * The OpenAPI 3.1 document of every route, generated from the procedures by trpc-to-openapi and
  * completed from what each procedure declares: its scope, its error statuses in its tree's
- * envelope, multipart bodies, byte and event-stream answers, the 202 of `async: true`, and the
- * routes that are not JSON at all.
+ * envelope, multipart bodies, byte and event-stream answers, the 202 of `async: true`, the
+ * examples the input schemas carry, and the routes that are not JSON at all.
  */
 export function createOpenApiDocument(baseUrl: string): OpenAPIObject {
   const routes = collectRoutes(appRouter);

@@ -2,22 +2,26 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { z } from 'zod';
 import { appRouter } from '../../server/app-router.ts';
 import { collectRoutes, type RouteEntry } from '../../router/route-table.ts';
 import { StandalonePrinter } from './type-printer.ts';
+import { resourceTreeSource, type TreeRoute } from './resource-tree.ts';
 
 /**
- * Writes client/src/generated/routes.ts from the app router: each AI route's HTTP method and path
- * (read off the router's declarations) and its input, answer and stream-event types (read by the
- * compiler from `inferRouterInputs`/`inferRouterOutputs` and written out in full), so the client
- * names nothing from the server and cannot drift from it: test/client/generated-routes.test.ts
- * fails when this file is stale.
+ * Writes client/src/generated/ from the app router. routes.ts: each AI route's HTTP method and
+ * path (read off the router's declarations) and its input, answer and stream-event types (read by
+ * the compiler from `inferRouterInputs`/`inferRouterOutputs` and written out in full), so the
+ * client names nothing from the server and cannot drift from it. resources.ts: the client's
+ * resource tree, a method per route (see resource-tree.ts). test/client/generated-routes.test.ts
+ * fails when either file is stale.
  *
- * `npm run client:generate` rewrites it; `generateRoutesSource()` is what the test compares.
+ * `npm run client:generate` rewrites them; `generatedSources()` is what the test compares.
  */
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const generatedRoutesFile = path.join(repositoryRoot, 'client/src/generated/routes.ts');
+export const generatedResourcesFile = path.join(repositoryRoot, 'client/src/generated/resources.ts');
 
 /** The AI trees, and the storage and webhooks the AI routes write results to and notify. */
 const clientTrees = ['infra.ai.', 'infra.storage.', 'infra.webhooks.', 'v1.'];
@@ -56,6 +60,21 @@ function factsOf(route: RouteEntry): RouteFacts {
     ...(transport?.rawAnswer ? { binary: transport.rawAnswer.when ? ('when-asked' as const) : ('always' as const) } : {}),
     ...(transport?.rawBody ? { rawBody: true as const } : {}),
     ...(transport?.greedyParam ? { greedy: transport.greedyParam } : {}),
+  };
+}
+
+/** The route as the resource tree names and calls it. */
+function treeRouteOf(route: RouteEntry): TreeRoute {
+  const { procedurePath, kind, method, path: routePath } = factsOf(route);
+  const [input] = route.procedure._def.inputs as unknown[];
+  return {
+    procedurePath,
+    kind,
+    method,
+    path: routePath,
+    summary: route.meta.openapi?.summary ?? route.meta.transport?.docs?.summary,
+    inputKeys: input instanceof z.ZodObject ? Object.keys(input.shape) : [],
+    emptyInputValid: input instanceof z.ZodType ? input.safeParse({}).success : true,
   };
 }
 
@@ -152,7 +171,21 @@ export function generateRoutesSource(): string {
   ].join('\n');
 }
 
+export function generateResourcesSource(): string {
+  return resourceTreeSource(collectRoutes(appRouter).filter(isClientRoute).map(treeRouteOf));
+}
+
+/** Each generated file with what the router generates today. */
+export function generatedSources(): { file: string; source: string }[] {
+  return [
+    { file: generatedRoutesFile, source: generateRoutesSource() },
+    { file: generatedResourcesFile, source: generateResourcesSource() },
+  ];
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  writeFileSync(generatedRoutesFile, generateRoutesSource());
-  console.log(`wrote ${path.relative(repositoryRoot, generatedRoutesFile)}`);
+  for (const { file, source } of generatedSources()) {
+    writeFileSync(file, source);
+    console.log(`wrote ${path.relative(repositoryRoot, file)}`);
+  }
 }

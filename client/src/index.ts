@@ -1,4 +1,16 @@
-export { createClient, type Client, type Call, type CallNow, type CallMaybeInBackground, type CallById, type OptionalInputCall, type Stream } from './client.js';
+export { createClient, type Client } from './client.js';
+export type {
+  Call,
+  CallNow,
+  CallMaybeInBackground,
+  CallById,
+  OptionalInputCall,
+  Stream,
+  EventStream,
+  CallOrStream,
+  CallNowOrStream,
+  CallOrStreamMaybeInBackground,
+} from './resource-calls.js';
 export type { ClientOptions, RequestOptions } from './http.js';
 export type { CallName, StreamName, Input, Output, Immediate, Operation, StreamInput, StreamEvent } from './routes.js';
 export type { Settled, WaitOptions } from './operations.js';

@@ -1,7 +1,7 @@
 import { OperationError, TimeoutError } from './errors.js';
-import { sleep, type Http, type RequestOptions } from './http.js';
-import { callRoute, type Input, type Operation } from './routes.js';
-
+import { sleep } from './http.js';
+import type { CallById } from './resource-calls.js';
+import type { Operation } from './routes.js';
 
 /** An answer of a route that took `async: true`, without the operation it may be: the primitive's own result. */
 export type Settled<TAnswer> = TAnswer extends { status: 'ok'; data: infer TData } ? Exclude<TData, Operation> : Exclude<TAnswer, Operation>;
@@ -20,12 +20,8 @@ function isOperation(value: unknown): value is Operation {
   return typeof value === 'object' && value !== null && (value as { object?: unknown }).object === 'ai.operation';
 }
 
-export function createOperations(http: Http) {
-  /** The project's operations, newest first: filter by `status` or `kind`; page with `after` (the last id seen). */
-  const list = (input: Input<'infra.ai.operations.list'> = {}, requestOptions?: RequestOptions) => callRoute(http, 'infra.ai.operations.list', input, requestOptions);
-  const get = (operationId: string, requestOptions?: RequestOptions) => callRoute(http, 'infra.ai.operations.get', { operation_id: operationId }, requestOptions);
-  const cancel = (operationId: string, requestOptions?: RequestOptions) => callRoute(http, 'infra.ai.operations.cancel', { operation_id: operationId }, requestOptions);
-
+/** What the client adds to the operation routes: waiting for one to end, and the result of an answer that may be one. */
+export function operationWaits(get: CallById<'infra.ai.operations.get'>) {
   /** Polls the operation until it has ended (succeeded, failed or cancelled) and answers it as it ended. */
   async function wait(operationId: string, options: WaitOptions = {}): Promise<Operation> {
     const signal = options.timeoutMs === undefined ? options.signal : AbortSignal.any([AbortSignal.timeout(options.timeoutMs), ...(options.signal ? [options.signal] : [])]);
@@ -64,5 +60,5 @@ export function createOperations(http: Http) {
     return ended.result as Settled<TAnswer>;
   }
 
-  return { list, get, cancel, wait, result };
+  return { wait, result };
 }

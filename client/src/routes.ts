@@ -49,17 +49,27 @@ export async function callRoute<N extends CallName>(http: Http, name: N, input: 
 }
 
 /**
- * Streams any streamed route by its router path, as an async iterable of its events. The request
- * goes out when iteration starts; errors before the first event (auth, validation, 429) throw
- * typed ApiErrors from the loop, retried like any call.
+ * Sends a streamed route's request at once: resolves when its answer has begun (errors before
+ * the first event, auth, validation, 429, reject it, retried like any call) to its events.
  */
-export function streamRoute<N extends StreamName>(http: Http, name: N, input: StreamInput<N>, options?: RequestOptions): AsyncIterable<StreamEvent<N>> {
-  const route = routeTable[name];
+export async function openStream<N extends StreamName>(http: Http, name: N, input: StreamInput<N>, options?: RequestOptions): Promise<AsyncIterable<StreamEvent<N>>> {
+  const response = await http.send({ route: routeTable[name], input: input as Record<string, unknown>, stream: true }, options);
+  const body = response.body;
   return {
     async *[Symbol.asyncIterator]() {
-      const response = await http.send({ route, input: input as Record<string, unknown>, stream: true }, options);
-      if (!response.body) return;
-      yield* readEvents<StreamEvent<N>>(response.body, options?.signal);
+      if (body) yield* readEvents<StreamEvent<N>>(body, options?.signal);
+    },
+  };
+}
+
+/**
+ * Streams any streamed route by its router path, as an async iterable of its events. The request
+ * goes out when iteration starts; errors before the first event throw from the loop.
+ */
+export function streamRoute<N extends StreamName>(http: Http, name: N, input: StreamInput<N>, options?: RequestOptions): AsyncIterable<StreamEvent<N>> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      yield* await openStream(http, name, input, options);
     },
   };
 }

@@ -1,26 +1,13 @@
-// API Console: any route of /openapi.json with a working example, Storage references, and the
-// full answer (status, headers, timing, body).
+// API Console: any route of /openapi.json with the example the document carries for it, Storage
+// references, and the full answer (status, headers, timing, body).
 import { call, describeRequest, failureOf, openApi, send, session } from '../api.js';
 import { field, fill, h, uniqueId } from '../dom.js';
-import { exampleFor } from '../examples.js';
+import { documentedRoutes, exampleRequest, fillPath, jsonBodyOf } from '../examples.js';
 import { clearFailures, errorSlot, requestPanel, showFailure } from '../ui.js';
 
-const methods = ['get', 'post', 'put', 'delete', 'head'];
 export const lastResponseKey = 'ai-dashboard.last-response-id';
 
-/** Every documented route, grouped by tag, in document order. */
-function routesOf(document) {
-  const routes = [];
-  for (const [path, item] of Object.entries(document.paths)) {
-    for (const method of methods) {
-      const operation = item[method];
-      if (operation) routes.push({ id: `${method.toUpperCase()} ${path}`, method: method.toUpperCase(), path, operation, tag: operation.tags?.[0] ?? 'Other' });
-    }
-  }
-  return routes;
-}
-
-/** Ids of things the project has, so examples that need one are complete. */
+/** Ids of things the project has, by the path parameter that names them, so examples that need one are complete. */
 async function knownIds() {
   if (!session.can('ai:read')) return {};
   const read = (path, query) => call(describeRequest({ path, query })).then((answer) => answer.data, () => null);
@@ -28,16 +15,12 @@ async function knownIds() {
   const bucketId = buckets?.[0]?.id;
   const objects = bucketId ? await read(`/infra/storage/buckets/${bucketId}/objects`, { limit: 1 }) : null;
   return {
-    operationId: operations?.data[0]?.id,
-    bucketId,
-    objectKey: objects?.[0]?.key,
-    endpointId: endpoints?.[0]?.id,
-    responseId: sessionStorage.getItem(lastResponseKey) ?? undefined,
+    operation_id: operations?.data[0]?.id,
+    bucket_id: bucketId,
+    key: objects?.[0]?.key,
+    endpoint_id: endpoints?.[0]?.id,
+    response_id: sessionStorage.getItem(lastResponseKey) ?? undefined,
   };
-}
-
-function fillPath(path, values) {
-  return path.replace(/\{(\w+)\}/g, (_, name) => (name === 'key' ? values[name].split('/').map(encodeURIComponent).join('/') : encodeURIComponent(values[name])));
 }
 
 /** The answer as it came: JSON pretty-printed, text as text, audio and images shown, other bytes offered. */
@@ -76,12 +59,13 @@ export function consolePage(main) {
 
   let routes = [];
   let known = {};
+  let reference;
 
   function renderRoute(route) {
-    const example = exampleFor(route.method, route.path, known);
+    const example = exampleRequest(reference, route, known);
     const parameters = route.operation.parameters ?? [];
-    const bodySchema = route.operation.requestBody?.content?.['application/json']?.schema;
-    const rawBody = route.method === 'PUT';
+    const bodySchema = jsonBodyOf(route)?.schema;
+    const rawBody = Boolean(route.operation.requestBody) && !bodySchema;
     const controls = {};
     const paramFields = parameters.map((parameter) => {
       const value = (parameter.in === 'path' ? example.path : example.query)?.[parameter.name] ?? '';
@@ -176,8 +160,9 @@ export function consolePage(main) {
   }
 
   void Promise.all([openApi(), knownIds()]).then(([document, ids]) => {
+    reference = document;
     known = ids;
-    routes = routesOf(document);
+    routes = documentedRoutes(document);
     const groups = new Map();
     for (const route of routes) groups.set(route.tag, [...(groups.get(route.tag) ?? []), route]);
     fill(

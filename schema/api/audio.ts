@@ -19,7 +19,7 @@ export const speechRequestSchema = z
     response_format: z.enum(['json', 'binary']).default('json'),
     audio_format: audioFormatSchema.default('mp3'),
   })
-  .meta({ id: 'CreateSpeechRequest' });
+  .meta({ id: 'CreateSpeechRequest', examples: [{ input: 'Hello, and welcome.', audio_format: 'wav' }] });
 export type SpeechRequestInput = z.output<typeof speechRequestSchema>;
 
 /** OpenAI: `response_format` is the audio encoding and the answer is the audio itself. */
@@ -29,7 +29,7 @@ export const openAiSpeechRequestSchema = z
     response_format: audioFormatSchema.default('mp3'),
     stream_format: z.literal('audio', { error: 'Only audio: the answer is the audio bytes, not server-sent events' }).optional(),
   })
-  .meta({ id: 'CreateSpeechRequestOpenAI' });
+  .meta({ id: 'CreateSpeechRequestOpenAI', examples: [{ model: 'local:espeak-ng', input: 'Hello, and welcome.', voice: 'alloy', response_format: 'wav' }] });
 export type OpenAiSpeechRequestInput = z.output<typeof openAiSpeechRequestSchema>;
 
 export const speechResultSchema = z

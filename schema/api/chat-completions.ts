@@ -83,7 +83,7 @@ export const chatCompletionRequestSchema = z
       ctx.addIssue({ code: 'custom', path: ['metadata'], message: 'Kept only with store, which this service does not offer' });
     }
   })
-  .meta({ id: 'CreateChatCompletionRequest' });
+  .meta({ id: 'CreateChatCompletionRequest', examples: [{ model: 'local:stories260K', messages: [{ role: 'user', content: 'Once upon a time' }], max_tokens: 16 }] });
 export type ChatCompletionRequest = z.output<typeof chatCompletionRequestSchema>;
 
 const finishReasonSchema = z.enum(['stop', 'length', 'tool_calls', 'content_filter']);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { asyncFields, storageRefSchema } from './common.ts';
+import { markdownNote } from './example-files.ts';
 
 export const blockTypeSchema = z.enum(['heading', 'paragraph', 'list_item', 'table', 'code', 'page_break', 'text']);
 
@@ -26,7 +27,18 @@ export const chunkRequestSchema = z
       ctx.addIssue({ code: 'custom', path: ['overlap_chars'], message: `Must be at most half of max_chars (${Math.floor(request.max_chars / 2)})` });
     }
   })
-  .meta({ id: 'ChunkRequest' });
+  .meta({
+    id: 'ChunkRequest',
+    examples: [
+      {
+        text:
+          'The river begins in the mountains, where snow melts each spring.\n\nFurther down, the valley widens and farms line both banks. ' +
+          'By the time it reaches the coast, the river is slow and brown, spreading into a delta of marshes.',
+        max_chars: 120,
+        overlap_chars: 20,
+      },
+    ],
+  });
 export type ChunkRequest = z.output<typeof chunkRequestSchema>;
 
 export const chunkResponseSchema = z
@@ -72,7 +84,7 @@ export const parseRequestSchema = z
       ctx.addIssue({ code: 'custom', path: ['file'], message: 'Provide file or storage_ref (exactly one)' });
     }
   })
-  .meta({ id: 'ParseDocumentRequest' });
+  .meta({ id: 'ParseDocumentRequest', examples: [{ file: { data: markdownNote, content_type: 'text/markdown', filename: 'notes.md' } }] });
 export type ParseRequest = z.output<typeof parseRequestSchema>;
 
 export const parsedDocumentSchema = z

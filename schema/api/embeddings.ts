@@ -8,7 +8,7 @@ export const embeddingsRequestSchema = z
     dimensions: z.int().min(1).max(8192).optional(),
     user: z.string().optional(),
   })
-  .meta({ id: 'CreateEmbeddingsRequest' });
+  .meta({ id: 'CreateEmbeddingsRequest', examples: [{ input: ['A cat sat on the mat.', 'A kitten rests on a rug.'] }] });
 export type EmbeddingsRequest = z.output<typeof embeddingsRequestSchema>;
 
 export const embeddingsResponseSchema = z

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { asyncFields, storageRefSchema } from './common.ts';
+import { pixelPng } from './example-files.ts';
 
 /** An image given inline (base64) or by storage reference. */
 export const imageSourceSchema = z.union([
@@ -21,6 +22,8 @@ const commonFields = {
   ...asyncFields,
 };
 
+const examplePixel = { base64: pixelPng, content_type: 'image/png', name: 'pixel.png' };
+
 export const imageGenerationRequestSchema = z
   .strictObject({
     ...commonFields,
@@ -29,13 +32,13 @@ export const imageGenerationRequestSchema = z
     quality: z.string().optional(),
     style: z.string().optional(),
   })
-  .meta({ id: 'CreateImageRequest' });
+  .meta({ id: 'CreateImageRequest', examples: [{ prompt: 'A lighthouse at dusk, watercolour.', size: '512x512' }] });
 
 export const imageEditRequestSchema = z
   .strictObject({ ...commonFields, prompt: z.string().min(1).max(32_000), image: imageSourceSchema, mask: imageSourceSchema.optional() })
-  .meta({ id: 'EditImageRequest' });
+  .meta({ id: 'EditImageRequest', examples: [{ prompt: 'Make it blue.', image: examplePixel }] });
 
-export const imageVariationRequestSchema = z.strictObject({ ...commonFields, image: imageSourceSchema }).meta({ id: 'ImageVariationRequest' });
+export const imageVariationRequestSchema = z.strictObject({ ...commonFields, image: imageSourceSchema }).meta({ id: 'ImageVariationRequest', examples: [{ image: examplePixel }] });
 
 export type ImageRequestInput = z.output<typeof imageEditRequestSchema> | z.output<typeof imageGenerationRequestSchema> | z.output<typeof imageVariationRequestSchema>;
 

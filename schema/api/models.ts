@@ -76,14 +76,18 @@ export const modelEntrySchema = z
   .meta({ id: 'Model' });
 export type ModelEntry = z.infer<typeof modelEntrySchema>;
 
-export const listModelsInputSchema = z.object({
-  capability: capabilitySchema.optional(),
-  provider: z.string().min(1).optional(),
-});
+export const listModelsInputSchema = z
+  .object({
+    capability: capabilitySchema.optional(),
+    provider: z.string().min(1).optional(),
+  })
+  .meta({ examples: [{ capability: 'text_generation' }] });
 
-export const getModelInputSchema = z.object({
-  model_id: z.string().min(1).meta({ description: 'A provider:model id, percent-encoded in the path' }),
-});
+export const getModelInputSchema = z
+  .object({
+    model_id: z.string().min(1).meta({ description: 'A provider:model id, percent-encoded in the path' }),
+  })
+  .meta({ examples: [{ model_id: 'local:stories260K' }] });
 
 /** OpenAI's model object; the extra catalog fields ride along (OpenAI clients ignore them). */
 export const openAiModelSchema = modelEntrySchema

@@ -12,7 +12,7 @@ export const moderationRequestSchema = z
       .union([z.string().min(1), z.array(z.string().min(1)).min(1).max(100), z.array(moderationPartSchema).min(1).max(20)])
       .meta({ description: 'A text, up to 100 texts, or text and image parts (one item)' }),
   })
-  .meta({ id: 'CreateModerationRequest' });
+  .meta({ id: 'CreateModerationRequest', examples: [{ input: 'I will hurt you if you come back here.' }] });
 export type ModerationRequest = z.output<typeof moderationRequestSchema>;
 
 const perCategory = <T extends z.ZodType>(value: T) => z.record(z.string(), value);

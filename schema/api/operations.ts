@@ -33,12 +33,14 @@ export type OperationWire = z.infer<typeof operationSchema>;
 
 export const operationIdInputSchema = z.object({ operation_id: z.string().min(1) });
 
-export const listOperationsInputSchema = z.object({
-  status: operationStatusSchema.optional(),
-  kind: z.string().min(1).max(100).optional().meta({ description: 'The primitive, e.g. responses, embeddings, audio.speech' }),
-  after: z.string().min(1).max(100).optional().meta({ description: 'Cursor: the last_id of the previous page' }),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-});
+export const listOperationsInputSchema = z
+  .object({
+    status: operationStatusSchema.optional(),
+    kind: z.string().min(1).max(100).optional().meta({ description: 'The primitive, e.g. responses, embeddings, audio.speech' }),
+    after: z.string().min(1).max(100).optional().meta({ description: 'Cursor: the last_id of the previous page' }),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+  })
+  .meta({ examples: [{ status: 'queued', limit: 10 }] });
 
 export const operationListSchema = z
   .object({

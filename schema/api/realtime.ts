@@ -8,7 +8,7 @@ export const realtimeSessionRequestSchema = z
     instructions: z.string().max(20_000).optional(),
     modalities: z.array(z.enum(['text', 'audio'])).min(1).optional(),
   })
-  .meta({ id: 'CreateRealtimeSessionRequest' });
+  .meta({ id: 'CreateRealtimeSessionRequest', examples: [{ modalities: ['text'], ttl_seconds: 60 }] });
 export type RealtimeSessionRequest = z.output<typeof realtimeSessionRequestSchema>;
 
 export const realtimeSessionSchema = z
@@ -42,7 +42,7 @@ export const clientSecretRequestSchema = z
       })
       .optional(),
   })
-  .meta({ id: 'CreateRealtimeClientSecretRequest' });
+  .meta({ id: 'CreateRealtimeClientSecretRequest', examples: [{ expires_after: { anchor: 'created_at', seconds: 60 }, session: { type: 'realtime' } }] });
 export type ClientSecretRequest = z.output<typeof clientSecretRequestSchema>;
 
 export const clientSecretSchema = z

@@ -8,7 +8,7 @@ export const rerankRequestSchema = z
     top_n: z.int().min(1).max(100).optional().meta({ description: 'How many results; all documents when omitted' }),
     return_documents: z.boolean().default(true),
   })
-  .meta({ id: 'RerankRequest' });
+  .meta({ id: 'RerankRequest', examples: [{ query: 'Which animal purrs?', documents: ['Dogs bark at strangers.', 'Cats purr when content.', 'The sun is a star.'], top_n: 2 }] });
 export type RerankRequestInput = z.output<typeof rerankRequestSchema>;
 
 export const rerankResponseSchema = z

@@ -92,7 +92,7 @@ export const responsesRequestSchema = z
       ctx.addIssue({ code: 'custom', path: ['metadata'], message: 'Not kept by this service: leave it out or empty' });
     }
   })
-  .meta({ id: 'CreateResponseRequest' });
+  .meta({ id: 'CreateResponseRequest', examples: [{ model: 'local:stories260K', input: 'Once upon a time', max_output_tokens: 16, temperature: 0 }] });
 export type ResponsesRequest = z.output<typeof responsesRequestSchema>;
 
 const outputTextSchema = z.object({ type: z.literal('output_text'), text: z.string(), annotations: z.array(z.unknown()), logprobs: z.array(z.unknown()) });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { asyncFields, storageRefSchema } from './common.ts';
+import { silentWav } from './example-files.ts';
 
 export const transcriptFormatSchema = z.enum(['json', 'text', 'srt', 'verbose_json', 'vtt']);
 
@@ -27,7 +28,7 @@ export const transcriptionRequestSchema = z
       ctx.addIssue({ code: 'custom', path: ['base64'], message: 'Provide base64 or storage_ref (exactly one), or upload a multipart "file"' });
     }
   })
-  .meta({ id: 'TranscriptionRequest' });
+  .meta({ id: 'TranscriptionRequest', examples: [{ base64: silentWav, name: 'silence.wav', content_type: 'audio/wav' }] });
 export type TranscriptionRequestInput = z.output<typeof transcriptionRequestSchema>;
 
 export const transcriptSchema = z

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { tokenAmountSchema } from './models.ts';
 
-export const usageInputSchema = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
+export const usageInputSchema = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }).meta({ examples: [{ limit: 20 }] });
 
 export const usageRecordSchema = z.object({
   primitive: z.string(),

@@ -2,10 +2,12 @@ import { z } from 'zod';
 
 export const topicSchema = z.string().min(1).max(200).regex(/^[\w.:*-]+$/, 'letters, digits and . _ : - (or * for every topic)');
 
-export const createEndpointInputSchema = z.strictObject({
-  url: z.string().min(1).max(2048),
-  topics: z.array(topicSchema).min(1).max(50),
-});
+export const createEndpointInputSchema = z
+  .strictObject({
+    url: z.string().min(1).max(2048),
+    topics: z.array(topicSchema).min(1).max(50),
+  })
+  .meta({ examples: [{ url: 'https://example.com/hooks/ai', topics: ['reports'] }] });
 
 export const endpointSchema = z
   .object({ id: z.string(), url: z.string(), topics: z.array(z.string()), created_at: z.iso.datetime() })
@@ -36,8 +38,10 @@ export const deliverySchema = z
   })
   .meta({ id: 'WebhookDelivery' });
 
-export const listDeliveriesInputSchema = z.object({
-  operation_id: z.string().min(1).optional(),
-  endpoint_id: z.string().min(1).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-});
+export const listDeliveriesInputSchema = z
+  .object({
+    operation_id: z.string().min(1).optional(),
+    endpoint_id: z.string().min(1).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .meta({ examples: [{ limit: 20 }] });

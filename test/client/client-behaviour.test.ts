@@ -195,6 +195,28 @@ describe('streams', () => {
     for await (const event of ss.v1.responses.stream({ model: 'openai:gpt-4o-mini', input: 'Hi' })) types.push(event.type);
     expect(types.at(-1)).toBe('response.completed');
   });
+
+  it('create({ stream: true }) resolves to the events, as openai-node does; without it, to the answer', async () => {
+    const chunks = await ss.v1.chat.completions.create({ model: 'openai:gpt-4o-mini', messages: [{ role: 'user', content: 'Stream me' }], stream: true });
+    let text = '';
+    for await (const chunk of chunks) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe('echo: Stream me');
+
+    const events = await ss.infra.ai.responses.create({ model: 'openai:gpt-4o-mini', input: 'Hi', stream: true });
+    const types: string[] = [];
+    for await (const event of events) types.push(event.type);
+    expect(types.slice(0, 2)).toEqual(['response.created', 'response.in_progress']);
+    expect(types.at(-1)).toBe('response.completed');
+
+    const { data: answer } = await ss.infra.ai.responses.create({ model: 'openai:gpt-4o-mini', input: 'Hi', stream: false });
+    expect(answer.output_text).toBe('echo: Hi');
+  });
+
+  it('create({ stream: true }) refused before its first event rejects at the await, with the typed error', async () => {
+    const failure = await ss.v1.responses.create({ model: 'openai:gpt-4o-mini', input: 'Hi', stream: true, temperature: 9 }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(BadRequestError);
+    expect(failure).toMatchObject({ status: 400, param: 'temperature' });
+  });
 });
 
 describe('background operations', () => {

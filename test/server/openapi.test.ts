@@ -98,6 +98,18 @@ describe('/openapi.json', () => {
       expect(document.paths[path].post.security).toEqual([{ ApiKey: ['ai:generate'] }]);
     }
   });
+
+  it("carries each input schema's example on its parameters and its body, once", () => {
+    const parameter = (path: string, method: string, name: string) => document.paths[path][method].parameters.find((candidate: { name: string }) => candidate.name === name);
+    expect(parameter('/infra/ai/models/{model_id}', 'get', 'model_id').example).toBe('local:stories260K');
+    expect(parameter('/infra/ai/operations', 'get', 'status').example).toBe('queued');
+    const embeddings = document.paths['/infra/ai/embeddings'].post.requestBody.content['application/json'];
+    expect(embeddings.example).toEqual({ input: ['A cat sat on the mat.', 'A kitten rests on a rug.'] });
+    expect(embeddings.schema.examples).toBeUndefined();
+    const put = document.paths['/infra/storage/buckets/{bucket_id}/objects/{key}'].put;
+    expect(put.requestBody.content['*/*'].example).toBe('Hello, stored.\n');
+    expect(put.parameters.find((candidate: { name: string }) => candidate.name === 'key').example).toBe('notes/hello.txt');
+  });
 });
 
 describe('/docs', () => {
