@@ -1,4 +1,5 @@
-import { cosineSimilarity, estimateTokens } from '../spec/embeddings.ts';
+import { estimateTokens } from '../common/token-estimates.ts';
+import { cosineSimilarity } from './cosine-similarity.ts';
 import type { Unscoped } from '../spec/call-scope.ts';
 import type { RerankRequest, RerankResult } from '../spec/rerank.ts';
 import type { TextEncoder } from './sentence-encoder.ts';
