@@ -29,7 +29,7 @@ export const bm25RerankModel: ModelDescription = {
   provider: localProviderName,
   upstreamModel: 'bm25+universal-sentence-encoder-lite',
   name: 'bm25-semantic-rerank',
-  displayName: 'BM25 candidates, reranked by sentence-embedding cosine',
+  displayName: 'BM25 keyword score blended with sentence-embedding cosine',
   capabilities: ['rerank'],
   ...localEncoderLimits,
 };
