@@ -47,6 +47,7 @@ const examples = {
   'POST /infra/ai/documents/chunk': { body: { text: chunkText, max_chars: 120, overlap_chars: 20 } },
   'POST /infra/ai/documents/parse': { body: { file: { data: markdown, content_type: 'text/markdown', filename: 'notes.md' } } },
   'POST /infra/ai/rerank': { body: { query: 'Which animal purrs?', documents: ['Dogs bark at strangers.', 'Cats purr when content.', 'The sun is a star.'], top_n: 2 } },
+  'POST /infra/ai/tokenize': { body: { model: 'local:stories260K', input: 'Once upon a time, there was a little cat.' } },
   'POST /infra/ai/moderations': { body: { input: 'I will hurt you if you come back here.' } },
   'POST /infra/ai/realtime/sessions': { body: { modalities: ['text'], ttl_seconds: 60 } },
   'POST /infra/ai/audio/speech': { body: { input: 'Hello from the API console.', audio_format: 'wav' } },

@@ -10,10 +10,12 @@ import type { RerankModel } from './spec/rerank.ts';
 import type { SpeechModel } from './spec/speech.ts';
 import type { TextGenerationModel } from './spec/text-generation.ts';
 import type { TranscriptionModel } from './spec/transcription.ts';
+import type { TokenizerModel } from './spec/tokenizer.ts';
 import type { LlamaRuntime } from './local/llama-runtime.ts';
 import { unpackEmbeddings, type TaskInput, type TaskName, type TaskValue } from './local/compute/compute-pool.ts';
 import { bm25RerankModel, espeakFormats, espeakModel, offlineModerationModel, sentenceEncoderModel } from './local/catalog.ts';
 import { LlamaTextModel } from './local/llama-text-model.ts';
+import { GgufTokenizer } from './local/gguf-tokenizer.ts';
 import { OpenAiCompatibleEmbeddingModel } from './openai/embedding-model.ts';
 import { OpenAiCompatibleImageModel } from './openai/image-model.ts';
 import { OpenAiCompatibleModerationModel } from './openai/moderation-model.ts';
@@ -21,6 +23,7 @@ import { OpenAiCompatibleRerankModel } from './openai/rerank-model.ts';
 import { OpenAiCompatibleSpeechModel } from './openai/speech-model.ts';
 import { OpenAiCompatibleTextModel } from './openai/text-model.ts';
 import { OpenAiCompatibleTranscriptionModel } from './openai/transcription-model.ts';
+import { TiktokenTokenizer } from './openai/tiktoken-tokenizer.ts';
 import { WorkersAiEmbeddingModel } from './workers-ai/embedding-model.ts';
 import { WorkersAiFluxModel } from './workers-ai/flux-model.ts';
 import { WorkersAiLlamaGuardModel } from './workers-ai/llama-guard-model.ts';
@@ -100,6 +103,11 @@ const images = family<ImageModel>({
   'openai-compatible': (model, config) => new OpenAiCompatibleImageModel(model, config),
 });
 
+const tokenizer = family<TokenizerModel>({
+  local: (model, runtime, entry) => new GgufTokenizer(model, { runtime: runtime.llama, filePath: runtime.fileOf(entry) }),
+  'openai-compatible': (model, config) => new TiktokenTokenizer(model, config),
+});
+
 interface CapabilityRow {
   /** The adapters that serve it; null where a service of its own does (document parsing, the realtime relay). */
   adapters: AdapterFamily<unknown> | null;
@@ -111,6 +119,8 @@ interface CapabilityRow {
 /**
  * Every capability, one row each: the registry resolves adapters through it, catalog entries
  * take their default modalities from it, and the catalog lists each family's offline models.
+ * Rows beyond the catalog's capabilities are served for the models of another capability
+ * (tokenize: text models).
  */
 export const capabilityTable = {
   text_generation: { adapters: text, inputs: ['text'], outputs: ['text'] },
@@ -126,7 +136,8 @@ export const capabilityTable = {
   image_variation: { adapters: images, inputs: ['image'], outputs: ['image'] },
   document_parse: { adapters: null, inputs: ['document', 'image'], outputs: ['text'] },
   realtime: { adapters: null, inputs: ['text', 'audio'], outputs: ['text', 'audio'] },
-} as const satisfies Record<Capability, CapabilityRow>;
+  tokenize: { adapters: tokenizer, inputs: ['text'], outputs: ['text'] },
+} as const satisfies Record<Capability | 'tokenize', CapabilityRow>;
 
 type Table = typeof capabilityTable;
 
@@ -138,5 +149,5 @@ export type AdapterOf<C extends AdapterCapability> = Table[C]['adapters'] extend
 
 /** Each family once, in table order. */
 export const adapterFamilies: AdapterFamily<unknown>[] = [
-  ...new Set(Object.values(capabilityTable as Record<Capability, CapabilityRow>).flatMap((row) => (row.adapters ? [row.adapters] : []))),
+  ...new Set(Object.values(capabilityTable as Record<string, CapabilityRow>).flatMap((row) => (row.adapters ? [row.adapters] : []))),
 ];
