@@ -26,7 +26,7 @@ interface SpeechArgs {
 
 async function synthesize(args: SpeechArgs, ctx: CallContext): Promise<SpeechResultWire> {
   const entry = resolveModelFor(ctx.services.catalog, 'speech', args.model, undefined);
-  const model = ctx.services.providers.speechModel(entry);
+  const model = ctx.services.providers.resolve('speech', entry.id);
   if (!(model.formats as readonly string[]).includes(args.format)) {
     throw new ApiError('bad_request', `response_format: ${entry.id} produces ${model.formats.join(', ')}`, { param: 'response_format' });
   }

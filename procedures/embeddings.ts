@@ -5,7 +5,7 @@ import { defineMirroredMutations, modelCallErrors } from '../router/primitive.ts
 import { scopeOf, type CallContext } from '../router/context.ts';
 import { embeddingsRequestSchema, embeddingsResponseSchema, type EmbeddingsRequest, type EmbeddingsResponse } from '../schema/api/embeddings.ts';
 import { resolveModelFor } from './models.ts';
-import { checkInputLimits } from './input-limits.ts';
+import { checkInputLimits } from '../providers/input-limits.ts';
 
 /** OpenAI's base64 form: the vector as little-endian float32 bytes (a float32 vector's own bytes, on little-endian hosts). */
 export function encodeFloat32Base64(vector: number[] | Float32Array): string {
@@ -32,12 +32,13 @@ async function createEmbeddings(request: EmbeddingsRequest, ctx: CallContext): P
   const { services } = ctx;
   const entry = resolveModelFor(services.catalog, 'embeddings', request.model, services.config.defaultEmbeddingsModel);
   const texts = typeof request.input === 'string' ? [request.input] : request.input;
-  checkInputLimits(entry, texts, (index) => (typeof request.input === 'string' || index < 0 ? 'input' : `input.${index}`));
+  const model = services.providers.resolve('embeddings', entry.id);
+  checkInputLimits(model, texts, (index) => (typeof request.input === 'string' || index < 0 ? 'input' : `input.${index}`));
   const bytes = texts.reduce((sum, text) => sum + Buffer.byteLength(text), 0);
   const result = await runCharged(
     ctx,
     { primitive: 'embeddings', model: entry, upperBound: { input: bytes, output: 0 }, rateEstimate: Math.ceil(bytes / 4) },
-    () => services.providers.embeddingModel(entry).embed({ texts, dimensions: request.dimensions, user: request.user, ...scopeOf(ctx) }),
+    () => model.embed({ texts, dimensions: request.dimensions, user: request.user, ...scopeOf(ctx) }),
     (embedded) => ({ input: embedded.inputTokens, output: 0 }),
   );
   return {

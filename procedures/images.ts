@@ -21,7 +21,7 @@ import { resolveModelFor } from './models.ts';
 
 type Operation = 'generate' | 'edit' | 'vary';
 
-const capabilityOf: Record<Operation, Capability> = { generate: 'image_generation', edit: 'image_edit', vary: 'image_variation' };
+const capabilityOf = { generate: 'image_generation', edit: 'image_edit', vary: 'image_variation' } as const satisfies Record<Operation, Capability>;
 
 async function loadImage(source: ImageSource | undefined, param: string, ctx: CallContext): Promise<ImageInput | undefined> {
   if (!source) return undefined;
@@ -35,7 +35,7 @@ async function loadImage(source: ImageSource | undefined, param: string, ctx: Ca
 function imagesFor(operation: Operation) {
   return async (request: ImageRequestInput, ctx: CallContext): Promise<ImagesResult> => {
     const entry = resolveModelFor(ctx.services.catalog, capabilityOf[operation], request.model, undefined);
-    const model = ctx.services.providers.imageModel(entry);
+    const model = ctx.services.providers.resolve(capabilityOf[operation], entry.id);
     const run = operation === 'generate' ? model.generate.bind(model) : operation === 'edit' ? model.edit?.bind(model) : model.vary?.bind(model);
     if (!run) throw new ApiError('bad_request', `model: ${entry.id} cannot ${operation} images`, { param: 'model' });
     const image = 'image' in request ? await loadImage(request.image, 'image', ctx) : undefined;

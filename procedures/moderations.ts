@@ -7,7 +7,7 @@ import { scopeOf, type CallContext } from '../router/context.ts';
 import type { ModerationInput } from '../providers/spec/moderation.ts';
 import { moderationRequestSchema, moderationResponseSchema, type ModerationRequest } from '../schema/api/moderations.ts';
 import { resolveModelFor } from './models.ts';
-import { checkInputLimits } from './input-limits.ts';
+import { checkInputLimits } from '../providers/input-limits.ts';
 
 function toInputs(input: ModerationRequest['input']): ModerationInput[][] {
   if (typeof input === 'string') return [[{ type: 'text', text: input }]];
@@ -21,7 +21,8 @@ async function moderate(request: ModerationRequest, ctx: CallContext) {
   const entry = resolveModelFor(services.catalog, 'moderation', request.model, undefined);
   const inputs = toInputs(request.input);
   const texts = inputs.map((parts) => parts.map((part) => (part.type === 'text' ? part.text : '')).join('\n'));
-  checkInputLimits(entry, texts, (index) => (typeof request.input === 'string' || index < 0 ? 'input' : `input.${index}`));
+  const model = services.providers.resolve('moderation', entry.id);
+  checkInputLimits(model, texts, (index) => (typeof request.input === 'string' || index < 0 ? 'input' : `input.${index}`));
   if (inputs.some((parts) => parts.some((part) => part.type === 'image')) && !entry.input_modalities.includes('image')) {
     throw new ApiError('bad_request', `input: ${entry.id} reads text only`, { param: 'input' });
   }
@@ -30,7 +31,7 @@ async function moderate(request: ModerationRequest, ctx: CallContext) {
   const classified = await runCharged(
     ctx,
     { primitive: 'moderations', model: entry, upperBound: { input: perCall ? 1 : bytes, output: 0 }, rateEstimate: Math.ceil(bytes / 4) },
-    () => services.providers.moderationModel(entry).classify(inputs, scopeOf(ctx)),
+    () => model.classify({ inputs, ...scopeOf(ctx) }),
     (result) => ({ input: perCall ? 1 : result.inputTokens, output: 0 }),
   );
   return {

@@ -3,7 +3,7 @@ import { defineNativeMutation, modelCallErrors } from '../router/primitive.ts';
 import { rerankRequestSchema, rerankResponseSchema, type RerankRequestInput } from '../schema/api/rerank.ts';
 import { scopeOf } from '../router/context.ts';
 import { resolveModelFor } from './models.ts';
-import { checkInputLimits } from './input-limits.ts';
+import { checkInputLimits } from '../providers/input-limits.ts';
 
 /** Rerank candidates by relevance to a query (no /v1 alias in the reference). */
 export const rerankProcedure = defineNativeMutation({
@@ -14,12 +14,13 @@ export const rerankProcedure = defineNativeMutation({
   run: async (request: RerankRequestInput, ctx) => {
     const entry = resolveModelFor(ctx.services.catalog, 'rerank', request.model, undefined);
     const documents = request.documents.map((document) => (typeof document === 'string' ? document : document.text));
-    checkInputLimits(entry, [request.query, ...documents], (index) => (index === 0 ? 'query' : index < 0 ? 'documents' : `documents.${index - 1}`));
+    const model = ctx.services.providers.resolve('rerank', entry.id);
+    checkInputLimits(model, [request.query, ...documents], (index) => (index === 0 ? 'query' : index < 0 ? 'documents' : `documents.${index - 1}`));
     const bytes = [request.query, ...documents].reduce((sum, text) => sum + Buffer.byteLength(text), 0);
     const ranked = await runCharged(
       ctx,
       { primitive: 'rerank', model: entry, upperBound: { input: bytes, output: 0 }, rateEstimate: Math.ceil(bytes / 4) },
-      () => ctx.services.providers.rerankModel(entry).rerank({ query: request.query, documents, topN: request.top_n ?? documents.length, ...scopeOf(ctx) }),
+      () => model.rerank({ query: request.query, documents, topN: request.top_n ?? documents.length, ...scopeOf(ctx) }),
       (result) => ({ input: result.inputTokens, output: 0 }),
     );
     return {

@@ -39,7 +39,7 @@ function recognize(task: 'transcribe' | 'translate') {
       ctx,
       { primitive: `audio.${capability}s`, model: entry, upperBound: units(boundSeconds), rateEstimate: 0 },
       () =>
-        ctx.services.providers.transcriptionModel(entry).transcribe({
+        ctx.services.providers.resolve(capability, entry.id).transcribe({
           audio: audio.bytes,
           contentType: audio.contentType,
           filename: audio.filename,
@@ -184,7 +184,7 @@ const translations = defineRecognition('translate');
  */
 async function streamTranscript(request: TranscriptionRequestInput, ctx: CallContext) {
   const entry = resolveModelFor(ctx.services.catalog, 'transcription', request.model, undefined);
-  const model = ctx.services.providers.transcriptionModel(entry);
+  const model = ctx.services.providers.resolve('transcription', entry.id);
   if (!model.stream) throw new ApiError('bad_request', `stream: ${entry.id} does not stream transcripts`, { param: 'stream' });
   const audio = await loadAudio(request, ctx);
   const boundSeconds = Math.ceil(audio.bytes.length * maxSecondsPerByte) + 1;

@@ -1,159 +1,134 @@
 import type { Config } from '../server/config.ts';
 import type { ModelEntry } from '../schema/api/models.ts';
 import { ModelCatalog } from './catalog.ts';
-import { discoverGgufModels, localProviderName } from './local/gguf-models.ts';
+import { adapterFamilies, capabilityTable, type AdapterCapability, type AdapterFamily, type AdapterOf, type LocalRuntime } from './capabilities.ts';
+import type { UpstreamConfig } from './http/upstream-config.ts';
+import { createModelEntry } from './model-entry.ts';
+import { observeAdapter, type ModelCallObserver } from './model-call-observer.ts';
+import { discoverGgufModels } from './local/gguf-models.ts';
+import { localProviderName } from './local/catalog.ts';
 import { LlamaRuntime } from './local/llama-runtime.ts';
-import { LlamaTextModel } from './local/llama-text-model.ts';
+import { ComputePool, type TaskInput, type TaskName, type TaskValue } from './local/compute/compute-pool.ts';
+import type { CallScope } from './spec/call-scope.ts';
+import { pooledDocuments, type LocalChunker, type LocalDocuments } from './local/compute/pooled-documents.ts';
+import type { PoolUsage } from './local/bounded-pool.ts';
 import { listOpenAiCompatibleModels } from './openai/catalog.ts';
-import { OpenAiCompatibleTextModel } from './openai/text-model.ts';
-import type { TextGenerationModel } from './spec/text-generation.ts';
-import type { EmbeddingModel } from './spec/embeddings.ts';
-import { bm25RerankEntry, espeakEntry, offlineModerationEntry, sentenceEncoderEntry } from './local/catalog.ts';
-import { ComputePool } from './local/compute/compute-pool.ts';
-import { pooledModels, type LocalChunker, type LocalDocuments } from './local/compute/pooled-models.ts';
-import { OpenAiCompatibleEmbeddingModel } from './openai/embedding-model.ts';
-import { WorkersAiEmbeddingModel } from './workers-ai/embedding-model.ts';
-import type { RerankModel } from './spec/rerank.ts';
-import { WorkersAiRerankModel } from './workers-ai/rerank-model.ts';
-import { OpenAiCompatibleRerankModel } from './openai/rerank-model.ts';
-import type { ModerationModel } from './spec/moderation.ts';
-import { OpenAiCompatibleModerationModel } from './openai/moderation-model.ts';
-import { WorkersAiLlamaGuardModel } from './workers-ai/llama-guard-model.ts';
+import { createOpenAiCompatible } from './openai/provider.ts';
+import { listWorkersAiModels } from './workers-ai/catalog.ts';
+import { createWorkersAi } from './workers-ai/provider.ts';
 import { listRealtimeModels } from './realtime/catalog.ts';
-import type { SpeechModel } from './spec/speech.ts';
-import { OpenAiCompatibleSpeechModel } from './openai/speech-model.ts';
-import { WorkersAiMeloTtsModel } from './workers-ai/melotts-model.ts';
-import type { TranscriptionModel } from './spec/transcription.ts';
-import { OpenAiCompatibleTranscriptionModel } from './openai/transcription-model.ts';
-import { WorkersAiWhisperModel } from './workers-ai/whisper-model.ts';
-import type { ImageModel } from './spec/images.ts';
-import { OpenAiCompatibleImageModel } from './openai/image-model.ts';
-import { WorkersAiFluxModel } from './workers-ai/flux-model.ts';
-import { listWorkersAiModels, workersAiProviderName } from './workers-ai/catalog.ts';
-import { WorkersAiTextModel } from './workers-ai/text-model.ts';
-import { observeAdapter, type ModelCallObserver } from '../server/observability/model-calls.ts';
-import type { PoolReading } from '../server/observability/metrics.ts';
+import { ProviderError } from './spec/provider-error.ts';
+import type { ModelSpec } from './spec/model-spec.ts';
 
-/** The adapter contract of each capability family the registry serves. */
-interface Adapters {
-  text: TextGenerationModel;
-  embeddings: EmbeddingModel;
-  rerank: RerankModel;
-  moderation: ModerationModel;
-  speech: SpeechModel;
-  transcription: TranscriptionModel;
-  images: ImageModel;
+/** An upstream provider: which column of the table builds its adapters, and its plumbing. */
+interface UpstreamProvider {
+  kind: 'workers-ai' | 'openai-compatible';
+  config: UpstreamConfig;
 }
-type AdapterKind = keyof Adapters;
-type Factories = { [K in AdapterKind]?: (entry: ModelEntry) => Adapters[K] };
 
-/** Which table serves an entry: offline models, Workers AI, or an OpenAI-compatible upstream. */
-type ProviderKind = 'local' | 'workers-ai' | 'openai-compatible';
+/** What a model's catalog entry says bounds a call; adapters add what their upstream's API bounds. */
+function specOf(entry: ModelEntry): ModelSpec {
+  return {
+    provider: entry.provider,
+    modelId: entry.id,
+    upstreamModel: entry.upstream_model,
+    limits: {
+      contextWindow: entry.limits.context_window,
+      maxInputsPerCall: null,
+      maxInputTokens: entry.limits.max_input_tokens,
+      maxRequestTokens: entry.limits.max_request_tokens,
+    },
+  };
+}
 
 /**
- * Resolves catalog entries to adapters through one table: provider kind → capability → factory.
- * Capabilities are checked by the caller against the entry; a missing cell means that provider
- * cannot serve that family. Adapters are built once per model and reused.
+ * Resolves catalog models to adapters through the capability table: capability → family →
+ * the builder of the model's provider kind. Adapters are built once per model and family.
  */
 export class ProviderRegistry {
   readonly catalog: ModelCatalog;
-  readonly #config: Config;
   readonly #localFiles: Map<string, string>;
   readonly #llama: LlamaRuntime;
-  readonly #adapters = new Map<string, unknown>();
+  /** Family → catalog id → adapter: two lookups and no allocation on the way to a built adapter. */
+  readonly #adapters = new Map<AdapterFamily<unknown>, Map<string, unknown>>();
+  readonly #upstreams: Map<string, UpstreamProvider>;
+  readonly #local: LocalRuntime;
   /** Worker threads for every CPU-heavy offline model: nothing heavy runs on the request thread. */
   readonly compute: ComputePool;
   /** Offline parsing of PDF, DOCX, HTML, Markdown, text and images (OCR), on the compute pool. */
   readonly documents: LocalDocuments;
   /** Deterministic chunking; large inputs on the compute pool. */
   readonly chunker: LocalChunker;
-  readonly #factories: Record<ProviderKind, Factories>;
   /** Sees every call into every adapter (metrics, traces). */
   readonly #observer: ModelCallObserver | undefined;
 
   constructor(options: { config: Config; catalog: ModelCatalog; localFiles: Map<string, string>; observer?: ModelCallObserver | undefined }) {
-    this.#config = options.config;
+    const { config } = options;
     this.#observer = options.observer;
     this.catalog = options.catalog;
     this.#localFiles = options.localFiles;
-    this.#llama = new LlamaRuntime(options.config.local);
-    this.compute = new ComputePool(options.config.local.pool);
-    const local = pooledModels(this.compute);
-    this.documents = local.documents;
-    this.chunker = local.chunker;
-    const timeoutMs = options.config.upstreamTimeoutMs;
-    const workersAi = (entry: ModelEntry) => ({ config: this.#config.workersAi!, upstreamModel: entry.upstream_model, timeoutMs });
-    const upstream = (entry: ModelEntry) => ({ upstream: this.#upstream(entry), upstreamModel: entry.upstream_model, timeoutMs });
-    // Images and speech recognition run upstream only: no offline weights are packaged.
-    this.#factories = {
-      local: {
-        text: (entry) =>
-          new LlamaTextModel({ runtime: this.#llama, filePath: this.#localFile(entry), modelId: entry.id, hasChatTemplate: entry.capabilities.includes('tool_calling') }),
-        embeddings: () => local.embeddings,
-        rerank: () => local.rerank,
-        moderation: () => local.moderation,
-        speech: () => local.speech,
-      },
-      'workers-ai': {
-        text: (entry) => new WorkersAiTextModel({ ...workersAi(entry), toolCalling: entry.capabilities.includes('tool_calling') }),
-        embeddings: (entry) => new WorkersAiEmbeddingModel(workersAi(entry)),
-        rerank: (entry) => new WorkersAiRerankModel(workersAi(entry)),
-        moderation: (entry) => new WorkersAiLlamaGuardModel(workersAi(entry)),
-        speech: (entry) => new WorkersAiMeloTtsModel(workersAi(entry)),
-        transcription: (entry) => new WorkersAiWhisperModel(workersAi(entry)),
-        images: (entry) => new WorkersAiFluxModel(workersAi(entry)),
-      },
-      'openai-compatible': {
-        text: (entry) => new OpenAiCompatibleTextModel(upstream(entry)),
-        embeddings: (entry) => new OpenAiCompatibleEmbeddingModel(upstream(entry)),
-        rerank: (entry) => new OpenAiCompatibleRerankModel(upstream(entry)),
-        moderation: (entry) => new OpenAiCompatibleModerationModel(upstream(entry)),
-        speech: (entry) => new OpenAiCompatibleSpeechModel(upstream(entry)),
-        transcription: (entry) => new OpenAiCompatibleTranscriptionModel(upstream(entry)),
-        images: (entry) => new OpenAiCompatibleImageModel(upstream(entry)),
-      },
+    this.#llama = new LlamaRuntime(config.local);
+    this.compute = new ComputePool(config.local.pool);
+    ({ documents: this.documents, chunker: this.chunker } = pooledDocuments(this.compute));
+    this.#local = {
+      llama: this.#llama,
+      fileOf: (entry) => this.#localFile(entry),
+      pooled: (task, request, param) => this.#pooled(task, request, param),
     };
+    const timeoutMs = config.upstreamTimeoutMs;
+    this.#upstreams = new Map<string, UpstreamProvider>(
+      config.openAiCompatibleUpstreams.map((upstream) => [upstream.name, { kind: 'openai-compatible', config: createOpenAiCompatible({ ...upstream, timeoutMs }) }]),
+    );
+    if (config.workersAi) {
+      const workersAi = createWorkersAi({ ...config.workersAi, timeoutMs });
+      this.#upstreams.set(workersAi.provider, { kind: 'workers-ai', config: workersAi });
+    }
+    for (const family of adapterFamilies) this.#adapters.set(family, new Map());
   }
 
-  /** The adapter of one capability family for a catalog entry. */
-  adapter<K extends AdapterKind>(kind: K, entry: ModelEntry): Adapters[K] {
-    const cacheKey = `${kind}:${entry.id}`;
-    let adapter = this.#adapters.get(cacheKey) as Adapters[K] | undefined;
-    if (!adapter) {
-      const providerKind = this.#providerKindOf(entry);
-      const factory = this.#factories[providerKind][kind] as ((entry: ModelEntry) => Adapters[K]) | undefined;
-      if (!factory) throw new Error(`${entry.id}: the ${providerKind} provider has no ${kind} adapter`);
-      adapter = factory(entry);
-      if (this.#observer) adapter = observeAdapter(adapter as object, { provider: entry.provider, model: entry.id }, this.#observer) as Adapters[K];
-      this.#adapters.set(cacheKey, adapter);
+  /**
+   * The adapter that serves `capability` for the model `id` (a catalog id, an alias, or a bare
+   * name one provider serves). The caller has checked the model has the capability.
+   */
+  resolve<C extends AdapterCapability>(capability: C, id: string): AdapterOf<C> {
+    const family = capabilityTable[capability].adapters as AdapterFamily<AdapterOf<C>>;
+    const built = this.#adapters.get(family)!;
+    const adapter = built.get(id) as AdapterOf<C> | undefined;
+    return adapter ?? this.#build(capability, family, id, built);
+  }
+
+  #build<A>(capability: AdapterCapability, family: AdapterFamily<A>, id: string, built: Map<string, unknown>): A {
+    const entry = this.catalog.find(id);
+    if (!entry) throw new ProviderError('invalid_request', `model: "${id}" is not in this deployment's catalog`, { param: 'model' });
+    const cached = built.get(entry.id) as A | undefined;
+    if (cached) return cached;
+    const spec = specOf(entry);
+    let adapter: A;
+    if (entry.provider === localProviderName) {
+      if (!family.local) throw new ProviderError('invalid_request', `model: ${entry.id} has no ${capability} adapter`, { param: 'model' });
+      adapter = family.local(spec, this.#local, entry);
+    } else {
+      const upstream = this.#upstreams.get(entry.provider);
+      const build = upstream && family[upstream.kind];
+      if (!upstream || !build) throw new ProviderError('invalid_request', `model: ${entry.id} has no ${capability} adapter`, { param: 'model' });
+      adapter = build(spec, upstream.config, entry);
     }
+    if (this.#observer) adapter = observeAdapter(adapter as object, { provider: entry.provider, model: entry.id }, this.#observer) as A;
+    built.set(entry.id, adapter);
+    if (id !== entry.id) built.set(id, adapter);
     return adapter;
   }
 
-  textModel = (entry: ModelEntry) => this.adapter('text', entry);
-  embeddingModel = (entry: ModelEntry) => this.adapter('embeddings', entry);
-  rerankModel = (entry: ModelEntry) => this.adapter('rerank', entry);
-  moderationModel = (entry: ModelEntry) => this.adapter('moderation', entry);
-  speechModel = (entry: ModelEntry) => this.adapter('speech', entry);
-  transcriptionModel = (entry: ModelEntry) => this.adapter('transcription', entry);
-  imageModel = (entry: ModelEntry) => this.adapter('images', entry);
-
-  #providerKindOf(entry: ModelEntry): ProviderKind {
-    if (entry.provider === localProviderName) return 'local';
-    if (entry.provider === workersAiProviderName && this.#config.workersAi) return 'workers-ai';
-    return 'openai-compatible';
+  /** A request as a compute-pool task: the thread gets its input, the pool keeps its scope. */
+  #pooled<K extends TaskName>(task: K, request: TaskInput<K> & CallScope, param: string): Promise<TaskValue<K>> {
+    const { signal, projectId, ...input } = request;
+    return this.compute.run(task, input as unknown as TaskInput<K>, { signal, projectId, param });
   }
 
   #localFile(entry: ModelEntry): string {
     const filePath = this.#localFiles.get(entry.id);
     if (!filePath) throw new Error(`No GGUF file behind ${entry.id}`);
     return filePath;
-  }
-
-  #upstream(entry: ModelEntry) {
-    const upstream = this.#config.openAiCompatibleUpstreams.find((candidate) => candidate.name === entry.provider);
-    if (!upstream) throw new Error(`No provider configured for ${entry.id}`);
-    return upstream;
   }
 
   /**
@@ -167,7 +142,7 @@ export class ProviderRegistry {
   }
 
   /** The compute pool's threads and each loaded GGUF model's sequences, as /metrics reads them. */
-  poolUsage(): PoolReading[] {
+  poolUsage(): { pool: string; usage: PoolUsage }[] {
     return [
       { pool: 'compute', usage: this.compute.usage },
       ...this.#llama.usage().map(({ model, usage }) => ({ pool: `llama:${model}`, usage })),
@@ -180,15 +155,12 @@ export class ProviderRegistry {
   }
 }
 
-/** Builds the catalog and the adapters from configuration: local GGUF files always, upstreams when configured. */
+/** Builds the catalog and the adapters from configuration: local models always, upstreams when configured. */
 export async function loadProviders(config: Config, observer?: ModelCallObserver): Promise<ProviderRegistry> {
   const local = await discoverGgufModels(config.local.modelsDir);
   const catalog = new ModelCatalog([
     ...local.map((model) => model.entry),
-    sentenceEncoderEntry,
-    bm25RerankEntry,
-    offlineModerationEntry,
-    espeakEntry,
+    ...adapterFamilies.flatMap((family) => (family.localModels ?? []).map(createModelEntry)),
     ...config.openAiCompatibleUpstreams.flatMap(listOpenAiCompatibleModels),
     ...(config.workersAi ? listWorkersAiModels(config.workersAi) : []),
     ...(config.realtime ? listRealtimeModels(config.realtime) : []),

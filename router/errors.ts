@@ -2,8 +2,6 @@ import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import { z } from 'zod';
 import { ProviderError, type ProviderErrorKind } from '../providers/spec/provider-error.ts';
-import { DocumentError } from '../providers/local/documents/document-types.ts';
-import { StorageError } from '../providers/storage/storage-error.ts';
 import { isDatabaseUnavailable } from '../schema/db/unavailable.ts';
 import { AccountError } from '../accounts/account-error.ts';
 
@@ -118,6 +116,9 @@ const codeByProviderErrorKind: Record<ProviderErrorKind, ApiErrorCode> = {
   timeout: 'gateway_timeout',
   unavailable: 'service_unavailable',
   too_large: 'payload_too_large',
+  unsupported: 'unsupported_media_type',
+  not_found: 'not_found',
+  conflict: 'conflict',
 };
 
 function describeProviderError(error: ProviderError): ErrorDescription {
@@ -131,17 +132,6 @@ function describeProviderError(error: ProviderError): ErrorDescription {
     openAiCode: undefined,
     headers: error.retryAfterSeconds === undefined ? undefined : { 'Retry-After': String(error.retryAfterSeconds) },
   };
-}
-
-const codeByDocumentErrorKind = { unsupported: 'unsupported_media_type', corrupt: 'bad_request', too_large: 'payload_too_large' } as const;
-
-function describeDocumentError(error: DocumentError): ErrorDescription {
-  const code = codeByDocumentErrorKind[error.kind];
-  return { code, status: errorCodes[code].status, message: error.message, param: 'file', details: undefined, openAiCode: undefined, headers: undefined };
-}
-
-function describeStorageError(error: StorageError): ErrorDescription {
-  return { code: error.kind, status: errorCodes[error.kind].status, message: error.message, param: error.param, details: undefined, openAiCode: undefined, headers: undefined };
 }
 
 function describeAccountError(error: AccountError): ErrorDescription {
@@ -164,8 +154,6 @@ const databaseUnavailable: ErrorDescription = {
 function describeDomainError(error: unknown): ErrorDescription | undefined {
   if (error instanceof AccountError) return describeAccountError(error);
   if (error instanceof ProviderError) return describeProviderError(error);
-  if (error instanceof DocumentError) return describeDocumentError(error);
-  if (error instanceof StorageError) return describeStorageError(error);
   // An ApiError says its own code; what a tRPC error wraps is looked at as its cause.
   if (!(error instanceof TRPCError) && isDatabaseUnavailable(error)) return databaseUnavailable;
   return undefined;

@@ -9,6 +9,7 @@ import { usageProcedure } from '../procedures/usage.ts';
 import { embeddingsRouter, openAiEmbeddingsRouter } from '../procedures/embeddings.ts';
 import { documentsRouter } from '../procedures/documents.ts';
 import { rerankProcedure } from '../procedures/rerank.ts';
+import { tokenizeProcedure } from '../procedures/tokenize.ts';
 import { moderationsRouter, openAiModerationsRouter } from '../procedures/moderations.ts';
 import { openAiRealtimeRouter, realtimeRouter } from '../procedures/realtime.ts';
 import { audioRouter, openAiAudioRouter } from '../procedures/audio.ts';
@@ -28,6 +29,7 @@ export const appRouter = router({
       embeddings: embeddingsRouter,
       documents: documentsRouter,
       rerank: rerankProcedure,
+      tokenize: tokenizeProcedure,
       moderations: moderationsRouter,
       realtime: realtimeRouter,
       audio: audioRouter,

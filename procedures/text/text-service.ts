@@ -9,7 +9,9 @@ import type {
   TextGenerationResult,
   TextStreamPart,
 } from '../../providers/spec/text-generation.ts';
-import { estimateUsage, isOptionSet, type GenerationOption } from '../../providers/spec/text-generation.ts';
+import type { GenerationOption } from '../../providers/spec/text-generation.ts';
+import { estimateUsage } from '../../providers/common/token-estimates.ts';
+import { isOptionSet } from '../../providers/common/generation-options.ts';
 import { textChargeRequest, unitsOf } from './text-billing.ts';
 import { resolveModelFor } from '../models.ts';
 import type { TextArgs } from './text-args.ts';
@@ -29,7 +31,7 @@ function prepareText(args: TextArgs, services: Services, scope: CallScope): Prep
   if (isOptionSet(args.options, 'tools') && !entry.capabilities.includes('tool_calling')) {
     throw new ApiError('bad_request', `tools: ${entry.id} cannot call tools (the catalog lists tool_calling where a model can)`, { param: 'tools' });
   }
-  const honours = services.providers.textModel(entry).honours;
+  const honours = services.providers.resolve('text_generation', entry.id).honours;
   for (const option of Object.keys(args.options) as GenerationOption[]) {
     if (!isOptionSet(args.options, option) || honours.has(option)) continue;
     const param = args.fields[option] ?? option;
@@ -65,7 +67,7 @@ export async function generateText(primitive: string, args: TextArgs, ctx: CallC
   const result = await runCharged(
     ctx,
     textChargeRequest(primitive, entry, request),
-    () => ctx.services.providers.textModel(entry).generate(request),
+    () => ctx.services.providers.resolve('text_generation', entry.id).generate(request),
     (generated) => unitsOf(generated.usage),
   );
   return { entry, result };
@@ -84,7 +86,7 @@ export async function startTextStream(primitive: string, args: TextArgs, ctx: Ca
   if (args.async) throw new ApiError('bad_request', 'stream: cannot be combined with async', { param: 'stream' });
   const { entry, request } = prepareText(args, ctx.services, scopeOf(ctx));
   const charge = await openCharge(ctx, textChargeRequest(primitive, entry, request));
-  const iterator = ctx.services.providers.textModel(entry).stream(request)[Symbol.asyncIterator]();
+  const iterator = ctx.services.providers.resolve('text_generation', entry.id).stream(request)[Symbol.asyncIterator]();
   const first = await firstPart(iterator, charge);
   return { entry, parts: settleWhenDone(first, iterator, charge, request.messages, ctx.signal) };
 }

@@ -227,3 +227,16 @@ export async function exchangeUpstreamJson(upstream: EncodedUpstreamRequest): Pr
 export function exchangeJson(upstream: UpstreamRequest): Promise<unknown> {
   return exchangeUpstreamJson(encodedJson(upstream));
 }
+
+/** A 2xx answer's whole body (audio), its failures in the caller's terms. */
+export async function readUpstreamBody(
+  response: Dispatcher.ResponseData,
+  upstream: { upstreamName: string; timeoutMs: number },
+  signal: AbortSignal | undefined,
+): Promise<Buffer> {
+  try {
+    return Buffer.from(await response.body.arrayBuffer());
+  } catch (error) {
+    throw toProviderError(error, upstream.upstreamName, upstream.timeoutMs, signal);
+  }
+}

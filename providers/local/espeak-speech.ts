@@ -1,7 +1,8 @@
 import ESpeakNg from 'espeak-ng';
 import { Mp3Encoder } from '@breezystack/lamejs';
 import { ProviderError } from '../spec/provider-error.ts';
-import { contentTypeOfAudio, type AudioFormat, type SpeechRequest, type SpeechResult } from '../spec/speech.ts';
+import type { AudioFormat, SpeechRequest, SpeechResult } from '../spec/speech.ts';
+import { contentTypeOfAudio } from '../common/audio-content-types.ts';
 import type { Unscoped } from '../spec/call-scope.ts';
 import { espeakFormats } from './catalog.ts';
 

@@ -2,9 +2,8 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { readGgufFileInfo } from 'node-llama-cpp';
 import type { ModelEntry } from '../../schema/api/models.ts';
-import { createModelEntry } from '../spec/model-entry.ts';
-
-export const localProviderName = 'local';
+import { createModelEntry } from '../model-entry.ts';
+import { localProviderName } from './catalog.ts';
 
 export interface LocalGgufModel {
   entry: ModelEntry;

@@ -1,21 +1,10 @@
 import { getLlama, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel } from 'node-llama-cpp';
 import path from 'node:path';
 import { BoundedPool, type PoolUsage } from './bounded-pool.ts';
+import type { LocalModelsConfig } from './settings.ts';
 
-export interface LlamaRuntimeOptions {
-  threads: number;
-  gpu: 'auto' | 'cuda' | 'vulkan' | 'metal' | false;
-  /** Sequences per loaded model: how many generations run at once. */
-  concurrency: number;
-  /** Requests allowed to wait for a sequence, all projects together. */
-  queueLimit: number;
-  /** Requests one project may have generating or waiting, per model. */
-  projectQueueLimit: number;
-  /** The longest a request waits for a sequence. */
-  queueMaxWaitMs: number;
-  /** Upper bound on the context allocated per sequence. */
-  maxContextSize: number;
-}
+/** The local models' settings that concern GGUF generation (the rest are the folder and the compute pool). */
+export type LlamaRuntimeOptions = Omit<LocalModelsConfig, 'modelsDir' | 'pool'>;
 
 export interface LoadedLlamaModel {
   model: LlamaModel;

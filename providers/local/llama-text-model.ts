@@ -9,8 +9,9 @@ import {
   type LlamaGrammar,
   type Token,
 } from 'node-llama-cpp';
-import { createAsyncChannel } from '../spec/async-channel.ts';
+import { createAsyncChannel } from './async-channel.ts';
 import { ProviderError } from '../spec/provider-error.ts';
+import type { ModelLimits, ModelSpec } from '../spec/model-spec.ts';
 import type {
   FinishReason,
   GenerationOption,
@@ -47,15 +48,18 @@ interface Generation {
  * continues plain text.
  */
 export class LlamaTextModel implements TextGenerationModel {
+  readonly provider: string;
+  readonly modelId: string;
+  readonly upstreamModel: string;
+  readonly limits: ModelLimits;
   readonly honours: ReadonlySet<GenerationOption>;
   readonly #runtime: LlamaRuntime;
   readonly #filePath: string;
-  readonly #modelId: string;
 
-  constructor(options: { runtime: LlamaRuntime; filePath: string; modelId: string; hasChatTemplate: boolean }) {
+  constructor(model: ModelSpec, options: { runtime: LlamaRuntime; filePath: string; hasChatTemplate: boolean }) {
+    ({ provider: this.provider, modelId: this.modelId, upstreamModel: this.upstreamModel, limits: this.limits } = model);
     this.#runtime = options.runtime;
     this.#filePath = options.filePath;
-    this.#modelId = options.modelId;
     this.honours = new Set([...samplingOptions, ...(options.hasChatTemplate ? toolOptions : [])]);
   }
 
@@ -128,7 +132,7 @@ export class LlamaTextModel implements TextGenerationModel {
     if (bytes > loaded.maxPromptBytes) {
       throw new ProviderError(
         'invalid_request',
-        `input: ${bytes} bytes of text; ${this.#modelId} has a context of ${loaded.context.contextSize} tokens, which hold at most ${loaded.maxPromptBytes} bytes`,
+        `input: ${bytes} bytes of text; ${this.modelId} has a context of ${loaded.context.contextSize} tokens, which hold at most ${loaded.maxPromptBytes} bytes`,
         { param: 'input' },
       );
     }
@@ -137,7 +141,7 @@ export class LlamaTextModel implements TextGenerationModel {
   #checkRoom(promptTokens: number, contextSize: number): number {
     const room = contextSize - promptTokens;
     if (room <= 0) {
-      throw new ProviderError('invalid_request', `The input is ${promptTokens} tokens; ${this.#modelId} has a context of ${contextSize}`, { param: 'input' });
+      throw new ProviderError('invalid_request', `The input is ${promptTokens} tokens; ${this.modelId} has a context of ${contextSize}`, { param: 'input' });
     }
     return room;
   }

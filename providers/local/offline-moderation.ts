@@ -1,14 +1,10 @@
 import { RegExpMatcher, englishDataset, englishRecommendedTransformers } from 'obscenity';
-import { cosineSimilarity, estimateTokens } from '../spec/embeddings.ts';
+import { estimateTokens } from '../common/token-estimates.ts';
+import { cosineSimilarity } from './cosine-similarity.ts';
 import type { TextEncoder } from './sentence-encoder.ts';
 import { ProviderError } from '../spec/provider-error.ts';
-import {
-  moderationCategories,
-  scoresToResult,
-  type ModerationCategory,
-  type ModerationInput,
-  type ModerationResult,
-} from '../spec/moderation.ts';
+import { moderationCategories, type ModerationCategory, type ModerationInput, type ModerationResult } from '../spec/moderation.ts';
+import { scoresToResult } from '../common/moderation-scores.ts';
 import { benignExemplars, categoryExemplars } from './moderation-exemplars.ts';
 
 

@@ -1,4 +1,5 @@
-import { textOf, type ChatMessage } from '../spec/text-generation.ts';
+import type { ChatMessage } from '../spec/text-generation.ts';
+import { textOf } from '../common/token-estimates.ts';
 
 /**
  * A base model (no chat template, like stories260K) gets plain text it can continue: system

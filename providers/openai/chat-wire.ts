@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ChatMessage, FinishReason, GenerationOption, ResponseFormat, TextGenerationRequest, TextUsage, ToolCall, ToolChoice } from '../spec/text-generation.ts';
+import type { ChatMessage, FinishReason, Logprobs, GenerationOption, ResponseFormat, TextGenerationRequest, TextUsage, ToolCall, ToolChoice } from '../spec/text-generation.ts';
 
 /** Only what we read of an upstream's answers; anything else it sends is ignored. */
 const usageSchema = z.object({ prompt_tokens: z.number(), completion_tokens: z.number() }).nullish();
@@ -50,6 +50,11 @@ export function mapFinishReason(reason: string | null | undefined): FinishReason
 
 export function mapToolCalls(calls: z.infer<typeof toolCallSchema>[] | null | undefined): ToolCall[] {
   return (calls ?? []).map((call) => ({ id: call.id, name: call.function.name, arguments: call.function.arguments ?? '' }));
+}
+
+/** Log probabilities relayed as the upstream sent them (absent when it sent none). */
+export function mapLogprobs(logprobs: z.infer<typeof logprobsSchema>): Logprobs | undefined {
+  return logprobs ? { content: logprobs.content ?? null, refusal: logprobs.refusal ?? null } : undefined;
 }
 
 export type ToolCallDelta = z.infer<typeof toolCallDeltaSchema>;

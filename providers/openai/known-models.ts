@@ -1,4 +1,4 @@
-import type { ModelDescription } from '../spec/model-entry.ts';
+import type { ModelDescription } from '../spec/model-description.ts';
 
 type KnownModel = Omit<ModelDescription, 'provider' | 'upstreamModel'>;
 

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { upstreamEndpoint, type OpenAiCompatibleUpstreamConfig } from './settings.ts';
-import { type UpstreamRequest, exchangeJson } from '../http/upstream-fetch.ts';
-import { estimateTokens } from '../spec/embeddings.ts';
-import { ProviderError } from '../spec/provider-error.ts';
+import { UpstreamModel } from '../http/upstream-model.ts';
+import { estimateTokens } from '../common/token-estimates.ts';
+import { bestFirst } from '../common/ranking.ts';
 import type { RerankModel, RerankRequest, RerankResult } from '../spec/rerank.ts';
 
 const rerankResponseSchema = z.object({
@@ -11,33 +10,16 @@ const rerankResponseSchema = z.object({
 });
 
 /** The Cohere-style `/rerank` that gateways and servers like vLLM expose beside the OpenAI routes. */
-export class OpenAiCompatibleRerankModel implements RerankModel {
-  readonly #options: { upstream: OpenAiCompatibleUpstreamConfig; upstreamModel: string; timeoutMs: number };
-
-  constructor(options: { upstream: OpenAiCompatibleUpstreamConfig; upstreamModel: string; timeoutMs: number }) {
-    this.#options = options;
-  }
+export class OpenAiCompatibleRerankModel extends UpstreamModel implements RerankModel {
+  readonly #rerank = this.endpoint('rerank');
 
   async rerank(request: RerankRequest): Promise<RerankResult> {
-    const { upstream, upstreamModel, timeoutMs } = this.#options;
-    const call: UpstreamRequest = {
-      ...upstreamEndpoint(upstream, `rerank`),
-      body: { model: upstreamModel, query: request.query, documents: request.documents, top_n: request.topN },
-      signal: request.signal,
-      timeoutMs,
-      upstreamName: `Upstream "${upstream.name}"`,
-    };
-    const parsed = rerankResponseSchema.safeParse(await exchangeJson(call));
-    if (!parsed.success) throw new ProviderError('bad_gateway', `${call.upstreamName} sent an unexpected rerank result`);
-    const results = parsed.data.results
-      .filter((item) => item.index >= 0 && item.index < request.documents.length)
-      .map((item) => ({ index: item.index, score: item.relevance_score }))
-      .sort((left, right) => right.score - left.score)
-      .slice(0, request.topN);
+    const body = { model: this.upstreamModel, query: request.query, documents: request.documents, top_n: request.topN };
+    const answer = await this.#rerank.exchange(body, request.signal, rerankResponseSchema, 'an unexpected rerank result');
     return {
-      results,
-      method: `${upstreamModel} relevance (upstream rerank)`,
-      inputTokens: parsed.data.usage?.total_tokens ?? estimateTokens([request.query, ...request.documents]),
+      results: bestFirst(answer.results.map((item) => ({ index: item.index, score: item.relevance_score })), request),
+      method: `${this.upstreamModel} relevance (upstream rerank)`,
+      inputTokens: answer.usage?.total_tokens ?? estimateTokens([request.query, ...request.documents]),
     };
   }
 }

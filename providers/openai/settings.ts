@@ -33,11 +33,3 @@ export interface OpenAiCompatibleUpstreamConfig {
   apiKey: string | undefined;
   models: UpstreamModelSetting[];
 }
-
-/** An endpoint of an OpenAI-compatible upstream: its URL under the base and the bearer header, if any. */
-export function upstreamEndpoint(upstream: OpenAiCompatibleUpstreamConfig, path: string): { url: string; headers: Record<string, string> } {
-  return {
-    url: `${upstream.baseUrl.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`,
-    headers: upstream.apiKey ? { authorization: `Bearer ${upstream.apiKey}` } : {},
-  };
-}

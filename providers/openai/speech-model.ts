@@ -1,39 +1,24 @@
-import { upstreamEndpoint, type OpenAiCompatibleUpstreamConfig } from './settings.ts';
-import { postUpstreamJson, toProviderError, type UpstreamRequest } from '../http/upstream-fetch.ts';
-import { contentTypeOfAudio, type SpeechModel, type SpeechRequest, type SpeechResult } from '../spec/speech.ts';
+import { UpstreamModel } from '../http/upstream-model.ts';
+import { readUpstreamBody } from '../http/upstream-fetch.ts';
+import { contentTypeOfAudio } from '../common/audio-content-types.ts';
+import type { SpeechModel, SpeechRequest, SpeechResult } from '../spec/speech.ts';
 
 /** `/audio/speech` of OpenAI (or compatible): JSON in, audio bytes out. */
-export class OpenAiCompatibleSpeechModel implements SpeechModel {
+export class OpenAiCompatibleSpeechModel extends UpstreamModel implements SpeechModel {
   readonly formats = ['mp3', 'opus', 'aac', 'flac', 'wav', 'pcm'] as const;
-  readonly #options: { upstream: OpenAiCompatibleUpstreamConfig; upstreamModel: string; timeoutMs: number };
-
-  constructor(options: { upstream: OpenAiCompatibleUpstreamConfig; upstreamModel: string; timeoutMs: number }) {
-    this.#options = options;
-  }
+  readonly #speech = this.endpoint('audio/speech');
 
   async synthesize(request: SpeechRequest): Promise<SpeechResult> {
-    const { upstream, upstreamModel, timeoutMs } = this.#options;
-    const call: UpstreamRequest = {
-      ...upstreamEndpoint(upstream, `audio/speech`),
-      body: {
-        model: upstreamModel,
-        input: request.text,
-        voice: request.voice ?? 'alloy',
-        response_format: request.format,
-        speed: request.speed,
-        ...(request.instructions ? { instructions: request.instructions } : {}),
-      },
-      signal: request.signal,
-      timeoutMs,
-      upstreamName: `Upstream "${upstream.name}"`,
+    const body = {
+      model: this.upstreamModel,
+      input: request.text,
+      voice: request.voice ?? 'alloy',
+      response_format: request.format,
+      speed: request.speed,
+      ...(request.instructions ? { instructions: request.instructions } : {}),
     };
-    const response = await postUpstreamJson(call);
-    let audio: Uint8Array;
-    try {
-      audio = new Uint8Array(await response.body.arrayBuffer());
-    } catch (error) {
-      throw toProviderError(error, call.upstreamName, timeoutMs, request.signal);
-    }
+    const response = await this.#speech.post(body, request.signal);
+    const audio = await readUpstreamBody(response, this.#speech, request.signal);
     return { audio, format: request.format, contentType: contentTypeOfAudio[request.format], durationSeconds: null };
   }
 }

@@ -1,59 +1,33 @@
-import { upstreamEndpoint, type OpenAiCompatibleUpstreamConfig } from './settings.ts';
-import { exchangeJson, postUpstreamJson, type UpstreamRequest } from '../http/upstream-fetch.ts';
+import { exchangeJson, postUpstreamJson } from '../http/upstream-fetch.ts';
 import { parseJsonFrame, readSseData } from '../http/sse-reader.ts';
-import { ProviderError } from '../spec/provider-error.ts';
-import {
-  estimateUsage,
-  type FinishReason,
-  type TextGenerationModel,
-  type TextGenerationRequest,
-  type TextGenerationResult,
-  type TextStreamPart,
-  type TextUsage,
-} from '../spec/text-generation.ts';
-import { chatChunkSchema, chatCompletionSchema, mapFinishReason, mapToolCalls, mapUsage, openAiHonours, toChatCompletionBody } from './chat-wire.ts';
-
-export interface OpenAiCompatibleTextModelOptions {
-  upstream: OpenAiCompatibleUpstreamConfig;
-  upstreamModel: string;
-  timeoutMs: number;
-}
+import { UpstreamModel } from '../http/upstream-model.ts';
+import { estimateUsage } from '../common/token-estimates.ts';
+import type { FinishReason, TextGenerationModel, TextGenerationRequest, TextGenerationResult, TextStreamPart, TextUsage } from '../spec/text-generation.ts';
+import { chatChunkSchema, chatCompletionSchema, mapFinishReason, mapLogprobs, mapToolCalls, mapUsage, openAiHonours, toChatCompletionBody } from './chat-wire.ts';
 
 /** Text generation on any OpenAI-compatible upstream (OpenAI, vLLM, Ollama, Groq, LocalAI...). */
-export class OpenAiCompatibleTextModel implements TextGenerationModel {
+export class OpenAiCompatibleTextModel extends UpstreamModel implements TextGenerationModel {
   readonly honours = openAiHonours;
-  readonly #options: OpenAiCompatibleTextModelOptions;
+  readonly #completions = this.endpoint('chat/completions');
 
-  constructor(options: OpenAiCompatibleTextModelOptions) {
-    this.#options = options;
-  }
-
-  #upstreamRequest(request: TextGenerationRequest, stream: boolean): UpstreamRequest {
-    const { upstream, upstreamModel, timeoutMs } = this.#options;
+  async generate(request: TextGenerationRequest): Promise<TextGenerationResult> {
+    // The endpoint's own parse, not its exchange: one promise fewer on the hot path.
+    const answer = await exchangeJson(this.#completions.request(toChatCompletionBody(this.upstreamModel, request, false), request.signal));
+    const completion = this.#completions.parse(answer, chatCompletionSchema, 'an unexpected completion');
+    const choice = completion.choices[0]!;
+    const usage = completion.usage;
+    const text = choice.message.content ?? '';
     return {
-      ...upstreamEndpoint(upstream, `chat/completions`),
-      body: toChatCompletionBody(upstreamModel, request, stream),
-      signal: request.signal,
-      timeoutMs,
-      upstreamName: `Upstream "${upstream.name}"`,
+      text,
+      toolCalls: mapToolCalls(choice.message.tool_calls),
+      logprobs: mapLogprobs(choice.logprobs),
+      finishReason: mapFinishReason(choice.finish_reason),
+      usage: usage ? mapUsage(usage) : estimateUsage(request.messages, text),
     };
   }
 
-  async generate(request: TextGenerationRequest): Promise<TextGenerationResult> {
-    const upstream = this.#upstreamRequest(request, false);
-    const parsed = chatCompletionSchema.safeParse(await exchangeJson(upstream));
-    if (!parsed.success) {
-      throw new ProviderError('bad_gateway', `Upstream "${this.#options.upstream.name}" sent an unexpected completion`);
-    }
-    const choice = parsed.data.choices[0]!;
-    const text = choice.message.content ?? '';
-    const usage = parsed.data.usage ? mapUsage(parsed.data.usage) : estimateUsage(request.messages, text);
-    const logprobs = choice.logprobs ? { content: choice.logprobs.content ?? null, refusal: choice.logprobs.refusal ?? null } : undefined;
-    return { text, toolCalls: mapToolCalls(choice.message.tool_calls), logprobs, finishReason: mapFinishReason(choice.finish_reason), usage };
-  }
-
   async *stream(request: TextGenerationRequest): AsyncGenerator<TextStreamPart> {
-    const upstream = this.#upstreamRequest(request, true);
+    const upstream = this.#completions.request(toChatCompletionBody(this.upstreamModel, request, true), request.signal);
     const name = upstream.upstreamName;
     const response = await postUpstreamJson(upstream);
     yield { type: 'start' };
@@ -67,8 +41,7 @@ export class OpenAiCompatibleTextModel implements TextGenerationModel {
       const choice = chunk.data.choices?.[0];
       if (choice?.delta?.content) {
         text += choice.delta.content;
-        const logprobs = choice.logprobs ? { content: choice.logprobs.content ?? null, refusal: choice.logprobs.refusal ?? null } : undefined;
-        yield { type: 'text-delta', text: choice.delta.content, logprobs };
+        yield { type: 'text-delta', text: choice.delta.content, logprobs: mapLogprobs(choice.logprobs) };
       }
       for (const call of choice?.delta?.tool_calls ?? []) {
         yield { type: 'tool-call-delta', index: call.index, id: call.id ?? undefined, name: call.function?.name ?? undefined, argumentsDelta: call.function?.arguments ?? '' };

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { buildMultipartBody } from '../http/multipart-body.ts';
-import { upstreamEndpoint, type OpenAiCompatibleUpstreamConfig } from './settings.ts';
-import { exchangeUpstreamJson, postUpstream } from '../http/upstream-fetch.ts';
+import { UpstreamModel } from '../http/upstream-model.ts';
+import { postUpstream } from '../http/upstream-fetch.ts';
 import { parseJsonFrame, readSseData } from '../http/sse-reader.ts';
-import { ProviderError } from '../spec/provider-error.ts';
 import type { TranscriptionModel, TranscriptionRequest, TranscriptionResult, TranscriptStreamPart } from '../spec/transcription.ts';
 
 const streamEventSchema = z.object({
@@ -23,18 +22,18 @@ const responseSchema = z.object({
 });
 
 /** `/audio/transcriptions` and `/audio/translations` (multipart), asked for verbose JSON to get segments and duration. */
-export class OpenAiCompatibleTranscriptionModel implements TranscriptionModel {
-  readonly #options: { upstream: OpenAiCompatibleUpstreamConfig; upstreamModel: string; timeoutMs: number };
+export class OpenAiCompatibleTranscriptionModel extends UpstreamModel implements TranscriptionModel {
+  readonly #transcriptions = this.endpoint('audio/transcriptions');
+  readonly #translations = this.endpoint('audio/translations');
 
-  constructor(options: { upstream: OpenAiCompatibleUpstreamConfig; upstreamModel: string; timeoutMs: number }) {
-    this.#options = options;
+  #endpointOf(request: TranscriptionRequest) {
+    return request.task === 'translate' ? this.#translations : this.#transcriptions;
   }
 
-  #call(request: TranscriptionRequest, fields: Record<string, string | string[]>) {
-    const { upstream, upstreamModel, timeoutMs } = this.#options;
-    const multipart = buildMultipartBody(
+  #form(request: TranscriptionRequest, fields: Record<string, string | string[]>) {
+    return buildMultipartBody(
       {
-        model: upstreamModel,
+        model: this.upstreamModel,
         ...fields,
         ...(request.prompt ? { prompt: request.prompt } : {}),
         ...(request.language && request.task === 'transcribe' ? { language: request.language } : {}),
@@ -42,20 +41,11 @@ export class OpenAiCompatibleTranscriptionModel implements TranscriptionModel {
       },
       { field: 'file', filename: request.filename, contentType: request.contentType ?? 'application/octet-stream', data: request.audio },
     );
-    const path = request.task === 'translate' ? 'translations' : 'transcriptions';
-    return {
-      ...upstreamEndpoint(upstream, `audio/${path}`),
-      body: multipart.body,
-      contentType: multipart.contentType,
-      signal: request.signal,
-      timeoutMs,
-      upstreamName: `Upstream "${upstream.name}"`,
-    };
   }
 
   /** OpenAI's streamed transcription (`stream=true`): `transcript.text.delta` events, then `.done`. */
   async *stream(request: TranscriptionRequest): AsyncGenerator<TranscriptStreamPart> {
-    const call = this.#call(request, { response_format: 'json', stream: 'true' });
+    const call = this.#endpointOf(request).encoded(this.#form(request, { response_format: 'json', stream: 'true' }), request.signal);
     const response = await postUpstream(call);
     for await (const data of readSseData(response.body, call)) {
       if (data === '[DONE]') break;
@@ -69,14 +59,11 @@ export class OpenAiCompatibleTranscriptionModel implements TranscriptionModel {
   }
 
   async transcribe(request: TranscriptionRequest): Promise<TranscriptionResult> {
-    const call = this.#call(request, {
+    const form = this.#form(request, {
       response_format: 'verbose_json',
       ...(request.wordTimestamps ? { 'timestamp_granularities[]': ['word', 'segment'] } : {}),
     });
-    const upstreamName = call.upstreamName;
-    const parsed = responseSchema.safeParse(await exchangeUpstreamJson(call));
-    if (!parsed.success) throw new ProviderError('bad_gateway', `${upstreamName} sent an unexpected transcription`);
-    const body = parsed.data;
+    const body = await this.#endpointOf(request).exchangeEncoded(form, request.signal, responseSchema, 'an unexpected transcription');
     return {
       text: body.text,
       language: body.language ?? null,

@@ -1,6 +1,6 @@
 import type { RealtimeConfig } from './settings.ts';
 import type { ModelEntry } from '../../schema/api/models.ts';
-import { createModelEntry } from '../spec/model-entry.ts';
+import { createModelEntry } from '../model-entry.ts';
 
 export const realtimeProviderName = 'realtime';
 

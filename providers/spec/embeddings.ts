@@ -1,4 +1,5 @@
 import type { CallScope } from './call-scope.ts';
+import type { ModelSpec } from './model-spec.ts';
 
 /** The provider-side contract for embeddings. */
 export interface EmbeddingRequest extends CallScope {
@@ -16,23 +17,6 @@ export interface EmbeddingResult {
   inputTokens: number;
 }
 
-export interface EmbeddingModel {
+export interface EmbeddingModel extends ModelSpec {
   embed(request: EmbeddingRequest): Promise<EmbeddingResult>;
-}
-
-/** About four characters a token, for models that do not report usage. */
-export function estimateTokens(texts: string[]): number {
-  return texts.reduce((sum, text) => sum + Math.ceil(text.length / 4), 0);
-}
-
-export function cosineSimilarity(a: number[], b: number[]): number {
-  let dot = 0;
-  let normA = 0;
-  let normB = 0;
-  for (let index = 0; index < a.length; index++) {
-    dot += a[index]! * b[index]!;
-    normA += a[index]! * a[index]!;
-    normB += b[index]! * b[index]!;
-  }
-  return normA === 0 || normB === 0 ? 0 : dot / Math.sqrt(normA * normB);
 }

@@ -1,3 +1,5 @@
+import type { ModelSpec } from './model-spec.ts';
+
 /** The provider-side contract for image generation, editing and variation. */
 export interface ImageInput {
   bytes: Uint8Array;
@@ -23,7 +25,7 @@ export interface ImageRequest {
   signal?: AbortSignal | undefined;
 }
 
-export interface ImageModel {
+export interface ImageModel extends ModelSpec {
   generate(request: ImageRequest): Promise<GeneratedImage[]>;
   edit?(request: ImageRequest): Promise<GeneratedImage[]>;
   vary?(request: ImageRequest): Promise<GeneratedImage[]>;

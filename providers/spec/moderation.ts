@@ -1,4 +1,5 @@
 import type { CallScope } from './call-scope.ts';
+import type { ModelSpec } from './model-spec.ts';
 
 /** OpenAI's moderation categories, the shape every adapter answers in. */
 export const moderationCategories = [
@@ -27,17 +28,12 @@ export interface ModerationResult {
   appliedInputTypes: Record<ModerationCategory, ('text' | 'image')[]>;
 }
 
-export interface ModerationModel {
-  /** One result per input item (a text, or a group of parts). */
-  classify(inputs: ModerationInput[][], scope: CallScope): Promise<{ results: ModerationResult[]; inputTokens: number }>;
+export interface ModerationRequest extends CallScope {
+  /** One item per result: a text, or a group of parts. */
+  inputs: ModerationInput[][];
 }
 
-export function scoresToResult(scores: Record<ModerationCategory, number>, types: ('text' | 'image')[], threshold = 0.5): ModerationResult {
-  const categories = Object.fromEntries(moderationCategories.map((category) => [category, scores[category] >= threshold])) as Record<ModerationCategory, boolean>;
-  return {
-    flagged: Object.values(categories).some(Boolean),
-    categories,
-    scores,
-    appliedInputTypes: Object.fromEntries(moderationCategories.map((category) => [category, types])) as Record<ModerationCategory, ('text' | 'image')[]>,
-  };
+export interface ModerationModel extends ModelSpec {
+  /** One result per input item. */
+  classify(request: ModerationRequest): Promise<{ results: ModerationResult[]; inputTokens: number }>;
 }

@@ -1,6 +1,7 @@
 /**
- * A failure of a provider, described by what the caller should make of it. The API maps each
- * kind to a status (router/errors.ts); the upstream's status and message are kept as data.
+ * A failure of a provider (a model, an upstream, the document parser, the object store),
+ * described by what the caller should make of it. The API maps each kind to a status
+ * (router/errors.ts) without knowing which provider failed; an upstream's status is kept as data.
  */
 export type ProviderErrorKind =
   /** The request cannot succeed as sent (upstream 400/404/413/422, unsupported setting): 400. */
@@ -14,7 +15,16 @@ export type ProviderErrorKind =
   /** Local capacity is exhausted (queue full): 503. */
   | 'unavailable'
   /** The input is beyond what the model can take (its size, or the memory its work needs): 413. */
-  | 'too_large';
+  | 'too_large'
+  /** The input is of a type no provider here reads: 415. */
+  | 'unsupported'
+  /** The thing the request names does not exist: 404. */
+  | 'not_found'
+  /** The request contradicts what exists (a name already taken): 409. */
+  | 'conflict';
+
+/** What may succeed if tried again later; the rest says something about the request itself. */
+const transientKinds: ReadonlySet<ProviderErrorKind> = new Set(['rate_limited', 'bad_gateway', 'timeout', 'unavailable']);
 
 export class ProviderError extends Error {
   readonly kind: ProviderErrorKind;
@@ -36,6 +46,6 @@ export class ProviderError extends Error {
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.param = options.param;
     const refusedCredentials = options.upstreamStatus === 401 || options.upstreamStatus === 403;
-    this.retryable = options.retryable ?? (kind !== 'invalid_request' && kind !== 'too_large' && !refusedCredentials);
+    this.retryable = options.retryable ?? (transientKinds.has(kind) && !refusedCredentials);
   }
 }

@@ -1,4 +1,5 @@
 import type { CallScope } from './call-scope.ts';
+import type { ModelSpec } from './model-spec.ts';
 
 /** The provider-side contract for reranking. */
 export interface RerankRequest extends CallScope {
@@ -15,6 +16,6 @@ export interface RerankResult {
   inputTokens: number;
 }
 
-export interface RerankModel {
+export interface RerankModel extends ModelSpec {
   rerank(request: RerankRequest): Promise<RerankResult>;
 }

@@ -1,4 +1,5 @@
 import type { CallScope } from './call-scope.ts';
+import type { ModelSpec } from './model-spec.ts';
 
 /** The provider-side contract for speech synthesis. */
 export type AudioFormat = 'mp3' | 'opus' | 'aac' | 'flac' | 'wav' | 'pcm';
@@ -19,17 +20,8 @@ export interface SpeechResult {
   durationSeconds: number | null;
 }
 
-export interface SpeechModel {
+export interface SpeechModel extends ModelSpec {
   /** Formats this model can produce; others are a 400. */
   readonly formats: readonly AudioFormat[];
   synthesize(request: SpeechRequest): Promise<SpeechResult>;
 }
-
-export const contentTypeOfAudio: Record<AudioFormat, string> = {
-  mp3: 'audio/mpeg',
-  opus: 'audio/opus',
-  aac: 'audio/aac',
-  flac: 'audio/flac',
-  wav: 'audio/wav',
-  pcm: 'audio/pcm',
-};

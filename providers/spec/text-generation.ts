@@ -1,4 +1,5 @@
 import type { CallScope } from './call-scope.ts';
+import type { ModelSpec } from './model-spec.ts';
 
 /** The provider-side contract for text generation; every adapter implements it. */
 
@@ -62,34 +63,6 @@ export interface GenerationOptions {
 }
 export type GenerationOption = keyof GenerationOptions;
 
-/** Whether an option is set to something other than its neutral value (which every model honours). */
-export function isOptionSet(options: GenerationOptions, option: GenerationOption): boolean {
-  const value = options[option];
-  switch (option) {
-    case 'topP':
-      return value !== undefined && value !== 1;
-    case 'presencePenalty':
-    case 'frequencyPenalty':
-      return value !== undefined && value !== 0;
-    case 'logprobs':
-      return value === true;
-    case 'topLogprobs':
-      return value !== undefined && value !== 0;
-    case 'stop':
-    case 'tools':
-      return Array.isArray(value) && value.length > 0;
-    case 'logitBias':
-      return value !== undefined && Object.keys(value as object).length > 0;
-    case 'toolChoice':
-      // 'auto' is what a model does with tools anyway; without tools no choice means anything.
-      return value !== undefined && (value as ToolChoice).type !== 'auto' && (options.tools?.length ?? 0) > 0;
-    case 'parallelToolCalls':
-      return value !== undefined && (options.tools?.length ?? 0) > 0;
-    default:
-      return value !== undefined;
-  }
-}
-
 export type ResponseFormat =
   | { type: 'text' }
   | { type: 'json_object' }
@@ -132,24 +105,10 @@ export type TextStreamPart =
   | { type: 'tool-call-delta'; index: number; id?: string | undefined; name?: string | undefined; argumentsDelta: string }
   | { type: 'finish'; finishReason: FinishReason; usage: TextUsage };
 
-export interface TextGenerationModel {
+export interface TextGenerationModel extends ModelSpec {
   /** The options of GenerationOptions this model applies. */
   readonly honours: ReadonlySet<GenerationOption>;
   generate(request: TextGenerationRequest): Promise<TextGenerationResult>;
   /** Deltas as they are produced, ending with exactly one `finish` part. */
   stream(request: TextGenerationRequest): AsyncIterable<TextStreamPart>;
-}
-
-/** The text of a message's text parts, joined. */
-export function textOf(message: ChatMessage): string {
-  return message.content.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('');
-}
-
-/**
- * For upstreams that do not report usage: about four characters a token, so a missing count
- * never bills as zero.
- */
-export function estimateUsage(messages: ChatMessage[], outputText: string): TextUsage {
-  const inputCharacters = messages.reduce((sum, message) => sum + textOf(message).length, 0);
-  return { inputTokens: Math.ceil(inputCharacters / 4), outputTokens: Math.ceil(outputText.length / 4) };
 }

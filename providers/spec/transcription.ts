@@ -1,3 +1,5 @@
+import type { ModelSpec } from './model-spec.ts';
+
 /** The provider-side contract for speech recognition (transcription, and translation to English). */
 export interface TranscriptionRequest {
   audio: Uint8Array;
@@ -36,7 +38,7 @@ export interface TranscriptionResult {
 /** A streamed transcript: text as it is recognised, then the whole of it. */
 export type TranscriptStreamPart = { type: 'delta'; text: string } | { type: 'done'; text: string; inputTokens: number | undefined; outputTokens: number | undefined };
 
-export interface TranscriptionModel {
+export interface TranscriptionModel extends ModelSpec {
   transcribe(request: TranscriptionRequest): Promise<TranscriptionResult>;
   /** Present where the provider streams transcripts. */
   stream?(request: TranscriptionRequest): AsyncIterable<TranscriptStreamPart>;

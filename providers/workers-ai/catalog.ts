@@ -1,9 +1,7 @@
-import type { WorkersAiConfig } from './settings.ts';
+import { workersAiProviderName, type WorkersAiConfig } from './settings.ts';
 import type { ModelEntry } from '../../schema/api/models.ts';
-import { createModelEntry } from '../spec/model-entry.ts';
+import { createModelEntry } from '../model-entry.ts';
 import { knownWorkersAiModels } from './known-models.ts';
-
-export const workersAiProviderName = 'workers-ai';
 
 /**
  * Catalog entries for Workers AI: every known model unless WORKERS_AI_MODELS narrows the list.

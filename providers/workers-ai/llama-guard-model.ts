@@ -1,9 +1,8 @@
-import type { CallScope } from '../spec/call-scope.ts';
 import { z } from 'zod';
-import { workersAiRunEndpoint, type WorkersAiConfig } from './settings.ts';
-import { exchangeJson } from '../http/upstream-fetch.ts';
-import { estimateTokens } from '../spec/embeddings.ts';
-import { moderationCategories, scoresToResult, type ModerationCategory, type ModerationInput, type ModerationModel, type ModerationResult } from '../spec/moderation.ts';
+import { UpstreamModel } from '../http/upstream-model.ts';
+import { estimateTokens } from '../common/token-estimates.ts';
+import { scoresToResult } from '../common/moderation-scores.ts';
+import { moderationCategories, type ModerationCategory, type ModerationModel, type ModerationRequest, type ModerationResult } from '../spec/moderation.ts';
 import { ProviderError } from '../spec/provider-error.ts';
 
 /** Llama Guard 3's hazard codes in OpenAI's categories (codes with no counterpart are left out). */
@@ -22,8 +21,8 @@ const categoriesByHazard: Record<string, ModerationCategory[]> = {
 
 const resultSchema = z.object({ result: z.object({ response: z.unknown() }) });
 
-/** JSON mode `{safe, categories}` or, tolerated, the plain `safe` / `unsafe\nS1,S10` form. */
-function hazardsOf(response: unknown): string[] {
+/** The hazard codes of a verdict: JSON mode `{safe, categories}` or, tolerated, the plain `safe` / `unsafe\nS1,S10` form. */
+export function hazardsOf(response: unknown): string[] {
   if (typeof response === 'object' && response !== null) {
     const verdict = response as { safe?: unknown; categories?: unknown };
     return verdict.safe === false && Array.isArray(verdict.categories) ? verdict.categories.map(String) : [];
@@ -32,37 +31,27 @@ function hazardsOf(response: unknown): string[] {
   return text.startsWith('unsafe') ? (text.match(/S\d+/g) ?? []) : [];
 }
 
-/** `@cf/meta/llama-guard-3-8b`: one call per input, a yes/no per hazard, scored 1 or 0. */
-export class WorkersAiLlamaGuardModel implements ModerationModel {
-  readonly #options: { config: WorkersAiConfig; upstreamModel: string; timeoutMs: number };
+/** A verdict as OpenAI's result: each category its hazards name scores 1, the rest 0. */
+export function llamaGuardResult(response: unknown): ModerationResult {
+  const flagged = new Set(hazardsOf(response).flatMap((code) => categoriesByHazard[code] ?? []));
+  const scores = Object.fromEntries(moderationCategories.map((category) => [category, flagged.has(category) ? 1 : 0])) as Record<ModerationCategory, number>;
+  return scoresToResult(scores, ['text']);
+}
 
-  constructor(options: { config: WorkersAiConfig; upstreamModel: string; timeoutMs: number }) {
-    this.#options = options;
-  }
+/** `@cf/meta/llama-guard-3-8b`: one call per input, a yes/no per hazard. */
+export class WorkersAiLlamaGuardModel extends UpstreamModel implements ModerationModel {
+  readonly #run = this.endpoint(this.upstreamModel);
 
-  async classify(inputs: ModerationInput[][], { signal }: CallScope): Promise<{ results: ModerationResult[]; inputTokens: number }> {
-    const { config, upstreamModel, timeoutMs } = this.#options;
+  async classify({ inputs, signal }: ModerationRequest): Promise<{ results: ModerationResult[]; inputTokens: number }> {
     if (inputs.some((parts) => parts.some((part) => part.type === 'image'))) {
-      throw new ProviderError('invalid_request', `input: ${upstreamModel} reads text only`, { param: 'input' });
+      throw new ProviderError('invalid_request', `input: ${this.upstreamModel} reads text only`, { param: 'input' });
     }
     const texts = inputs.map((parts) => parts.map((part) => (part.type === 'text' ? part.text : '')).join('\n'));
     const results = await Promise.all(
       texts.map(async (text) => {
-        const call = {
-          ...workersAiRunEndpoint(config, upstreamModel),
-          body: { messages: [{ role: 'user', content: text }], response_format: { type: 'json_object' } },
-          signal,
-          timeoutMs,
-          upstreamName: 'Workers AI',
-        };
-        const parsed = resultSchema.safeParse(await exchangeJson(call));
-        if (!parsed.success) throw new ProviderError('bad_gateway', 'Workers AI sent an unexpected Llama Guard result');
-        const flaggedCategories = new Set(hazardsOf(parsed.data.result.response).flatMap((code) => categoriesByHazard[code] ?? []));
-        const scores = Object.fromEntries(moderationCategories.map((category) => [category, flaggedCategories.has(category) ? 1 : 0])) as Record<
-          ModerationCategory,
-          number
-        >;
-        return scoresToResult(scores, ['text']);
+        const body = { messages: [{ role: 'user', content: text }], response_format: { type: 'json_object' } };
+        const { result } = await this.#run.exchange(body, signal, resultSchema, 'an unexpected Llama Guard result');
+        return llamaGuardResult(result.response);
       }),
     );
     return { results, inputTokens: estimateTokens(texts) };

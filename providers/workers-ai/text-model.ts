@@ -1,21 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { workersAiRunEndpoint, type WorkersAiConfig } from './settings.ts';
-import { type UpstreamRequest, exchangeJson, postUpstreamJson } from '../http/upstream-fetch.ts';
+import { UpstreamModel } from '../http/upstream-model.ts';
+import type { UpstreamConfig } from '../http/upstream-config.ts';
+import { exchangeJson, postUpstreamJson, type UpstreamRequest } from '../http/upstream-fetch.ts';
 import { parseJsonFrame, readSseData } from '../http/sse-reader.ts';
 import { ProviderError } from '../spec/provider-error.ts';
-import { chatChunkSchema, mapFinishReason } from '../openai/chat-wire.ts';
-import {
-  estimateUsage,
-  textOf,
-  type ChatMessage,
-  type FinishReason,
-  type GenerationOption,
-  type TextGenerationModel,
-  type TextGenerationRequest,
-  type TextGenerationResult,
-  type TextStreamPart,
-  type TextUsage,
+import { chatChunkSchema, mapFinishReason, mapUsage } from '../openai/chat-wire.ts';
+import { estimateUsage, textOf } from '../common/token-estimates.ts';
+import type { ModelSpec } from '../spec/model-spec.ts';
+import type {
+  ChatMessage,
+  FinishReason,
+  GenerationOption,
+  TextGenerationModel,
+  TextGenerationRequest,
+  TextGenerationResult,
+  TextStreamPart,
+  TextUsage,
 } from '../spec/text-generation.ts';
 
 const usageSchema = z.object({ prompt_tokens: z.number(), completion_tokens: z.number() });
@@ -35,10 +36,6 @@ const runResultSchema = z.object({
 /** Native stream frames: `{"response":"Hel","p":"..."}`, the last one carrying `usage`. */
 const nativeFrameSchema = z.object({ response: z.string().nullish(), usage: usageSchema.nullish() });
 
-function mapUsage(usage: z.infer<typeof usageSchema>): TextUsage {
-  return { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens };
-}
-
 /** A turn as the run endpoint takes it: tool calls and results in OpenAI's shape, text as a string. */
 function toRunMessage(message: ChatMessage) {
   const role = message.role === 'developer' ? 'system' : message.role;
@@ -49,35 +46,24 @@ function toRunMessage(message: ChatMessage) {
   return { role, content: textOf(message) };
 }
 
-export interface WorkersAiTextModelOptions {
-  config: WorkersAiConfig;
-  upstreamModel: string;
-  timeoutMs: number;
-}
-
-const upstreamName = 'Workers AI';
-
 /** Text generation on Cloudflare Workers AI's REST run endpoint (messages form). */
-export class WorkersAiTextModel implements TextGenerationModel {
+export class WorkersAiTextModel extends UpstreamModel implements TextGenerationModel {
   /** What the run endpoint's text models take; tools where the model does function calling (no tool_choice). */
   readonly honours: ReadonlySet<GenerationOption>;
-  readonly #options: WorkersAiTextModelOptions;
+  readonly #run = this.endpoint(this.upstreamModel);
 
-  constructor(options: WorkersAiTextModelOptions & { toolCalling?: boolean }) {
-    this.#options = options;
+  constructor(model: ModelSpec, config: UpstreamConfig, options: { toolCalling: boolean }) {
+    super(model, config);
     this.honours = new Set<GenerationOption>(['topP', 'topK', 'presencePenalty', 'frequencyPenalty', 'user', 'safetyIdentifier', ...(options.toolCalling ? (['tools'] as const) : [])]);
   }
 
   #upstreamRequest(request: TextGenerationRequest, stream: boolean): UpstreamRequest {
-    const { config, upstreamModel, timeoutMs } = this.#options;
     if (request.messages.some((message) => message.content.some((part) => part.type !== 'text'))) {
-      throw new ProviderError('invalid_request', `${upstreamModel} accepts text only`, { param: 'input' });
+      throw new ProviderError('invalid_request', `${this.upstreamModel} accepts text only`, { param: 'input' });
     }
     const format = request.responseFormat;
-    return {
-      // The model name goes into the path unencoded (`@cf/meta/...`).
-      ...workersAiRunEndpoint(config, upstreamModel),
-      body: {
+    return this.#run.request(
+      {
         messages: request.messages.map(toRunMessage),
         ...(request.tools?.length
           ? { tools: request.tools.map((tool) => ({ name: tool.name, description: tool.description ?? '', parameters: tool.parameters ?? { type: 'object', properties: {} } })) }
@@ -93,17 +79,15 @@ export class WorkersAiTextModel implements TextGenerationModel {
         ...(format.type === 'json_schema' ? { response_format: { type: 'json_schema', json_schema: format.schema } } : {}),
         ...(stream ? { stream: true } : {}),
       },
-      signal: request.signal,
-      timeoutMs,
-      upstreamName,
-    };
+      request.signal,
+    );
   }
 
   async generate(request: TextGenerationRequest): Promise<TextGenerationResult> {
     const upstream = this.#upstreamRequest(request, false);
-    const parsed = runResultSchema.safeParse(await exchangeJson(upstream));
-    if (!parsed.success || !parsed.data.result) throw new ProviderError('bad_gateway', `${upstreamName} sent an unexpected result`);
-    const { response: output, usage, tool_calls: calls } = parsed.data.result;
+    const { result } = this.#run.parse(await exchangeJson(upstream), runResultSchema, 'an unexpected result');
+    if (!result) throw new ProviderError('bad_gateway', `${this.config.name} sent an unexpected result`);
+    const { response: output, usage, tool_calls: calls } = result;
     const text = typeof output === 'string' ? output : output === undefined || output === null ? '' : JSON.stringify(output);
     const maxTokens = request.maxOutputTokens;
     const mappedUsage = usage ? mapUsage(usage) : estimateUsage(request.messages, text);
@@ -134,7 +118,7 @@ export class WorkersAiTextModel implements TextGenerationModel {
     let text = '';
     for await (const data of readSseData(response.body, upstream)) {
       if (data === '[DONE]') break;
-      const frame = parseJsonFrame(data, upstreamName) as { object?: unknown };
+      const frame = parseJsonFrame(data, upstream.upstreamName) as { object?: unknown };
       let delta: string | null | undefined;
       // Some newer models emit OpenAI chunks on /ai/run; usage still comes from the final native frame.
       if (frame.object === 'chat.completion.chunk') {
@@ -142,7 +126,7 @@ export class WorkersAiTextModel implements TextGenerationModel {
         const choice = chunk.success ? chunk.data.choices?.[0] : undefined;
         delta = choice?.delta?.content;
         if (choice?.finish_reason) finishReason = mapFinishReason(choice.finish_reason);
-        if (chunk.success && chunk.data.usage) usage = { inputTokens: chunk.data.usage.prompt_tokens, outputTokens: chunk.data.usage.completion_tokens };
+        if (chunk.success && chunk.data.usage) usage = mapUsage(chunk.data.usage);
       } else {
         const native = nativeFrameSchema.safeParse(frame);
         if (!native.success) continue;

@@ -1,45 +1,30 @@
 import { z } from 'zod';
-import { workersAiRunEndpoint, type WorkersAiConfig } from './settings.ts';
-import { exchangeJson } from '../http/upstream-fetch.ts';
-import { ProviderError } from '../spec/provider-error.ts';
+import { UpstreamModel } from '../http/upstream-model.ts';
 import type { TranscriptionModel, TranscriptionRequest, TranscriptionResult } from '../spec/transcription.ts';
 
+const wordSchema = z.object({ word: z.string(), start: z.number(), end: z.number() });
 const resultSchema = z.object({
   result: z.object({
     text: z.string(),
-    segments: z
-      .array(z.object({ start: z.number(), end: z.number(), text: z.string(), words: z.array(z.object({ word: z.string(), start: z.number(), end: z.number() })).nullish() }))
-      .nullish(),
-    words: z.array(z.object({ word: z.string(), start: z.number(), end: z.number() })).nullish(),
+    segments: z.array(z.object({ start: z.number(), end: z.number(), text: z.string(), words: z.array(wordSchema).nullish() })).nullish(),
+    words: z.array(wordSchema).nullish(),
     transcription_info: z.object({ language: z.string().nullish(), duration: z.number().nullish() }).nullish(),
   }),
 });
 
 /** `@cf/openai/whisper-large-v3-turbo`: base64 audio, `task` transcribe or translate; only `text` is guaranteed. */
-export class WorkersAiWhisperModel implements TranscriptionModel {
-  readonly #options: { config: WorkersAiConfig; upstreamModel: string; timeoutMs: number };
-
-  constructor(options: { config: WorkersAiConfig; upstreamModel: string; timeoutMs: number }) {
-    this.#options = options;
-  }
+export class WorkersAiWhisperModel extends UpstreamModel implements TranscriptionModel {
+  readonly #run = this.endpoint(this.upstreamModel);
 
   async transcribe(request: TranscriptionRequest): Promise<TranscriptionResult> {
-    const { config, upstreamModel, timeoutMs } = this.#options;
-    const call = {
-      ...workersAiRunEndpoint(config, upstreamModel),
-      body: {
-        audio: Buffer.from(request.audio).toString('base64'),
-        task: request.task,
-        ...(request.language ? { language: request.language } : {}),
-        ...(request.prompt ? { initial_prompt: request.prompt } : {}),
-      },
-      signal: request.signal,
-      timeoutMs,
-      upstreamName: 'Workers AI',
+    const body = {
+      audio: Buffer.from(request.audio).toString('base64'),
+      task: request.task,
+      ...(request.language ? { language: request.language } : {}),
+      ...(request.prompt ? { initial_prompt: request.prompt } : {}),
     };
-    const parsed = resultSchema.safeParse(await exchangeJson(call));
-    if (!parsed.success) throw new ProviderError('bad_gateway', 'Workers AI sent an unexpected transcription');
-    const { text, segments, words, transcription_info: info } = parsed.data.result;
+    const { result } = await this.#run.exchange(body, request.signal, resultSchema, 'an unexpected transcription');
+    const { text, segments, words, transcription_info: info } = result;
     return {
       text: text.trim(),
       language: info?.language ?? null,

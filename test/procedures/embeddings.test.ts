@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cosineSimilarity } from '../../providers/spec/embeddings.ts';
+import { cosineSimilarity } from '../../providers/local/cosine-similarity.ts';
 import { bearer, type TestServer } from '../helpers/test-server.ts';
 import { startUpstreamTestServer, type UpstreamTestServer } from '../helpers/upstream-test-server.ts';
 import { sendJson, type FakeUpstream } from '../fakes/fake-upstream-server.ts';

@@ -4,6 +4,8 @@ import { HeavyWorkAdmission } from '../heavy-work-admission.ts';
 import { DocumentError } from '../documents/document-types.ts';
 import { ProviderError } from '../../spec/provider-error.ts';
 import type * as worker from './compute-worker.ts';
+import type { PackedEmbeddings } from './compute-worker.ts';
+import type { EmbeddingResult } from '../../spec/embeddings.ts';
 import { rebuildTaskFailure, type TaskOutcome } from './task-errors.ts';
 
 export interface ComputePoolOptions {
@@ -26,8 +28,8 @@ const threadNiceness = 10;
 
 type Tasks = typeof worker;
 export type TaskName = keyof Tasks;
-type TaskInput<K extends TaskName> = Parameters<Tasks[K]>[0];
-type TaskValue<K extends TaskName> = Awaited<ReturnType<Tasks[K]>> extends TaskOutcome<infer T> ? T : never;
+export type TaskInput<K extends TaskName> = Parameters<Tasks[K]>[0];
+export type TaskValue<K extends TaskName> = Awaited<ReturnType<Tasks[K]>> extends TaskOutcome<infer T> ? T : never;
 
 export interface TaskOptions {
   /** The project the work is for: each has its own bounded share of the line. */
@@ -134,4 +136,10 @@ export class ComputePool {
   async close(): Promise<void> {
     await this.#pool?.destroy();
   }
+}
+
+/** The vectors of one buffer moved from a pool thread, as views into it (no copy). */
+export function unpackEmbeddings({ packed, dimensions, inputTokens }: PackedEmbeddings): EmbeddingResult {
+  const vectors = Array.from({ length: dimensions === 0 ? 0 : packed.length / dimensions }, (_, index) => packed.subarray(index * dimensions, (index + 1) * dimensions));
+  return { vectors, inputTokens };
 }

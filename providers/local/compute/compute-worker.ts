@@ -3,15 +3,16 @@
  * answers requests. Each model loads on its first task in this thread and stays for the next.
  * Results and failures go back as plain data (see task-errors.ts).
  */
-import type { EmbeddingResult } from '../../spec/embeddings.ts';
-import type { ModerationInput, ModerationResult } from '../../spec/moderation.ts';
-import type { RerankResult } from '../../spec/rerank.ts';
-import type { SpeechResult } from '../../spec/speech.ts';
+import type { Unscoped } from '../../spec/call-scope.ts';
+import type { EmbeddingRequest } from '../../spec/embeddings.ts';
+import type { ModerationRequest, ModerationResult } from '../../spec/moderation.ts';
+import type { RerankRequest, RerankResult } from '../../spec/rerank.ts';
+import type { SpeechRequest, SpeechResult } from '../../spec/speech.ts';
 import type { ChunkOptions, ChunkSpan, SourceBlock } from '../documents/chunker.ts';
 import type { ParsedDocument } from '../documents/document-types.ts';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { describeTaskFailure, type TaskOutcome } from './task-errors.ts';
-import type { ChunkTask, EmbedTask, ModerateTask, ParseTask, RerankTask, SynthesizeTask } from './tasks.ts';
+import type { ChunkTask, ParseTask } from './tasks.ts';
 
 async function outcome<T>(work: () => Promise<T> | T): Promise<TaskOutcome<T>> {
   try {
@@ -40,7 +41,7 @@ export interface PackedEmbeddings {
   inputTokens: number;
 }
 
-export const embed = async (task: EmbedTask): Promise<TaskOutcome<PackedEmbeddings>> => {
+export const embed = async (task: Unscoped<EmbeddingRequest>): Promise<TaskOutcome<PackedEmbeddings>> => {
   const result = await outcome(async () => {
     const { vectors, inputTokens } = await (await encoder()).embed(task);
     const dimensions = vectors[0]?.length ?? 0;
@@ -53,12 +54,12 @@ export const embed = async (task: EmbedTask): Promise<TaskOutcome<PackedEmbeddin
   return move({ [transferableSymbol]: [result.value.packed.buffer], [valueSymbol]: result }) as unknown as TaskOutcome<PackedEmbeddings>;
 };
 
-export const rerank = (task: RerankTask): Promise<TaskOutcome<RerankResult>> => outcome(async () => (await reranker()).rerank(task));
+export const rerank = (task: Unscoped<RerankRequest>): Promise<TaskOutcome<RerankResult>> => outcome(async () => (await reranker()).rerank(task));
 
-export const moderate = (task: ModerateTask): Promise<TaskOutcome<{ results: ModerationResult[]; inputTokens: number }>> =>
-  outcome(async () => (await moderator()).classify(task.inputs as ModerationInput[][]));
+export const moderate = (task: Unscoped<ModerationRequest>): Promise<TaskOutcome<{ results: ModerationResult[]; inputTokens: number }>> =>
+  outcome(async () => (await moderator()).classify(task.inputs));
 
-export const synthesize = (task: SynthesizeTask): Promise<TaskOutcome<SpeechResult>> => outcome(async () => (await speech()).synthesize(task));
+export const synthesize = (task: Unscoped<SpeechRequest>): Promise<TaskOutcome<SpeechResult>> => outcome(async () => (await speech()).synthesize(task));
 
 /** Whatever a parser library throws on a file is the file's fault: a 400 naming it, never a 500. */
 export const parse = (task: ParseTask): Promise<TaskOutcome<ParsedDocument>> =>

@@ -1,13 +1,12 @@
-import { DocumentError, type DocumentErrorKind } from '../documents/document-types.ts';
 import { ProviderError, type ProviderErrorKind } from '../../spec/provider-error.ts';
 
 /**
  * Errors cross the thread boundary as plain data (structured clone keeps no classes): the worker
- * describes what it threw, the pool rebuilds the same class, so callers see one error model.
+ * describes what it threw, the pool rebuilds a ProviderError of the same kind and field (a
+ * DocumentError is one), so callers see one error model.
  */
 export type TaskFailure =
   | { type: 'provider'; kind: ProviderErrorKind; message: string; param?: string | undefined; retryAfterSeconds?: number | undefined }
-  | { type: 'document'; kind: DocumentErrorKind; message: string }
   | { type: 'other'; message: string };
 
 export type TaskOutcome<T> = { ok: true; value: T } | { ok: false; failure: TaskFailure };
@@ -16,7 +15,6 @@ export function describeTaskFailure(error: unknown): TaskFailure {
   if (error instanceof ProviderError) {
     return { type: 'provider', kind: error.kind, message: error.message, param: error.param, retryAfterSeconds: error.retryAfterSeconds };
   }
-  if (error instanceof DocumentError) return { type: 'document', kind: error.kind, message: error.message };
   return { type: 'other', message: error instanceof Error ? error.message : String(error) };
 }
 
@@ -27,8 +25,6 @@ export function rebuildTaskFailure(failure: TaskFailure): Error {
         ...(failure.param === undefined ? {} : { param: failure.param }),
         ...(failure.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: failure.retryAfterSeconds }),
       });
-    case 'document':
-      return new DocumentError(failure.kind, failure.message);
     case 'other':
       return new Error(failure.message);
   }

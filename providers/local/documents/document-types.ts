@@ -1,3 +1,5 @@
+import { ProviderError, type ProviderErrorKind } from '../../spec/provider-error.ts';
+
 /** What every parser produces: normalized, layout-aware blocks plus document metadata. */
 export type BlockType = 'heading' | 'paragraph' | 'list_item' | 'table' | 'code' | 'page_break';
 
@@ -26,13 +28,13 @@ export interface ParsedDocument {
 export type DocumentErrorKind = 'unsupported' | 'corrupt' | 'too_large';
 
 /** A file the parser cannot read; always an error of the request, never of the process. */
-export class DocumentError extends Error {
-  readonly kind: DocumentErrorKind;
+const providerKindOf = { unsupported: 'unsupported', corrupt: 'invalid_request', too_large: 'too_large' } as const satisfies Record<DocumentErrorKind, ProviderErrorKind>;
 
+/** A file the parser cannot or will not read; always the `file` field's fault. */
+export class DocumentError extends ProviderError {
   constructor(kind: DocumentErrorKind, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(providerKindOf[kind], message, { param: 'file', cause: options?.cause });
     this.name = 'DocumentError';
-    this.kind = kind;
   }
 }
 

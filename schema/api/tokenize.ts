@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+/** Tokenizing runs on the request thread (a few µs a character), so one call takes a bounded text. */
+export const maxTokenizeCharacters = 32_768;
+
+export const tokenizeRequestSchema = z
+  .strictObject({
+    model: z.string().min(1).optional().meta({ description: 'provider:model id of a text model; the default text model when omitted' }),
+    input: z
+      .string()
+      .max(maxTokenizeCharacters)
+      .meta({ description: `The text to tokenize, at most ${maxTokenizeCharacters} characters; special-token markup counts as plain text` }),
+  })
+  .meta({ id: 'TokenizeRequest', examples: [{ model: 'local:stories260K', input: 'Once upon a time, there was a little cat.' }] });
+export type TokenizeRequestInput = z.output<typeof tokenizeRequestSchema>;
+
+export const tokenizeResponseSchema = z
+  .object({
+    object: z.literal('list'),
+    model: z.string(),
+    count: z.int().meta({ description: 'How many tokens the model reads the input as' }),
+    tokens: z.array(
+      z.object({
+        id: z.int(),
+        text: z.string().meta({ description: "The token's own text; a piece of a multi-byte character reads as U+FFFD" }),
+      }),
+    ),
+  })
+  .meta({ id: 'TokenizeResult' });
