@@ -8,7 +8,7 @@ export const tokenizeProcedure = defineNativeMutation({
   scope: 'ai:generate',
   tag: 'Representations, Ranking & Safety',
   errorStatuses: [400, 401, 403, 404, 429, 503],
-  heavyWork: 'local-model',
+  heavyWork: 'always',
   run: async (request: TokenizeRequestInput, ctx) => {
     const entry = resolveModelFor(ctx.services.catalog, 'text_generation', request.model, ctx.services.config.defaultTextModel);
     const tokens = await ctx.services.providers.resolve('tokenize', entry.id).tokenize({ text: request.input, ...scopeOf(ctx) });

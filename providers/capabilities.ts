@@ -52,7 +52,7 @@ export interface AdapterFamily<A> {
   localModels?: ModelDescription[];
   local?: (model: ModelSpec, runtime: LocalRuntime, entry: ModelEntry) => A;
   'workers-ai'?: (model: ModelSpec, config: UpstreamConfig, entry: ModelEntry) => A;
-  'openai-compatible'?: (model: ModelSpec, config: UpstreamConfig) => A;
+  'openai-compatible'?: (model: ModelSpec, config: UpstreamConfig, entry: ModelEntry, runtime: LocalRuntime) => A;
 }
 
 const family = <A>(definition: AdapterFamily<A>) => definition;
@@ -104,8 +104,13 @@ const images = family<ImageModel>({
 });
 
 const tokenizer = family<TokenizerModel>({
-  local: (model, runtime, entry) => new GgufTokenizer(model, { runtime: runtime.llama, filePath: runtime.fileOf(entry) }),
-  'openai-compatible': (model, config) => new TiktokenTokenizer(model, config),
+  local: (model, runtime, entry) =>
+    new GgufTokenizer(model, {
+      filePath: runtime.fileOf(entry),
+      pool: (filePath, request) => runtime.pooled('ggufTokens', { filePath, text: request.text, projectId: request.projectId, signal: request.signal }, 'input'),
+    }),
+  'openai-compatible': (model, config, _entry, runtime) =>
+    new TiktokenTokenizer(model, config, (encoding, request) => runtime.pooled('tiktoken', { encoding, text: request.text, projectId: request.projectId, signal: request.signal }, 'input')),
 });
 
 interface CapabilityRow {

@@ -1,4 +1,4 @@
-import type { Config } from '../server/config.ts';
+import type { ProviderSettings } from './settings.ts';
 import type { ModelEntry } from '../schema/api/models.ts';
 import { ModelCatalog } from './catalog.ts';
 import { adapterFamilies, capabilityTable, type AdapterCapability, type AdapterFamily, type AdapterOf, type LocalRuntime } from './capabilities.ts';
@@ -62,7 +62,7 @@ export class ProviderRegistry {
   /** Sees every call into every adapter (metrics, traces). */
   readonly #observer: ModelCallObserver | undefined;
 
-  constructor(options: { config: Config; catalog: ModelCatalog; localFiles: Map<string, string>; observer?: ModelCallObserver | undefined }) {
+  constructor(options: { config: ProviderSettings; catalog: ModelCatalog; localFiles: Map<string, string>; observer?: ModelCallObserver | undefined }) {
     const { config } = options;
     this.#observer = options.observer;
     this.catalog = options.catalog;
@@ -111,7 +111,7 @@ export class ProviderRegistry {
       const upstream = this.#upstreams.get(entry.provider);
       const build = upstream && family[upstream.kind];
       if (!upstream || !build) throw new ProviderError('invalid_request', `model: ${entry.id} has no ${capability} adapter`, { param: 'model' });
-      adapter = build(spec, upstream.config, entry);
+      adapter = build(spec, upstream.config, entry, this.#local);
     }
     if (this.#observer) adapter = observeAdapter(adapter as object, { provider: entry.provider, model: entry.id }, this.#observer) as A;
     built.set(entry.id, adapter);
@@ -156,7 +156,7 @@ export class ProviderRegistry {
 }
 
 /** Builds the catalog and the adapters from configuration: local models always, upstreams when configured. */
-export async function loadProviders(config: Config, observer?: ModelCallObserver): Promise<ProviderRegistry> {
+export async function loadProviders(config: ProviderSettings, observer?: ModelCallObserver): Promise<ProviderRegistry> {
   const local = await discoverGgufModels(config.local.modelsDir);
   const catalog = new ModelCatalog([
     ...local.map((model) => model.entry),

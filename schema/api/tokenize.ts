@@ -1,7 +1,10 @@
 import { z } from 'zod';
 
-/** Tokenizing runs on the request thread (a few µs a character), so one call takes a bounded text. */
-export const maxTokenizeCharacters = 32_768;
+/**
+ * One call's text is bounded: tokenizing runs on a compute-pool thread, where byte-pair merging of
+ * one long run of letters grows with the square of its length (32,768 letters in a row: ~90 s).
+ */
+export const maxTokenizeCharacters = 8192;
 
 export const tokenizeRequestSchema = z
   .strictObject({

@@ -1,3 +1,4 @@
+import { maxTokenizeCharacters } from '../../schema/api/tokenize.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { fakeAccountId } from '../fakes/fake-workers-ai.ts';
@@ -72,7 +73,7 @@ describe('POST /infra/ai/tokenize', () => {
     const workersAi = await tokenize({ model: 'workers-ai:llama-3.1-8b-instruct', input: 'hi' });
     expect(workersAi.status).toBe(400);
     expect(workersAi.body.error.message).toBe('model: workers-ai:llama-3.1-8b-instruct has no tokenize adapter');
-    const long = await tokenize({ model: 'openai:gpt-4o-mini', input: 'x'.repeat(32_769) });
+    const long = await tokenize({ model: 'openai:gpt-4o-mini', input: 'x'.repeat(maxTokenizeCharacters + 1) });
     expect(long.status).toBe(400);
     expect(long.body.error.details.param ?? long.body.error.details.issues[0].field).toBe('input');
   });

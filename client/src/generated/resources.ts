@@ -52,6 +52,8 @@ export function createResources(http: Http) {
           /** POST /infra/ai/rerank: Rerank documents */
           create: call('infra.ai.rerank'),
         },
+        /** POST /infra/ai/tokenize: Tokenize text */
+        tokenize: call('infra.ai.tokenize'),
         moderations: {
           /** POST /infra/ai/moderations: Moderate content */
           create: call('infra.ai.moderations.create'),

@@ -12,7 +12,8 @@ import type { ChunkOptions, ChunkSpan, SourceBlock } from '../documents/chunker.
 import type { ParsedDocument } from '../documents/document-types.ts';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { describeTaskFailure, type TaskOutcome } from './task-errors.ts';
-import type { ChunkTask, ParseTask } from './tasks.ts';
+import type { ChunkTask, GgufTokensTask, ParseTask, TiktokenTask } from './tasks.ts';
+import type { Token } from '../../spec/tokenizer.ts';
 
 async function outcome<T>(work: () => Promise<T> | T): Promise<TaskOutcome<T>> {
   try {
@@ -85,3 +86,9 @@ export const chunk = (task: ChunkTask): Promise<TaskOutcome<ChunkSpan[]>> =>
     const blocks = task.blocks as SourceBlock[];
     return chunkSpans(sourceOf(blocks), blocks, task.options as ChunkOptions);
   });
+
+export const tiktoken = (task: TiktokenTask): Promise<TaskOutcome<Token[]>> =>
+  outcome(async () => (await import('../../openai/tiktoken-encodings.ts')).tiktokenTokens(task.encoding, task.text));
+
+export const ggufTokens = (task: GgufTokensTask): Promise<TaskOutcome<Token[]>> =>
+  outcome(async () => (await import('../gguf-vocabulary.ts')).ggufTokens(task.filePath, task.text));
