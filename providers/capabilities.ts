@@ -104,11 +104,7 @@ const images = family<ImageModel>({
 });
 
 const tokenizer = family<TokenizerModel>({
-  local: (model, runtime, entry) =>
-    new GgufTokenizer(model, {
-      filePath: runtime.fileOf(entry),
-      pool: (filePath, request) => runtime.pooled('ggufTokens', { filePath, text: request.text, projectId: request.projectId, signal: request.signal }, 'input'),
-    }),
+  local: (model, runtime, entry) => new GgufTokenizer(model, { runtime: runtime.llama, filePath: runtime.fileOf(entry) }),
   'openai-compatible': (model, config, _entry, runtime) =>
     new TiktokenTokenizer(model, config, (encoding, request) => runtime.pooled('tiktoken', { encoding, text: request.text, projectId: request.projectId, signal: request.signal }, 'input')),
 });

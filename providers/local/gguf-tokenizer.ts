@@ -1,25 +1,29 @@
 import type { ModelSpec, ModelLimits } from '../spec/model-spec.ts';
 import type { Token, TokenizeRequest, TokenizerModel } from '../spec/tokenizer.ts';
+import type { LlamaRuntime } from './llama-runtime.ts';
 
-/** Tokenizes with a GGUF file's vocabulary on the compute pool (gguf-vocabulary.ts). */
-export type GgufPool = (filePath: string, request: TokenizeRequest) => Promise<Token[]>;
-
-/** A GGUF model's own tokenizer: its vocabulary, loaded without its weights on a compute-pool thread. */
+/**
+ * A GGUF model's own tokenizer, through the model node-llama-cpp has loaded for generation (loaded
+ * on first use if not yet). Special-token markup in the text counts as plain text, as in a prompt.
+ */
 export class GgufTokenizer implements TokenizerModel {
   readonly provider: string;
   readonly modelId: string;
   readonly upstreamModel: string;
   readonly limits: ModelLimits;
-  readonly #pool: GgufPool;
+  readonly #runtime: LlamaRuntime;
   readonly #filePath: string;
 
-  constructor(model: ModelSpec, options: { pool: GgufPool; filePath: string }) {
+  constructor(model: ModelSpec, options: { runtime: LlamaRuntime; filePath: string }) {
     ({ provider: this.provider, modelId: this.modelId, upstreamModel: this.upstreamModel, limits: this.limits } = model);
-    this.#pool = options.pool;
+    this.#runtime = options.runtime;
     this.#filePath = options.filePath;
   }
 
-  tokenize(request: TokenizeRequest): Promise<Token[]> {
-    return this.#pool(this.#filePath, request);
+  async tokenize({ text }: TokenizeRequest): Promise<Token[]> {
+    const { model } = await this.#runtime.load(this.#filePath);
+    const ids = model.tokenize(text);
+    // The token before decides whether this one's leading space is text (` upon`) or not.
+    return ids.map((id, index) => ({ id, text: model.detokenize([id], false, index === 0 ? undefined : ids.slice(index - 1, index)) }));
   }
 }

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 
 /**
- * One call's text is bounded: tokenizing runs on a compute-pool thread, where byte-pair merging of
- * one long run of letters grows with the square of its length (32,768 letters in a row: ~90 s).
+ * One call's text is bounded: tiktoken runs on a compute-pool thread, where byte-pair merging of one
+ * long run of letters grows with the square of its length (32,768 letters in a row: ~90 s); a GGUF
+ * vocabulary runs in the process that loaded the model (node-llama-cpp aborts the process when a
+ * thread that loaded it ends), 8,192 characters in 10-16 ms.
  */
 export const maxTokenizeCharacters = 8192;
 

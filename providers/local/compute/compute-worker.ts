@@ -12,7 +12,7 @@ import type { ChunkOptions, ChunkSpan, SourceBlock } from '../documents/chunker.
 import type { ParsedDocument } from '../documents/document-types.ts';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { describeTaskFailure, type TaskOutcome } from './task-errors.ts';
-import type { ChunkTask, GgufTokensTask, ParseTask, TiktokenTask } from './tasks.ts';
+import type { ChunkTask, ParseTask, TiktokenTask } from './tasks.ts';
 import type { Token } from '../../spec/tokenizer.ts';
 
 async function outcome<T>(work: () => Promise<T> | T): Promise<TaskOutcome<T>> {
@@ -89,6 +89,3 @@ export const chunk = (task: ChunkTask): Promise<TaskOutcome<ChunkSpan[]>> =>
 
 export const tiktoken = (task: TiktokenTask): Promise<TaskOutcome<Token[]>> =>
   outcome(async () => (await import('../../openai/tiktoken-encodings.ts')).tiktokenTokens(task.encoding, task.text));
-
-export const ggufTokens = (task: GgufTokensTask): Promise<TaskOutcome<Token[]>> =>
-  outcome(async () => (await import('../gguf-vocabulary.ts')).ggufTokens(task.filePath, task.text));

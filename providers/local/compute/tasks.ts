@@ -5,4 +5,3 @@ import type { EncodingName } from '../../openai/tiktoken-encodings.ts';
 export type ParseTask = ({ bytes: Uint8Array } | { base64: string }) & { contentType: string | undefined; filename?: string | undefined };
 export type ChunkTask = { blocks: SourceBlock[]; options: ChunkOptions };
 export type TiktokenTask = { encoding: EncodingName; text: string };
-export type GgufTokensTask = { filePath: string; text: string };
