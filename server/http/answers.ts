@@ -21,30 +21,13 @@ function baseHead(x: Exchange, contentType: string, length: number | undefined):
 }
 
 /** What of a refused caller's body is read and thrown away, at most, before the connection is cut. */
-const discardLimits = { bytes: 16 * 1024 * 1024, ms: 10_000 };
-
-/**
- * What all discards together may read a second. Reading is the event loop's work (on loopback
- * the sender's side of TCP too): callers refused back to back, each resending megabytes at once,
- * would otherwise keep it busy with bytes nobody needs while other projects wait.
- */
-const discardBytesPerSecond = 32 * 1024 * 1024;
-let discardAllowance = discardBytesPerSecond;
-let allowanceAt = performance.now();
-
-/** Milliseconds to wait before reading more, once `bytes` more were discarded. */
-function spendDiscardAllowance(bytes: number): number {
-  const now = performance.now();
-  discardAllowance = Math.min(discardBytesPerSecond, discardAllowance + ((now - allowanceAt) * discardBytesPerSecond) / 1000) - bytes;
-  allowanceAt = now;
-  return discardAllowance >= 0 ? 0 : (-discardAllowance / discardBytesPerSecond) * 1000;
-}
+const discardLimits = { bytes: 16 * 1024 * 1024, ms: 2000 };
 
 /**
  * A caller whose key was checked and who is sending a body we answered early (a 503 for the
  * body budget, a 413) would see its connection reset mid-upload, and lose the answer, if the
  * connection closed now: the rest of the body is read and thrown away instead, up to 16 MiB and
- * 10 s (at the pace all discards share), then the connection is cut. Returns false when the connection must close at once: the
+ * 2 s, then the connection is cut. Returns false when the connection must close at once: the
  * caller is anonymous, or it waits for `100 Continue` and so sends nothing more.
  */
 export function discardUnreadBody(x: Exchange): boolean {
@@ -61,14 +44,7 @@ export function discardUnreadBody(x: Exchange): boolean {
     }
   }, 50);
   guard.unref();
-  // Flowing again (a body partly read, 413 past the limit or 408 idle, was paused), at the pace
-  // the process-wide allowance sets.
-  req.on('data', (chunk: Buffer) => {
-    const waitMs = spendDiscardAllowance(chunk.length);
-    if (waitMs === 0) return;
-    req.pause();
-    setTimeout(() => req.resume(), waitMs).unref();
-  });
+  // A body partly read (413 past the limit, 408 idle) was paused: let the rest flow away.
   req.resume();
   return true;
 }
