@@ -106,7 +106,7 @@ const images = family<ImageModel>({
 const tokenizer = family<TokenizerModel>({
   local: (model, runtime, entry) => new GgufTokenizer(model, { runtime: runtime.llama, filePath: runtime.fileOf(entry) }),
   'openai-compatible': (model, config, _entry, runtime) =>
-    new TiktokenTokenizer(model, config, (encoding, request) => runtime.pooled('tiktoken', { encoding, text: request.text, projectId: request.projectId, signal: request.signal }, 'input')),
+    new TiktokenTokenizer(model, config, (encoding, request) => runtime.pooled('tiktoken', { ...request, encoding }, 'input')),
 });
 
 interface CapabilityRow {

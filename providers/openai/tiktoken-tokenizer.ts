@@ -12,7 +12,6 @@ export type TiktokenPool = (encoding: EncodingName, request: TokenizeRequest) =>
 /** OpenAI's tokenizer (tiktoken's encodings) for the models OpenAI names, offline. */
 export class TiktokenTokenizer extends UpstreamModel implements TokenizerModel {
   readonly #encoding: EncodingName;
-
   readonly #pool: TiktokenPool;
 
   /** `pool` runs the encoding on a compute-pool thread (tiktoken-encodings.ts says why). */

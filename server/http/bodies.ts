@@ -46,14 +46,14 @@ function decoderFor(encoding: string): Readable & NodeJS.WritableStream {
   }
 }
 
+/** Bodies declared larger than this are copied into one buffer as they arrive. */
+const inPlaceMinBytes = 64 * 1024;
+
 /**
  * Reads a whole body, stopping at `maxBytes` (413) or when the client sends nothing for
  * `idleMs` (408); compressed bodies are inflated as they arrive. Whatever stops the read early
  * leaves the rest unread: the answer closes the connection.
  */
-/** Bodies declared larger than this are copied into one buffer as they arrive. */
-const inPlaceMinBytes = 64 * 1024;
-
 export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
   const encoding = encodingOf(req);
   const declared = encoding === undefined && req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) : undefined;
