@@ -10,9 +10,9 @@ import type { RerankModel } from './spec/rerank.ts';
 import type { SpeechModel } from './spec/speech.ts';
 import type { TextGenerationModel } from './spec/text-generation.ts';
 import type { TranscriptionModel } from './spec/transcription.ts';
-import type { TokenizerModel } from './spec/tokenizer.ts';
+import type { Token } from '../schema/api/tokenize.ts';
 import type { LlamaRuntime } from './local/llama-runtime.ts';
-import { unpackEmbeddings, type TaskInput, type TaskName, type TaskValue } from './local/compute/compute-pool.ts';
+import { unpackEmbeddings, type PoolRunner } from './local/compute/compute-pool.ts';
 import { bm25RerankModel, espeakFormats, espeakModel, offlineModerationModel, sentenceEncoderModel } from './local/catalog.ts';
 import { LlamaTextModel } from './local/llama-text-model.ts';
 import { GgufTokenizer } from './local/gguf-tokenizer.ts';
@@ -38,7 +38,7 @@ export interface LocalRuntime {
   /** The GGUF file behind a local text model. */
   fileOf(entry: ModelEntry): string;
   /** Runs a request on the compute pool; its scope stays here, `param` names the field in limit errors. */
-  pooled<K extends TaskName>(task: K, request: TaskInput<K> & CallScope, param: string): Promise<TaskValue<K>>;
+  pooled: PoolRunner;
 }
 
 /** The provider kinds an adapter can come from. */
@@ -103,10 +103,14 @@ const images = family<ImageModel>({
   'openai-compatible': (model, config) => new OpenAiCompatibleImageModel(model, config),
 });
 
+/** A contract this small is its row's own: the tokens a model reads a text as. */
+interface TokenizerModel extends ModelSpec {
+  tokenize(request: { text: string } & CallScope): Promise<Token[]>;
+}
+
 const tokenizer = family<TokenizerModel>({
   local: (model, runtime, entry) => new GgufTokenizer(model, { runtime: runtime.llama, filePath: runtime.fileOf(entry) }),
-  'openai-compatible': (model, config, _entry, runtime) =>
-    new TiktokenTokenizer(model, config, (encoding, request) => runtime.pooled('tiktoken', { ...request, encoding }, 'input')),
+  'openai-compatible': (model, config, _entry, runtime) => new TiktokenTokenizer(model, config, runtime.pooled),
 });
 
 interface CapabilityRow {

@@ -8,7 +8,7 @@ import { observeAdapter, type ModelCallObserver } from './model-call-observer.ts
 import { discoverGgufModels } from './local/gguf-models.ts';
 import { localProviderName } from './local/catalog.ts';
 import { LlamaRuntime } from './local/llama-runtime.ts';
-import { ComputePool, type TaskInput, type TaskName, type TaskValue } from './local/compute/compute-pool.ts';
+import { ComputePool, type PoolFunction, type PoolRunner, type TaskName } from './local/compute/compute-pool.ts';
 import type { CallScope } from './spec/call-scope.ts';
 import { pooledDocuments, type LocalChunker, type LocalDocuments } from './local/compute/pooled-documents.ts';
 import type { PoolUsage } from './local/bounded-pool.ts';
@@ -73,7 +73,7 @@ export class ProviderRegistry {
     this.#local = {
       llama: this.#llama,
       fileOf: (entry) => this.#localFile(entry),
-      pooled: (task, request, param) => this.#pooled(task, request, param),
+      pooled: this.#pooled,
     };
     const timeoutMs = config.upstreamTimeoutMs;
     this.#upstreams = new Map<string, UpstreamProvider>(
@@ -120,10 +120,10 @@ export class ProviderRegistry {
   }
 
   /** A request as a compute-pool task: the thread gets its input, the pool keeps its scope. */
-  #pooled<K extends TaskName>(task: K, request: TaskInput<K> & CallScope, param: string): Promise<TaskValue<K>> {
+  readonly #pooled: PoolRunner = (task: TaskName | PoolFunction<unknown, unknown>, request: CallScope, param: string) => {
     const { signal, projectId, ...input } = request;
-    return this.compute.run(task, input as unknown as TaskInput<K>, { signal, projectId, param });
-  }
+    return this.compute.run(task as TaskName, input as never, { signal, projectId, param });
+  };
 
   #localFile(entry: ModelEntry): string {
     const filePath = this.#localFiles.get(entry.id);

@@ -1,12 +1,12 @@
 import type { ModelSpec, ModelLimits } from '../spec/model-spec.ts';
-import type { Token, TokenizeRequest, TokenizerModel } from '../spec/tokenizer.ts';
+import type { Token } from '../../schema/api/tokenize.ts';
 import type { LlamaRuntime } from './llama-runtime.ts';
 
 /**
  * A GGUF model's own tokenizer, through the model node-llama-cpp has loaded for generation (loaded
  * on first use if not yet). Special-token markup in the text counts as plain text, as in a prompt.
  */
-export class GgufTokenizer implements TokenizerModel {
+export class GgufTokenizer implements ModelSpec {
   readonly provider: string;
   readonly modelId: string;
   readonly upstreamModel: string;
@@ -20,7 +20,7 @@ export class GgufTokenizer implements TokenizerModel {
     this.#filePath = options.filePath;
   }
 
-  async tokenize({ text }: TokenizeRequest): Promise<Token[]> {
+  async tokenize({ text }: { text: string }): Promise<Token[]> {
     const { model } = await this.#runtime.load(this.#filePath);
     const ids = model.tokenize(text);
     // The token before decides whether this one's leading space is text (` upon`) or not.

@@ -19,16 +19,17 @@ export const tokenizeRequestSchema = z
   .meta({ id: 'TokenizeRequest', examples: [{ model: 'local:stories260K', input: 'Once upon a time, there was a little cat.' }] });
 export type TokenizeRequestInput = z.output<typeof tokenizeRequestSchema>;
 
+const tokenSchema = z.object({
+  id: z.int(),
+  text: z.string().meta({ description: "The token's own text; a piece of a multi-byte character reads as U+FFFD" }),
+});
+export type Token = z.output<typeof tokenSchema>;
+
 export const tokenizeResponseSchema = z
   .object({
     object: z.literal('list'),
     model: z.string(),
     count: z.int().meta({ description: 'How many tokens the model reads the input as' }),
-    tokens: z.array(
-      z.object({
-        id: z.int(),
-        text: z.string().meta({ description: "The token's own text; a piece of a multi-byte character reads as U+FFFD" }),
-      }),
-    ),
+    tokens: z.array(tokenSchema),
   })
   .meta({ id: 'TokenizeResult' });

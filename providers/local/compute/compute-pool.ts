@@ -6,6 +6,7 @@ import { ProviderError } from '../../spec/provider-error.ts';
 import type * as worker from './compute-worker.ts';
 import type { PackedEmbeddings } from './compute-worker.ts';
 import type { EmbeddingResult } from '../../spec/embeddings.ts';
+import type { CallScope } from '../../spec/call-scope.ts';
 import { rebuildTaskFailure, type TaskOutcome } from './task-errors.ts';
 
 export interface ComputePoolOptions {
@@ -26,10 +27,32 @@ export interface ComputePoolOptions {
 /** How much lower than the event loop's the pool threads' scheduling priority is (Unix nice). */
 const threadNiceness = 10;
 
-type Tasks = typeof worker;
+type Tasks = Omit<typeof worker, 'call'>;
 export type TaskName = keyof Tasks;
 export type TaskInput<K extends TaskName> = Parameters<Tasks[K]>[0];
 export type TaskValue<K extends TaskName> = Awaited<ReturnType<Tasks[K]>> extends TaskOutcome<infer T> ? T : never;
+
+/**
+ * A function another module runs on a pool thread, so a new adapter brings its own CPU-heavy
+ * work without a task here: the thread imports the module on first use and calls the export.
+ * The function must be exported under its own name; `run` below infers input and result from it.
+ */
+export interface PoolFunction<I, O> {
+  readonly moduleUrl: string;
+  readonly exportName: string;
+  /** Never set: carries the function's type to `run`. */
+  readonly signature?: (input: I) => O;
+}
+
+export function poolFunction<I, O>(moduleUrl: string, exported: (input: I) => Promise<O> | O): PoolFunction<I, O> {
+  return { moduleUrl, exportName: exported.name };
+}
+
+/** Runs a request on the pool, a task of this pool's worker or a provider module's function; the scope stays out of the thread. */
+export interface PoolRunner {
+  <K extends TaskName>(task: K, request: TaskInput<K> & CallScope, param: string): Promise<TaskValue<K>>;
+  <I, O>(task: PoolFunction<I, O>, request: I & CallScope, param: string): Promise<O>;
+}
 
 export interface TaskOptions {
   /** The project the work is for: each has its own bounded share of the line. */
@@ -99,13 +122,16 @@ export class ComputePool {
    * Runs a task on a thread. `input` may be a loader, called once the task has its thread, so a
    * waiting task holds no bytes it does not need yet (a stored file is read when its turn comes).
    */
-  async run<K extends TaskName>(name: K, input: TaskInput<K> | (() => Promise<TaskInput<K>>), options: TaskOptions): Promise<TaskValue<K>> {
+  async run<K extends TaskName>(task: K, input: TaskInput<K> | (() => Promise<TaskInput<K>>), options: TaskOptions): Promise<TaskValue<K>>;
+  async run<I, O>(task: PoolFunction<I, O>, input: I, options: TaskOptions): Promise<O>;
+  async run(task: TaskName | PoolFunction<unknown, unknown>, input: unknown, options: TaskOptions): Promise<unknown> {
     const outcome = await this.#slots.use(options.projectId, async () => {
-      const loaded = typeof input === 'function' ? await input() : input;
+      const loaded = typeof input === 'function' ? await (input as () => Promise<unknown>)() : input;
+      const [name, posted] = typeof task === 'string' ? [task, loaded] : (['call', { moduleUrl: task.moduleUrl, exportName: task.exportName, input: loaded }] as const);
       const timeout = AbortSignal.timeout(this.#options.taskTimeoutMs);
       const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
       try {
-        return (await this.#piscina().run(loaded, { name, signal })) as TaskOutcome<TaskValue<K>>;
+        return (await this.#piscina().run(posted, { name, signal })) as TaskOutcome<unknown>;
       } catch (error) {
         throw this.#explain(error, options, timeout);
       }

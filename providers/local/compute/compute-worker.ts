@@ -12,8 +12,7 @@ import type { ChunkOptions, ChunkSpan, SourceBlock } from '../documents/chunker.
 import type { ParsedDocument } from '../documents/document-types.ts';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { describeTaskFailure, type TaskOutcome } from './task-errors.ts';
-import type { ChunkTask, ParseTask, TiktokenTask } from './tasks.ts';
-import type { Token } from '../../spec/tokenizer.ts';
+import type { ChunkTask, ModuleCall, ParseTask } from './tasks.ts';
 
 async function outcome<T>(work: () => Promise<T> | T): Promise<TaskOutcome<T>> {
   try {
@@ -87,5 +86,14 @@ export const chunk = (task: ChunkTask): Promise<TaskOutcome<ChunkSpan[]>> =>
     return chunkSpans(sourceOf(blocks), blocks, task.options as ChunkOptions);
   });
 
-export const tiktoken = (task: TiktokenTask): Promise<TaskOutcome<Token[]>> =>
-  outcome(async () => (await import('../../openai/tiktoken-encodings.ts')).tiktokenTokens(task.encoding, task.text));
+/** Only the service's own provider modules are loaded (the caller is code, never a request). */
+const providersFolder = new URL('../../', import.meta.url).href;
+
+/** Runs a function another provider module offers the pool (see poolFunction in compute-pool.ts). */
+export const call = (task: ModuleCall): Promise<TaskOutcome<unknown>> =>
+  outcome(async () => {
+    if (!task.moduleUrl.startsWith(providersFolder)) throw new Error(`${task.moduleUrl} is not a provider module`);
+    const exported = ((await import(task.moduleUrl)) as Record<string, unknown>)[task.exportName];
+    if (typeof exported !== 'function') throw new Error(`${task.moduleUrl} exports no function ${task.exportName}`);
+    return (exported as (input: unknown) => unknown)(task.input);
+  });
