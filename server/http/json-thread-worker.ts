@@ -20,17 +20,28 @@ export type ParsedBody =
       paths: (string | number)[][];
       /** Where each long string ends in `bytes`. */
       ends: number[];
+      /** Whether each long string is all ASCII (so its bytes are its characters). */
+      ascii: boolean[];
       bytes: Uint8Array;
     }
   | { ok: false; code: string; message: string; param: string | undefined };
 
-function withdrawLongStrings(value: unknown, path: (string | number)[], found: { paths: (string | number)[][]; parts: Buffer[]; ends: number[]; length: number }): unknown {
+interface LongStrings {
+  paths: (string | number)[][];
+  parts: Buffer[];
+  ends: number[];
+  ascii: boolean[];
+  length: number;
+}
+
+function withdrawLongStrings(value: unknown, path: (string | number)[], found: LongStrings): unknown {
   if (typeof value === 'string') {
     if (value.length < longString) return value;
     const bytes = Buffer.from(value, 'utf8');
     found.parts.push(bytes);
     found.length += bytes.length;
     found.ends.push(found.length);
+    found.ascii.push(bytes.length === value.length);
     found.paths.push(path);
     return null;
   }
@@ -46,12 +57,12 @@ export function parseBody(bytes: Uint8Array): ParsedBody {
   try {
     const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const value: unknown = JSON.parse(checkedJsonText(buffer));
-    const found = { paths: [] as (string | number)[][], parts: [] as Buffer[], ends: [] as number[], length: 0 };
+    const found: LongStrings = { paths: [], parts: [], ends: [], ascii: [], length: 0 };
     const shape = withdrawLongStrings(value, [], found);
     const joined = ownedBytes(found.length);
     let at = 0;
     for (const part of found.parts) at += part.copy(joined, at);
-    const parsed: ParsedBody = { ok: true, shape, paths: found.paths, ends: found.ends, bytes: joined };
+    const parsed: ParsedBody = { ok: true, shape, paths: found.paths, ends: found.ends, ascii: found.ascii, bytes: joined };
     return move({ [transferableSymbol]: [joined.buffer], [valueSymbol]: parsed }) as unknown as ParsedBody;
   } catch (error) {
     if (error instanceof ApiError) return { ok: false, code: error.apiCode, message: error.message, param: error.param };

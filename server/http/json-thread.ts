@@ -36,7 +36,9 @@ export class JsonThread {
     let root = parsed.shape;
     parsed.paths.forEach((path, index) => {
       const end = parsed.ends[index]!;
-      const value = text.toString('utf8', start, end);
+      // ASCII as Latin-1: a plain copy, which Node keeps outside the JS heap from 1 MB up (an
+      // external string), so megabytes of text do not bring on a full collection per request.
+      const value = text.toString(parsed.ascii[index] ? 'latin1' : 'utf8', start, end);
       start = end;
       if (path.length === 0) root = value;
       else {
