@@ -114,7 +114,10 @@ export interface ChargeRequest {
   primitive: string;
   /** The model run, or for primitives priced per call (chunking), their own id and price. */
   model: Pick<ModelEntry, 'id' | 'pricing'>;
-  /** The most the call can consume: what is reserved, so the balance can never go negative. */
+  /**
+   * The most the call should consume: what is reserved. Usage reported beyond it is still charged
+   * in full (the balance then goes below zero by the overshoot, and the next call gets 402).
+   */
   upperBound: Units;
   /** A realistic count for the tokens-per-minute budget (OpenAI counts an estimate, not the worst case). */
   rateEstimate: number;
@@ -124,7 +127,7 @@ export interface ChargeRequest {
 
 export interface Charge {
   /**
-   * Settles to what was really used (never more than reserved) and records the usage; idempotent.
+   * Settles to what was really used, beyond the reservation if need be, and records the usage; idempotent.
    * In memory: the ledger writes charges in batches, off the latency path.
    */
   settle(used: Units, status: 'succeeded' | 'failed' | 'cancelled' | 'disconnected'): void;
@@ -200,10 +203,10 @@ class MeteredCall implements Charge {
     this.#settled = true;
     const { principal, services, requestId } = this.#ctx;
     const { primitive, model, rateEstimate } = this.#request;
-    const actual = costOf(model.pricing, used);
-    // Upper bounds hold for honest upstreams; should one report more, the reservation caps the
-    // charge (and a call that reserved nothing is charged nothing).
-    const charged = actual > this.#reserved ? this.#reserved : actual;
+    // What was used is charged, even beyond the reservation (an upstream counting tokens the
+    // bound did not foresee): the slice, and so the balance, may go below zero by that overshoot,
+    // and the project's next call that the balance cannot cover gets 402.
+    const charged = costOf(model.pricing, used);
     services.metrics.countUsage(model.id, used.input, used.output);
     services.metrics.countSpend(primitive, Number(charged) / 1e12);
     const usage = {

@@ -29,7 +29,7 @@ export interface LedgerOptions {
 
 /** A call's reserved cost, held until it settles. */
 export interface Reservation {
-  /** Settles to `usage.charged` (at most what was reserved); the rest returns to the slice. */
+  /** Settles to `usage.charged`: what it did not use returns to the slice, an overshoot is taken from it (below zero if need be). */
   settle(usage: UsageInput): void;
 }
 

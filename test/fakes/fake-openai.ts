@@ -14,6 +14,8 @@ import { lastUserText, sendJson, sleep, startEventStream, startFakeUpstream, typ
  * - `sleepy`: answers after 1.5 s (or as soon as the client leaves); `flaky-<anything>`: 503 twice, then answers
  * - `gated`: holds every request until the test opens the gate
  * - `held`: holds each request until the test releases it by its last user text (see HeldAnswers)
+ * - `verbose`: answers as an ordinary name but reports usage of 28 in, 45 out, whatever `max_tokens` says
+ *   (an upstream counting more than the caller's bound, as reasoning models do)
  */
 export interface FakeOpenAi extends FakeUpstream {
   gate: { waiting(): number; open(): void };
@@ -62,7 +64,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
       calls.set(model, count);
       if (count <= 2) return sendJson(res, 503, { error: { message: 'Service temporarily unavailable', type: 'server_error' } });
     }
-    const usage = { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 };
+    const usage = model === 'verbose' ? { prompt_tokens: 28, completion_tokens: 45, total_tokens: 73 } : { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 };
     const completion = (message: object, finishReason: string) => ({
       id,
       object: 'chat.completion',

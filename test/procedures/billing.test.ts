@@ -17,7 +17,7 @@ beforeAll(async () => {
   fake = await startFakeOpenAi();
   server = await startTestServer({
     OPENAI_COMPAT_UPSTREAMS: JSON.stringify([
-      { name: 'fake', base_url: `${fake.baseUrl}/v1`, models: [priced('echo'), priced('gated'), priced('endless'), priced('refuses')] },
+      { name: 'fake', base_url: `${fake.baseUrl}/v1`, models: [priced('echo'), priced('gated'), priced('endless'), priced('refuses'), priced('verbose')] },
     ]),
   });
 });
@@ -98,7 +98,7 @@ describe('settlement', () => {
     await expectBalance(key.projectId, new Big(1).minus(exactCost).toString());
   });
 
-  it('charges a disconnected stream what was generated, and no more than it reserved', async () => {
+  it('charges a disconnected stream its input and what was generated', async () => {
     const key = await server.createKey(undefined, '1');
     const controller = new AbortController();
     const response = await post(key.secret, '/v1/chat/completions', chat('endless', { stream: true }), controller.signal);
@@ -143,6 +143,59 @@ describe('settlement', () => {
     expect(new Big(body.data.balance).eq(new Big(2).minus(exactCost))).toBe(true);
     expect(body.data.recent[0]).toMatchObject({ primitive: 'chat.completions', model: 'fake:echo', input_units: 7, output_units: 3, status: 'succeeded' });
     expect(new Big(body.data.recent[0].tokens_charged).eq(exactCost)).toBe(true);
+  });
+});
+
+/** `verbose` reports 28 in and 45 out whatever `max_tokens` says: 0.118 at these prices. */
+const overshootCost = '0.118';
+
+describe('usage beyond the reservation', () => {
+  const capped = { max_tokens: 20 };
+  const calls: [string, (secret: string) => Promise<void>][] = [
+    ['a chat completion', async (secret) => expect((await post(secret, '/v1/chat/completions', chat('verbose', capped))).status).toBe(200)],
+    [
+      'a streamed chat completion',
+      async (secret) => {
+        const response = await post(secret, '/v1/chat/completions', chat('verbose', { ...capped, stream: true }));
+        expect(response.status).toBe(200);
+        await response.text();
+      },
+    ],
+    ['a response', async (secret) => expect((await post(secret, '/v1/responses', { model: 'fake:verbose', input: 'hello there', max_output_tokens: 20 })).status).toBe(200)],
+    [
+      'a streamed response',
+      async (secret) => {
+        const response = await post(secret, '/infra/ai/responses', { model: 'fake:verbose', input: 'hello there', max_output_tokens: 20, stream: true });
+        expect(response.status).toBe(200);
+        await response.text();
+      },
+    ],
+    [
+      'an async chat completion',
+      async (secret) => {
+        const accepted = (await (await post(secret, '/v1/chat/completions', chat('verbose', { ...capped, async: true }))).json()) as { id: string };
+        await waitForOperation(server.baseUrl, secret, accepted.id, ['succeeded']);
+      },
+    ],
+  ];
+
+  it.each(calls)('is charged in full for %s', async (_, call) => {
+    const key = await server.createKey(undefined, '1');
+    await call(key.secret);
+    await expectBalance(key.projectId, new Big(1).minus(overshootCost).toString());
+    const usage = await latestUsage(key.projectId);
+    expect([Number(usage.input_units), Number(usage.output_units)]).toEqual([28, 45]);
+    expect(new Big(usage.tokens_charged).eq(overshootCost)).toBe(true);
+  });
+
+  it('takes the balance below zero by that one overshoot, then answers 402', async () => {
+    const key = await server.createKey(undefined, '0.06');
+    expect((await post(key.secret, '/v1/chat/completions', chat('verbose', capped))).status).toBe(200);
+    await expectBalance(key.projectId, new Big('0.06').minus(overshootCost).toString());
+    const refused = await post(key.secret, '/infra/ai/responses', { model: 'fake:verbose', input: 'hello there', max_output_tokens: 20 });
+    expect(refused.status).toBe(402);
+    expect(((await refused.json()) as any).error.details.balance).toBe('-0.058000000000');
+    await expectBalance(key.projectId, '-0.058');
   });
 });
 
