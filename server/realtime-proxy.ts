@@ -2,13 +2,13 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { backgroundContext } from '../router/background-context.ts';
-import { runCharged } from '../accounts/billing.ts';
 import type { CallContext, Services } from '../router/context.ts';
 import { ApiError, describeError } from '../router/errors.ts';
 import type { ModelEntry } from '../schema/api/models.ts';
 import type { RealtimeSession } from '../schema/db/types.ts';
 import { claimRealtimeSession } from '../schema/db/queries/realtime-sessions.ts';
 import { hashClientSecret, realtimeProxyPath } from '../procedures/realtime.ts';
+import { meteredEventOf, RealtimeMeter } from './realtime-meter.ts';
 
 const browserKeyProtocol = 'openai-insecure-api-key.';
 
@@ -35,22 +35,6 @@ function isValidHandshake(request: IncomingMessage): boolean {
   );
 }
 
-interface Usage {
-  input_tokens?: number;
-  output_tokens?: number;
-}
-
-/** Usage the upstream reports when a response is done (OpenAI's `response.done`). */
-function usageOf(data: RawData, isBinary: boolean): Usage | undefined {
-  if (isBinary) return undefined;
-  try {
-    const event = JSON.parse(data.toString()) as { type?: string; response?: { usage?: Usage } };
-    return event.type === 'response.done' ? event.response?.usage : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** A route the request pipeline serves by upgrading the connection (server/http/). */
 export interface UpgradeRoute {
   kind: 'upgrade';
@@ -64,7 +48,7 @@ export interface UpgradeRoute {
  * `GET /v1/realtime` upgraded to a websocket. The client secret is claimed once (a secret opens
  * one relay) and only after the handshake is known to be valid; the upstream socket opens only
  * once the client's handshake has completed. Frames are relayed both ways until either side
- * closes or the session expires, and the usage the upstream reports is charged to the ledger.
+ * closes or the session expires; each response is paid for before the client gets it (RealtimeMeter).
  * What fails before the upgrade is thrown: the pipeline answers it like any other request.
  */
 export function realtimeUpgradeRoute(services: Services): UpgradeRoute {
@@ -109,8 +93,13 @@ function relay(client: WebSocket, session: RealtimeSession, entry: ModelEntry, c
   // What the client sends before the upstream is open waits for it, in order.
   const pending: [RawData, boolean][] = [];
 
+  let ended = false;
   const end = (code: number, reason: string, event?: unknown) => {
+    if (ended) return;
+    ended = true;
     clearTimeout(expiry);
+    held.length = 0;
+    meter.close();
     if (event && client.readyState === WebSocket.OPEN) client.send(JSON.stringify(event));
     if (client.readyState === WebSocket.OPEN || client.readyState === WebSocket.CONNECTING) client.close(code, reason);
     if (upstream.readyState === WebSocket.OPEN) upstream.close();
@@ -122,15 +111,40 @@ function relay(client: WebSocket, session: RealtimeSession, entry: ModelEntry, c
     Math.max(0, session.expires_at.getTime() - Date.now()),
   );
 
-  const meter = (usage: Usage) => {
-    const units = { input: usage.input_tokens ?? 0, output: usage.output_tokens ?? 0 };
-    if (units.input + units.output === 0) return;
-    runCharged(ctx, { primitive: 'realtime.relay', model: entry, upperBound: units, rateEstimate: 0 }, () => units, (used) => used).catch((error: unknown) => {
-      const failure = describeError(error);
-      if (failure.code === 'insufficient_tokens') {
-        end(relayCloseCodes.insufficientTokens, 'insufficient tokens', { type: 'error', error: { type: 'insufficient_quota', code: 'insufficient_quota', message: failure.message } });
-      } else services.logger.warn({ err: error, session_id: session.id }, 'realtime usage not recorded');
-    });
+  const meter = new RealtimeMeter(ctx, entry);
+  const refuse = (error: unknown) => {
+    const failure = describeError(error);
+    if (failure.code === 'insufficient_tokens') {
+      end(relayCloseCodes.insufficientTokens, 'insufficient tokens', { type: 'error', error: { type: 'insufficient_quota', code: 'insufficient_quota', message: failure.message } });
+    } else {
+      services.logger.warn({ err: error, session_id: session.id }, 'realtime usage could not be charged');
+      end(1011, 'usage could not be charged');
+    }
+  };
+  // Upstream frames behind a reservation that waits for the ledger wait too, in order.
+  let metering: Promise<void> | undefined;
+  const held: [RawData, boolean][] = [];
+  const deliver = (data: RawData, isBinary: boolean): void => {
+    if (ended) return;
+    const event = meteredEventOf(data, isBinary);
+    let waiting: Promise<void> | void;
+    try {
+      waiting = event && meter.before(event);
+    } catch (error) {
+      return refuse(error);
+    }
+    if (!waiting) {
+      if (client.readyState === WebSocket.OPEN) client.send(data, { binary: isBinary });
+      return;
+    }
+    metering = waiting.then(
+      () => {
+        metering = undefined;
+        if (client.readyState === WebSocket.OPEN) client.send(data, { binary: isBinary });
+        while (!metering && held.length > 0) deliver(...held.shift()!);
+      },
+      (error: unknown) => refuse(error),
+    );
   };
 
   upstream.once('open', () => {
@@ -143,9 +157,8 @@ function relay(client: WebSocket, session: RealtimeSession, entry: ModelEntry, c
     else if (upstream.readyState === WebSocket.CONNECTING) pending.push([data, isBinary]);
   });
   upstream.on('message', (data, isBinary) => {
-    if (client.readyState === WebSocket.OPEN) client.send(data, { binary: isBinary });
-    const usage = usageOf(data, isBinary);
-    if (usage) meter(usage);
+    if (metering) held.push([data, isBinary]);
+    else deliver(data, isBinary);
   });
   upstream.on('error', () => {
     if (upstream.readyState !== WebSocket.OPEN) end(relayCloseCodes.upstreamFailed, 'realtime upstream unreachable');

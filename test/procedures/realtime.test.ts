@@ -11,6 +11,7 @@ async function startFakeRealtime() {
   const seen: { url: string; authorization: string | undefined; events: any[] }[] = [];
   const http: Server = createServer();
   const sockets = new WebSocketServer({ server: http });
+  let responses = 0;
   sockets.on('connection', (socket, request) => {
     const connection = { url: request.url!, authorization: request.headers.authorization, events: [] as any[] };
     seen.push(connection);
@@ -19,9 +20,11 @@ async function startFakeRealtime() {
       const event = JSON.parse(data.toString());
       connection.events.push(event);
       if (event.type === 'response.create') {
-        socket.send(JSON.stringify({ type: 'response.output_text.delta', delta: 'Hel' }));
-        socket.send(JSON.stringify({ type: 'response.output_text.delta', delta: 'lo' }));
-        socket.send(JSON.stringify({ type: 'response.done', response: { usage: { input_tokens: 1000, output_tokens: 500, total_tokens: 1500 } } }));
+        const id = `resp_${++responses}`;
+        socket.send(JSON.stringify({ type: 'response.created', response: { id, object: 'realtime.response', status: 'in_progress' } }));
+        socket.send(JSON.stringify({ type: 'response.output_text.delta', response_id: id, delta: 'Hel' }));
+        socket.send(JSON.stringify({ type: 'response.output_text.delta', response_id: id, delta: 'lo' }));
+        socket.send(JSON.stringify({ type: 'response.done', response: { id, object: 'realtime.response', status: 'completed', usage: { input_tokens: 1000, output_tokens: 500, total_tokens: 1500 } } }));
       }
     });
   });
@@ -100,7 +103,7 @@ describe('realtime sessions', () => {
     const { socket, events } = await connect(url, { headers: { authorization: `Bearer ${body.client_secret.value}` } });
     socket.send(JSON.stringify({ type: 'response.create' }));
     await waitFor(() => (events.some((event) => event.type === 'response.done') ? true : undefined));
-    expect(events.map((event) => event.type)).toEqual(['session.created', 'response.output_text.delta', 'response.output_text.delta', 'response.done']);
+    expect(events.map((event) => event.type)).toEqual(['session.created', 'response.created', 'response.output_text.delta', 'response.output_text.delta', 'response.done']);
     const connection = upstream.seen.at(-1)!;
     expect(connection.authorization).toBe('Bearer sk-provider-secret');
     expect(connection.url).toContain('model=gpt-4o-realtime-preview');
@@ -161,24 +164,65 @@ describe('realtime sessions', () => {
     expect(relay.events.at(-1)).toMatchObject({ type: 'error', error: { code: 'session_expired' } });
   });
 
-  it('meters the usage the upstream reports to the ledger, and closes the relay when the tokens run out', async () => {
-    const poor = await server.createKey(['ai:read', 'ai:generate'], '0.5');
+  /** A relay for a key holding `funds`, and what its project's relay usage comes to. */
+  async function relayFor(funds: string) {
+    const poor = await server.createKey(['ai:read', 'ai:generate'], funds);
     const minted = await fetch(`${server.baseUrl}/v1/realtime/sessions`, { method: 'POST', headers: { ...bearer(poor.secret), 'content-type': 'application/json' }, body: '{}' });
     const session = (await minted.json()) as any;
     const relay = await connect(`${server.baseUrl.replace('http', 'ws')}/v1/realtime`, { headers: { authorization: `Bearer ${session.client_secret.value}` } });
     const closed = new Promise<number>((resolve) => relay.socket.once('close', (code) => resolve(code)));
-    // Each response costs 1000 × 100 + 500 × 200 per million = 0.2 tokens.
+    const records = async (count: number) => {
+      const relayed = async () => (await listRecentUsage(server.running.services.db, poor.projectId, 50)).filter((record) => record.primitive === 'realtime.relay');
+      for (let poll = 0; poll < 100 && (await relayed()).length < count; poll++) await new Promise((resolve) => setTimeout(resolve, 20));
+      return relayed();
+    };
+    // Charges are written in batches: the balance is read once they have been.
+    const balance = async (expected: string) => {
+      let seen = await findBalance(server.running.services.db, poor.projectId);
+      for (let poll = 0; poll < 100 && seen !== expected; poll++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        seen = await findBalance(server.running.services.db, poor.projectId);
+      }
+      return seen;
+    };
+    return { relay, closed, records, balance };
+  }
+
+  // Each response costs 1000 × 100 + 500 × 200 per million = 0.2 tokens; before it reaches the
+  // client, its input (the last response's) and 4,096 tokens of output are reserved (0.8192 + 0.1).
+  it('charges each response before the client gets it, and closes the relay at the first one the balance cannot cover', async () => {
+    const { relay, closed, records, balance } = await relayFor('1.3');
     relay.socket.send(JSON.stringify({ type: 'response.create' }));
     await waitFor(() => (relay.events.filter((event) => event.type === 'response.done').length === 1 ? true : undefined));
     relay.socket.send(JSON.stringify({ type: 'response.create' }));
     relay.socket.send(JSON.stringify({ type: 'response.create' }));
     expect(await closed).toBe(4002);
     expect(relay.events.at(-1)).toMatchObject({ type: 'error', error: { code: 'insufficient_quota' } });
-    const relayRecords = async () => (await listRecentUsage(server.running.services.db, poor.projectId, 10)).filter((record) => record.primitive === 'realtime.relay');
-    for (let poll = 0; poll < 100 && (await relayRecords()).length < 2; poll++) await new Promise((resolve) => setTimeout(resolve, 20));
-    const records = await relayRecords();
-    expect(records.map((record) => record.tokens_charged)).toEqual(['0.200000000000', '0.200000000000']);
-    expect(await findBalance(server.running.services.db, poor.projectId)).toBe('0.099999000000');
+    // The third response was refused whole: none of its events reached the client.
+    expect(relay.events.filter((event) => event.type === 'response.done')).toHaveLength(2);
+    expect(relay.events.filter((event) => event.type === 'response.output_text.delta')).toHaveLength(4);
+    expect((await records(2)).map((record) => record.tokens_charged)).toEqual(['0.200000000000', '0.200000000000']);
+    expect(await balance('0.899999000000')).toBe('0.899999000000');
+  });
+
+  it('gives a session whose balance only paid its mint no response at all', async () => {
+    const { relay, closed, records, balance } = await relayFor('0.000001');
+    relay.socket.send(JSON.stringify({ type: 'response.create' }));
+    expect(await closed).toBe(4002);
+    expect(relay.events.filter((event) => event.type.startsWith('response.'))).toEqual([]);
+    expect(await records(0)).toEqual([]);
+    expect(await balance('0.000000000000')).toBe('0.000000000000');
+  });
+
+  it('delivers nothing unpaid from a burst of 20 responses: every response received is charged and recorded', async () => {
+    const { relay, closed, records, balance } = await relayFor('1');
+    for (let index = 0; index < 20; index++) relay.socket.send(JSON.stringify({ type: 'response.create' }));
+    expect(await closed).toBe(4002);
+    const received = relay.events.filter((event) => event.type === 'response.done').length;
+    expect(received).toBe(1);
+    const charged = await records(received);
+    expect(charged).toHaveLength(received);
+    expect(await balance('0.799999000000')).toBe('0.799999000000');
   });
 
   it('mints through the current SDK route, realtime.clientSecrets.create, and the secret opens the relay', async () => {
