@@ -19,9 +19,8 @@ interface ResponseEvent {
 export function meteredEventOf(data: RawData, isBinary: boolean): ResponseEvent | undefined {
   if (isBinary) return undefined;
   const text = data.toString();
-  // Audio deltas are most of the traffic: only the frames the meter needs are parsed whole.
-  const type = /"type"\s*:\s*"([^"]+)"/.exec(text.slice(0, 256))?.[1];
-  if (type !== undefined && type !== 'response.created' && type !== 'response.done' && !isTextDelta(type)) return undefined;
+  // Audio deltas are most of the traffic and carry nothing the meter reads: they pass unparsed.
+  if (/"type"\s*:\s*"[^"]*audio\.delta"/.test(text.slice(0, 256))) return undefined;
   try {
     const event = JSON.parse(text) as ResponseEvent;
     return typeof event.type === 'string' ? event : undefined;
@@ -72,34 +71,31 @@ export class RealtimeMeter {
     }
   }
 
-  #reserve(id: string): Promise<void> | void {
-    const inputBound = this.#lastInput;
-    const opened = openCharge(this.#ctx, {
-      primitive: 'realtime.relay',
-      model: this.#entry,
-      upperBound: { input: inputBound, output: this.#entry.limits.max_output_tokens ?? defaultOutputBound },
-      rateEstimate: 0,
-    });
-    const track = (charge: Charge) => void this.#open.set(id, { charge, inputBound, sentCharacters: 0 });
+  /** Opens the charge of response `id`; its bound is the last input and the model's output limit unless given. */
+  #reserve(id: string, upperBound?: { input: number; output: number }): Promise<void> | void {
+    const bound = upperBound ?? { input: this.#lastInput, output: this.#entry.limits.max_output_tokens ?? defaultOutputBound };
+    const opened = openCharge(this.#ctx, { primitive: 'realtime.relay', model: this.#entry, upperBound: bound, rateEstimate: 0 });
+    const track = (charge: Charge) => void this.#open.set(id, { charge, inputBound: bound.input, sentCharacters: 0 });
     if (opened instanceof Promise) return opened.then(track);
     track(opened);
   }
 
   #settle(event: ResponseEvent): Promise<void> | void {
-    const id = event.response?.id ?? '';
     const usage = { input: event.response?.usage?.input_tokens ?? 0, output: event.response?.usage?.output_tokens ?? 0 };
-    const open = this.#open.get(id) ?? this.#open.get('');
-    if (!open) {
-      // An upstream that never said `response.created`: reserved now, for what it reports.
-      if (usage.input + usage.output === 0) return;
+    const requested = event.response?.id ?? '';
+    const id = this.#open.has(requested) ? requested : '';
+    const finish = () => {
+      const open = this.#open.get(id);
+      if (!open) return;
+      this.#open.delete(id);
       this.#lastInput = usage.input;
-      const opened = openCharge(this.#ctx, { primitive: 'realtime.relay', model: this.#entry, upperBound: usage, rateEstimate: 0 });
-      if (opened instanceof Promise) return opened.then((charge) => charge.settle(usage, 'succeeded'));
-      return opened.settle(usage, 'succeeded');
-    }
-    this.#open.delete(this.#open.has(id) ? id : '');
-    this.#lastInput = usage.input;
-    open.charge.settle(usage, 'succeeded');
+      open.charge.settle(usage, 'succeeded');
+    };
+    if (this.#open.has(id)) return finish();
+    // An upstream that never said `response.created`: reserved now, for what it reports.
+    if (usage.input + usage.output === 0) return;
+    const reserved = this.#reserve(id, usage);
+    return reserved ? reserved.then(finish) : finish();
   }
 
   /** The relay ended: responses still open are settled to their input bound and the text sent, four characters a token. */
