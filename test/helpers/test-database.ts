@@ -23,6 +23,13 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
       const client = new pg.Client({ connectionString: testDatabaseUrl });
       await client.connect();
       try {
+        // A pool's end() resolves before its connections have closed: wait for them (bounded),
+        // or forcing the drop would end them with an error their pool has no listener for.
+        for (let poll = 0; poll < 100; poll++) {
+          const { rows } = await client.query<{ open: number }>('select count(*)::int as open from pg_stat_activity where datname = $1', [name]);
+          if (rows[0]!.open === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
         await client.query(`drop database if exists ${name} with (force)`);
       } finally {
         await client.end();
