@@ -4,6 +4,7 @@ import { InsufficientBalance, type BalanceLedger, type Reservation } from './led
 import type { Counted, RateCounts, RateLimits } from './rate-limits.ts';
 import { divideRoundingUp, formatAmount, largestExactDouble, wholeUnits, ledgerDecimals, parseAmount, parseDecimal, tenTo, type Amount } from '../schema/db/amount.ts';
 import { AccountError } from './account-error.ts';
+import { DatabaseUnavailableError } from '../schema/db/unavailable.ts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema/db/types.ts';
 import type { Principal } from './key-store.ts';
@@ -127,10 +128,31 @@ export interface ChargeRequest {
 
 export interface Charge {
   /**
-   * Settles to what was really used, beyond the reservation if need be, and records the usage; idempotent.
-   * In memory: the ledger writes charges in batches, off the latency path.
+   * Settles to what was really used, beyond the reservation if need be, and records the usage;
+   * idempotent. Resolves once the charge and the record are written (the ledger's group commit):
+   * an answer that carries the result waits for it (`whenRecorded`). Never rejects.
    */
-  settle(used: Units, status: 'succeeded' | 'failed' | 'cancelled' | 'disconnected'): void;
+  settle(used: Units, status: 'succeeded' | 'failed' | 'cancelled' | 'disconnected'): Promise<void>;
+}
+
+/** How long an answer waits for its usage record to be written before it gives up with a 503. */
+const recordWaitMs = 10_000;
+
+/**
+ * Waits for a settled call's record to be written, so no answer is released without it. While the
+ * database is away the write is retried; past `recordWaitMs` the answer is a 503 (its record is
+ * still written, and the call charged, when the database is back: the work was done).
+ */
+export async function whenRecorded(written: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const unavailable = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DatabaseUnavailableError('the usage record of this call could not be written in time')), recordWaitMs);
+  });
+  try {
+    await Promise.race([written, unavailable]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function insufficient(balance: string, estimate: Amount, model: ChargeRequest['model']): AccountError {
@@ -150,7 +172,14 @@ function insufficient(balance: string, estimate: Amount, model: ChargeRequest['m
 export function openCharge(ctx: ChargeContext, request: ChargeRequest): Charge | Promise<Charge> {
   const { services, principal } = ctx;
   const { rateLimits: limits, ledger } = services;
-  if (!limits || !ledger) return { settle: (used) => services.metrics.countUsage(request.model.id, used.input, used.output) };
+  if (!limits || !ledger) {
+    return {
+      settle: (used) => {
+        services.metrics.countUsage(request.model.id, used.input, used.output);
+        return Promise.resolve();
+      },
+    };
+  }
   const started = performance.now();
   // Background runs were counted when they were accepted.
   if (ctx.background) return reserveCost(ctx, request, ledger, started, undefined);
@@ -186,7 +215,7 @@ class MeteredCall implements Charge {
   readonly #reserved: Amount;
   readonly #reservation: Reservation | undefined;
   readonly #started: number;
-  #settled = false;
+  #written: Promise<void> | undefined;
 
   constructor(ctx: ChargeContext, request: ChargeRequest, ledger: BalanceLedger, started: number, counted: Counted | undefined, reserved: Amount, reservation: Reservation | undefined) {
     this.#ctx = ctx;
@@ -198,9 +227,8 @@ class MeteredCall implements Charge {
     this.#reservation = reservation;
   }
 
-  settle(used: Units, status: 'succeeded' | 'failed' | 'cancelled' | 'disconnected'): void {
-    if (this.#settled) return;
-    this.#settled = true;
+  settle(used: Units, status: 'succeeded' | 'failed' | 'cancelled' | 'disconnected'): Promise<void> {
+    if (this.#written) return this.#written;
     const { principal, services, requestId } = this.#ctx;
     const { primitive, model, rateEstimate } = this.#request;
     // What was used is charged, even beyond the reservation (an upstream counting tokens the
@@ -222,9 +250,9 @@ class MeteredCall implements Charge {
       status,
       requestId,
     };
-    if (this.#reservation) this.#reservation.settle(usage);
-    else this.#ledger.record(usage);
+    this.#written = this.#reservation ? this.#reservation.settle(usage) : this.#ledger.record(usage);
     this.#counted?.giveBack(rateEstimate - used.input - used.output);
+    return this.#written;
   }
 }
 
@@ -232,7 +260,8 @@ const nothing: Units = { input: 0, output: 0 };
 
 /**
  * Runs a primitive's work under one charge: opened before it (402/429 refuse it unrun), settled
- * to what the result says was used, or to nothing when the work fails or is abandoned.
+ * to what the result says was used, or to nothing when the work fails or is abandoned. The result
+ * is returned once its usage record is written.
  */
 export async function runCharged<T>(ctx: ChargeContext, request: ChargeRequest, work: () => Promise<T> | T, used: (result: T) => Units): Promise<T> {
   const opened = openCharge(ctx, request);
@@ -241,10 +270,10 @@ export async function runCharged<T>(ctx: ChargeContext, request: ChargeRequest, 
   try {
     result = await work();
   } catch (error) {
-    charge.settle(nothing, ctx.signal.aborted ? 'cancelled' : 'failed');
+    void charge.settle(nothing, ctx.signal.aborted ? 'cancelled' : 'failed');
     throw error;
   }
-  charge.settle(used(result), 'succeeded');
+  await whenRecorded(charge.settle(used(result), 'succeeded'));
   return result;
 }
 
@@ -256,7 +285,7 @@ export async function firstPart<T>(iterator: AsyncIterator<T>, charge: Charge): 
   try {
     return await iterator.next();
   } catch (error) {
-    charge.settle(nothing, 'failed');
+    void charge.settle(nothing, 'failed');
     throw error;
   }
 }

@@ -4,5 +4,5 @@ export interface LimitsConfig {
   requestsPerMinute: number;
   tokensPerMinute: number;
   redisUrl: string | undefined;
-  ledger: { leaseFraction: number; flushIntervalMs: number; flushBatchSize: number; idleReturnMs: number; reclaimIntervalMs: number };
+  ledger: { leaseFraction: number; flushIntervalMs: number; idleReturnMs: number; reclaimIntervalMs: number };
 }

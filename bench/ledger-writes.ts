@@ -15,7 +15,7 @@ import { issueApiKey } from '../accounts/api-key-admin.ts';
 /**
  * The CPU time of the Postgres backend running the ledger's batch statement (one per batch), per
  * settled call, by batch size, and the writer's (building the statement): what
- * `LEDGER_FLUSH_BATCH` trades. Read from /proc, so Postgres must run on this machine; its
+ * group commit trades (the busier the service, the more calls one write carries). Read from /proc, so Postgres must run on this machine; its
  * background processes (WAL writer, autovacuum) are not counted. Every call of a batch here
  * shares one key, model and lease, the case of a busy key: each further group would add a row and
  * a ledger entry.

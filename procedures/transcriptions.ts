@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { firstPart, openCharge, runCharged } from '../accounts/billing.ts';
+import { firstPart, openCharge, runCharged, whenRecorded } from '../accounts/billing.ts';
 import { ApiError } from '../router/errors.ts';
 import { defineStream } from '../router/streams.ts';
 import type { ModelEntry } from '../schema/api/models.ts';
@@ -209,13 +209,13 @@ async function streamTranscript(request: TranscriptionRequestInput, ctx: CallCon
           yield { type: 'transcript.text.delta' as const, delta: part.text };
           continue;
         }
-        charge.settle(unitsFor(entry)(boundSeconds), 'succeeded');
         settled = true;
+        await whenRecorded(charge.settle(unitsFor(entry)(boundSeconds), 'succeeded'));
         const usage = part.inputTokens === undefined ? {} : { usage: { type: 'tokens', input_tokens: part.inputTokens, output_tokens: part.outputTokens ?? 0, total_tokens: part.inputTokens + (part.outputTokens ?? 0) } };
         yield { type: 'transcript.text.done' as const, text: part.text, ...usage };
       }
     } finally {
-      if (!settled) charge.settle({ input: 0, output: 0 }, ctx.signal.aborted ? 'disconnected' : 'failed');
+      if (!settled) void charge.settle({ input: 0, output: 0 }, ctx.signal.aborted ? 'disconnected' : 'failed');
       await parts.return?.();
     }
   })();

@@ -111,7 +111,6 @@ const environmentSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   LEDGER_LEASE_FRACTION: z.coerce.number().gt(0).max(1).default(0.2),
   LEDGER_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(200),
-  LEDGER_FLUSH_BATCH: z.coerce.number().int().min(1).max(10_000).default(2000),
   LEDGER_IDLE_RETURN_MS: z.coerce.number().int().min(100).default(5000),
   LEDGER_RECLAIM_MS: z.coerce.number().int().min(1000).default(30_000),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -302,7 +301,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       ledger: {
         leaseFraction: env.LEDGER_LEASE_FRACTION,
         flushIntervalMs: env.LEDGER_FLUSH_MS,
-        flushBatchSize: env.LEDGER_FLUSH_BATCH,
         idleReturnMs: env.LEDGER_IDLE_RETURN_MS,
         reclaimIntervalMs: env.LEDGER_RECLAIM_MS,
       },

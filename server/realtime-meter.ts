@@ -1,5 +1,5 @@
 import type { RawData } from 'ws';
-import { openCharge, type Charge } from '../accounts/billing.ts';
+import { openCharge, whenRecorded, type Charge } from '../accounts/billing.ts';
 import type { CallContext } from '../router/context.ts';
 import type { ModelEntry } from '../schema/api/models.ts';
 
@@ -89,7 +89,8 @@ export class RealtimeMeter {
       if (!open) return;
       this.#open.delete(id);
       this.#lastInput = usage.input;
-      open.charge.settle(usage, 'succeeded');
+      // `response.done` goes out once the response's usage record is written.
+      return whenRecorded(open.charge.settle(usage, 'succeeded'));
     };
     if (this.#open.has(id)) return finish();
     // An upstream that never said `response.created`: reserved now, for what it reports.
@@ -100,7 +101,7 @@ export class RealtimeMeter {
 
   /** The relay ended: responses still open are settled to their input bound and the text sent, four characters a token. */
   close(): void {
-    for (const open of this.#open.values()) open.charge.settle({ input: open.inputBound, output: Math.ceil(open.sentCharacters / 4) }, 'disconnected');
+    for (const open of this.#open.values()) void open.charge.settle({ input: open.inputBound, output: Math.ceil(open.sentCharacters / 4) }, 'disconnected');
     this.#open.clear();
   }
 }

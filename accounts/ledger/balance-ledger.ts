@@ -17,10 +17,8 @@ export interface LedgerOptions {
   logger: Logger;
   /** Share of the project's unleased balance one top-up takes. */
   leaseFraction: number;
-  /** How often settled charges are written, in one transaction. */
+  /** How long after a failed write (the database away) the next one is tried. */
   flushIntervalMs: number;
-  /** Charges that trigger a write before the interval is up. */
-  flushBatchSize: number;
   /** A lease unused this long gives its unreserved part back. */
   idleReturnMs: number;
   /** How often leases of dead processes are looked for. */
@@ -29,8 +27,11 @@ export interface LedgerOptions {
 
 /** A call's reserved cost, held until it settles. */
 export interface Reservation {
-  /** Settles to `usage.charged`: what it did not use returns to the slice, an overshoot is taken from it (below zero if need be). */
-  settle(usage: UsageInput): void;
+  /**
+   * Settles to `usage.charged`: what it did not use returns to the slice, an overshoot is taken
+   * from it (below zero if need be). Resolves once the charge and its usage record are written.
+   */
+  settle(usage: UsageInput): Promise<void>;
 }
 
 /** The project could not cover the call: what it had, as far as this process can see. */
@@ -65,23 +66,23 @@ interface ProjectLease {
 class LeaseReservation implements Reservation {
   readonly #lease: ProjectLease;
   readonly #amount: Amount;
-  readonly #settleInto: (usage: UsageInput, lease: ProjectLease) => void;
-  #settled = false;
+  readonly #settleInto: (usage: UsageInput, lease: ProjectLease) => Promise<void>;
+  #written: Promise<void> | undefined;
 
-  constructor(lease: ProjectLease, amount: Amount, settleInto: (usage: UsageInput, lease: ProjectLease) => void) {
+  constructor(lease: ProjectLease, amount: Amount, settleInto: (usage: UsageInput, lease: ProjectLease) => Promise<void>) {
     this.#lease = lease;
     this.#amount = amount;
     this.#settleInto = settleInto;
   }
 
-  settle(usage: UsageInput): void {
-    if (this.#settled) return;
-    this.#settled = true;
+  settle(usage: UsageInput): Promise<void> {
+    if (this.#written) return this.#written;
     const lease = this.#lease;
     lease.outstanding--;
     lease.unwritten++;
     lease.available += this.#amount - usage.charged;
-    this.#settleInto(usage, lease);
+    this.#written = this.#settleInto(usage, lease);
+    return this.#written;
   }
 }
 
@@ -89,7 +90,8 @@ class LeaseReservation implements Reservation {
  * The token ledger's hot path in memory, its guarantees kept in Postgres. Each process takes
  * slices of a project's balance (leases) in single atomic statements, reserves each call's
  * maximum cost from its slice without a round trip, tops the slice up before it runs out, and
- * writes settled charges and usage records in batches. Money moves only between the unleased
+ * writes settled charges and usage records by group commit: the calls settled while one write runs
+ * go together in the next, and each call's answer waits for the write holding its record. Money moves only between the unleased
  * balance and leases, so no process can spend what another holds: there is no overspend at any
  * concurrency or across replicas. A lease goes back when idle and on shutdown; a crashed
  * process's leases are reclaimed by the next process that looks (its advisory lock is gone).
@@ -100,6 +102,9 @@ export class BalanceLedger {
   readonly #leases = new Map<string, ProjectLease>();
   #pending = new UsageBatch<ProjectLease>();
   #flushing: Promise<void> | undefined;
+  #writeScheduled = false;
+  /** After a failed write, none is started for a new call before this (the interval's tick retries). */
+  #retryAt = 0;
   #timer: NodeJS.Timeout | undefined;
   #reclaimTimer: NodeJS.Timeout | undefined;
   #lastReclaimAt = 0;
@@ -148,9 +153,9 @@ export class BalanceLedger {
     return lease && lease.available >= amount ? this.#take(lease, amount) : undefined;
   }
 
-  /** Records a call that reserved nothing (it costs nothing). */
-  record(usage: UsageInput): void {
-    this.#enqueue(usage, undefined);
+  /** Records a call that reserved nothing (it costs nothing); resolves once written. */
+  record(usage: UsageInput): Promise<void> {
+    return this.#enqueue(usage, undefined);
   }
 
   #leaseOf(projectId: string): ProjectLease {
@@ -214,13 +219,22 @@ export class BalanceLedger {
     return lease.topUp;
   }
 
-  #enqueue(usage: UsageInput, lease: ProjectLease | undefined): void {
+  #enqueue(usage: UsageInput, lease: ProjectLease | undefined): Promise<void> {
     this.#pending.add(usage, lease ? lease.id : null, lease);
-    // While a write runs, calls only queue: the write starts the next batch when it ends.
-    if (this.#pending.calls >= this.#options.flushBatchSize && !this.#flushing) void this.flush();
+    const written = this.#pending.whenWritten();
+    // Group commit: the calls settled in this turn of the event loop go in one write; while a
+    // write runs, calls queue and the write starts the next batch when it ends.
+    if (!this.#flushing && !this.#writeScheduled && Date.now() >= this.#retryAt) {
+      this.#writeScheduled = true;
+      setImmediate(() => {
+        this.#writeScheduled = false;
+        void this.flush();
+      });
+    }
+    return written;
   }
 
-  /** Writes every settled charge so far; one write at a time, failed batches kept for the next. */
+  /** Writes every settled charge so far; one write at a time, failed batches kept for the next. Never rejects. */
   async flush(): Promise<void> {
     while (this.#flushing) await this.#flushing;
     if (this.#pending.calls === 0) return;
@@ -231,16 +245,18 @@ export class BalanceLedger {
       .then(() => {
         written = true;
         for (const group of batch.groups()) if (group.lease) group.lease.unwritten -= group.calls.length;
+        batch.markWritten();
       })
       .catch((error: unknown) => {
+        this.#retryAt = Date.now() + this.#options.flushIntervalMs;
         // While the database is away the batch waits for it, reported once as its outage.
         if (!this.#options.reachability.report(error, 'ledger')) this.#options.logger.error({ err: error, charges: batch.calls }, 'writing charges failed; kept for the next write');
         this.#pending = batch.absorb(this.#pending);
       })
       .finally(() => (this.#flushing = undefined));
     await this.#flushing;
-    // A full batch that queued during the write goes now (after a failure, at the next tick).
-    if (written && this.#pending.calls >= this.#options.flushBatchSize && !this.#flushing) void this.flush();
+    // What queued during the write goes now (after a failure, at the next tick).
+    if (written && this.#pending.calls > 0 && !this.#flushing) void this.flush();
   }
 
   #tick(): void {

@@ -18,6 +18,9 @@ export class UsageBatch<Lease> {
   /** By API key, then a short list (a key's calls go to few leases, primitives and models): no key string is built per call. */
   readonly #byKey = new Map<string, Group<Lease>[]>();
   #calls = 0;
+  /** Settles `whenWritten` for this batch and every later batch it took in. */
+  readonly #onWritten: (() => void)[] = [];
+  #written: Promise<void> | undefined;
 
   get calls(): number {
     return this.#calls;
@@ -25,6 +28,17 @@ export class UsageBatch<Lease> {
 
   *groups(): Iterable<Group<Lease>> {
     for (const groups of this.#byKey.values()) yield* groups;
+  }
+
+  /** Resolves once this batch has been written: one promise for every call in it. */
+  whenWritten(): Promise<void> {
+    this.#written ??= new Promise((resolve) => this.#onWritten.push(resolve));
+    return this.#written;
+  }
+
+  /** Its write committed: every call waiting on it may be answered. */
+  markWritten(): void {
+    for (const resolve of this.#onWritten.splice(0)) resolve();
   }
 
   add(usage: UsageInput, leaseId: string | null, lease: Lease | undefined): void {
@@ -53,6 +67,7 @@ export class UsageBatch<Lease> {
       ours.calls.append(theirs.calls);
     }
     this.#calls += other.#calls;
+    this.#onWritten.push(...other.#onWritten.splice(0));
     return this;
   }
 

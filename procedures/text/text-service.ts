@@ -1,6 +1,6 @@
 import { ApiError } from '../../router/errors.ts';
 import type { Services } from '../../router/context.ts';
-import { checkAffordable, firstPart, openCharge, runCharged, type Charge } from '../../accounts/billing.ts';
+import { checkAffordable, firstPart, openCharge, runCharged, whenRecorded, type Charge } from '../../accounts/billing.ts';
 import { scopeOf, type CallContext } from '../../router/context.ts';
 import type { CallScope } from '../../providers/spec/call-scope.ts';
 import type { ModelEntry } from '../../schema/api/models.ts';
@@ -112,13 +112,14 @@ async function* settleWhenDone(
       else if (part.type === 'tool-call-delta') generated += part.argumentsDelta;
       else if (part.type === 'finish') {
         finished = true;
-        charge.settle(unitsOf(part.usage), 'succeeded');
+        // The end of the stream goes out once its usage record is written.
+        await whenRecorded(charge.settle(unitsOf(part.usage), 'succeeded'));
       }
       yield part;
       current = await iterator.next();
     }
   } finally {
-    if (!finished) charge.settle(unitsOf(estimateUsage(messages, generated)), signal?.aborted ? 'disconnected' : 'failed');
+    if (!finished) void charge.settle(unitsOf(estimateUsage(messages, generated)), signal?.aborted ? 'disconnected' : 'failed');
     await iterator.return?.();
   }
 }

@@ -226,9 +226,8 @@ describe('balance leases', () => {
       reachability: new DatabaseReachability({ connectionString: database.url, logger }),
       logger,
       leaseFraction: 0.5,
-      // Written only when flushed here.
+      // After a failed write, retried only when flushed here.
       flushIntervalMs: 60_000,
-      flushBatchSize: 10_000,
       idleReturnMs: 60_000,
       reclaimIntervalMs: 60_000,
     });

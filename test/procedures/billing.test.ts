@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import Big from 'big.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { findBalance, listRecentUsage, sumLedger } from '../../schema/db/queries/ledger.ts';
 import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { waitForOperation } from '../helpers/operations.ts';
@@ -224,4 +225,28 @@ describe('concurrency', () => {
     expect(balance.gte(0)).toBe(true);
     await expectBalance(key.projectId, estimate.times(10.5).minus(new Big(exactCost).times(10)).toFixed(12));
   }, 30_000);
+});
+
+describe('group commit', () => {
+  it('releases an answer only once its usage record is written, and then at once', async () => {
+    const key = await server.createKey(undefined, '1');
+    // While this constraint stands every write of usage records fails, as with the database away.
+    await sql`alter table usage_record_groups add constraint refuse_all_writes check (false) not valid`.execute(db());
+    let answered = false;
+    const call = post(key.secret, '/v1/chat/completions', chat('echo')).then(async (response) => {
+      answered = true;
+      return { status: response.status, usage: (await latestUsage(key.projectId)) as { request_id: string } | undefined };
+    });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(answered).toBe(false);
+      expect(await listRecentUsage(db(), key.projectId, 1)).toEqual([]);
+    } finally {
+      await sql`alter table usage_record_groups drop constraint refuse_all_writes`.execute(db());
+    }
+    const { status, usage } = await call;
+    expect(status).toBe(200);
+    expect(usage).toBeDefined();
+    await expectBalance(key.projectId, new Big(1).minus(exactCost).toString());
+  });
 });
