@@ -6,6 +6,7 @@ import { issueApiKey } from '../accounts/api-key-admin.ts';
 import { insertProject, listProjects, findProject, setProjectLimits } from '../schema/db/queries/projects.ts';
 import { listApiKeys, revokeApiKey, setApiKeyLimits } from '../schema/db/queries/api-keys.ts';
 import { findBalance, insertGrant } from '../schema/db/queries/ledger.ts';
+import { reconcileProject } from '../schema/db/queries/reconcile.ts';
 import { isScope, scopes as allScopes, type Scope } from '../accounts/scopes.ts';
 
 const usage = `Usage: npm run admin -- <command> [options]
@@ -19,6 +20,10 @@ const usage = `Usage: npm run admin -- <command> [options]
   tokens:grant --project <id> --amount <decimal> [--note <text>]
                                                   grant tokens to a project
   tokens:balance --project <id>                   show a project's token balance
+  tokens:reconcile --project <id> [--since <time>] [--until <time>]
+                                                  check that the balance, the ledger, the usage
+                                                  records and the leases agree (exit 1 if not);
+                                                  the period is all time unless given (ISO 8601)
   keys:limits <key_id> [--rpm <n|default>] [--tpm <n|default>]
                                                   set a key's requests/tokens per minute
   projects:limits --project <id> [--rpm <n|default>] [--tpm <n|default>]
@@ -47,6 +52,14 @@ function parseLimit(text: string | undefined, name: string): number | null | und
   return value;
 }
 
+/** An ISO 8601 time, or `fallback` when absent. */
+function parseTime(text: string | undefined, name: string, fallback: Date): Date {
+  if (text === undefined) return fallback;
+  const time = new Date(text);
+  if (Number.isNaN(time.getTime())) throw new UsageError(`--${name} must be an ISO 8601 time, e.g. 2026-12-01T00:00:00Z (got "${text}")`);
+  return time;
+}
+
 function requireOption(value: string | undefined, name: string): string {
   if (!value) throw new UsageError(`--${name} is required`);
   return value;
@@ -62,6 +75,8 @@ const { positionals, values } = parseArgs({
     rpm: { type: 'string' },
     tpm: { type: 'string' },
     note: { type: 'string' },
+    since: { type: 'string' },
+    until: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -120,6 +135,13 @@ try {
       case 'tokens:balance': {
         const projectId = await requireProject(requireOption(values.project, 'project'));
         print({ project_id: projectId, balance: await findBalance(db, projectId) });
+        break;
+      }
+      case 'tokens:reconcile': {
+        const projectId = await requireProject(requireOption(values.project, 'project'));
+        const report = await reconcileProject(db, projectId, { since: parseTime(values.since, 'since', new Date(0)), until: parseTime(values.until, 'until', new Date(Date.now() + 1000)) });
+        print(report);
+        if (report.differences.length > 0) exitCode = 1;
         break;
       }
       case 'keys:limits': {

@@ -90,10 +90,10 @@ class LeaseReservation implements Reservation {
  * The token ledger's hot path in memory, its guarantees kept in Postgres. Each process takes
  * slices of a project's balance (leases) in single atomic statements, reserves each call's
  * maximum cost from its slice without a round trip, tops the slice up before it runs out, and
- * writes settled charges and usage records by group commit: the calls settled while one write runs
- * go together in the next, and each call's answer waits for the write holding its record. Money moves only between the unleased
- * balance and leases, so no process can spend what another holds: there is no overspend at any
- * concurrency or across replicas. A lease goes back when idle and on shutdown; a crashed
+ * writes settled charges and usage records by group commit: the calls settled while one write
+ * runs go together in the next, and each call's answer waits for the write holding its record.
+ * Money moves only between the unleased balance and leases, so no process can spend what another
+ * holds: beyond a call's own overshoot, there is no overspend at any concurrency or across replicas. A lease goes back when idle and on shutdown; a crashed
  * process's leases are reclaimed by the next process that looks (its advisory lock is gone).
  */
 export class BalanceLedger {

@@ -3,6 +3,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../../schema/db/types.ts';
 import { findBalance, sumLedger } from '../../schema/db/queries/ledger.ts';
+import { reconcileProject } from '../../schema/db/queries/reconcile.ts';
 import { provisionKey } from '../helpers/provision-key.ts';
 import { bearer } from '../helpers/test-server.ts';
 import { checked } from './report.ts';
@@ -97,6 +98,8 @@ export const ledgerKill: Scenario = {
       const recordedTotal = records.reduce((sum, record) => sum.plus(record.tokens_charged), new Big(0));
       const receivedTotal = received.reduce((sum, answer) => sum.plus(answer.cost), new Big(0));
       const spent = new Big(grant).minus(balance);
+      // What `npm run admin -- tokens:reconcile` runs.
+      const reconciliation = await reconcileProject(db, projectId, { since: new Date(0), until: new Date(Date.now() + 1000) });
       stage.print(
         `${received.length} answers received, ${records.length} usage records; received worth ${receivedTotal.toFixed(3)}, recorded ${recordedTotal.toFixed(3)}, balance moved ${spent.toFixed(3)}; ` +
           `${recordedNotReceived.length} recorded and charged but cut off by a crash before the client read them`,
@@ -121,6 +124,7 @@ export const ledgerKill: Scenario = {
           checked('the balance moved by exactly the recorded charges', spent.eq(recordedTotal), `moved ${spent.toFixed(12)}, recorded ${recordedTotal.toFixed(12)}`),
           checked('the ledger agrees with the balance', ledgerSum.eq(balance), `ledger ${ledgerSum.toFixed(12)}, balance ${balance.toFixed(12)}`),
           checked('every dead lease reclaimed', openLeases.length === 0, `${openLeases.length} open`),
+          checked('tokens:reconcile finds no difference', reconciliation.differences.length === 0, reconciliation.differences.join('; ') || 'none'),
         ],
       };
     } finally {

@@ -3,6 +3,7 @@ import Big from 'big.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { findBalance, listRecentUsage, sumLedger } from '../../schema/db/queries/ledger.ts';
+import { reconcileProject } from '../../schema/db/queries/reconcile.ts';
 import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { waitForOperation } from '../helpers/operations.ts';
 import { startFakeOpenAi, type FakeOpenAi } from '../fakes/fake-openai.ts';
@@ -248,5 +249,28 @@ describe('group commit', () => {
     expect(status).toBe(200);
     expect(usage).toBeDefined();
     await expectBalance(key.projectId, new Big(1).minus(exactCost).toString());
+  });
+});
+
+describe('reconciliation (npm run admin -- tokens:reconcile)', () => {
+  const allTime = () => ({ since: new Date(0), until: new Date(Date.now() + 1000) });
+
+  it('finds the balance, the ledger, the usage records and the leases in agreement after calls', async () => {
+    const key = await server.createKey(undefined, '1');
+    for (const model of ['echo', 'verbose']) expect((await post(key.secret, '/v1/chat/completions', chat(model, { max_tokens: 20 }))).status).toBe(200);
+    await expectBalance(key.projectId, new Big(1).minus(exactCost).minus(overshootCost).toString());
+    const report = await reconcileProject(db(), key.projectId, allTime());
+    expect(report).toMatchObject({ differences: [], usageRecordCount: 2 });
+    expect(new Big(report.usageRecords).eq(new Big(exactCost).plus(overshootCost))).toBe(true);
+  });
+
+  it('names each difference: a usage entry without its records, a balance edited by hand', async () => {
+    const key = await server.createKey(undefined, '1');
+    await sql`insert into ledger_entries (project_id, kind, amount, key_id, note) values (${key.projectId}, 'usage', -0.5, ${key.keyId}, 'by hand')`.execute(db());
+    const report = await reconcileProject(db(), key.projectId, allTime());
+    expect(report.differences).toEqual([
+      'balance 1.000000000000 differs from the ledger\'s sum 0.500000000000',
+      "usage ledger entries 0.500000000000 differ from the usage records' charges 0 in the period",
+    ]);
   });
 });
