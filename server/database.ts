@@ -6,6 +6,7 @@ import type { Database } from '../schema/db/types.ts';
 import { migrateToLatest } from '../schema/db/migrate.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { DatabaseReachability } from '../schema/db/reachability.ts';
+import { PreparingClient } from '../schema/db/prepared-client.ts';
 
 export interface DatabaseHandle {
   db: Kysely<Database>;
@@ -43,7 +44,7 @@ export async function openDatabase(
     // Idle connections stay a minute (pg's default is 10 s): bursts should not reconnect. A call
     // waits at most 5 s for a connection, then answers 503, rather than hanging on a lost server.
     // Keepalive: a server gone without a word (a failover, a dropped network) is noticed.
-    const pool = new pg.Pool({ connectionString, max: config.databasePoolSize, idleTimeoutMillis: 60_000, connectionTimeoutMillis: 5_000, keepAlive: true, ...extra });
+    const pool = new pg.Pool({ Client: PreparingClient, connectionString, max: config.databasePoolSize, idleTimeoutMillis: 60_000, connectionTimeoutMillis: 5_000, keepAlive: true, ...extra });
     pool.on('error', (error) => {
       if (!reachability.report(error, 'database pool')) logger.warn({ err: error }, 'idle database connection failed');
     });

@@ -106,7 +106,7 @@ export async function recordCharges(db: Kysely<Database>, groups: Iterable<Charg
   const entries = [...perKey.values()].filter((key) => key.charged > 0n);
   // Each array literal is read by Postgres straight into its column (through JSON it cost twice
   // the CPU). Data-modifying CTEs all run, on one snapshot; `leased` says which leases were open.
-  await sql`
+  await sql`/* prepared: record-charges */
     with recorded as (
       insert into usage_record_groups (project_id, key_id, primitive, model, unit, input_units, output_units, charged_picotokens, latency_ms, status, request_id)
       select project_id, key_id, primitive, model, unit, input_units::bigint[], output_units::bigint[], charged_picotokens::numeric[],
