@@ -40,6 +40,8 @@ export interface ChargeContext {
 export interface Units {
   input: number;
   output: number;
+  /** Counted by the service (no usage reported, no tokenizer for the model) rather than reported by the model; its record says so. */
+  estimated?: boolean;
 }
 
 /** A pricing's rates in 10^-18 tokens, parsed once per pricing rather than once per call. */
@@ -245,6 +247,7 @@ class MeteredCall implements Charge {
       inputUnits: used.input,
       outputUnits: used.output,
       unit: model.pricing.unit,
+      estimated: used.estimated === true,
       charged,
       latencyMs: Math.round(performance.now() - this.#started),
       status,

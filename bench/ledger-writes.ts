@@ -38,7 +38,7 @@ export async function benchLedgerWrites(): Promise<LoadResult[]> {
       process.stdout.write(`skipped: Postgres's backend (pid ${pid}) is not a process of this machine\n`);
       return [];
     }
-    const usage = { projectId: project.id, keyId: key.id, primitive: 'chat.completions', model: 'fake:gpt-bench', unit: 'token' };
+    const usage = { projectId: project.id, keyId: key.id, primitive: 'chat.completions', model: 'fake:gpt-bench', unit: 'token', estimated: false };
     const batchOf = (calls: number): Iterable<ChargeGroup> => {
       const batch = new UsageBatch<string>();
       for (let index = 0; index < calls; index++) {

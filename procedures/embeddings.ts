@@ -39,7 +39,7 @@ async function createEmbeddings(request: EmbeddingsRequest, ctx: CallContext): P
     ctx,
     { primitive: 'embeddings', model: entry, upperBound: { input: bytes, output: 0 }, rateEstimate: Math.ceil(bytes / 4) },
     () => model.embed({ texts, dimensions: request.dimensions, user: request.user, ...scopeOf(ctx) }),
-    (embedded) => ({ input: embedded.inputTokens, output: 0 }),
+    (embedded) => ({ input: embedded.inputTokens, output: 0, estimated: embedded.estimated }),
   );
   return {
     object: 'list',

@@ -32,7 +32,7 @@ async function moderate(request: ModerationRequest, ctx: CallContext) {
     ctx,
     { primitive: 'moderations', model: entry, upperBound: { input: perCall ? 1 : bytes, output: 0 }, rateEstimate: Math.ceil(bytes / 4) },
     () => model.classify({ inputs, ...scopeOf(ctx) }),
-    (result) => ({ input: perCall ? 1 : result.inputTokens, output: 0 }),
+    (result) => (perCall ? { input: 1, output: 0 } : { input: result.inputTokens, output: 0, estimated: result.estimated }),
   );
   return {
     id: `modr-${randomUUID().replaceAll('-', '')}`,

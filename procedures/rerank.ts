@@ -21,7 +21,7 @@ export const rerankProcedure = defineNativeMutation({
       ctx,
       { primitive: 'rerank', model: entry, upperBound: { input: bytes, output: 0 }, rateEstimate: Math.ceil(bytes / 4) },
       () => model.rerank({ query: request.query, documents, topN: request.top_n ?? documents.length, ...scopeOf(ctx) }),
-      (result) => ({ input: result.inputTokens, output: 0 }),
+      (result) => ({ input: result.inputTokens, output: 0, estimated: result.estimated }),
     );
     return {
       object: 'list' as const,

@@ -30,6 +30,7 @@ export const usageProcedure = defineNativeQuery({
         status: record.status,
         request_id: record.request_id,
         created_at: record.created_at.toISOString(),
+        estimated: record.estimated,
       })),
       key: {
         id: ctx.principal.keyId,

@@ -104,8 +104,10 @@ const images = family<ImageModel>({
 });
 
 /** A contract this small is its row's own: the tokens a model reads a text as. */
-interface TokenizerModel extends ModelSpec {
+export interface TokenizerModel extends ModelSpec {
   tokenize(request: { text: string } & CallScope): Promise<Token[]>;
+  /** What the model's chat format adds to a conversation's text: tokens per message, and those that open the reply. */
+  readonly chatFraming: { perMessage: number; perReply: number };
 }
 
 const tokenizer = family<TokenizerModel>({

@@ -99,9 +99,14 @@ export class RealtimeMeter {
     return reserved ? reserved.then(finish) : finish();
   }
 
-  /** The relay ended: responses still open are settled to their input bound and the text sent, four characters a token. */
+  /**
+   * The relay ended: responses still open are settled to their input bound and the text sent, four
+   * characters a token, recorded as estimates (the upstream never said what they used).
+   */
   close(): void {
-    for (const open of this.#open.values()) void open.charge.settle({ input: open.inputBound, output: Math.ceil(open.sentCharacters / 4) }, 'disconnected');
+    for (const open of this.#open.values()) {
+      void open.charge.settle({ input: open.inputBound, output: Math.ceil(open.sentCharacters / 4), estimated: true }, 'disconnected');
+    }
     this.#open.clear();
   }
 }

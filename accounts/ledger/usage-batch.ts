@@ -10,7 +10,7 @@ interface Group<Lease> extends ChargeGroup {
 
 /**
  * Settled calls waiting for their batch write, grouped as they arrive by lease, key, primitive,
- * model and unit: each call adds only its own six fields to its group's columns (no object per
+ * model, unit and whether their counts are estimates: each call adds only its own six fields to its group's columns (no object per
  * call outlives the call), and the group's charge stays a bigint, so nothing is formatted on the
  * hot path or parsed back at the write. `Lease` is whatever the ledger tracks its leases by.
  */
@@ -42,10 +42,10 @@ export class UsageBatch<Lease> {
   }
 
   add(usage: UsageInput, leaseId: string | null, lease: Lease | undefined): void {
-    let group = this.#find(usage.keyId, leaseId, usage.primitive, usage.model, usage.unit);
+    let group = this.#find(usage.keyId, leaseId, usage.primitive, usage.model, usage.unit, usage.estimated);
     if (!group) {
-      const { projectId, keyId, primitive, model, unit } = usage;
-      group = { leaseId, lease, projectId, keyId, primitive, model, unit, charged: 0n, calls: new UsageCalls() };
+      const { projectId, keyId, primitive, model, unit, estimated } = usage;
+      group = { leaseId, lease, projectId, keyId, primitive, model, unit, estimated, charged: 0n, calls: new UsageCalls() };
       this.#listOf(keyId).push(group);
     }
     group.charged += usage.charged;
@@ -58,7 +58,7 @@ export class UsageBatch<Lease> {
   /** Takes every call of `other` (a later batch) into this one, as when a failed write is retried with what came since. */
   absorb(other: UsageBatch<Lease>): this {
     for (const theirs of other.groups()) {
-      const ours = this.#find(theirs.keyId, theirs.leaseId, theirs.primitive, theirs.model, theirs.unit);
+      const ours = this.#find(theirs.keyId, theirs.leaseId, theirs.primitive, theirs.model, theirs.unit, theirs.estimated);
       if (!ours) {
         this.#listOf(theirs.keyId).push(theirs);
         continue;
@@ -71,11 +71,11 @@ export class UsageBatch<Lease> {
     return this;
   }
 
-  #find(keyId: string, leaseId: string | null, primitive: string, model: string | null, unit: string): Group<Lease> | undefined {
+  #find(keyId: string, leaseId: string | null, primitive: string, model: string | null, unit: string, estimated: boolean): Group<Lease> | undefined {
     const groups = this.#byKey.get(keyId);
     if (!groups) return undefined;
     for (const group of groups) {
-      if (group.leaseId === leaseId && group.primitive === primitive && group.model === model && group.unit === unit) return group;
+      if (group.leaseId === leaseId && group.primitive === primitive && group.model === model && group.unit === unit && group.estimated === estimated) return group;
     }
     return undefined;
   }

@@ -41,5 +41,5 @@ export function textChargeRequest(primitive: string, entry: ModelEntry, request:
 }
 
 export function unitsOf(usage: TextUsage): Units {
-  return { input: usage.inputTokens, output: usage.outputTokens };
+  return { input: usage.inputTokens, output: usage.outputTokens, estimated: usage.estimated };
 }

@@ -1,6 +1,6 @@
 import { ApiError } from '../../router/errors.ts';
 import type { Services } from '../../router/context.ts';
-import { checkAffordable, firstPart, openCharge, runCharged, whenRecorded, type Charge } from '../../accounts/billing.ts';
+import { checkAffordable, firstPart, openCharge, runCharged, whenRecorded, type Charge, type Units } from '../../accounts/billing.ts';
 import { scopeOf, type CallContext } from '../../router/context.ts';
 import type { CallScope } from '../../providers/spec/call-scope.ts';
 import type { ModelEntry } from '../../schema/api/models.ts';
@@ -10,9 +10,9 @@ import type {
   TextStreamPart,
 } from '../../providers/spec/text-generation.ts';
 import type { GenerationOption } from '../../providers/spec/text-generation.ts';
-import { estimateUsage } from '../../providers/common/token-estimates.ts';
 import { isOptionSet } from '../../providers/common/generation-options.ts';
 import { textChargeRequest, unitsOf } from './text-billing.ts';
+import { countAbandoned } from './abandoned-usage.ts';
 import { resolveModelFor } from '../models.ts';
 import type { TextArgs } from './text-args.ts';
 
@@ -88,18 +88,20 @@ export async function startTextStream(primitive: string, args: TextArgs, ctx: Ca
   const charge = await openCharge(ctx, textChargeRequest(primitive, entry, request));
   const iterator = ctx.services.providers.resolve('text_generation', entry.id).stream(request)[Symbol.asyncIterator]();
   const first = await firstPart(iterator, charge);
-  return { entry, parts: settleWhenDone(first, iterator, charge, request.messages, ctx.signal) };
+  const countUnfinished = (generated: string) => countAbandoned(ctx.services.providers, entry.id, request.messages, generated, ctx.principal.projectId);
+  return { entry, parts: settleWhenDone(first, iterator, charge, countUnfinished, ctx.signal) };
 }
 
 /**
  * Relays the parts and settles the charge however the stream ends: the reported usage when it
- * finishes; otherwise (client gone, upstream broke off) the input and what was generated so far.
+ * finishes; otherwise (client gone, upstream broke off) the input and what was generated so far,
+ * counted before the stream lets go (so a draining process still records it).
  */
 async function* settleWhenDone(
   first: IteratorResult<TextStreamPart>,
   iterator: AsyncIterator<TextStreamPart>,
   charge: Charge,
-  messages: Parameters<typeof estimateUsage>[0],
+  countUnfinished: (generated: string) => Promise<Units>,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<TextStreamPart> {
   let generated = '';
@@ -119,7 +121,11 @@ async function* settleWhenDone(
       current = await iterator.next();
     }
   } finally {
-    if (!finished) void charge.settle(unitsOf(estimateUsage(messages, generated)), signal?.aborted ? 'disconnected' : 'failed');
-    await iterator.return?.();
+    const status = signal?.aborted ? 'disconnected' : 'failed';
+    try {
+      await iterator.return?.();
+    } finally {
+      if (!finished) void charge.settle(await countUnfinished(generated), status);
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { estimateTokens } from '../common/token-estimates.ts';
+import { estimatedInput } from '../common/token-estimates.ts';
 import { cosineSimilarity } from './cosine-similarity.ts';
 import type { Unscoped } from '../spec/call-scope.ts';
 import type { RerankRequest, RerankResult } from '../spec/rerank.ts';
@@ -63,7 +63,7 @@ export class Bm25SemanticReranker {
     return {
       results: scored.slice(0, request.topN),
       method: scoringMethod,
-      inputTokens: estimateTokens([request.query, ...request.documents]),
+      ...estimatedInput([request.query, ...request.documents]),
     };
   }
 }

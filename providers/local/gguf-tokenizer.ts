@@ -13,6 +13,8 @@ export class GgufTokenizer implements ModelSpec {
   readonly limits: ModelLimits;
   readonly #runtime: LlamaRuntime;
   readonly #filePath: string;
+  /** A base model's prompt is its turns' text joined by newlines (see `renderPlainPrompt`): one token between turns. */
+  readonly chatFraming = { perMessage: 1, perReply: 0 };
 
   constructor(model: ModelSpec, options: { runtime: LlamaRuntime; filePath: string }) {
     ({ provider: this.provider, modelId: this.modelId, upstreamModel: this.upstreamModel, limits: this.limits } = model);

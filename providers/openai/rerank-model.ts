@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UpstreamModel } from '../http/upstream-model.ts';
-import { estimateTokens } from '../common/token-estimates.ts';
+import { estimatedInput } from '../common/token-estimates.ts';
 import { bestFirst } from '../common/ranking.ts';
 import type { RerankModel, RerankRequest, RerankResult } from '../spec/rerank.ts';
 
@@ -16,10 +16,11 @@ export class OpenAiCompatibleRerankModel extends UpstreamModel implements Rerank
   async rerank(request: RerankRequest): Promise<RerankResult> {
     const body = { model: this.upstreamModel, query: request.query, documents: request.documents, top_n: request.topN };
     const answer = await this.#rerank.exchange(body, request.signal, rerankResponseSchema, 'an unexpected rerank result');
+    const reported = answer.usage?.total_tokens;
     return {
       results: bestFirst(answer.results.map((item) => ({ index: item.index, score: item.relevance_score })), request),
       method: `${this.upstreamModel} relevance (upstream rerank)`,
-      inputTokens: answer.usage?.total_tokens ?? estimateTokens([request.query, ...request.documents]),
+      ...(typeof reported === 'number' ? { inputTokens: reported } : estimatedInput([request.query, ...request.documents])),
     };
   }
 }

@@ -43,6 +43,8 @@ const onPool = poolFunction(import.meta.url, tiktokenTokens);
 export class TiktokenTokenizer extends UpstreamModel {
   readonly #encoding: EncodingName;
   readonly #pooled: PoolRunner;
+  /** OpenAI's chat format: three tokens framing each message plus its role's, three priming the reply. */
+  readonly chatFraming = { perMessage: 4, perReply: 3 };
 
   constructor(model: ModelSpec, config: UpstreamConfig, pooled: PoolRunner) {
     super(model, config);

@@ -15,6 +15,8 @@ export interface EmbeddingResult {
   vectors: (number[] | Float32Array)[];
   /** Input tokens as the model counts them (estimated where it does not say). */
   inputTokens: number;
+  /** The service counted `inputTokens` itself (the model reported none): about four characters a token. */
+  estimated?: boolean;
 }
 
 export interface EmbeddingModel extends ModelSpec {

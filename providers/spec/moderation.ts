@@ -35,5 +35,5 @@ export interface ModerationRequest extends CallScope {
 
 export interface ModerationModel extends ModelSpec {
   /** One result per input item. */
-  classify(request: ModerationRequest): Promise<{ results: ModerationResult[]; inputTokens: number }>;
+  classify(request: ModerationRequest): Promise<{ results: ModerationResult[]; inputTokens: number; estimated?: boolean }>;
 }

@@ -14,6 +14,8 @@ export interface RerankResult {
   /** How the scores were made, for the caller's judgement. */
   method: string;
   inputTokens: number;
+  /** The service counted `inputTokens` itself (the model reported none): about four characters a token. */
+  estimated?: boolean;
 }
 
 export interface RerankModel extends ModelSpec {

@@ -79,6 +79,8 @@ export interface TextGenerationRequest extends GenerationOptions, CallScope {
 export interface TextUsage {
   inputTokens: number;
   outputTokens: number;
+  /** Counted by the service (the model reported no usage), not by the model; its usage record says so. */
+  estimated?: boolean;
 }
 
 export type FinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls';

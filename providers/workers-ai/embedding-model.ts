@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UpstreamModel } from '../http/upstream-model.ts';
-import { estimateTokens } from '../common/token-estimates.ts';
+import { estimatedInput } from '../common/token-estimates.ts';
 import type { EmbeddingModel, EmbeddingRequest, EmbeddingResult } from '../spec/embeddings.ts';
 import { ProviderError } from '../spec/provider-error.ts';
 
@@ -23,6 +23,6 @@ export class WorkersAiEmbeddingModel extends UpstreamModel implements EmbeddingM
       if (result.data.length !== texts.length) throw new ProviderError('bad_gateway', `${this.config.name} sent unexpected embeddings`);
       vectors.push(...result.data);
     }
-    return { vectors, inputTokens: estimateTokens(request.texts) };
+    return { vectors, ...estimatedInput(request.texts) };
   }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UpstreamModel } from '../http/upstream-model.ts';
-import { estimateTokens } from '../common/token-estimates.ts';
+import { estimatedInput } from '../common/token-estimates.ts';
 import { scoresToResult } from '../common/moderation-scores.ts';
 import { moderationCategories, type ModerationCategory, type ModerationModel, type ModerationRequest, type ModerationResult } from '../spec/moderation.ts';
 import { ProviderError } from '../spec/provider-error.ts';
@@ -54,6 +54,6 @@ export class WorkersAiLlamaGuardModel extends UpstreamModel implements Moderatio
         return llamaGuardResult(result.response);
       }),
     );
-    return { results, inputTokens: estimateTokens(texts) };
+    return { results, ...estimatedInput(texts) };
   }
 }

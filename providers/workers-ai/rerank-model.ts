@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UpstreamModel } from '../http/upstream-model.ts';
-import { estimateTokens } from '../common/token-estimates.ts';
+import { estimatedInput } from '../common/token-estimates.ts';
 import { bestFirst } from '../common/ranking.ts';
 import type { RerankModel, RerankRequest, RerankResult } from '../spec/rerank.ts';
 
@@ -16,7 +16,7 @@ export class WorkersAiRerankModel extends UpstreamModel implements RerankModel {
     return {
       results: bestFirst(result.response.map((item) => ({ index: item.id, score: item.score })), request),
       method: `${this.upstreamModel} cross-encoder relevance`,
-      inputTokens: estimateTokens([request.query, ...request.documents]),
+      ...estimatedInput([request.query, ...request.documents]),
     };
   }
 }

@@ -15,6 +15,11 @@ export const usageRecordSchema = z.object({
   status: z.string(),
   request_id: z.string(),
   created_at: z.iso.datetime(),
+  estimated: z.boolean().meta({
+    description:
+      'True when the units were counted by this service rather than reported by the model: an upstream that reports no usage, ' +
+      'or a stream cut off before its end on a model with no tokenizer here (about four characters a token)',
+  }),
 });
 
 export const usageSchema = z

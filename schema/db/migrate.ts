@@ -11,6 +11,7 @@ import * as usageRecordsUnchecked from './migrations/0008-usage-records-unchecke
 import * as usageRecordGroups from './migrations/0009-usage-record-groups.ts';
 import * as operationCompleting from './migrations/0010-operation-completing.ts';
 import * as rateLimitHolders from './migrations/0011-rate-limit-holders.ts';
+import * as usageEstimated from './migrations/0012-usage-estimated.ts';
 
 /** Migrations are imported statically so they ship with the code and run in a fixed order. */
 const migrations: Record<string, Migration> = {
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '0009-usage-record-groups': usageRecordGroups,
   '0010-operation-completing': operationCompleting,
   '0011-rate-limit-holders': rateLimitHolders,
+  '0012-usage-estimated': usageEstimated,
 };
 
 /** Every migration, in order: for a Migrator of your own (to migrate to a given point, or down). */

@@ -157,6 +157,8 @@ export interface UsageRecordGroupsTable {
   latency_ms: ColumnType<number[], string, never>;
   status: ColumnType<string[], string, never>;
   request_id: ColumnType<string[], string, never>;
+  /** The group's counts were made by the service (no usage reported, no tokenizer), not reported by the model. */
+  estimated: Generated<boolean>;
 }
 
 /** A view: a row per call of `usage_record_groups`. */
@@ -176,6 +178,7 @@ export interface UsageRecordsTable {
   status: string;
   request_id: string;
   created_at: CreatedAt;
+  estimated: ColumnType<boolean, never, never>;
 }
 
 export interface RealtimeSessionsTable {

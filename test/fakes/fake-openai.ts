@@ -8,7 +8,8 @@ import { lastUserText, sendJson, sleep, startEventStream, startFakeUpstream, typ
  * - any ordinary name: answers `echo: <last user text>` (usage 7 in, 3 out), streamed word by word
  * - `rate-limited`: 429 with Retry-After: 7; `broken`: 500; `refuses`: 400 context_length_exceeded
  * - `garbled`: 200 whose body is not JSON
- * - `slow`: waits 2 s before answering; `endless`: streams a word every 20 ms until the client leaves
+ * - `slow`: waits 2 s before answering; `endless`: streams a word every 20 ms until the client leaves (so does any
+ *   model asked, as its last user text, to `stream forever`: a real OpenAI model name, for its tokenizer)
  * - `paced`: streams the role chunk at once, then each word 5 ms after the last (like a real model)
  * - `pausing`: streams one word, pauses 600 ms, then finishes; `dies`: streams two words, then drops the connection
  * - `sleepy`: answers after 1.5 s (or as soon as the client leaves); `flaky-<anything>`: 503 twice, then answers
@@ -108,7 +109,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
     if (!stream) return sendJson(res, 200, completion({ content: text }, 'stop'));
     const send = startEventStream(res);
     send(chunk({ role: 'assistant', content: '' }, null));
-    if (model === 'endless') {
+    if (model === 'endless' || lastUserText(messages) === 'stream forever') {
       while (!request.wasAborted()) {
         send(chunk({ content: 'more ' }, null));
         await sleep(20);

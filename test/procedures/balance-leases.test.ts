@@ -162,6 +162,7 @@ describe('balance leases', () => {
       inputUnits: index,
       outputUnits: 1,
       unit: 'token',
+      estimated: false,
       charged: 3n,
       latencyMs: 1,
       status: 'succeeded',
@@ -199,7 +200,7 @@ describe('balance leases', () => {
       ])
       .execute();
     await sql`update project_balances set balance = balance - 10 where project_id = ${project.id}`.execute(db);
-    const call = (requestId: string) => ({ projectId: project.id, keyId: key.id, primitive: 'chat.completions', model: 'fake:echo', inputUnits: 1, outputUnits: 1, unit: 'token', charged: 1_000_000_000_000n, latencyMs: 1, status: 'succeeded', requestId });
+    const call = (requestId: string) => ({ projectId: project.id, keyId: key.id, primitive: 'chat.completions', model: 'fake:echo', inputUnits: 1, outputUnits: 1, unit: 'token', estimated: false, charged: 1_000_000_000_000n, latencyMs: 1, status: 'succeeded', requestId });
     const batch = new UsageBatch<string>();
     batch.add(call('req_open'), 'lease-open', 'lease-open');
     batch.add(call('req_closed_a'), 'lease-closed-a', 'lease-closed-a');
@@ -240,6 +241,7 @@ describe('balance leases', () => {
       inputUnits: 3,
       outputUnits: 2,
       unit: 'token',
+      estimated: false,
       charged,
       latencyMs: 1,
       status: 'succeeded',

@@ -1,4 +1,6 @@
 import OpenAI from 'openai';
+import { Tiktoken } from 'js-tiktoken/lite';
+import o200kBase from 'js-tiktoken/ranks/o200k_base';
 import Big from 'big.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
@@ -19,7 +21,7 @@ beforeAll(async () => {
   fake = await startFakeOpenAi();
   server = await startTestServer({
     OPENAI_COMPAT_UPSTREAMS: JSON.stringify([
-      { name: 'fake', base_url: `${fake.baseUrl}/v1`, models: [priced('echo'), priced('gated'), priced('endless'), priced('refuses'), priced('verbose')] },
+      { name: 'fake', base_url: `${fake.baseUrl}/v1`, models: [priced('echo'), priced('gated'), priced('endless'), priced('refuses'), priced('verbose'), priced('gpt-4o')] },
     ]),
   });
 });
@@ -100,24 +102,40 @@ describe('settlement', () => {
     await expectBalance(key.projectId, new Big(1).minus(exactCost).toString());
   });
 
-  it('charges a disconnected stream its input and what was generated', async () => {
+  /** Streams `model` until five words have come, then leaves; the call's usage record once written, and the key. */
+  async function leaveStreamEarly(model: string, content: string) {
     const key = await server.createKey(undefined, '1');
     const controller = new AbortController();
-    const response = await post(key.secret, '/v1/chat/completions', chat('endless', { stream: true }), controller.signal);
+    const response = await post(key.secret, '/v1/chat/completions', chat(model, { stream: true, messages: [{ role: 'user', content }] }), controller.signal);
     const reader = response.body!.getReader();
-    let text = '';
-    while ((text.match(/more/g) ?? []).length < 5) text += new TextDecoder().decode((await reader.read()).value);
+    let events = '';
+    while ((events.match(/more/g) ?? []).length < 5) events += new TextDecoder().decode((await reader.read()).value);
     controller.abort();
-    let usage;
-    for (let poll = 0; poll < 100 && !usage; poll++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      [usage] = await listRecentUsage(db(), key.projectId, 1);
-    }
-    expect(usage!.status).toBe('disconnected');
-    expect(Number(usage!.output_units)).toBeGreaterThan(0);
-    const charged = new Big(usage!.tokens_charged);
+    const usage = await latestUsage(key.projectId);
+    expect(usage.status).toBe('disconnected');
+    const charged = new Big(usage.tokens_charged);
     expect(charged.gt(0)).toBe(true);
     await expectBalance(key.projectId, new Big(1).minus(charged).toString());
+    return { usage, secret: key.secret };
+  }
+
+  it("counts a disconnected stream's input and output with the model's tokenizer where there is one", async () => {
+    const { usage } = await leaveStreamEarly('gpt-4o', 'stream forever');
+    const o200k = new Tiktoken(o200kBase);
+    // OpenAI's chat format: 4 tokens framing the one message, 3 priming the reply.
+    expect(Number(usage.input_units)).toBe(o200k.encode('stream forever').length + 4 + 3);
+    // Each word is one token; the stream got at least the five the client saw before it left.
+    expect(Number(usage.output_units)).toBeGreaterThanOrEqual(5);
+    expect(usage.estimated).toBe(false);
+  });
+
+  it('estimates a disconnected stream at four characters a token where no tokenizer is known, and says so', async () => {
+    const { usage, secret } = await leaveStreamEarly('endless', 'hello there, endless model');
+    expect(Number(usage.input_units)).toBe(Math.ceil('hello there, endless model'.length / 4));
+    expect(Number(usage.output_units)).toBeGreaterThanOrEqual(Math.ceil('more more more more more '.length / 4));
+    expect(usage.estimated).toBe(true);
+    const listed = (await (await fetch(`${server.baseUrl}/infra/ai/usage`, { headers: bearer(secret) })).json()) as any;
+    expect(listed.data.recent[0]).toMatchObject({ status: 'disconnected', estimated: true });
   });
 
   it('charges a failed call nothing', async () => {
@@ -143,7 +161,7 @@ describe('settlement', () => {
     const response = await fetch(`${server.baseUrl}/infra/ai/usage`, { headers: bearer(key.secret) });
     const body = (await response.json()) as any;
     expect(new Big(body.data.balance).eq(new Big(2).minus(exactCost))).toBe(true);
-    expect(body.data.recent[0]).toMatchObject({ primitive: 'chat.completions', model: 'fake:echo', input_units: 7, output_units: 3, status: 'succeeded' });
+    expect(body.data.recent[0]).toMatchObject({ primitive: 'chat.completions', model: 'fake:echo', input_units: 7, output_units: 3, status: 'succeeded', estimated: false });
     expect(new Big(body.data.recent[0].tokens_charged).eq(exactCost)).toBe(true);
   });
 });

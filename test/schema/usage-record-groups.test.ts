@@ -69,7 +69,7 @@ describe('usage record groups', () => {
     const awkward = ['req_"quoted"', 'req_back\\slash', 'req_a,b', 'req_{x}', 'NULL', 'req plain'];
     awkward.forEach((requestId, index) =>
       batch.add(
-        { projectId, keyId: 'key_b', primitive: 'chat.completions', model: 'fake:echo', inputUnits: index + 0.5, outputUnits: -1, unit: 'token', charged: BigInt(index), latencyMs: index, status: 'succeeded', requestId },
+        { projectId, keyId: 'key_b', primitive: 'chat.completions', model: 'fake:echo', inputUnits: index + 0.5, outputUnits: -1, unit: 'token', estimated: false, charged: BigInt(index), latencyMs: index, status: 'succeeded', requestId },
         null,
         undefined,
       ),
@@ -90,7 +90,7 @@ describe('usage record groups', () => {
     await migrateTo('latest');
     const { id: projectId } = await insertProject(db, 'absorbed');
     const call = (index: number, requestId: string, charged: bigint) => ({
-      projectId, keyId: 'key_c', primitive: 'chat.completions', model: 'fake:echo', inputUnits: index, outputUnits: index * 2, unit: 'token',
+      projectId, keyId: 'key_c', primitive: 'chat.completions', model: 'fake:echo', inputUnits: index, outputUnits: index * 2, unit: 'token', estimated: false,
       charged, latencyMs: index * 3, status: index % 2 ? 'failed' : 'succeeded', requestId,
     });
     const earlier = new UsageBatch<string>();

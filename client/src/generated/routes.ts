@@ -31,7 +31,7 @@ export interface CallRoutes {
   };
   "infra.ai.usage": {
     input: { limit?: unknown; };
-    output: { status: "ok"; data: { project_id: string; balance: string; recent: { primitive: string; model: null | string; key_id: string; input_units: number; output_units: number; unit: string; tokens_charged: string; latency_ms: number; status: string; request_id: string; created_at: string; }[]; key: { id: string; scopes: string[]; rate_limits: { requests_per_minute: number; tokens_per_minute: number; }; }; }; };
+    output: { status: "ok"; data: { project_id: string; balance: string; recent: { primitive: string; model: null | string; key_id: string; input_units: number; output_units: number; unit: string; tokens_charged: string; latency_ms: number; status: string; request_id: string; created_at: string; estimated: boolean; }[]; key: { id: string; scopes: string[]; rate_limits: { requests_per_minute: number; tokens_per_minute: number; }; }; }; };
   };
   "infra.ai.embeddings.create": {
     input: { input: string | string[]; model?: undefined | string; encoding_format?: undefined | "float" | "base64"; dimensions?: undefined | number; user?: undefined | string; };

@@ -47,6 +47,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     from usage_records order by id
   `.execute(db);
   await sql`drop table usage_records`.execute(db);
+  await createUsageRecordsView(db);
+}
+
+/** The view as this migration made it (a later one's `down` comes back to it). */
+export async function createUsageRecordsView(db: Kysely<unknown>): Promise<void> {
   await sql`
     create view usage_records as
     select g.id as group_id, c.position, g.project_id, g.key_id, g.primitive, g.model, c.input_units, c.output_units, g.unit,

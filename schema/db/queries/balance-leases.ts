@@ -64,6 +64,8 @@ export interface ChargeGroup {
   primitive: string;
   model: string | null;
   unit: string;
+  /** The group's counts were made by the service, not reported by the model. */
+  estimated: boolean;
   /** What the group's calls cost together. */
   charged: Amount;
   calls: UsageCalls;
@@ -77,7 +79,7 @@ export interface ChargeGroup {
  * money back. Every list goes as one array parameter, so the statement's text never changes.
  */
 export async function recordCharges(db: Kysely<Database>, groups: Iterable<ChargeGroup>): Promise<void> {
-  const usage = { projectId: [] as string[], keyId: [] as string[], primitive: [] as string[], model: [] as (string | null)[], unit: [] as string[] };
+  const usage = { projectId: [] as string[], keyId: [] as string[], primitive: [] as string[], model: [] as (string | null)[], unit: [] as string[], estimated: [] as boolean[] };
   const literals = { inputUnits: [] as string[], outputUnits: [] as string[], charged: [] as string[], latencyMs: [] as string[], status: [] as string[], requestId: [] as string[] };
   const perLease = new Map<string, { projectId: string; charged: Amount }>();
   const perKey = new Map<string, { projectId: string; keyId: string; charged: Amount; calls: number }>();
@@ -88,6 +90,7 @@ export async function recordCharges(db: Kysely<Database>, groups: Iterable<Charg
     usage.primitive.push(group.primitive);
     usage.model.push(group.model);
     usage.unit.push(group.unit);
+    usage.estimated.push(group.estimated);
     const columns = group.calls.toArrayLiterals();
     for (const name of Object.keys(literals) as (keyof typeof literals)[]) literals[name].push(columns[name]);
     if (group.leaseId) {
@@ -108,13 +111,13 @@ export async function recordCharges(db: Kysely<Database>, groups: Iterable<Charg
   // the CPU). Data-modifying CTEs all run, on one snapshot; `leased` says which leases were open.
   await sql`/* prepared: record-charges */
     with recorded as (
-      insert into usage_record_groups (project_id, key_id, primitive, model, unit, input_units, output_units, charged_picotokens, latency_ms, status, request_id)
-      select project_id, key_id, primitive, model, unit, input_units::bigint[], output_units::bigint[], charged_picotokens::numeric[],
+      insert into usage_record_groups (project_id, key_id, primitive, model, unit, estimated, input_units, output_units, charged_picotokens, latency_ms, status, request_id)
+      select project_id, key_id, primitive, model, unit, estimated, input_units::bigint[], output_units::bigint[], charged_picotokens::numeric[],
              latency_ms::integer[], status::text[], request_id::text[]
       from unnest(${usage.projectId}::text[], ${usage.keyId}::text[], ${usage.primitive}::text[], ${usage.model}::text[], ${usage.unit}::text[],
-                  ${literals.inputUnits}::text[], ${literals.outputUnits}::text[], ${literals.charged}::text[], ${literals.latencyMs}::text[],
-                  ${literals.status}::text[], ${literals.requestId}::text[])
-        as g(project_id, key_id, primitive, model, unit, input_units, output_units, charged_picotokens, latency_ms, status, request_id)
+                  ${usage.estimated}::boolean[], ${literals.inputUnits}::text[], ${literals.outputUnits}::text[], ${literals.charged}::text[],
+                  ${literals.latencyMs}::text[], ${literals.status}::text[], ${literals.requestId}::text[])
+        as g(project_id, key_id, primitive, model, unit, estimated, input_units, output_units, charged_picotokens, latency_ms, status, request_id)
     ), spent as (
       select * from unnest(${spent.map(([leaseId]) => leaseId)}::text[], ${spent.map(([, lease]) => lease.projectId)}::text[],
                            ${spent.map(([, lease]) => formatAmount(lease.charged))}::numeric[]) as s(lease_id, project_id, amount)

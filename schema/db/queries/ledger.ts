@@ -48,6 +48,8 @@ export interface UsageInput {
   inputUnits: number;
   outputUnits: number;
   unit: string;
+  /** The counts were made by the service (no usage reported, no tokenizer for the model), not reported by the model. */
+  estimated: boolean;
   /** What the call cost, in picotokens. */
   charged: Amount;
   latencyMs: number;
