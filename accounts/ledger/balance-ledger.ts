@@ -108,14 +108,20 @@ export class BalanceLedger {
   #timer: NodeJS.Timeout | undefined;
   #reclaimTimer: NodeJS.Timeout | undefined;
   #lastReclaimAt = 0;
+  /** This process lost its identity (the lock's connection): its old leases await reclaiming, by itself if need be. */
+  #ownLeasesToReclaim = false;
 
   constructor(options: LedgerOptions) {
     this.#options = options;
     this.#holder = new LeaseHolder({
       reachability: options.reachability,
       logger: options.logger,
-      // The old identity's leases may be reclaimed at any moment: stop spending them.
-      onLost: () => this.#leases.clear(),
+      // The old identity's leases may be reclaimed at any moment: stop spending them, and reclaim
+      // them here as soon as a call needs their money (the lock went with the connection).
+      onLost: () => {
+        this.#leases.clear();
+        this.#ownLeasesToReclaim = true;
+      },
     });
   }
 
@@ -137,9 +143,10 @@ export class BalanceLedger {
       const lease = this.#leaseOf(projectId);
       if (lease.available >= amount) return this.#take(lease, amount);
       if (await this.#topUp(lease, amount - lease.available)) continue;
-      // Money may sit in leases of a process that died: look before refusing, at most once a
-      // second, so a project out of tokens costs no extra queries per refused call.
-      if (!reclaimed && Date.now() - this.#lastReclaimAt >= 1000 && (await this.reclaimDeadLeases()) > 0) {
+      // Money may sit in leases of a process that died (or of this one's lost identity): look
+      // before refusing, at most once a second unless this process lost its identity since, so a
+      // project out of tokens costs no extra queries per refused call.
+      if (!reclaimed && (this.#ownLeasesToReclaim || Date.now() - this.#lastReclaimAt >= 1000) && (await this.reclaimDeadLeases()) > 0) {
         reclaimed = true;
         continue;
       }
@@ -261,6 +268,8 @@ export class BalanceLedger {
 
   #tick(): void {
     void this.flush().then(() => this.#returnIdle());
+    // Back after losing its identity: the old identity's leases come home without waiting for a call to need them.
+    if (this.#ownLeasesToReclaim && this.#holder.ready) this.reclaimDeadLeases().catch((error: unknown) => this.#warn(error, 'reclaiming dead balance leases failed'));
   }
 
   /** Idle leases give back what they do not hold for a call; fully idle ones close. */
@@ -296,10 +305,14 @@ export class BalanceLedger {
   /** Reclaims leases of processes that are gone; the number reclaimed. */
   async reclaimDeadLeases(): Promise<number> {
     this.#lastReclaimAt = Date.now();
+    const ownLost = this.#ownLeasesToReclaim;
     let reclaimed = 0;
     for (const holder of await listOtherHolders(this.#options.db, this.#holder.id)) {
       reclaimed += await reclaimIfDead(this.#options.db, holder);
     }
+    // Looked after the loss under the new identity: the old one's leases are back (or still locked
+    // by a connection Postgres has not yet dropped, and the periodic look finds them later).
+    if (ownLost && this.#holder.ready) this.#ownLeasesToReclaim = false;
     return reclaimed;
   }
 
