@@ -131,30 +131,20 @@ export interface ChargeRequest {
 export interface Charge {
   /**
    * Settles to what was really used, beyond the reservation if need be, and records the usage;
-   * idempotent. Resolves once the charge and the record are written (the ledger's group commit):
-   * an answer that carries the result waits for it (`whenRecorded`). Never rejects.
+   * idempotent. Resolves to true once the charge and the record are written (the ledger's group
+   * commit), false if that took too long: an answer that carries the result waits for it
+   * (`whenRecorded`). Never rejects.
    */
-  settle(used: Units, status: 'succeeded' | 'failed' | 'cancelled' | 'disconnected'): Promise<void>;
+  settle(used: Units, status: 'succeeded' | 'failed' | 'cancelled' | 'disconnected'): Promise<boolean>;
 }
-
-/** How long an answer waits for its usage record to be written before it gives up with a 503. */
-const recordWaitMs = 10_000;
 
 /**
  * Waits for a settled call's record to be written, so no answer is released without it. While the
- * database is away the write is retried; past `recordWaitMs` the answer is a 503 (its record is
- * still written, and the call charged, when the database is back: the work was done).
+ * database is away the write is retried; past the ledger's `recordWaitMs` the answer is a 503 (its
+ * record is still written, and the call charged, when the database is back: the work was done).
  */
-export async function whenRecorded(written: Promise<void>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const unavailable = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DatabaseUnavailableError('the usage record of this call could not be written in time')), recordWaitMs);
-  });
-  try {
-    await Promise.race([written, unavailable]);
-  } finally {
-    clearTimeout(timer);
-  }
+export async function whenRecorded(written: Promise<boolean>): Promise<void> {
+  if (!(await written)) throw new DatabaseUnavailableError('the usage record of this call could not be written in time');
 }
 
 function insufficient(balance: string, estimate: Amount, model: ChargeRequest['model']): AccountError {
@@ -178,7 +168,7 @@ export function openCharge(ctx: ChargeContext, request: ChargeRequest): Charge |
     return {
       settle: (used) => {
         services.metrics.countUsage(request.model.id, used.input, used.output);
-        return Promise.resolve();
+        return Promise.resolve(true);
       },
     };
   }
@@ -217,7 +207,7 @@ class MeteredCall implements Charge {
   readonly #reserved: Amount;
   readonly #reservation: Reservation | undefined;
   readonly #started: number;
-  #written: Promise<void> | undefined;
+  #written: Promise<boolean> | undefined;
 
   constructor(ctx: ChargeContext, request: ChargeRequest, ledger: BalanceLedger, started: number, counted: Counted | undefined, reserved: Amount, reservation: Reservation | undefined) {
     this.#ctx = ctx;
@@ -229,7 +219,7 @@ class MeteredCall implements Charge {
     this.#reservation = reservation;
   }
 
-  settle(used: Units, status: 'succeeded' | 'failed' | 'cancelled' | 'disconnected'): Promise<void> {
+  settle(used: Units, status: 'succeeded' | 'failed' | 'cancelled' | 'disconnected'): Promise<boolean> {
     if (this.#written) return this.#written;
     const { principal, services, requestId } = this.#ctx;
     const { primitive, model, rateEstimate } = this.#request;

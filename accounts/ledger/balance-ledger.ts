@@ -25,13 +25,17 @@ export interface LedgerOptions {
   reclaimIntervalMs: number;
 }
 
+/** How long an answer waits for its usage record to be written before it gives up (a 503). */
+export const recordWaitMs = 10_000;
+
 /** A call's reserved cost, held until it settles. */
 export interface Reservation {
   /**
    * Settles to `usage.charged`: what it did not use returns to the slice, an overshoot is taken
-   * from it (below zero if need be). Resolves once the charge and its usage record are written.
+   * from it (below zero if need be). Resolves to true once the charge and its usage record are
+   * written, or to false after `recordWaitMs` without (they are still written when Postgres allows).
    */
-  settle(usage: UsageInput): Promise<void>;
+  settle(usage: UsageInput): Promise<boolean>;
 }
 
 /** The project could not cover the call: what it had, as far as this process can see. */
@@ -66,16 +70,16 @@ interface ProjectLease {
 class LeaseReservation implements Reservation {
   readonly #lease: ProjectLease;
   readonly #amount: Amount;
-  readonly #settleInto: (usage: UsageInput, lease: ProjectLease) => Promise<void>;
-  #written: Promise<void> | undefined;
+  readonly #settleInto: (usage: UsageInput, lease: ProjectLease) => Promise<boolean>;
+  #written: Promise<boolean> | undefined;
 
-  constructor(lease: ProjectLease, amount: Amount, settleInto: (usage: UsageInput, lease: ProjectLease) => Promise<void>) {
+  constructor(lease: ProjectLease, amount: Amount, settleInto: (usage: UsageInput, lease: ProjectLease) => Promise<boolean>) {
     this.#lease = lease;
     this.#amount = amount;
     this.#settleInto = settleInto;
   }
 
-  settle(usage: UsageInput): Promise<void> {
+  settle(usage: UsageInput): Promise<boolean> {
     if (this.#written) return this.#written;
     const lease = this.#lease;
     lease.outstanding--;
@@ -101,6 +105,8 @@ export class BalanceLedger {
   readonly #holder: LeaseHolder;
   readonly #leases = new Map<string, ProjectLease>();
   #pending = new UsageBatch<ProjectLease>();
+  /** The batch being written, while it is. */
+  #writing: UsageBatch<ProjectLease> | undefined;
   #flushing: Promise<void> | undefined;
   #writeScheduled = false;
   /** After a failed write, none is started for a new call before this (the interval's tick retries). */
@@ -160,8 +166,8 @@ export class BalanceLedger {
     return lease && lease.available >= amount ? this.#take(lease, amount) : undefined;
   }
 
-  /** Records a call that reserved nothing (it costs nothing); resolves once written. */
-  record(usage: UsageInput): Promise<void> {
+  /** Records a call that reserved nothing (it costs nothing); resolves as `Reservation.settle` does. */
+  record(usage: UsageInput): Promise<boolean> {
     return this.#enqueue(usage, undefined);
   }
 
@@ -226,7 +232,7 @@ export class BalanceLedger {
     return lease.topUp;
   }
 
-  #enqueue(usage: UsageInput, lease: ProjectLease | undefined): Promise<void> {
+  #enqueue(usage: UsageInput, lease: ProjectLease | undefined): Promise<boolean> {
     this.#pending.add(usage, lease ? lease.id : null, lease);
     const written = this.#pending.whenWritten();
     // Group commit: the calls settled in this turn of the event loop go in one write; while a
@@ -247,6 +253,7 @@ export class BalanceLedger {
     if (this.#pending.calls === 0) return;
     const batch = this.#pending;
     this.#pending = new UsageBatch();
+    this.#writing = batch;
     let written = false;
     this.#flushing = recordCharges(this.#options.db, batch.groups())
       .then(() => {
@@ -260,13 +267,20 @@ export class BalanceLedger {
         if (!this.#options.reachability.report(error, 'ledger')) this.#options.logger.error({ err: error, charges: batch.calls }, 'writing charges failed; kept for the next write');
         this.#pending = batch.absorb(this.#pending);
       })
-      .finally(() => (this.#flushing = undefined));
+      .finally(() => {
+        this.#flushing = undefined;
+        this.#writing = undefined;
+      });
     await this.#flushing;
     // What queued during the write goes now (after a failure, at the next tick).
     if (written && this.#pending.calls > 0 && !this.#flushing) void this.flush();
   }
 
   #tick(): void {
+    // Answers that have waited too long for their records stop waiting (a 503); the records stay queued.
+    const cutoff = Date.now() - recordWaitMs;
+    this.#writing?.stopWaitingSince(cutoff);
+    this.#pending.stopWaitingSince(cutoff);
     void this.flush().then(() => this.#returnIdle());
     // Back after losing its identity: the old identity's leases come home without waiting for a call to need them.
     if (this.#ownLeasesToReclaim && this.#holder.ready) this.reclaimDeadLeases().catch((error: unknown) => this.#warn(error, 'reclaiming dead balance leases failed'));

@@ -18,9 +18,9 @@ export class UsageBatch<Lease> {
   /** By API key, then a short list (a key's calls go to few leases, primitives and models): no key string is built per call. */
   readonly #byKey = new Map<string, Group<Lease>[]>();
   #calls = 0;
-  /** Settles `whenWritten` for this batch and every later batch it took in. */
-  readonly #onWritten: (() => void)[] = [];
-  #written: Promise<void> | undefined;
+  /** The answers waiting for this batch and every later batch it took in: one entry per batch, from when its first call came. */
+  readonly #waiting: { since: number; settle: (written: boolean) => void }[] = [];
+  #written: Promise<boolean> | undefined;
 
   get calls(): number {
     return this.#calls;
@@ -30,15 +30,29 @@ export class UsageBatch<Lease> {
     for (const groups of this.#byKey.values()) yield* groups;
   }
 
-  /** Resolves once this batch has been written: one promise for every call in it. */
-  whenWritten(): Promise<void> {
-    this.#written ??= new Promise((resolve) => this.#onWritten.push(resolve));
+  /**
+   * Resolves to true once this batch has been written, or to false once its calls' answers have
+   * waited too long (`stopWaitingSince`; the calls stay in the batch): one promise for every call
+   * in it, and no timer per call.
+   */
+  whenWritten(): Promise<boolean> {
+    this.#written ??= new Promise((settle) => this.#waiting.push({ since: Date.now(), settle }));
     return this.#written;
   }
 
   /** Its write committed: every call waiting on it may be answered. */
   markWritten(): void {
-    for (const resolve of this.#onWritten.splice(0)) resolve();
+    for (const waiting of this.#waiting.splice(0)) waiting.settle(true);
+  }
+
+  /** Answers waiting since before `cutoff` stop waiting (false); their calls are still written when the database allows. */
+  stopWaitingSince(cutoff: number): void {
+    let kept = 0;
+    for (const waiting of this.#waiting) {
+      if (waiting.since < cutoff) waiting.settle(false);
+      else this.#waiting[kept++] = waiting;
+    }
+    this.#waiting.length = kept;
   }
 
   add(usage: UsageInput, leaseId: string | null, lease: Lease | undefined): void {
@@ -67,7 +81,9 @@ export class UsageBatch<Lease> {
       ours.calls.append(theirs.calls);
     }
     this.#calls += other.#calls;
-    this.#onWritten.push(...other.#onWritten.splice(0));
+    this.#waiting.push(...other.#waiting.splice(0));
+    // Calls added from now on wait from their own first moment, not from this batch's.
+    this.#written = undefined;
     return this;
   }
 
