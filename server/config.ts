@@ -80,6 +80,7 @@ const environmentSchema = z.object({
   WORKERS_AI_BASE_URL: z.url().default('https://api.cloudflare.com/client/v4'),
   WORKERS_AI_MODELS: commaList.optional(),
   RUN_WORKERS: booleanText.default(true),
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8788),
   OPERATION_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
   OPERATION_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(900),
   OPERATION_RETRY_LIMIT: z.coerce.number().int().min(0).max(100).default(3),
@@ -131,6 +132,8 @@ export interface Config extends ServiceSettings {
   /** Server processes sharing the port (one per core with `auto`). */
   clusterWorkers: number;
   host: string;
+  /** Where `npm run worker` answers its liveness and readiness probes (`0` picks a free port). */
+  workerHealthPort: number;
   databaseUrl: string | undefined;
   databasePoolSize: number;
   dataDir: string;
@@ -221,6 +224,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   return {
     port: env.PORT,
     host: env.HOST,
+    workerHealthPort: env.WORKER_HEALTH_PORT,
     clusterWorkers: env.CLUSTER_WORKERS === 'auto' ? availableParallelism() : env.CLUSTER_WORKERS,
     databaseUrl: env.DATABASE_URL,
     databasePoolSize: env.DATABASE_POOL_SIZE,

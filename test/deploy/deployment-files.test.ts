@@ -44,6 +44,7 @@ describe.skipIf(!compose)(`compose.yaml (${compose ? compose.join(' ') : 'skippe
     }
     expect(resolved.services.worker.command).toEqual(['node', 'server/worker-main.ts']);
     expect(resolved.services.worker.environment.RUN_WORKERS).toBeUndefined();
+    expect(resolved.services.worker.healthcheck.test.join(' ')).toContain('http://127.0.0.1:8788/healthz');
 
     // The proxy balances exactly the API services and upgrades websockets.
     const nginx = await readFile(path.join(repoRoot, 'deploy/nginx/nginx.conf'), 'utf8');
@@ -99,7 +100,16 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     expect(apiContainer.readinessProbe.httpGet.path).toBe('/readyz');
     expect(apiContainer.livenessProbe.httpGet.path).toBe('/healthz');
     expect(apiContainer.env).toContainEqual({ name: 'RUN_WORKERS', value: 'false' });
-    expect(worker.spec.template.spec.containers[0].args).toEqual(['node', 'server/worker-main.ts']);
+    const workerContainer = worker.spec.template.spec.containers[0];
+    expect(workerContainer.args).toEqual(['node', 'server/worker-main.ts']);
+    // The worker's probes are on its health port (WORKER_HEALTH_PORT's default), the routes server/worker-health.ts serves.
+    const healthPort = workerContainer.ports.find((port: { name: string }) => port.name === 'health');
+    expect(healthPort.containerPort).toBe(8788);
+    expect(workerContainer.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'health' });
+    expect(workerContainer.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'health' });
+    // The worker autoscaler scales on the operations queue's depth, a metric the API exports.
+    const workerHpa = named('HorizontalPodAutoscaler', 'ai-primitives-worker');
+    expect(workerHpa.spec.metrics[0].external.metric).toEqual({ name: 'ai_operation_jobs', selector: { matchLabels: { queue: 'ai-operations', state: 'created' } } });
     for (const deployment of [api, worker]) {
       const container = deployment.spec.template.spec.containers[0];
       expect(deployment.spec.template.spec.securityContext.runAsNonRoot).toBe(true);

@@ -14,9 +14,9 @@ export function startChildServer(environment: Record<string, string>): Promise<C
   return startChild('server/main.ts', environment, /"port":(\d+)[^\n]*"msg":"listening"/);
 }
 
-/** `node server/worker-main.ts`, as `npm run worker` runs it; resolves once its workers run. */
+/** `node server/worker-main.ts`, as `npm run worker` runs it; resolves once its workers run. `baseUrl` is its health port's. */
 export function startChildWorker(environment: Record<string, string>): Promise<ChildServer> {
-  return startChild('server/worker-main.ts', environment, /"msg":"worker started"/);
+  return startChild('server/worker-main.ts', environment, /"health_port":(\d+)[^\n]*"msg":"worker started"/);
 }
 
 async function startChild(script: string, environment: Record<string, string>, ready: RegExp): Promise<ChildServer> {
@@ -26,6 +26,7 @@ async function startChild(script: string, environment: Record<string, string>, r
     env: {
       ...inherited,
       PORT: '0',
+      WORKER_HEALTH_PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       BOOTSTRAP_DEFAULT_KEY: 'false',
