@@ -3,7 +3,8 @@ import type { Kysely } from 'kysely';
 import { fromKysely, type PgBoss } from 'pg-boss';
 import { createId } from '../schema/db/ids.ts';
 import type { Database, Operation } from '../schema/db/types.ts';
-import { cancelOperation, findProjectOperation, insertOperation, type NewOperation } from '../schema/db/queries/operations.ts';
+import { cancelOperation, findProjectOperation, insertOperations, type NewOperation } from '../schema/db/queries/operations.ts';
+import { GroupWriter } from '../schema/db/group-writer.ts';
 import { operationsQueue, type OperationJob } from './queues.ts';
 import { notifyOperationCancel } from './operation-cancel-channel.ts';
 
@@ -20,22 +21,31 @@ export class OperationQueue {
   readonly #db: Kysely<Database>;
   readonly #boss: PgBoss;
   readonly #onFinished: (operation: Operation) => Promise<void>;
+  /** Submissions accepted together are written together: rows and jobs in one transaction of two statements. */
+  readonly #submissions: GroupWriter<NewOperation, Operation>;
 
   constructor(options: { db: Kysely<Database>; boss: PgBoss; onFinished: (operation: Operation) => Promise<void> }) {
     this.#db = options.db;
     this.#boss = options.boss;
     this.#onFinished = options.onFinished;
+    this.#submissions = new GroupWriter((operations) => this.#insert(operations));
   }
 
-  /** The row and its job commit together: an accepted operation is never without its job. */
-  async enqueue(operation: Omit<NewOperation, 'id' | 'jobId'>): Promise<Operation> {
+  /**
+   * The row and its job commit together: an accepted operation is never without its job. Resolves
+   * once they are committed, with the submissions of the same moment (group commit).
+   */
+  enqueue(operation: Omit<NewOperation, 'id' | 'jobId'>): Promise<Operation> {
     // The job id is chosen here so that the row is written once, already pointing at its job.
-    const jobId = randomUUID();
+    return this.#submissions.add({ ...operation, id: createId('aiop'), jobId: randomUUID() });
+  }
+
+  #insert(operations: NewOperation[]): Promise<Operation[]> {
     return this.#db.transaction().execute(async (trx) => {
-      const row = await insertOperation(trx, { ...operation, id: createId('aiop'), jobId });
-      const job: OperationJob = { operationId: row.id };
-      await this.#boss.send(operationsQueue, job, { id: jobId, db: fromKysely(trx as never) });
-      return row;
+      const rows = await insertOperations(trx, operations);
+      const jobs = operations.map((operation) => ({ id: operation.jobId, data: { operationId: operation.id } satisfies OperationJob }));
+      await this.#boss.insert(operationsQueue, jobs, { db: fromKysely(trx as never) });
+      return rows;
     });
   }
 

@@ -13,7 +13,7 @@ import {
   commitToComplete,
   failOperation,
   findOperation,
-  insertOperation,
+  insertOperations,
   requeueOperation,
   succeedOperation,
 } from '../../schema/db/queries/operations.ts';
@@ -39,7 +39,7 @@ afterAll(async () => {
 
 const newOperation = async (destination?: object) =>
   (
-    await insertOperation(db, {
+    await insertOperations(db, [{
       id: createId('aiop'),
       projectId,
       kind: 'chat.completions',
@@ -50,8 +50,8 @@ const newOperation = async (destination?: object) =>
       webhookTopic: null,
       jobId: randomUUID(),
       keyId: 'key_transitions',
-    })
-  ).id;
+    }])
+  )[0]!.id;
 const processing = async (destination?: object) => {
   const id = await newOperation(destination);
   await claimOperation(db, id);

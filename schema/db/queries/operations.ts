@@ -14,24 +14,29 @@ export interface NewOperation {
   keyId: string;
 }
 
-export async function insertOperation(db: Kysely<Database>, operation: NewOperation): Promise<Operation> {
-  return db
+/** Inserts operations in one statement; their rows, in the order given. */
+export async function insertOperations(db: Kysely<Database>, operations: NewOperation[]): Promise<Operation[]> {
+  const rows = await db
     .insertInto('operations')
-    .values({
-      id: operation.id,
-      project_id: operation.projectId,
-      kind: operation.kind,
-      route: operation.route,
-      status: 'queued',
-      model: operation.model,
-      input: JSON.stringify(operation.input),
-      result_destination: operation.resultDestination === undefined ? null : JSON.stringify(operation.resultDestination),
-      webhook_topic: operation.webhookTopic,
-      job_id: operation.jobId,
-      key_id: operation.keyId,
-    })
+    .values(
+      operations.map((operation) => ({
+        id: operation.id,
+        project_id: operation.projectId,
+        kind: operation.kind,
+        route: operation.route,
+        status: 'queued',
+        model: operation.model,
+        input: JSON.stringify(operation.input),
+        result_destination: operation.resultDestination === undefined ? null : JSON.stringify(operation.resultDestination),
+        webhook_topic: operation.webhookTopic,
+        job_id: operation.jobId,
+        key_id: operation.keyId,
+      })),
+    )
     .returningAll()
-    .executeTakeFirstOrThrow();
+    .execute();
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return operations.map((operation) => byId.get(operation.id)!);
 }
 
 export async function findProjectOperation(db: Kysely<Database>, projectId: string, id: string): Promise<Operation | undefined> {
