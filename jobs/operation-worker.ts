@@ -5,13 +5,15 @@ import type { Database, Operation } from '../schema/db/types.ts';
 import {
   abandonOperation,
   cancelOperation,
-  claimOperation,
+  claimOperations,
   commitToComplete,
   failOperation,
   findOperation,
   requeueOperation,
-  succeedOperation,
+  succeedOperations,
+  type Success,
 } from '../schema/db/queries/operations.ts';
+import { GroupWriter } from '../schema/db/group-writer.ts';
 import { listenForOperationCancels } from './operation-cancel-channel.ts';
 import type { DatabaseReachability } from '../schema/db/reachability.ts';
 import { operationsDeadLetterQueue, operationsQueue, type OperationJob } from './queues.ts';
@@ -74,9 +76,14 @@ export class OperationWorker {
   readonly #options: OperationWorkerOptions;
   readonly #running = new Map<string, AbortController>();
   #cancelListener: { close(): Promise<void> } | undefined;
+  /** Claims and successes of runs that reach them together share one statement (group commit). */
+  readonly #claims: GroupWriter<string, Operation | undefined>;
+  readonly #successes: GroupWriter<Success, Operation | undefined>;
 
   constructor(options: OperationWorkerOptions) {
     this.#options = options;
+    this.#claims = new GroupWriter((ids) => claimOperations(options.db, ids));
+    this.#successes = new GroupWriter((successes) => succeedOperations(options.db, successes));
   }
 
   async start(): Promise<void> {
@@ -148,7 +155,7 @@ export class OperationWorker {
   async #run(job: Job<OperationJob> & { retryCount?: number; retryLimit?: number }): Promise<void> {
     const { db, executor, logger, timeoutSeconds } = this.#options;
     const { operationId } = job.data;
-    const operation = await this.#persist(() => claimOperation(db, operationId));
+    const operation = await this.#persist(() => this.#claims.add(operationId));
     if (!operation) return;
 
     const cancel = new AbortController();
@@ -163,7 +170,8 @@ export class OperationWorker {
       }
       await this.#finish(
         await this.#persist(() =>
-          succeedOperation(db, operationId, {
+          this.#successes.add({
+            id: operationId,
             result: destination === undefined ? outcome.result : null,
             resultDestination: destination,
             usage: outcome.usage,

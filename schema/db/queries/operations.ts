@@ -64,13 +64,20 @@ export async function findOperation(db: Kysely<Database>, id: string): Promise<O
 
 /** Moves a queued (or, after a lost worker, processing) operation to processing; undefined when it has ended. */
 export async function claimOperation(db: Kysely<Database>, id: string): Promise<Operation | undefined> {
-  return db
+  return (await claimOperations(db, [id]))[0];
+}
+
+/** `claimOperation` for several at once, in one statement: each one's row, or undefined, in the order given. */
+export async function claimOperations(db: Kysely<Database>, ids: string[]): Promise<(Operation | undefined)[]> {
+  const rows = await db
     .updateTable('operations')
     .set({ status: 'processing', processing_at: sql`now()`, attempts: sql`attempts + 1` })
-    .where('id', '=', id)
+    .where('id', 'in', ids)
     .where('status', 'in', ['queued', 'processing'])
     .returningAll()
-    .executeTakeFirst();
+    .execute();
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ids.map((id) => byId.get(id));
 }
 
 /**
@@ -88,27 +95,35 @@ export async function commitToComplete(db: Kysely<Database>, id: string): Promis
   return numUpdatedRows > 0n;
 }
 
+export interface Success {
+  id: string;
+  result: unknown;
+  resultDestination: unknown;
+  usage: unknown;
+  model: string | null;
+}
+
 /** Undefined when the operation is no longer processing (a cancel won). */
-export async function succeedOperation(
-  db: Kysely<Database>,
-  id: string,
-  outcome: { result: unknown; resultDestination: unknown; usage: unknown; model: string | null },
-): Promise<Operation | undefined> {
-  return db
-    .updateTable('operations')
-    .set({
-      status: 'succeeded',
-      succeeded_at: sql`now()`,
-      result: outcome.result === undefined ? null : JSON.stringify(outcome.result),
-      result_destination: outcome.resultDestination === undefined ? null : JSON.stringify(outcome.resultDestination),
-      usage: outcome.usage === undefined ? null : JSON.stringify(outcome.usage),
-      model: sql`coalesce(${outcome.model}, model)`,
-      error: null,
-    })
-    .where('id', '=', id)
-    .where('status', '=', 'processing')
-    .returningAll()
-    .executeTakeFirst();
+export async function succeedOperation(db: Kysely<Database>, id: string, outcome: Omit<Success, 'id'>): Promise<Operation | undefined> {
+  return (await succeedOperations(db, [{ id, ...outcome }]))[0];
+}
+
+const jsonText = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
+
+/** `succeedOperation` for several at once, in one statement: each one's row, or undefined, in the order given. */
+export async function succeedOperations(db: Kysely<Database>, successes: Success[]): Promise<(Operation | undefined)[]> {
+  const { rows } = await sql<Operation>`
+    update operations o
+    set status = 'succeeded', succeeded_at = now(), result = s.result::jsonb, result_destination = s.result_destination::jsonb,
+        usage = s.usage::jsonb, model = coalesce(s.model, o.model), error = null
+    from unnest(${successes.map((success) => success.id)}::text[], ${successes.map((success) => jsonText(success.result))}::text[],
+                ${successes.map((success) => jsonText(success.resultDestination))}::text[], ${successes.map((success) => jsonText(success.usage))}::text[],
+                ${successes.map((success) => success.model)}::text[]) as s(id, result, result_destination, usage, model)
+    where o.id = s.id and o.status = 'processing'
+    returning o.*
+  `.execute(db);
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return successes.map((success) => byId.get(success.id));
 }
 
 export async function failOperation(db: Kysely<Database>, id: string, error: { code: string; message: string }): Promise<Operation | undefined> {
