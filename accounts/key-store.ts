@@ -32,6 +32,8 @@ interface CachedPrincipal {
 export class KeyStore {
   readonly #db: Kysely<Database>;
   readonly #cache = new Map<string, CachedPrincipal>();
+  /** Background runs' keys by id (bounded), with the hash a revocation names them by. */
+  readonly #byId = new Map<string, CachedPrincipal & { keyHash: string }>();
   /** Recently seen keys' hashes, so a busy key is not hashed on every call; bounded (oldest out first). */
   readonly #hashes = new Map<string, string>();
   readonly #ttlMs: number;
@@ -113,10 +115,24 @@ export class KeyStore {
     return principal;
   }
 
-  /** The key by id as it is now (uncached): undefined once revoked. For background runs. */
+  /**
+   * The key by id, undefined once revoked: for background runs, with the guarantees of
+   * `authenticate` (cached while revocations are heard, evicted by them at once, read again after
+   * the TTL). Without the revocation channel, read every time.
+   */
   async principalOfKey(keyId: string): Promise<Principal | undefined> {
+    const cached = this.#byId.get(keyId);
+    if (cached && cached.expiresAt > Date.now()) return cached.principal;
+    const evictions = this.#evictions;
     const row = await findActiveApiKeyById(this.#db, keyId);
-    return row && this.#toPrincipal(row);
+    const principal = row && this.#toPrincipal(row);
+    if (!principal || !row || !this.#listener || evictions !== this.#evictions) {
+      this.#byId.delete(keyId);
+      return principal;
+    }
+    if (this.#byId.size >= 10_000) this.#byId.delete(this.#byId.keys().next().value!);
+    this.#byId.set(keyId, { principal, keyHash: row.key_hash, expiresAt: Date.now() + this.#ttlMs });
+    return principal;
   }
 
   #toPrincipal(row: ActiveApiKey): Principal {
@@ -136,6 +152,7 @@ export class KeyStore {
     this.#evictions++;
     this.#cache.delete(keyHash);
     this.#reads.delete(keyHash);
+    for (const [keyId, cached] of this.#byId) if (cached.keyHash === keyHash) this.#byId.delete(keyId);
   }
 
   /** Forgets every key, as when revocations may have been missed. */
@@ -143,6 +160,7 @@ export class KeyStore {
     this.#evictions++;
     this.#cache.clear();
     this.#reads.clear();
+    this.#byId.clear();
   }
 
   /** Listens for revocations made by any process sharing the database. */

@@ -147,6 +147,9 @@ describe('cancel', () => {
 describe('background runs', () => {
   it('re-check the submitting key: an operation whose key was revoked while it queued fails unauthorized', async () => {
     const submitter = await server.createKey();
+    // A run of this key before: the worker knows (caches) it, and the revocation must evict it.
+    const earlier = await post('/v1/chat/completions', { model: 'fake:echo', messages: [{ role: 'user', content: 'before' }], async: true }, submitter.secret);
+    await waitForOperation(server.baseUrl, submitter.secret, earlier.body.id, ['succeeded']);
     const busy = await post('/v1/chat/completions', { model: 'fake:sleepy', messages: [{ role: 'user', content: 'x' }], async: true });
     const queued = await post('/v1/chat/completions', { model: 'fake:echo', messages: [{ role: 'user', content: 'revoked later' }], async: true }, submitter.secret);
     expect(queued.status).toBe(202);

@@ -25,6 +25,8 @@ function selectActiveKeys(db: Kysely<Database>) {
     .innerJoin('projects', 'projects.id', 'api_keys.project_id')
     .select(summaryColumns.map((column) => `api_keys.${column}` as const))
     .select(['projects.requests_per_minute as project_requests_per_minute', 'projects.tokens_per_minute as project_tokens_per_minute'])
+    // What a revocation's NOTIFY names the key by, so that caches keyed otherwise can evict it too.
+    .select('api_keys.key_hash')
     .where('api_keys.revoked_at', 'is', null);
 }
 
