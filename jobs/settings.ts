@@ -13,4 +13,8 @@ export interface WebhooksConfig {
   retryDelaySeconds: number;
   timeoutMs: number;
   allowPrivateTargets: boolean;
+  /** Deliveries one process sends at once. */
+  concurrency: number;
+  /** Of those, at most this many for one project: a project's slow endpoints slow only its own deliveries. */
+  projectConcurrency: number;
 }

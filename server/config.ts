@@ -91,6 +91,8 @@ const environmentSchema = z.object({
   WEBHOOK_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).default(5),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   WEBHOOK_ALLOW_PRIVATE_TARGETS: booleanText.default(false),
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(16),
+  WEBHOOK_PROJECT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
   STORAGE_BACKEND: z.enum(['fs', 's3']).default('fs'),
   STORAGE_MAX_OBJECT_BYTES: z.coerce.number().int().min(1).default(100 * 1024 * 1024),
   S3_ENDPOINT: z.url().optional(),
@@ -314,6 +316,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       retryDelaySeconds: env.WEBHOOK_RETRY_DELAY_SECONDS,
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
       allowPrivateTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+      concurrency: env.WEBHOOK_CONCURRENCY,
+      projectConcurrency: env.WEBHOOK_PROJECT_CONCURRENCY,
     },
     storage:
       env.STORAGE_BACKEND === 's3'

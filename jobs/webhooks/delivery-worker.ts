@@ -13,7 +13,9 @@ class PermanentDeliveryError extends Error {}
 
 /**
  * Sends queued webhook deliveries: signed POSTs, every attempt recorded, non-2xx answers and
- * network errors retried by pg-boss with exponential backoff until WEBHOOK_MAX_ATTEMPTS.
+ * network errors retried by pg-boss with exponential backoff until WEBHOOK_MAX_ATTEMPTS. Up to
+ * WEBHOOK_CONCURRENCY at once, at most WEBHOOK_PROJECT_CONCURRENCY of one project (its jobs'
+ * group): endpoints that hang until the timeout hold only their own project's slots.
  */
 export class WebhookDeliveryWorker {
   readonly #db: Kysely<Database>;
@@ -33,7 +35,15 @@ export class WebhookDeliveryWorker {
   async start(): Promise<void> {
     await this.#boss.work<WebhookJob>(
       webhookDeliveriesQueue,
-      { batchSize: 1, localConcurrency: 4, includeMetadata: true, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1, burstWhenReadyExceeds: 1 },
+      {
+        batchSize: 1,
+        localConcurrency: this.#config.concurrency,
+        localGroupConcurrency: Math.min(this.#config.projectConcurrency, this.#config.concurrency),
+        includeMetadata: true,
+        pollingIntervalSeconds: 1,
+        notifyPollingIntervalSeconds: 1,
+        burstWhenReadyExceeds: 1,
+      },
       async ([job]) => this.#deliver(job!),
     );
   }

@@ -27,7 +27,8 @@ export async function dispatchOperationEvent(db: Kysely<Database>, boss: PgBoss,
         payload: event,
       });
       const job: WebhookJob = { deliveryId: delivery.id };
-      await boss.send(webhookDeliveriesQueue, job, { db: fromKysely(trx as never) });
+      // Grouped by project: the delivery worker gives each project a bounded share of its slots.
+      await boss.send(webhookDeliveriesQueue, job, { group: { id: operation.project_id }, db: fromKysely(trx as never) });
     }
   });
   logger.debug({ operation_id: operation.id, deliveries: endpoints.length }, 'webhook deliveries queued');

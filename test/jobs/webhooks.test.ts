@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts';
@@ -8,20 +8,27 @@ import { startFakeOpenAi } from '../fakes/fake-openai.ts';
 import type { FakeUpstream } from '../fakes/fake-upstream-server.ts';
 
 interface Received {
+  /** When it arrived (Date.now()). */
+  at: number;
   path: string;
   headers: IncomingHttpHeaders;
   body: string;
 }
 
-/** A webhook receiver on loopback: answers each path with the statuses queued for it, then 200. */
+/**
+ * A webhook receiver on loopback: answers each path with the statuses queued for it, then 200;
+ * paths under `/hang` are never answered (until it closes), like endpoints that time out.
+ */
 async function startReceiver() {
   const received: Received[] = [];
   const plans = new Map<string, number[]>();
+  const hanging: ServerResponse[] = [];
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk) => (body += chunk));
     req.on('end', () => {
-      received.push({ path: req.url!, headers: req.headers, body });
+      received.push({ at: Date.now(), path: req.url!, headers: req.headers, body });
+      if (req.url!.startsWith('/hang')) return void hanging.push(res);
       const status = plans.get(req.url!)?.shift() ?? 200;
       res.writeHead(status).end();
     });
@@ -33,7 +40,11 @@ async function startReceiver() {
     url: (path: string) => `http://127.0.0.1:${port}${path}`,
     received,
     failFirst: (path: string, statuses: number[]) => plans.set(path, statuses),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => {
+      for (const res of hanging) res.destroy();
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 
@@ -76,10 +87,10 @@ afterAll(async () => {
   await fake.close();
 });
 
-async function call(method: string, path: string, body?: unknown) {
+async function call(method: string, path: string, body?: unknown, as = key) {
   const response = await fetch(server.baseUrl + path, {
     method,
-    headers: { ...bearer(key), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: { ...bearer(as), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: response.status, body: (await response.json()) as any };
@@ -197,5 +208,30 @@ describe('private targets', () => {
     } finally {
       await guarded.close();
     }
+  });
+});
+
+describe('fair delivery', () => {
+  it("gives a project's endpoints that hang only its own share of the slots: another project's delivery still goes at once", async () => {
+    // Project A: six endpoints that never answer (each attempt holds a slot until WEBHOOK_TIMEOUT_MS).
+    const slow = (await server.createKey()).secret;
+    for (let index = 1; index <= 6; index++) {
+      await call('POST', '/infra/webhooks/endpoints', { url: receiver.url(`/hang-${index}`), topics: ['slow'] }, slow);
+    }
+    const stuck = await call('POST', '/v1/chat/completions', { model: 'fake:echo', messages: [{ role: 'user', content: 'a' }], async: true, webhook_topic: 'slow' }, slow);
+    await waitForOperation(server.baseUrl, slow, stuck.body.id, ['succeeded']);
+    const hung = () => receiver.received.filter((item) => item.path.startsWith('/hang')).length;
+    await waitFor(() => (hung() >= 4 ? true : undefined));
+
+    // Project B: one healthy endpoint.
+    const other = (await server.createKey()).secret;
+    await call('POST', '/infra/webhooks/endpoints', { url: receiver.url('/other-project'), topics: ['fast'] }, other);
+    const submitted = Date.now();
+    await call('POST', '/v1/chat/completions', { model: 'fake:echo', messages: [{ role: 'user', content: 'b' }], async: true, webhook_topic: 'fast' }, other);
+    const arrived = await waitFor(() => receiver.received.find((item) => item.path === '/other-project'));
+    // Submitted, run and delivered within a second, while A's six endpoints hang.
+    expect(arrived.at - submitted).toBeLessThan(1000);
+    // A holds at most its share (WEBHOOK_PROJECT_CONCURRENCY, 4): two of its deliveries still wait.
+    expect(hung()).toBe(4);
   });
 });
