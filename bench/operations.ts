@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import type { LoadResult } from './catalog.ts';
 import { startChild } from './child-process.ts';
@@ -23,6 +25,22 @@ async function sendAll(count: number, concurrency: number, send: () => Promise<u
   return bodies;
 }
 
+/** Records when each operation's webhook event arrives, by operation id; answers 200. */
+async function startWebhookReceiver(): Promise<{ url: string; arrivals: Map<string, number>; close(): Promise<void> }> {
+  const arrivals = new Map<string, number>();
+  const receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      arrivals.set((JSON.parse(body) as { data: { id: string } }).data.id, Date.now());
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const { port } = receiver.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/hook`, arrivals, close: () => new Promise((resolve) => receiver.close(() => resolve())) };
+}
+
 /**
  * Background operations end to end on real Postgres: a burst of async chat requests against a
  * trivial upstream (a fake in its own process), timed from the first request to the last
@@ -36,7 +54,10 @@ export async function benchOperations(): Promise<LoadResult[]> {
     OPENAI_COMPAT_UPSTREAMS: JSON.stringify([{ name: 'fake', base_url: `${fakeUrl}/v1`, models: ['gpt-bench'] }]),
     OPERATION_CONCURRENCY: '32',
     DATABASE_POOL_SIZE: '20',
+    // The webhook receiver below listens on loopback.
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
   });
+  const receiver = await startWebhookReceiver();
   const db = new pg.Client({ connectionString: benchDatabaseUrl });
   await db.connect();
   try {
@@ -86,8 +107,25 @@ export async function benchOperations(): Promise<LoadResult[]> {
     );
     console.table([steady, accepted, sync].map((result) => ({ scenario: result.name, requests: result.requests, failures: result.failures, 'p50 ms': result.p50Ms.toFixed(2), 'p99 ms': result.p99Ms.toFixed(2) })));
     process.stdout.write(`202 path vs sync at 50 req/s: p50 ${(accepted.p50Ms - sync.p50Ms).toFixed(2)} ms, p99 ${(accepted.p99Ms - sync.p99Ms).toFixed(2)} ms\n`);
+
+    // Webhooks: from an operation's succeeded_at to its event's arrival, at 50 operations/s.
+    await fetch(`${server.baseUrl}/infra/webhooks/endpoints`, { method: 'POST', headers, body: JSON.stringify({ url: receiver.url, topics: ['bench'] }) });
+    const hooked = await runPacedLoad('async with webhook_topic @50 req/s', {
+      ...paced(true, 50),
+      body: JSON.stringify({ model: 'fake:gpt-bench', messages: [{ role: 'user', content: 'hi' }], max_tokens: 8, async: true, webhook_topic: 'bench' }),
+      keepBodies: true,
+    });
+    const hookedIds = hooked.bodies.map((answer) => (JSON.parse(answer) as { id: string }).id);
+    for (let poll = 0; poll < 300 && hookedIds.some((id) => !receiver.arrivals.has(id)); poll++) await new Promise((resolve) => setTimeout(resolve, 100));
+    const ended = (await db.query('select id, succeeded_at from operations where id = any($1) and succeeded_at is not null', [hookedIds])).rows as { id: string; succeeded_at: Date }[];
+    const delivery = ended.flatMap((row) => (receiver.arrivals.has(row.id) ? [receiver.arrivals.get(row.id)! - row.succeeded_at.getTime()] : [])).sort((a, b) => a - b);
+    process.stdout.write(
+      `webhooks at 50 operations/s: succeeded_at → event received p50 ${percentile(delivery, 0.5)} ms, p99 ${percentile(delivery, 0.99)} ms ` +
+        `(${delivery.length} of ${hookedIds.length} delivered)\n`,
+    );
     return [];
   } finally {
+    await receiver.close();
     await db.end();
     await server.stop();
     await fake.stop();
