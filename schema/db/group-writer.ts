@@ -1,3 +1,5 @@
+import { isDatabaseUnavailable } from './unavailable.ts';
+
 interface Waiting<Item, Result> {
   item: Item;
   resolve: (result: Result) => void;
@@ -8,7 +10,8 @@ interface Waiting<Item, Result> {
  * Group commit for writes that arrive together: the items added in one turn of the event loop,
  * or while a write runs, go in the next write, so under load one statement (one commit) carries
  * many and an item alone is written at once. One write runs at a time. Should a write of several
- * fail, each of its items is written again alone, so that one bad item fails only itself.
+ * fail on its data, each of its items is written again alone, so that one bad item fails only
+ * itself; when the database is away, they all fail at once (their callers retry).
  */
 export class GroupWriter<Item, Result> {
   readonly #write: (items: Item[]) => Promise<Result[]>;
@@ -39,7 +42,7 @@ export class GroupWriter<Item, Result> {
         const results = await this.#write(batch.map((waiting) => waiting.item));
         batch.forEach((waiting, index) => waiting.resolve(results[index]!));
       } catch (error) {
-        if (batch.length === 1) batch[0]!.reject(error);
+        if (batch.length === 1 || isDatabaseUnavailable(error)) for (const waiting of batch) waiting.reject(error);
         else for (const waiting of batch) await this.#write([waiting.item]).then(([result]) => waiting.resolve(result!), waiting.reject);
       }
     }

@@ -31,6 +31,17 @@ describe('GroupWriter (group commit)', () => {
     expect(writes).toEqual([[12, 13, 14], [12], [13], [14]]);
   });
 
+  it('fails every item of a write at once when the database is away (no retry one by one)', async () => {
+    let writes = 0;
+    const writer = new GroupWriter<number, number>(async () => {
+      writes++;
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    });
+    const results = await Promise.allSettled([1, 2, 3].map((item) => writer.add(item)));
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(writes).toBe(1);
+  });
+
   it('caps the items of one write', async () => {
     const sizes: number[] = [];
     const writer = new GroupWriter<number, number>(async (items) => (sizes.push(items.length), items), { maxItems: 2 });
