@@ -117,14 +117,21 @@ export class KeyStore {
 
   /**
    * The key by id, undefined once revoked: for background runs, with the guarantees of
-   * `authenticate` (cached while revocations are heard, evicted by them at once, read again after
-   * the TTL). Without the revocation channel, read every time.
+   * `authenticate` (cached, evicted at once by a revocation heard on any replica, and by every
+   * gap in the channel; the TTL bounds staleness while the channel is down). Without the
+   * revocation channel, read every time.
    */
   async principalOfKey(keyId: string): Promise<Principal | undefined> {
     const cached = this.#byId.get(keyId);
     if (cached && cached.expiresAt > Date.now()) return cached.principal;
-    const evictions = this.#evictions;
-    const row = await findActiveApiKeyById(this.#db, keyId);
+    let evictions: number;
+    let row: ActiveApiKey | undefined;
+    let attempts = 0;
+    do {
+      // A revocation heard while this read ran may have come after it read the row: read again.
+      evictions = this.#evictions;
+      row = await findActiveApiKeyById(this.#db, keyId);
+    } while (evictions !== this.#evictions && ++attempts < 3);
     const principal = row && this.#toPrincipal(row);
     if (!principal || !row || !this.#listener || evictions !== this.#evictions) {
       this.#byId.delete(keyId);

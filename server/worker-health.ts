@@ -4,6 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import type { PgBoss, WipData } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Database } from '../schema/db/types.ts';
+import type { DatabaseReachability } from '../schema/db/reachability.ts';
 
 /** How long a job loop may go without turning before it counts as stalled. */
 export interface StallLimits {
@@ -47,8 +48,16 @@ export interface WorkerHealth {
  *   event loop that is stuck does not answer at all, which a probe's timeout reports the same way.
  * - `GET /readyz`, readiness: 200 when Postgres answers, 503 otherwise.
  */
-export async function startWorkerHealth(options: { boss: PgBoss; db: Kysely<Database>; host: string; port: number; limits: StallLimits; logger: Logger }): Promise<WorkerHealth> {
-  const { boss, db, limits, logger } = options;
+export async function startWorkerHealth(options: {
+  boss: PgBoss;
+  db: Kysely<Database>;
+  reachability: DatabaseReachability;
+  host: string;
+  port: number;
+  limits: StallLimits;
+  logger: Logger;
+}): Promise<WorkerHealth> {
+  const { boss, db, reachability, limits, logger } = options;
   const server: Server = createServer((req, res) => {
     const answer = (status: number, body: object) => {
       res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...(status === 503 ? { 'retry-after': '1' } : {}) });
@@ -57,6 +66,8 @@ export async function startWorkerHealth(options: { boss: PgBoss; db: Kysely<Data
     const path = (req.url ?? '').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') return answer(405, { status: 'error', message: 'Only GET' });
     if (path === '/healthz') {
+      // Jobs wait out an outage on purpose (their results must not be lost): readiness says so, and a restart would not help.
+      if (reachability.away) return answer(200, { status: 'ok', database: 'away' });
       const loops = boss.getWipData();
       const stalled = stalledLoops(loops, Date.now(), limits);
       return stalled.length === 0 ? answer(200, { status: 'ok', loops: loops.length }) : answer(503, { status: 'stalled', stalled });

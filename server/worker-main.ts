@@ -22,6 +22,7 @@ try {
   health = await startWorkerHealth({
     boss: services.boss,
     db: services.db,
+    reachability: services.database.reachability,
     host: config.host,
     port: config.workerHealthPort,
     limits: {

@@ -278,7 +278,7 @@ export class BalanceLedger {
 
   #tick(): void {
     // Answers that have waited too long for their records stop waiting (a 503); the records stay queued.
-    const cutoff = Date.now() - recordWaitMs;
+    const cutoff = performance.now() - recordWaitMs;
     this.#writing?.stopWaitingSince(cutoff);
     this.#pending.stopWaitingSince(cutoff);
     void this.flush().then(() => this.#returnIdle());
@@ -337,6 +337,8 @@ export class BalanceLedger {
     await this.flush();
     // Said even while the database is away: these answered calls go unbilled.
     if (this.#pending.calls > 0) this.#options.logger.error({ charges: this.#pending.calls }, 'charges could not be written before shutdown');
+    // No tick is left to end their wait: answers still waiting for a record stop now (503).
+    this.#pending.stopWaitingSince(Infinity);
     for (const lease of [...this.#leases.values()]) {
       await lease.topUp?.catch(() => {});
       await this.#giveBack(lease).catch((error: unknown) => this.#warn(error, 'returning a balance lease at shutdown failed'));

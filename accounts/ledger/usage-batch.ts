@@ -3,6 +3,12 @@ import type { UsageInput } from '../../schema/db/queries/ledger.ts';
 import { largestExactDouble } from '../../schema/db/amount.ts';
 import { UsageCalls } from '../../schema/db/usage-calls.ts';
 
+/** Answers waiting for a batch's write, from `since` (a `performance.now()` time). */
+interface Waiting {
+  since: number;
+  settle: (written: boolean) => void;
+}
+
 /** A batch group, with the caller's handle on the lease its calls were charged to. */
 interface Group<Lease> extends ChargeGroup {
   lease: Lease | undefined;
@@ -19,8 +25,10 @@ export class UsageBatch<Lease> {
   readonly #byKey = new Map<string, Group<Lease>[]>();
   #calls = 0;
   /** The answers waiting for this batch and every later batch it took in: one entry per batch, from when its first call came. */
-  readonly #waiting: { since: number; settle: (written: boolean) => void }[] = [];
+  readonly #waiting: Waiting[] = [];
   #written: Promise<boolean> | undefined;
+  /** The entry behind `#written`: once it has stopped waiting, later calls get a wait of their own. */
+  #current: Waiting | undefined;
 
   get calls(): number {
     return this.#calls;
@@ -36,7 +44,10 @@ export class UsageBatch<Lease> {
    * in it, and no timer per call.
    */
   whenWritten(): Promise<boolean> {
-    this.#written ??= new Promise((settle) => this.#waiting.push({ since: Date.now(), settle }));
+    this.#written ??= new Promise((settle) => {
+      this.#current = { since: performance.now(), settle };
+      this.#waiting.push(this.#current);
+    });
     return this.#written;
   }
 
@@ -45,12 +56,17 @@ export class UsageBatch<Lease> {
     for (const waiting of this.#waiting.splice(0)) waiting.settle(true);
   }
 
-  /** Answers waiting since before `cutoff` stop waiting (false); their calls are still written when the database allows. */
+  /**
+   * Answers waiting since before `cutoff` (a `performance.now()` time) stop waiting (false); their
+   * calls are still written when the database allows. Calls added later wait afresh.
+   */
   stopWaitingSince(cutoff: number): void {
     let kept = 0;
     for (const waiting of this.#waiting) {
-      if (waiting.since < cutoff) waiting.settle(false);
-      else this.#waiting[kept++] = waiting;
+      if (waiting.since < cutoff) {
+        waiting.settle(false);
+        if (waiting === this.#current) this.#written = undefined;
+      } else this.#waiting[kept++] = waiting;
     }
     this.#waiting.length = kept;
   }

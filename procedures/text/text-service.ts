@@ -88,7 +88,7 @@ export async function startTextStream(primitive: string, args: TextArgs, ctx: Ca
   const charge = await openCharge(ctx, textChargeRequest(primitive, entry, request));
   const iterator = ctx.services.providers.resolve('text_generation', entry.id).stream(request)[Symbol.asyncIterator]();
   const first = await firstPart(iterator, charge);
-  const countUnfinished = (generated: string) => countAbandoned(ctx.services.providers, entry.id, request.messages, generated, ctx.principal.projectId);
+  const countUnfinished = (generated: string) => countAbandoned(ctx.services.providers, entry.id, request, generated, ctx.principal.projectId);
   return { entry, parts: settleWhenDone(first, iterator, charge, countUnfinished, ctx.signal) };
 }
 
@@ -123,9 +123,10 @@ async function* settleWhenDone(
   } finally {
     const status = signal?.aborted ? 'disconnected' : 'failed';
     try {
-      await iterator.return?.();
-    } finally {
+      // Counted and settled first: an upstream that never lets go must not leave the charge open.
       if (!finished) void charge.settle(await countUnfinished(generated), status);
+    } finally {
+      await iterator.return?.();
     }
   }
 }

@@ -39,11 +39,18 @@ export class GroupWriter<Item, Result> {
     while (this.#pending.length > 0) {
       const batch = this.#pending.splice(0, this.#maxItems);
       try {
-        const results = await this.#write(batch.map((waiting) => waiting.item));
+        // Through a promise: a write that throws at once fails its batch, not the drain.
+        const results = await Promise.resolve(batch.map((waiting) => waiting.item)).then((items) => this.#write(items));
         batch.forEach((waiting, index) => waiting.resolve(results[index]!));
       } catch (error) {
         if (batch.length === 1 || isDatabaseUnavailable(error)) for (const waiting of batch) waiting.reject(error);
-        else for (const waiting of batch) await this.#write([waiting.item]).then(([result]) => waiting.resolve(result!), waiting.reject);
+        else {
+          for (const waiting of batch) {
+            await Promise.resolve([waiting.item])
+              .then((items) => this.#write(items))
+              .then(([result]) => waiting.resolve(result!), waiting.reject);
+          }
+        }
       }
     }
     this.#running = false;

@@ -46,6 +46,11 @@ export class DatabaseReachability {
     return true;
   }
 
+  /** Whether an outage is known and not yet over. */
+  get away(): boolean {
+    return this.#back !== undefined;
+  }
+
   /** At once when no outage is known; else once the database answers again (or this closes). */
   reachable(): Promise<void> {
     return this.#back ?? Promise.resolve();

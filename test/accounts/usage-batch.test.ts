@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UsageBatch } from '../../accounts/ledger/usage-batch.ts';
 import type { UsageInput } from '../../schema/db/queries/ledger.ts';
 
@@ -16,6 +16,8 @@ const call = (requestId: string): UsageInput => ({
   status: 'succeeded',
   requestId,
 });
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Whether a promise has settled yet, and to what. */
 async function peek<T>(promise: Promise<T>): Promise<T | 'pending'> {
@@ -35,35 +37,42 @@ describe('UsageBatch: answers waiting for their records', () => {
   });
 
   it('stops the answers that waited past the cutoff (false), keeps the later ones, and the calls stay to be written', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    try {
-      vi.setSystemTime(1_000);
-      const failed = new UsageBatch<string>();
-      failed.add(call('req_old'), 'lease_a', 'lease_a');
-      const old = failed.whenWritten();
-      // A write failed; calls settled meanwhile joined it for the retry.
-      vi.setSystemTime(9_000);
-      const later = new UsageBatch<string>();
-      later.add(call('req_new'), 'lease_a', 'lease_a');
-      const recent = later.whenWritten();
-      const merged = failed.absorb(later);
-      // A call added after the merge waits from its own moment, not the failed batch's.
-      vi.setSystemTime(10_500);
-      merged.add(call('req_newest'), 'lease_a', 'lease_a');
-      const newest = merged.whenWritten();
-      expect(newest).not.toBe(old);
+    const failed = new UsageBatch<string>();
+    failed.add(call('req_old'), 'lease_a', 'lease_a');
+    const old = failed.whenWritten();
+    await sleep(5);
+    const cutoff = performance.now();
+    // A write failed; calls settled meanwhile joined it for the retry.
+    const later = new UsageBatch<string>();
+    later.add(call('req_new'), 'lease_a', 'lease_a');
+    const recent = later.whenWritten();
+    const merged = failed.absorb(later);
+    // A call added after the merge waits from its own moment, not the failed batch's.
+    merged.add(call('req_newest'), 'lease_a', 'lease_a');
+    const newest = merged.whenWritten();
+    expect(newest).not.toBe(old);
 
-      merged.stopWaitingSince(5_000);
-      expect(await old).toBe(false);
-      expect(await peek(recent)).toBe('pending');
-      expect(await peek(newest)).toBe('pending');
-      expect(merged.calls).toBe(3);
+    merged.stopWaitingSince(cutoff);
+    expect(await old).toBe(false);
+    expect(await peek(recent)).toBe('pending');
+    expect(await peek(newest)).toBe('pending');
+    expect(merged.calls).toBe(3);
 
-      merged.markWritten();
-      expect(await recent).toBe(true);
-      expect(await newest).toBe(true);
-    } finally {
-      vi.useRealTimers();
-    }
+    merged.markWritten();
+    expect(await recent).toBe(true);
+    expect(await newest).toBe(true);
+  });
+
+  it('gives calls settled after their batch stopped waiting a wait of their own, not the ended one', async () => {
+    const batch = new UsageBatch<string>();
+    batch.add(call('req_1'), 'lease_a', 'lease_a');
+    const first = batch.whenWritten();
+    batch.stopWaitingSince(Infinity);
+    expect(await first).toBe(false);
+    batch.add(call('req_2'), 'lease_a', 'lease_a');
+    const second = batch.whenWritten();
+    expect(await peek(second)).toBe('pending');
+    batch.markWritten();
+    expect(await second).toBe(true);
   });
 });
