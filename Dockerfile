@@ -26,6 +26,8 @@ COPY --chown=root:root providers ./providers
 COPY --chown=root:root schema ./schema
 COPY --chown=root:root jobs ./jobs
 COPY --chown=root:root models ./models
+# Read from disk at run time, not imported: the dashboard's static files.
+COPY --chown=root:root dashboard ./dashboard
 # The code is root's and read-only to the service; only DATA_DIR (fs storage, embedded Postgres) is writable.
 RUN mkdir -p /data && chown node:node /data
 USER node

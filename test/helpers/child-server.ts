@@ -9,9 +9,9 @@ export interface ChildServer {
   stop(): Promise<number | null>;
 }
 
-/** `node server/main.ts` in its own process, as `npm start` runs it; resolves once it listens. */
-export function startChildServer(environment: Record<string, string>): Promise<ChildServer> {
-  return startChild('server/main.ts', environment, /"port":(\d+)[^\n]*"msg":"listening"/);
+/** `node server/main.ts` in its own process, as `npm start` runs it (from `cwd`, the repository by default); resolves once it listens. */
+export function startChildServer(environment: Record<string, string>, options: { cwd?: string } = {}): Promise<ChildServer> {
+  return startChild('server/main.ts', environment, /"port":(\d+)[^\n]*"msg":"listening"/, options.cwd);
 }
 
 /** `node server/worker-main.ts`, as `npm run worker` runs it; resolves once its workers run. `baseUrl` is its health port's. */
@@ -19,10 +19,10 @@ export function startChildWorker(environment: Record<string, string>): Promise<C
   return startChild('server/worker-main.ts', environment, /"health_port":(\d+)[^\n]*"msg":"worker started"/);
 }
 
-async function startChild(script: string, environment: Record<string, string>, ready: RegExp): Promise<ChildServer> {
+async function startChild(script: string, environment: Record<string, string>, ready: RegExp, cwd = repoRoot): Promise<ChildServer> {
   const { DATABASE_URL: _inherited, ...inherited } = process.env;
   const child = spawn(process.execPath, [script], {
-    cwd: repoRoot,
+    cwd,
     env: {
       ...inherited,
       PORT: '0',
