@@ -32,10 +32,12 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   );
 }
 
-/** Boots services, the first-run key when asked for, and the HTTP listener. */
+/**
+ * Boots services and the HTTP listener, then the first-run key when asked for: only once the
+ * port is ours, so a boot that cannot listen (the port taken) never creates a key it cannot show.
+ */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const services = await startServices(config, logger);
-  const bootstrapKey = config.bootstrapDefaultKey ? await bootstrapDefaultProject(services.db, config.bootstrapTokenGrant) : undefined;
   const pipeline = createApp(services);
   const handle = (req: IncomingMessage, res: ServerResponse) => pipeline.handle(req, res);
   const server = createServer(
@@ -67,22 +69,30 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const port = (server.address() as AddressInfo).port;
 
   let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      pipeline.closeUpgrades();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await pipeline.close();
+      await services.close();
+    })();
+    return closing;
+  };
+  let bootstrapKey: IssuedApiKey | undefined;
+  try {
+    bootstrapKey = config.bootstrapDefaultKey ? await bootstrapDefaultProject(services.db, config.bootstrapTokenGrant) : undefined;
+  } catch (error) {
+    await close();
+    throw error;
+  }
   return {
     services,
     server,
     port,
     bootstrapKey,
-    close() {
-      closing ??= (async () => {
-        pipeline.closeUpgrades();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
-        await pipeline.close();
-        await services.close();
-      })();
-      return closing;
-    },
+    close,
   };
 }

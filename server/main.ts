@@ -41,6 +41,9 @@ if (cluster.isPrimary && config.clusterWorkers > 1) {
   try {
     const running = await booting;
     if (running.bootstrapKey) printBootstrapKey(running.bootstrapKey, config, running.port);
+    else if (config.bootstrapDefaultKey && cluster.isPrimary) {
+      logger.info('no first-boot key printed: an earlier boot created it (shown once); another: npm run admin -- projects:list, then npm run admin -- keys:create --project <id>');
+    }
     const models = running.services.catalog.list().length;
     if (cluster.isWorker) {
       process.send!({ type: 'listening', port: running.port, models } satisfies ListeningMessage);
