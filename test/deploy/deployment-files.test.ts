@@ -35,12 +35,26 @@ const kubectl = await hasKubectl();
 describe.skipIf(!compose)(`compose.yaml (${compose ? compose.join(' ') : 'skipped: neither `docker compose` nor `docker-compose` is installed'})`, () => {
   it('is valid, and runs two APIs without workers, one worker, a proxy and the three stores', async () => {
     const [command, ...prefix] = compose!;
-    const { stdout } = await run(command!, [...prefix, '-f', 'compose.yaml', 'config'], { cwd: repoRoot, env: { ...process.env, POSTGRES_PASSWORD: 'from-env' } });
+    const secrets = { POSTGRES_PASSWORD: 'from-env', MINIO_ROOT_PASSWORD: 'root-from-env', S3_ACCESS_KEY_ID: 'app-user', S3_SECRET_ACCESS_KEY: 'app-secret' };
+    const { stdout } = await run(command!, [...prefix, '-f', 'compose.yaml', 'config'], { cwd: repoRoot, env: { ...process.env, ...secrets } });
     const resolved = parse(stdout) as { services: Record<string, any> };
     expect(Object.keys(resolved.services).sort()).toEqual(['api-1', 'api-2', 'minio', 'minio-bucket', 'postgres', 'proxy', 'redis', 'worker']);
     for (const name of ['api-1', 'api-2']) {
       expect(resolved.services[name].environment).toMatchObject({ RUN_WORKERS: 'false', REDIS_URL: 'redis://redis:6379', STORAGE_BACKEND: 's3' });
       expect(resolved.services[name].environment.DATABASE_URL).toBe('postgres://ai:from-env@postgres:5432/ai');
+    }
+    // The app reaches storage as its own user, never as MinIO's root.
+    expect(resolved.services['api-1'].environment).toMatchObject({ S3_ACCESS_KEY_ID: 'app-user', S3_SECRET_ACCESS_KEY: 'app-secret' });
+    for (const name of ['api-1', 'api-2', 'worker']) {
+      expect(resolved.services[name].stop_grace_period).toBe('45s');
+      expect(resolved.services[name].deploy.resources.limits.memory).toBeDefined();
+    }
+    // No secret falls back to a default: without one, compose refuses and names it.
+    for (const missing of Object.keys(secrets)) {
+      const { [missing]: _left, ...others } = secrets as Record<string, string>;
+      const env = { ...process.env, ...others };
+      delete env[missing];
+      await expect(run(command!, [...prefix, '-f', 'compose.yaml', 'config'], { cwd: repoRoot, env })).rejects.toThrow(new RegExp(`set ${missing}`));
     }
     expect(resolved.services.worker.command).toEqual(['node', 'server/worker-main.ts']);
     expect(resolved.services.worker.environment.RUN_WORKERS).toBeUndefined();
