@@ -7,6 +7,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { ConfigMap, Secret, Service } from 'kubernetes-models/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { repoRoot } from '../helpers/paths.ts';
 import { importGraph, reachableFrom, repositoryFiles } from '../helpers/import-graph.ts';
 
@@ -76,6 +77,7 @@ const models: Record<string, new (data: any) => { validate(): void }> = {
   'v1/Service': Service,
   'apps/v1/Deployment': Deployment,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
 };
 
 async function manifests(): Promise<any[]> {
@@ -95,6 +97,8 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
       'Deployment/ai-primitives-worker',
       'HorizontalPodAutoscaler/ai-primitives-api',
       'HorizontalPodAutoscaler/ai-primitives-worker',
+      'PodDisruptionBudget/ai-primitives-api',
+      'PodDisruptionBudget/ai-primitives-worker',
       'Secret/ai-primitives',
       'Service/ai-primitives-api',
     ]);
@@ -135,6 +139,16 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     for (const hpa of all.filter((manifest) => manifest.kind === 'HorizontalPodAutoscaler')) {
       expect(named('Deployment', hpa.spec.scaleTargetRef.name)).toBeDefined();
     }
+    // At the autoscalers' maximums, the processes' connections fit the max_connections the ConfigMap names.
+    const poolSize = Number(named('ConfigMap', 'ai-primitives').data.DATABASE_POOL_SIZE);
+    const pods = named('HorizontalPodAutoscaler', 'ai-primitives-api').spec.maxReplicas + named('HorizontalPodAutoscaler', 'ai-primitives-worker').spec.maxReplicas;
+    expect(pods * (3 * poolSize + 2)).toBeLessThanOrEqual(300);
+    // Every Deployment has a disruption budget and spreads over nodes.
+    for (const deployment of [api, worker]) {
+      const budget = all.find((manifest) => manifest.kind === 'PodDisruptionBudget' && manifest.spec.selector.matchLabels['app.kubernetes.io/component'] === deployment.spec.template.metadata.labels['app.kubernetes.io/component']);
+      expect(budget?.spec.maxUnavailable).toBe(1);
+      expect(deployment.spec.template.spec.topologySpreadConstraints.map((constraint: { topologyKey: string }) => constraint.topologyKey)).toContain('kubernetes.io/hostname');
+    }
     const service = named('Service', 'ai-primitives-api');
     expect(api.spec.template.metadata.labels).toMatchObject(service.spec.selector);
     expect(worker.spec.template.metadata.labels).not.toMatchObject(service.spec.selector);
@@ -142,7 +156,7 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
 
   it.skipIf(!kubectl)(`build with kubectl's kustomize${kubectl ? '' : ' (skipped: kubectl is not installed)'}`, async () => {
     const { stdout } = await run('kubectl', ['kustomize', 'deploy/k8s'], { cwd: repoRoot });
-    expect(parseAllDocuments(stdout)).toHaveLength(7);
+    expect(parseAllDocuments(stdout)).toHaveLength(9);
   });
 });
 
