@@ -8,7 +8,7 @@ import { startChildServer, startChildWorker, type ChildServer } from '../helpers
 import { waitForOperation } from '../helpers/operations.ts';
 import { parseMetrics, sumOf } from '../helpers/prometheus.ts';
 import { provisionKey } from '../helpers/provision-key.ts';
-import { repoRoot } from '../helpers/paths.ts';
+import { noRedis, repoRoot, testRedisUrl } from '../helpers/paths.ts';
 import { createTestDatabase } from '../helpers/test-database.ts';
 import { bearer } from '../helpers/test-server.ts';
 
@@ -17,7 +17,7 @@ import { bearer } from '../helpers/test-server.ts';
  * the environment compose.yaml gives it, on the machine's real Postgres and Redis; the fake S3
  * stands in for MinIO. Only the addresses change (service names become loopback endpoints).
  */
-const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const redisUrl = testRedisUrl ?? '';
 const metricsToken = 'compose-topology-metrics-token';
 const requestsPerMinute = 24;
 
@@ -89,7 +89,7 @@ async function call(api: ChildServer, method: string, route: string, body?: obje
   return { status: response.status, text, json: () => JSON.parse(text) };
 }
 
-describe('the compose topology on loopback: two APIs, one worker, Postgres, Redis, S3', () => {
+describe.skipIf(!testRedisUrl)(`the compose topology on loopback: two APIs, one worker, Postgres, Redis, S3${noRedis}`, () => {
   it('serves generation, storage and async operations through either API, with results in S3', async () => {
     const [first, second] = apis as [ChildServer, ChildServer];
     for (const api of apis) expect((await fetch(`${api.baseUrl}/readyz`)).status).toBe(200);

@@ -11,6 +11,7 @@ import { createTestDatabase } from '../helpers/test-database.ts';
 import { startChildServer, type ChildServer } from '../helpers/child-server.ts';
 import { startFakeOpenAi } from '../fakes/fake-openai.ts';
 import type { FakeUpstream } from '../fakes/fake-upstream-server.ts';
+import { noRedis, testRedisUrl } from '../helpers/paths.ts';
 
 let fake: FakeUpstream;
 let server: TestServer;
@@ -128,8 +129,8 @@ describe('tokens per minute', () => {
 });
 
 describe('shared stores', () => {
-  it('enforce one limit in Redis when REDIS_URL is set', async () => {
-    const redisServer = await startTestServer({ REDIS_URL: 'redis://127.0.0.1:6379' });
+  it.skipIf(!testRedisUrl)(`enforce one limit in Redis when REDIS_URL is set${noRedis}`, async () => {
+    const redisServer = await startTestServer({ REDIS_URL: testRedisUrl! });
     try {
       const key = await limitedKey(redisServer, { requestsPerMinute: 2 });
       const statuses = [];
