@@ -36,7 +36,8 @@ async function createDatabase(adminUrl: string, name: string): Promise<void> {
   }
 }
 
-async function canConnect(connectionString: string): Promise<boolean> {
+/** Whether a Postgres answers at this URL (within 2 s). */
+export async function canConnect(connectionString: string): Promise<boolean> {
   const client = new pg.Client({ connectionString, connectionTimeoutMillis: 2000 });
   try {
     await client.connect();

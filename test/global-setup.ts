@@ -1,22 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import pg from 'pg';
+import { canConnect } from '../server/embedded-postgres.ts';
 import { freePort } from '../server/free-port.ts';
 import { startPrivatePostgres, type PrivatePostgres } from './helpers/private-postgres.ts';
 
 const defaultUrl = 'postgres://postgres@127.0.0.1:5432/test';
-
-async function answers(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
 
 let started: PrivatePostgres | undefined;
 let redis: ChildProcess | undefined;
@@ -65,7 +53,7 @@ async function findRedis(): Promise<void> {
  */
 export async function setup(): Promise<void> {
   await findRedis();
-  if (process.env.TEST_DATABASE_URL || (await answers(defaultUrl))) return;
+  if (process.env.TEST_DATABASE_URL || (await canConnect(defaultUrl))) return;
   started = await startPrivatePostgres({ database: 'test' });
   // Inherited by the test workers, which start after this.
   process.env.TEST_DATABASE_URL = started.url;
