@@ -180,6 +180,8 @@ export function createOpenApiDocument(baseUrl: string): OpenAPIObject {
     const path = route.meta.openapi?.path ?? route.meta.transport?.path;
     if (method && path) byOperation.set(`${method} ${path}`, route);
   }
+  // The project's license (package.json), with its SPDX identifier, as OpenAPI 3.1 names it.
+  document.info.license = { name: 'MIT', identifier: 'MIT' };
   for (const [path, pathItem] of Object.entries(document.paths ?? {})) {
     for (const [method, operation] of Object.entries(pathItem as Record<string, OperationObject>)) {
       const route = byOperation.get(`${method} ${path}`);

@@ -94,6 +94,8 @@ const docsPage = `<!doctype html>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>AI primitives API reference</title>
+  <link rel="icon" type="image/png" sizes="32x32" href="/docs/assets/favicon-32x32.png">
+  <link rel="icon" type="image/png" sizes="16x16" href="/docs/assets/favicon-16x16.png">
   <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
 </head>
 <body>

@@ -21,6 +21,7 @@ const procedureRoutes = Object.values(appRouter._def.procedures as unknown as Re
 describe('/openapi.json', () => {
   it('is a valid OpenAPI 3.1 document', async () => {
     expect(document.openapi).toMatch(/^3\.1\./);
+    expect(document.info.license).toEqual({ name: 'MIT', identifier: 'MIT' });
     const result = await validate(structuredClone(document));
     expect(result.valid ? [] : result.errors).toEqual([]);
     expect(result.valid).toBe(true);
@@ -122,5 +123,9 @@ describe('/docs', () => {
     expect(bundle.status).toBe(200);
     expect((await bundle.text()).length).toBeGreaterThan(100_000);
     expect(await (await fetch(`${server.baseUrl}/docs/init.js`)).text()).toContain("url: '/openapi.json'");
+    // Every icon the page names is served (a browser asks for one).
+    const icons = [...html.matchAll(/<link rel="icon"[^>]* href="([^"]+)"/g)].map((match) => match[1]!);
+    expect(icons.length).toBeGreaterThan(0);
+    for (const icon of icons) expect((await fetch(server.baseUrl + icon)).status, icon).toBe(200);
   });
 });
