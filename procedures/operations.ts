@@ -63,7 +63,7 @@ const cancel = defineNativeMutation({
     if (cancelled.outcome === 'not_found') throw notFound(operationId);
     if (cancelled.outcome !== 'cancelled') {
       const { status } = cancelled.operation;
-      const why = cancelled.outcome === 'finished' ? `already ended ${status}` : 'is already storing its result';
+      const why = cancelled.outcome === 'finished' ? `has already ended (${status})` : 'is already storing its result';
       throw new ApiError('conflict', `operation_id: the operation ${why}; it can no longer be cancelled`, {
         param: 'operation_id',
         details: { status, completing: cancelled.outcome === 'completing' },

@@ -13,9 +13,9 @@ export async function authenticateHeader(services: Services, authorization: stri
     throw new ApiError('unauthorized', 'Missing API key: send "Authorization: Bearer sk_live_..."');
   }
   const key = bearerPattern.exec(authorization)?.[1];
-  if (!key || !isWellFormedApiKey(key)) {
-    throw new ApiError('unauthorized', 'Malformed Authorization header: expected "Bearer sk_live_..."');
-  }
+  if (!key) throw new ApiError('unauthorized', 'Malformed Authorization header: expected "Bearer sk_live_..."');
+  // A bearer token of the wrong shape is a wrong key, said as such (no lookup is spent on it).
+  if (!isWellFormedApiKey(key)) throw new ApiError('unauthorized', 'Invalid or revoked API key');
   const principal = await services.keyStore.authenticate(key);
   if (!principal) throw new ApiError('unauthorized', 'Invalid or revoked API key');
   return principal;

@@ -132,6 +132,7 @@ describe('cancel', () => {
     const conflict = await post(`/infra/ai/operations/${accepted.body.id}/cancel`, {});
     expect(conflict.status).toBe(409);
     expect(conflict.body.error).toMatchObject({ code: 'conflict', details: { status: 'succeeded' } });
+    expect(conflict.body.error.message).toBe('operation_id: the operation has already ended (succeeded); it can no longer be cancelled');
   });
 
   it("answers 404 for another project's operation, on get and cancel", async () => {

@@ -48,11 +48,17 @@ describe.each([
     expect(JSON.stringify(response.body)).toContain('Missing API key');
   });
 
-  it('answers 401 for a malformed header or key', async () => {
-    for (const header of ['Basic abc', 'Bearer', 'Bearer not-a-key', `Bearer ${fullKey}x`]) {
+  it('answers 401 for a malformed header or key: a header that is not "Bearer <key>" is malformed, a wrong key is a wrong key', async () => {
+    for (const header of ['Basic abc', 'Bearer']) {
       const response = await get(path, { authorization: header });
       expect(response.status, header).toBe(401);
       expectError(response.body, 'unauthorized', 'invalid_request_error');
+      expect(JSON.stringify(response.body), header).toContain('Malformed Authorization header');
+    }
+    for (const header of ['Bearer not-a-key', `Bearer ${fullKey}x`, 'Bearer sk_live_short']) {
+      const response = await get(path, { authorization: header });
+      expect(response.status, header).toBe(401);
+      expect(JSON.stringify(response.body), header).toContain('Invalid or revoked API key');
     }
   });
 
