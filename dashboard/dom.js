@@ -19,6 +19,13 @@ export function h(tag, props = {}, ...children) {
   return element;
 }
 
+/** Text with Markdown code spans (`like this`, as the OpenAPI descriptions write them) as <code> elements. */
+export function withCodeSpans(text) {
+  return String(text)
+    .split('`')
+    .map((part, index) => (index % 2 === 1 ? h('code', {}, part) : part));
+}
+
 function append(parent, children) {
   for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;

@@ -1,7 +1,7 @@
 // API Console: any route of /openapi.json with the example the document carries for it, Storage
 // references, and the full answer (status, headers, timing, body).
 import { call, describeRequest, failureOf, openApi, send, session } from '../api.js';
-import { field, fill, h, uniqueId } from '../dom.js';
+import { field, fill, h, uniqueId, withCodeSpans } from '../dom.js';
 import { documentedRoutes, exampleRequest, fillPath, jsonBodyOf } from '../examples.js';
 import { clearFailures, errorSlot, requestPanel, showFailure } from '../ui.js';
 
@@ -86,7 +86,7 @@ export function consolePage(main) {
       'form',
       { class: 'card-form', novalidate: true },
       h('p', {}, h('strong', {}, route.operation.summary ?? route.id), needs ? h('span', { class: 'tag' }, needs) : null),
-      route.operation.description ? h('p', { class: 'hint description' }, route.operation.description) : null,
+      route.operation.description ? h('p', { class: 'hint description' }, withCodeSpans(route.operation.description)) : null,
       paramFields,
       rawBody ? field('Content-Type', contentType) : null,
       hasBody ? field(rawBody ? 'Body (raw)' : 'JSON body', body, rawBody ? null : 'Prefilled with a working example; edit freely.') : null,

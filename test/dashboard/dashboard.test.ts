@@ -242,6 +242,10 @@ describe('the dashboard in a browser', () => {
     await route.selectOption('POST /infra/ai/embeddings');
     const body = JSON.parse(await page.getByLabel('JSON body').inputValue());
     expect(body).toEqual({ input: ['A cat sat on the mat.', 'A kitten rests on a rug.'] });
+    // The description's Markdown code spans are code, not backticks.
+    const description = page.locator('.hint.description');
+    expect(await description.textContent()).not.toContain('`');
+    expect(await description.locator('code').allTextContents()).toContain('ai:generate');
     await page.getByRole('button', { name: 'Send' }).click();
     const result = page.locator('.console-result');
     await eventually(() => result.locator('.status-line .badge').getAttribute('data-status')).toBe('200');
