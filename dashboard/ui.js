@@ -105,6 +105,8 @@ export function card({ title, description, fields, actions, scope = 'ai:generate
     event.preventDefault();
     const submitter = event.submitter;
     clearFailures(form, slot);
+    // A new run's answer (or its error) never sits under the previous run's result.
+    fill(output);
     for (const button of form.querySelectorAll('button[type=submit]')) button.disabled = true;
     form.setAttribute('aria-busy', 'true');
     try {

@@ -135,6 +135,11 @@ describe('the dashboard in a browser', () => {
     await card('Rerank').getByRole('button', { name: 'Rerank' }).click();
     await eventually(() => card('Rerank').locator('li.score').count()).toBe(3);
     expect(await card('Rerank').locator('li.score .score-label').first().textContent()).toBe('Cats purr when they are content.');
+    // A failed run shows its error alone, not under the previous ranking.
+    await card('Rerank').locator('textarea[name="documents"]').fill('');
+    await card('Rerank').getByRole('button', { name: 'Rerank' }).click();
+    await eventually(() => card('Rerank').locator('.field-error, .error, [role="alert"]').count()).toBeGreaterThan(0);
+    expect(await card('Rerank').locator('li.score').count()).toBe(0);
 
     await card('Moderation').getByRole('button', { name: 'Moderate' }).click();
     await eventually(() => card('Moderation').locator('li.score').count()).toBe(13);
