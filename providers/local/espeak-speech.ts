@@ -1,3 +1,5 @@
+// Its declarations: also for projects that type-check this file by following an import (a consumer of AppRouter).
+/// <reference path="./espeak-ng.d.ts" />
 import ESpeakNg from 'espeak-ng';
 import { Mp3Encoder } from '@breezystack/lamejs';
 import { ProviderError } from '../spec/provider-error.ts';

@@ -14,9 +14,8 @@ export function listOpenAiCompatibleModels(upstream: OpenAiCompatibleUpstreamCon
     const known = knownOpenAiModels[id];
     const override = typeof setting === 'string' ? undefined : setting;
     const entry = createModelEntry({
-      capabilities: ['text_generation'],
       ...known,
-      ...(override?.capabilities ? { capabilities: override.capabilities } : {}),
+      capabilities: override?.capabilities ?? known?.capabilities ?? ['text_generation'],
       ...(override?.context_window ? { contextWindow: override.context_window } : {}),
       ...(override?.max_output_tokens ? { maxOutputTokens: override.max_output_tokens } : {}),
       ...(override?.input_per_million || override?.output_per_million
