@@ -39,20 +39,20 @@ export class GroupWriter<Item, Result> {
     while (this.#pending.length > 0) {
       const batch = this.#pending.splice(0, this.#maxItems);
       try {
-        // Through a promise: a write that throws at once fails its batch, not the drain.
-        const results = await Promise.resolve(batch.map((waiting) => waiting.item)).then((items) => this.#write(items));
+        const results = await this.#attempt(batch.map((waiting) => waiting.item));
         batch.forEach((waiting, index) => waiting.resolve(results[index]!));
       } catch (error) {
         if (batch.length === 1 || isDatabaseUnavailable(error)) for (const waiting of batch) waiting.reject(error);
         else {
-          for (const waiting of batch) {
-            await Promise.resolve([waiting.item])
-              .then((items) => this.#write(items))
-              .then(([result]) => waiting.resolve(result!), waiting.reject);
-          }
+          for (const waiting of batch) await this.#attempt([waiting.item]).then(([result]) => waiting.resolve(result!), waiting.reject);
         }
       }
     }
     this.#running = false;
+  }
+
+  /** One write; through a promise, so that a write that throws at once fails its items, not the drain. */
+  #attempt(items: Item[]): Promise<Result[]> {
+    return Promise.resolve(items).then((ready) => this.#write(ready));
   }
 }

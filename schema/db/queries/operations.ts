@@ -14,6 +14,15 @@ export interface NewOperation {
   keyId: string;
 }
 
+/** JSON text for a jsonb column, SQL null for undefined. */
+const jsonText = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
+
+/** The rows a statement over several operations returned, in the order of `ids` (undefined where none matched). */
+function inOrderOf(ids: string[], rows: Operation[]): (Operation | undefined)[] {
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ids.map((id) => byId.get(id));
+}
+
 /** Inserts operations in one statement; their rows, in the order given. */
 export async function insertOperations(db: Kysely<Database>, operations: NewOperation[]): Promise<Operation[]> {
   const rows = await db
@@ -27,7 +36,7 @@ export async function insertOperations(db: Kysely<Database>, operations: NewOper
         status: 'queued',
         model: operation.model,
         input: JSON.stringify(operation.input),
-        result_destination: operation.resultDestination === undefined ? null : JSON.stringify(operation.resultDestination),
+        result_destination: jsonText(operation.resultDestination),
         webhook_topic: operation.webhookTopic,
         job_id: operation.jobId,
         key_id: operation.keyId,
@@ -35,8 +44,10 @@ export async function insertOperations(db: Kysely<Database>, operations: NewOper
     )
     .returningAll()
     .execute();
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  return operations.map((operation) => byId.get(operation.id)!);
+  return inOrderOf(
+    operations.map((operation) => operation.id),
+    rows,
+  ) as Operation[];
 }
 
 export async function findProjectOperation(db: Kysely<Database>, projectId: string, id: string): Promise<Operation | undefined> {
@@ -76,8 +87,7 @@ export async function claimOperations(db: Kysely<Database>, ids: string[]): Prom
     .where('status', 'in', ['queued', 'processing'])
     .returningAll()
     .execute();
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  return ids.map((id) => byId.get(id));
+  return inOrderOf(ids, rows);
 }
 
 /**
@@ -108,7 +118,6 @@ export async function succeedOperation(db: Kysely<Database>, id: string, outcome
   return (await succeedOperations(db, [{ id, ...outcome }]))[0];
 }
 
-const jsonText = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 
 /** `succeedOperation` for several at once, in one statement: each one's row, or undefined, in the order given. */
 export async function succeedOperations(db: Kysely<Database>, successes: Success[]): Promise<(Operation | undefined)[]> {
@@ -122,8 +131,10 @@ export async function succeedOperations(db: Kysely<Database>, successes: Success
     where o.id = s.id and o.status = 'processing'
     returning o.*
   `.execute(db);
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  return successes.map((success) => byId.get(success.id));
+  return inOrderOf(
+    successes.map((success) => success.id),
+    rows,
+  );
 }
 
 export async function failOperation(db: Kysely<Database>, id: string, error: { code: string; message: string }): Promise<Operation | undefined> {
