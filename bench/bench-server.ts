@@ -20,9 +20,17 @@ export interface BenchServer {
 }
 
 /** The API in its own process, as deployed: info-level request logs go to /dev/null. */
-export async function startBenchServer(environment: Record<string, string> = {}, options: { root?: string } = {}): Promise<BenchServer> {
-  const root = options.root ?? repoRoot;
-  const child = spawn(process.execPath, ['server/main.ts'], {
+export function startBenchServer(environment: Record<string, string> = {}, options: { root?: string } = {}): Promise<BenchServer> {
+  return startServiceProcess('server/main.ts', /"port":(\d+)[^\n]*"msg":"listening"/, environment, options.root ?? repoRoot);
+}
+
+/** `npm run worker` in its own process (no API; `baseUrl` is its probes' address). */
+export function startBenchWorker(environment: Record<string, string> = {}): Promise<BenchServer> {
+  return startServiceProcess('server/worker-main.ts', /"health_port":(\d+)[^\n]*"msg":"worker started"/, { WORKER_HEALTH_PORT: '0', ...environment }, repoRoot);
+}
+
+async function startServiceProcess(script: string, ready: RegExp, environment: Record<string, string>, root: string): Promise<BenchServer> {
+  const child = spawn(process.execPath, [script], {
     cwd: root,
     env: {
       ...process.env,
@@ -43,7 +51,7 @@ export async function startBenchServer(environment: Record<string, string> = {},
     let output = '';
     const onData = (chunk: Buffer) => {
       output += chunk;
-      const match = /"port":(\d+)[^\n]*"msg":"listening"/.exec(output);
+      const match = ready.exec(output);
       if (match) {
         child.stdout!.off('data', onData);
         child.stdout!.resume();
@@ -51,7 +59,7 @@ export async function startBenchServer(environment: Record<string, string> = {},
       }
     };
     child.stdout!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
   return {
     baseUrl: `http://127.0.0.1:${port}`,

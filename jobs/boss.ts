@@ -2,6 +2,8 @@ import { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { DatabaseReachability } from '../schema/db/reachability.ts';
 
+export const bossSchema = 'pgboss';
+
 /**
  * pg-boss in its own schema of the service's database; queues and workers attach to it. Its
  * loops keep polling through an outage and resume when the database is back; their failures
@@ -10,10 +12,11 @@ import type { DatabaseReachability } from '../schema/db/reachability.ts';
 export async function startBoss(reachability: DatabaseReachability, logger: Logger, options: { superviseSeconds: number; poolSize: number }): Promise<PgBoss> {
   const boss = new PgBoss({
     connectionString: reachability.connectionString,
-    schema: 'pgboss',
+    schema: bossSchema,
     max: options.poolSize,
-    // Workers wake on NOTIFY when a job is sent, instead of waiting for their next poll.
-    useListenNotify: true,
+    // Queues created with `notify` still NOTIFY on insert; the job pumps listen for it
+    // (jobs/job-wakeups.ts), so pg-boss's own listener would be a second connection for nothing.
+    useListenNotify: false,
     // How often lost jobs (expired, or missing heartbeats) are detected and retried.
     superviseIntervalSeconds: options.superviseSeconds,
     monitorIntervalSeconds: options.superviseSeconds,

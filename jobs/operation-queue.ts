@@ -43,7 +43,8 @@ export class OperationQueue {
   #insert(operations: NewOperation[]): Promise<Operation[]> {
     return this.#db.transaction().execute(async (trx) => {
       const rows = await insertOperations(trx, operations);
-      const jobs = operations.map((operation) => ({ id: operation.jobId, data: { operationId: operation.id } satisfies OperationJob }));
+      // Grouped by project: a worker shares its slots fairly between projects (jobs/job-pump.ts).
+      const jobs = operations.map((operation) => ({ id: operation.jobId, data: { operationId: operation.id } satisfies OperationJob, group: { id: operation.projectId } }));
       await this.#boss.insert(operationsQueue, jobs, { db: fromKysely(trx as never) });
       return rows;
     });

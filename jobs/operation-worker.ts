@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Job, PgBoss } from 'pg-boss';
+import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Database, Operation } from '../schema/db/types.ts';
 import {
@@ -17,18 +17,7 @@ import { GroupWriter } from '../schema/db/group-writer.ts';
 import { listenForOperationCancels } from './operation-cancel-channel.ts';
 import type { DatabaseReachability } from '../schema/db/reachability.ts';
 import { operationsDeadLetterQueue, operationsQueue, type OperationJob } from './queues.ts';
-
-const jobsPerFetch = 2;
-
-/**
- * pg-boss runs `localConcurrency` fetch loops of up to `batchSize` jobs each: pairs when the
- * concurrency is even, single jobs otherwise, so exactly `concurrency` jobs can run at once (a
- * pair per loop with a concurrency of 1 ran two).
- */
-export function fetchShape(concurrency: number): { batchSize: number; localConcurrency: number } {
-  const batchSize = concurrency % jobsPerFetch === 0 ? jobsPerFetch : 1;
-  return { batchSize, localConcurrency: concurrency / batchSize };
-}
+import { JobPump, type PumpedJob } from './job-pump.ts';
 
 export interface OperationOutcome {
   result: unknown;
@@ -57,7 +46,11 @@ export interface OperationWorkerOptions {
   reachability: DatabaseReachability;
   executor: OperationExecutor;
   concurrency: number;
+  /** Of those, what one project may hold while another project's operations wait. */
+  projectConcurrency: number;
   timeoutSeconds: number;
+  /** How long stop() lets running operations finish before handing them back to the queue. */
+  stopGraceMs: number;
   logger: Logger;
   onFinished: (operation: Operation) => Promise<void>;
 }
@@ -84,45 +77,47 @@ export class OperationWorker {
     this.#options = options;
     this.#claims = new GroupWriter((ids) => claimOperations(options.db, ids));
     this.#successes = new GroupWriter((successes) => succeedOperations(options.db, successes));
+    const onError = (error: unknown) => {
+      if (!options.reachability.report(error, 'operation worker')) options.logger.error({ err: error }, 'operation queue error');
+    };
+    this.pumps = [
+      new JobPump<OperationJob>({
+        boss: options.boss,
+        queue: operationsQueue,
+        concurrency: options.concurrency,
+        // A project alone may use every slot but one, which stays free for another project's
+        // next operation (a slot of the borrower's frees when its run ends).
+        fairness: { share: options.projectConcurrency, keptForOthers: 1 },
+        run: (job, lost) => this.#run(job, lost),
+        onError,
+      }),
+      new JobPump<OperationJob>({
+        boss: options.boss,
+        queue: operationsDeadLetterQueue,
+        concurrency: 1,
+        fairness: { share: 1, keptForOthers: 0 },
+        run: (job) => this.#abandon(job.data.operationId),
+        onError,
+      }),
+    ];
   }
 
+  /** What fetches and runs the jobs; woken by the process's NOTIFY listener. */
+  readonly pumps: readonly JobPump<OperationJob>[];
+
   async start(): Promise<void> {
-    const { boss, reachability, logger, concurrency } = this.#options;
+    const { reachability, logger } = this.#options;
     this.#cancelListener = await listenForOperationCancels(
       reachability,
       logger,
       (operationId) => this.#abortRun(operationId),
       () => void this.#abortRunsCancelledMeanwhile(),
     );
-    await boss.work<OperationJob>(
-      operationsQueue,
-      {
-        // Settled per job: a worker whose fetch came back full asks again at once, so a backlog
-        // drains at full speed instead of one job per poll; NOTIFY wakes idle workers.
-        ...fetchShape(concurrency),
-        includeMetadata: true,
-        perJobResults: true,
-        burstWhenBatchFull: true,
-        pollingIntervalSeconds: 1,
-        notifyPollingIntervalSeconds: 1,
-      },
-      async (jobs) =>
-        Promise.all(
-          jobs.map(async (job) => {
-            try {
-              await this.#run(job);
-              return { id: job.id, status: 'completed' as const };
-            } catch (error) {
-              // pg-boss retries a failed job with backoff while it has attempts left.
-              return { id: job.id, status: 'failed' as const, output: { message: (error as Error).message } };
-            }
-          }),
-        ),
-    );
-    await boss.work<OperationJob>(operationsDeadLetterQueue, { batchSize: 1, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 }, async ([job]) => this.#abandon(job!.data.operationId));
+    for (const pump of this.pumps) pump.start();
   }
 
   async stop(): Promise<void> {
+    await Promise.all(this.pumps.map((pump) => pump.stop(this.#options.stopGraceMs)));
     await this.#cancelListener?.close();
   }
 
@@ -152,7 +147,7 @@ export class OperationWorker {
    * commit, succeed), besides the storage write. Each is conditional: a cancel that won makes
    * the next one match nothing, and the run ends there without storing or announcing anything.
    */
-  async #run(job: Job<OperationJob> & { retryCount?: number; retryLimit?: number }): Promise<void> {
+  async #run(job: PumpedJob<OperationJob>, lost: AbortSignal): Promise<void> {
     const { db, executor, logger, timeoutSeconds } = this.#options;
     const { operationId } = job.data;
     const operation = await this.#persist(() => this.#claims.add(operationId));
@@ -162,7 +157,7 @@ export class OperationWorker {
     const timeout = AbortSignal.timeout(timeoutSeconds * 1000);
     this.#running.set(operationId, cancel);
     try {
-      const outcome = await executor.execute(operation, AbortSignal.any([cancel.signal, timeout]));
+      const outcome = await executor.execute(operation, AbortSignal.any([cancel.signal, timeout, lost]));
       let destination: unknown;
       if (operation.result_destination) {
         if (!(await this.#persist(() => commitToComplete(db, operationId)))) return;
@@ -180,6 +175,9 @@ export class OperationWorker {
         ),
       );
     } catch (error) {
+      // The job is no longer this worker's (its claim was lost, or the worker is stopping): the
+      // attempt that holds it now records the outcome.
+      if (lost.aborted) return;
       if (cancel.signal.aborted) {
         // The cancel that aborted this run ended the operation already (this matches nothing
         // then); a replica of the previous version only flagged it, and this ends it.
@@ -189,7 +187,7 @@ export class OperationWorker {
       const failure = timeout.aborted
         ? { code: 'timeout', message: `The operation ran longer than ${timeoutSeconds} s`, retryable: false }
         : executor.describeFailure(error);
-      const attemptsLeft = (job.retryLimit ?? 0) - (job.retryCount ?? 0);
+      const attemptsLeft = job.retryLimit - job.retryCount;
       // Something the run needed was unavailable (the database, an upstream): worth another attempt.
       const retryable = failure.retryable || failure.code === 'service_unavailable';
       if (retryable && attemptsLeft > 0) {

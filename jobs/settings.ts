@@ -1,6 +1,8 @@
 export interface OperationsConfig {
   runWorkers: boolean;
   concurrency: number;
+  /** Of those, what one project's operations take while another project's wait. */
+  projectConcurrency: number;
   timeoutSeconds: number;
   retryLimit: number;
   retryDelaySeconds: number;

@@ -82,6 +82,8 @@ const environmentSchema = z.object({
   RUN_WORKERS: booleanText.default(true),
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8788),
   OPERATION_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
+  /** Unset: half of OPERATION_CONCURRENCY, rounded up. */
+  OPERATION_PROJECT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).optional(),
   OPERATION_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(900),
   OPERATION_RETRY_LIMIT: z.coerce.number().int().min(0).max(100).default(3),
   OPERATION_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).default(2),
@@ -279,6 +281,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     operations: {
       runWorkers: env.RUN_WORKERS,
       concurrency: env.OPERATION_CONCURRENCY,
+      projectConcurrency: Math.min(env.OPERATION_PROJECT_CONCURRENCY ?? Math.ceil(env.OPERATION_CONCURRENCY / 2), env.OPERATION_CONCURRENCY),
       timeoutSeconds: env.OPERATION_TIMEOUT_SECONDS,
       retryLimit: env.OPERATION_RETRY_LIMIT,
       retryDelaySeconds: env.OPERATION_RETRY_DELAY_SECONDS,

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { PgBoss } from 'pg-boss';
+import type { PgBoss, WipData } from 'pg-boss';
 import type { Config } from './config.ts';
 import type { ServerServices } from './server-services.ts';
 import { KeyStore } from '../accounts/key-store.ts';
@@ -21,10 +21,16 @@ import { ServiceMetrics } from './observability/metrics.ts';
 import { combineObservers } from './observability/model-calls.ts';
 import { startTracing } from './observability/tracing.ts';
 import { readQueueState } from '../jobs/queue-readings.ts';
+import { listenForQueuedJobs } from '../jobs/job-wakeups.ts';
+
+/** How long a stopping process lets running jobs end before handing them back to the queue. */
+const jobStopGraceMs = 10_000;
 
 export interface RunningServices extends ServerServices {
   database: DatabaseHandle;
   boss: PgBoss;
+  /** The job loops this process runs (none with RUN_WORKERS=false), for the worker's liveness probe. */
+  jobLoops(): WipData[];
   close(): Promise<void>;
 }
 
@@ -88,6 +94,7 @@ export async function startServices(config: Config, logger: Logger, options: { r
       tracing,
       database,
       boss,
+      jobLoops: () => [],
       close: closeAll,
     };
 
@@ -104,15 +111,22 @@ export async function startServices(config: Config, logger: Logger, options: { r
         reachability: database.reachability,
         executor: createOperationExecutor(services, appRouter),
         concurrency: config.operations.concurrency,
+        projectConcurrency: config.operations.projectConcurrency,
         timeoutSeconds: config.operations.timeoutSeconds,
+        stopGraceMs: jobStopGraceMs,
         logger,
         onFinished,
       });
+      const webhookWorker = new WebhookDeliveryWorker({ db, boss, reachability: database.reachability, config: config.webhooks, logger });
+      const pumps = [...operationWorker.pumps, ...webhookWorker.pumps];
+      const wakeups = await listenForQueuedJobs(db, database.reachability, logger, new Map(pumps.map((pump) => [pump.queue, pump])));
+      stops.push(() => wakeups.close());
+      // Deliveries stop after operations, so that operations ending during the stop are announced.
+      webhookWorker.start();
+      stops.push(() => webhookWorker.stop(jobStopGraceMs));
       await operationWorker.start();
       stops.push(() => operationWorker.stop());
-      const webhookWorker = new WebhookDeliveryWorker({ db, boss, config: config.webhooks, logger });
-      await webhookWorker.start();
-      stops.push(() => webhookWorker.stop());
+      services.jobLoops = () => pumps.map((pump) => pump.wipData());
     }
     return services;
   } catch (error) {

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql, type Kysely } from 'kysely';
-import type { PgBoss, WipData } from 'pg-boss';
+import type { WipData } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Database } from '../schema/db/types.ts';
 import type { DatabaseReachability } from '../schema/db/reachability.ts';
@@ -49,7 +49,8 @@ export interface WorkerHealth {
  * - `GET /readyz`, readiness: 200 when Postgres answers, 503 otherwise.
  */
 export async function startWorkerHealth(options: {
-  boss: PgBoss;
+  /** The job loops, in pg-boss's shape. */
+  loops: () => WipData[];
   db: Kysely<Database>;
   reachability: DatabaseReachability;
   host: string;
@@ -57,7 +58,7 @@ export async function startWorkerHealth(options: {
   limits: StallLimits;
   logger: Logger;
 }): Promise<WorkerHealth> {
-  const { boss, db, reachability, limits, logger } = options;
+  const { loops: readLoops, db, reachability, limits, logger } = options;
   const server: Server = createServer((req, res) => {
     const answer = (status: number, body: object) => {
       res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...(status === 503 ? { 'retry-after': '1' } : {}) });
@@ -68,7 +69,7 @@ export async function startWorkerHealth(options: {
     if (path === '/healthz') {
       // Jobs wait out an outage on purpose (their results must not be lost): readiness says so, and a restart would not help.
       if (reachability.away) return answer(200, { status: 'ok', database: 'away' });
-      const loops = boss.getWipData();
+      const loops = readLoops();
       const stalled = stalledLoops(loops, Date.now(), limits);
       return stalled.length === 0 ? answer(200, { status: 'ok', loops: loops.length }) : answer(503, { status: 'stalled', stalled });
     }

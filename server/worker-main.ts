@@ -20,7 +20,7 @@ exitGracefullyOnSignals(logger, async () => {
 try {
   const services = await starting;
   health = await startWorkerHealth({
-    boss: services.boss,
+    loops: () => services.jobLoops(),
     db: services.db,
     reachability: services.database.reachability,
     host: config.host,

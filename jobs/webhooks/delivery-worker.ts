@@ -1,11 +1,13 @@
 import type { Kysely } from 'kysely';
-import type { Job, PgBoss } from 'pg-boss';
+import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import { request, type Agent } from 'undici';
 import type { WebhooksConfig } from '../settings.ts';
 import type { Database } from '../../schema/db/types.ts';
 import { completeDelivery, findDeliveryWithEndpoint, insertAttempt } from '../../schema/db/queries/webhooks.ts';
 import { webhookDeliveriesQueue, type WebhookJob } from '../queues.ts';
+import { JobPump, type PumpedJob } from '../job-pump.ts';
+import type { DatabaseReachability } from '../../schema/db/reachability.ts';
 import { signWebhook } from './signature.ts';
 import { checkWebhookUrl, createGuardedAgent } from './target-guard.ts';
 
@@ -19,43 +21,47 @@ class PermanentDeliveryError extends Error {}
  */
 export class WebhookDeliveryWorker {
   readonly #db: Kysely<Database>;
-  readonly #boss: PgBoss;
   readonly #config: WebhooksConfig;
   readonly #logger: Logger;
   readonly #agent: Agent;
+  /** What fetches and runs the deliveries; woken by the process's NOTIFY listener. */
+  readonly pumps: readonly JobPump<WebhookJob>[];
 
-  constructor(options: { db: Kysely<Database>; boss: PgBoss; config: WebhooksConfig; logger: Logger }) {
+  constructor(options: { db: Kysely<Database>; boss: PgBoss; reachability: DatabaseReachability; config: WebhooksConfig; logger: Logger }) {
     this.#db = options.db;
-    this.#boss = options.boss;
     this.#config = options.config;
     this.#logger = options.logger;
     this.#agent = createGuardedAgent(options.config.allowPrivateTargets, options.config.timeoutMs);
+    this.pumps = [
+      new JobPump<WebhookJob>({
+        boss: options.boss,
+        queue: webhookDeliveriesQueue,
+        concurrency: options.config.concurrency,
+        // Deliveries to endpoints that hang hold their slots until the timeout: a project's never
+        // hold more than its share of a worker's, and slots are not lent.
+        fairness: { cap: options.config.projectConcurrency },
+        run: (job) => this.#deliver(job),
+        onError: (error) => {
+          if (!options.reachability.report(error, 'webhook delivery')) options.logger.error({ err: error }, 'webhook queue error');
+        },
+      }),
+    ];
   }
 
-  async start(): Promise<void> {
-    await this.#boss.work<WebhookJob>(
-      webhookDeliveriesQueue,
-      {
-        batchSize: 1,
-        localConcurrency: this.#config.concurrency,
-        localGroupConcurrency: Math.min(this.#config.projectConcurrency, this.#config.concurrency),
-        includeMetadata: true,
-        pollingIntervalSeconds: 1,
-        notifyPollingIntervalSeconds: 1,
-        burstWhenReadyExceeds: 1,
-      },
-      async ([job]) => this.#deliver(job!),
-    );
+  start(): void {
+    for (const pump of this.pumps) pump.start();
   }
 
-  async stop(): Promise<void> {
+  /** A delivery still sending after `graceMs` is handed back to the queue (and sent again). */
+  async stop(graceMs: number): Promise<void> {
+    await Promise.all(this.pumps.map((pump) => pump.stop(graceMs)));
     await this.#agent.close();
   }
 
-  async #deliver(job: Job<WebhookJob> & { retryCount?: number; retryLimit?: number }): Promise<void> {
+  async #deliver(job: PumpedJob<WebhookJob>): Promise<void> {
     const delivery = await findDeliveryWithEndpoint(this.#db, job.data.deliveryId);
     if (!delivery || delivery.status !== 'pending') return;
-    const attempt = (job.retryCount ?? 0) + 1;
+    const attempt = job.retryCount + 1;
     const isLastAttempt = attempt >= this.#config.maxAttempts;
     if (delivery.endpoint_deleted_at) {
       await completeDelivery(this.#db, delivery.id, 'failed');

@@ -1,24 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import type { TestServer } from '../helpers/test-server.ts';
+import { startHeldUpstreamServer } from '../helpers/held-upstream-server.ts';
 import { raceCancelsAgainstCompletion } from '../helpers/cancel-race.ts';
-import { startFakeOpenAi, type FakeOpenAi } from '../fakes/fake-openai.ts';
+import type { FakeOpenAi } from '../fakes/fake-openai.ts';
 
 let fake: FakeOpenAi;
 let server: TestServer;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  fake = await startFakeOpenAi();
-  server = await startTestServer({
-    OPENAI_COMPAT_UPSTREAMS: JSON.stringify([{ name: 'fake', base_url: `${fake.baseUrl}/v1`, models: ['held'] }]),
+  ({ fake, server, close } = await startHeldUpstreamServer({
     OPERATION_CONCURRENCY: '8',
     DATABASE_POOL_SIZE: '8',
     // The race and its checks make about six calls an operation.
     RATE_LIMIT_REQUESTS_PER_MINUTE: '100000',
-  });
+  }));
 });
 afterAll(async () => {
-  await server?.close();
-  await fake?.close();
+  await close?.();
 });
 
 describe('cancel racing completion', () => {
