@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { openDatabase } from './database.ts';
-import { issueApiKey } from '../accounts/api-key-admin.ts';
+import { bootstrapDefaultProject, issueApiKey } from '../accounts/api-key-admin.ts';
 import { insertProject, listProjects, findProject, setProjectLimits } from '../schema/db/queries/projects.ts';
 import { listApiKeys, revokeApiKey, setApiKeyLimits } from '../schema/db/queries/api-keys.ts';
 import { findBalance, insertGrant } from '../schema/db/queries/ledger.ts';
@@ -11,6 +11,9 @@ import { isScope, scopes as allScopes, type Scope } from '../accounts/scopes.ts'
 
 const usage = `Usage: npm run admin -- <command> [options]
 
+  projects:bootstrap                               on an empty database: create the "default" project
+                                                  and its first API key (printed once); otherwise
+                                                  change nothing and say how to mint a key
   projects:create <name>                          create a project
   projects:list                                   list projects
   keys:create --project <id> [--name <name>] [--scopes ai:read,ai:generate]
@@ -98,6 +101,16 @@ try {
   };
   try {
     switch (command) {
+      case 'projects:bootstrap': {
+        const issued = await bootstrapDefaultProject(db, config.bootstrapTokenGrant);
+        if (issued) {
+          print(issued.key);
+          process.stdout.write(`\nFirst API key of project "default" (shown once): ${issued.secret}\n`);
+        } else {
+          process.stdout.write('Projects exist already; nothing created. A new key: npm run admin -- keys:create --project <id> (ids: npm run admin -- projects:list)\n');
+        }
+        break;
+      }
       case 'projects:create': {
         const name = rest[0] ?? values.name;
         print(await insertProject(db, requireOption(name, 'name')));

@@ -60,11 +60,11 @@ export function operationsPage(main) {
         h(
           'tr',
           { 'aria-selected': operation.id === selectedId ? 'true' : false, dataset: { operation: operation.id } },
-          h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => select(operation.id) }, operation.id)),
-          h('td', {}, operation.kind),
-          h('td', {}, statusBadge(operation.status)),
-          h('td', {}, operation.model ?? '—'),
-          h('td', {}, formatTime(operation.created_at)),
+          h('td', { dataset: { label: 'Operation' } }, h('button', { type: 'button', class: 'link', onclick: () => select(operation.id) }, operation.id)),
+          h('td', { dataset: { label: 'Kind' } }, operation.kind),
+          h('td', { dataset: { label: 'Status' } }, statusBadge(operation.status)),
+          h('td', { dataset: { label: 'Model' } }, operation.model ?? '—'),
+          h('td', { dataset: { label: 'Created' } }, formatTime(operation.created_at)),
         ),
       ),
     );

@@ -202,7 +202,12 @@ function parseCard() {
       fill(
         output,
         h('p', { class: 'hint' }, `${meta.detected_type} · ${meta.pages ?? '?'} page(s) · ${meta.characters} characters · ${document.blocks.length} blocks`),
-        h('ol', { class: 'blocks' }, document.blocks.map((block) => h('li', {}, h('span', { class: 'tag' }, block.type), ' ', block.text))),
+        h(
+          'div',
+          // Scrollable, so reachable by keyboard too.
+          { class: 'blocks-scroll', tabindex: '0', role: 'region', 'aria-label': 'Parsed blocks' },
+          h('ol', { class: 'blocks' }, document.blocks.map((block) => h('li', {}, h('span', { class: 'tag' }, block.type), ' ', block.text))),
+        ),
       );
     },
   });

@@ -41,6 +41,6 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((result) => result.status === 'Error');
   if (error || failed) {
-    throw new Error(`Database migration ${failed?.migrationName ?? ''} failed`, { cause: error });
+    throw new Error(failed ? `Database migration ${failed.migrationName} failed` : 'Database migration failed', { cause: error });
   }
 }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { startFakeOpenAi, type FakeOpenAi } from '../fakes/fake-openai.ts';
 import { setApiKeyLimits } from '../../schema/db/queries/api-keys.ts';
-import { launchBrowser, openPage, screenshot, unreachableByKeyboard } from './browser.ts';
+import { launchBrowser, openPage, screenshot, unreachableByKeyboard, viewports } from './browser.ts';
 
 /**
  * The dashboard driven in headless Chromium against a real server: local models for the work,
@@ -155,6 +155,18 @@ describe('the dashboard in a browser', () => {
     await card('Document parse').getByRole('button', { name: 'Parse' }).click();
     await eventually(() => card('Document parse').locator('.blocks li').count()).toBe(3);
     expect(await card('Document parse').locator('[data-snippet="curl"]').textContent()).toContain("-F 'file=@notes.md'");
+    // A long document's blocks scroll inside the card, at both widths.
+    const long = Array.from({ length: 300 }, (_, index) => `Paragraph ${index + 1} of a long report, long enough to wrap on a phone.`).join('\n\n');
+    await card('Document parse').getByLabel('File').setInputFiles({ name: 'report.md', mimeType: 'text/markdown', buffer: Buffer.from(long) });
+    await card('Document parse').getByRole('button', { name: 'Parse' }).click();
+    await eventually(() => card('Document parse').locator('.blocks li').count()).toBe(300);
+    for (const viewport of Object.values(viewports)) {
+      await page.setViewportSize(viewport);
+      expect((await card('Document parse').boundingBox())!.height, `the card at ${viewport.width} px`).toBeLessThan(1_100);
+      const blocks = card('Document parse').locator('.blocks-scroll');
+      expect(await blocks.evaluate((element) => element.scrollHeight > element.clientHeight)).toBe(true);
+    }
+    await page.setViewportSize(viewports.wide);
 
     await card('Speech').getByRole('button', { name: 'Speak' }).click();
     await eventually(() => card('Speech').locator('audio').count()).toBe(1);
@@ -225,6 +237,21 @@ describe('the dashboard in a browser', () => {
     await link.click();
     const row = page.locator(`tr[data-operation="${operationId}"]`);
     await eventually(() => row.locator('.badge').textContent()).toBe('queued');
+    // Every column readable at both widths: each cell inside the page, its text not cut off.
+    for (const viewport of Object.values(viewports)) {
+      await page.setViewportSize(viewport);
+      const cells = await row.locator('td').evaluateAll((tds) =>
+        tds.map((td) => {
+          const box = td.getBoundingClientRect();
+          const badge = td.querySelector('.badge');
+          return { right: box.right, clipped: td.scrollWidth > td.clientWidth + 1 || (badge !== null && badge.scrollWidth > badge.clientWidth + 1) };
+        }),
+      );
+      expect(cells, `operations at ${viewport.width} px`).toHaveLength(5);
+      for (const cell of cells) expect(cell, `operations at ${viewport.width} px`).toEqual({ right: expect.any(Number), clipped: false });
+      expect(Math.max(...cells.map((cell) => cell.right)), `operations at ${viewport.width} px`).toBeLessThanOrEqual(viewport.width);
+    }
+    await page.setViewportSize(viewports.wide);
     const detail = page.locator('.operation-detail');
     await eventually(() => detail.locator('h2').textContent()).toBe(operationId);
     await screenshot(page, 'operations');

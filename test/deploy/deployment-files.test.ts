@@ -8,6 +8,7 @@ import { ConfigMap, Secret, Service } from 'kubernetes-models/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { Job } from 'kubernetes-models/batch/v1';
 import { repoRoot } from '../helpers/paths.ts';
 import { importGraph, reachableFrom, repositoryFiles } from '../helpers/import-graph.ts';
 
@@ -78,6 +79,7 @@ const models: Record<string, new (data: any) => { validate(): void }> = {
   'apps/v1/Deployment': Deployment,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+  'batch/v1/Job': Job,
 };
 
 async function manifests(): Promise<any[]> {
@@ -97,6 +99,7 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
       'Deployment/ai-primitives-worker',
       'HorizontalPodAutoscaler/ai-primitives-api',
       'HorizontalPodAutoscaler/ai-primitives-worker',
+      'Job/ai-primitives-first-key',
       'PodDisruptionBudget/ai-primitives-api',
       'PodDisruptionBudget/ai-primitives-worker',
       'Secret/ai-primitives',
@@ -128,7 +131,10 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     // The worker autoscaler scales on the operations queue's depth, a metric the API exports.
     const workerHpa = named('HorizontalPodAutoscaler', 'ai-primitives-worker');
     expect(workerHpa.spec.metrics[0].external.metric).toEqual({ name: 'ai_operation_jobs', selector: { matchLabels: { queue: 'ai-operations', state: 'created' } } });
-    for (const deployment of [api, worker]) {
+    // The first key: a one-shot Job that bootstraps an empty database and prints the key to its log.
+    const firstKey = named('Job', 'ai-primitives-first-key');
+    expect(firstKey.spec.template.spec.containers[0].args).toEqual(['node', 'server/admin-cli.ts', 'projects:bootstrap']);
+    for (const deployment of [api, worker, firstKey]) {
       const container = deployment.spec.template.spec.containers[0];
       expect(deployment.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
       for (const source of container.envFrom) {
@@ -141,7 +147,8 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     }
     // At the autoscalers' maximums, the processes' connections fit the max_connections the ConfigMap names.
     const poolSize = Number(named('ConfigMap', 'ai-primitives').data.DATABASE_POOL_SIZE);
-    const pods = named('HorizontalPodAutoscaler', 'ai-primitives-api').spec.maxReplicas + named('HorizontalPodAutoscaler', 'ai-primitives-worker').spec.maxReplicas;
+    // (and the first-key Job's one process while it runs)
+    const pods = named('HorizontalPodAutoscaler', 'ai-primitives-api').spec.maxReplicas + named('HorizontalPodAutoscaler', 'ai-primitives-worker').spec.maxReplicas + 1;
     expect(pods * (3 * poolSize + 2)).toBeLessThanOrEqual(300);
     // Every Deployment has a disruption budget and spreads over nodes.
     for (const deployment of [api, worker]) {
@@ -156,7 +163,8 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
 
   it.skipIf(!kubectl)(`build with kubectl's kustomize${kubectl ? '' : ' (skipped: kubectl is not installed)'}`, async () => {
     const { stdout } = await run('kubectl', ['kustomize', 'deploy/k8s'], { cwd: repoRoot });
-    expect(parseAllDocuments(stdout)).toHaveLength(9);
+    expect(parseAllDocuments(stdout).map((document) => document.toJS().kind)).toContain('Job');
+    expect(parseAllDocuments(stdout)).toHaveLength(10);
   });
 });
 

@@ -53,7 +53,9 @@ async function expectBalance(projectId: string, expected: string) {
 }
 
 async function latestUsage(projectId: string) {
-  for (let poll = 0; poll < 150; poll++) {
+  // A cut-off stream is counted on a compute-pool thread after the client left: on a loaded
+  // machine that takes seconds.
+  for (const deadline = Date.now() + 15_000; Date.now() < deadline; ) {
     const [usage] = await listRecentUsage(db(), projectId, 1);
     if (usage) return usage;
     await new Promise((resolve) => setTimeout(resolve, 20));

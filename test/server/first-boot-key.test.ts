@@ -1,9 +1,12 @@
+import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
+import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChildServer } from '../helpers/child-server.ts';
 import { createTestDatabase } from '../helpers/test-database.ts';
+import { repoRoot } from '../helpers/paths.ts';
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 beforeAll(async () => {
@@ -46,5 +49,23 @@ describe('the first-boot key', () => {
     await second.stop();
     expect(second.output()).not.toContain('First boot');
     expect(second.output()).toContain('npm run admin -- keys:create --project');
+  }, 60_000);
+});
+
+describe('npm run admin -- projects:bootstrap (the Kubernetes first-key Job)', () => {
+  it('on an empty database creates the default project and prints its key once; run again, creates nothing', async () => {
+    const empty = await createTestDatabase();
+    try {
+      const bootstrap = async () =>
+        (await promisify(execFile)(process.execPath, ['server/admin-cli.ts', 'projects:bootstrap'], { cwd: repoRoot, env: { ...process.env, DATABASE_URL: empty.url } })).stdout;
+      const first = await bootstrap();
+      const secret = /First API key of project "default" \(shown once\): (sk_live_\w+)/.exec(first)?.[1];
+      expect(secret).toBeDefined();
+      const second = await bootstrap();
+      expect(second).not.toContain('sk_live_');
+      expect(second).toContain('npm run admin -- keys:create --project');
+    } finally {
+      await empty.drop();
+    }
   }, 60_000);
 });
