@@ -1,5 +1,6 @@
 import type { Capability, Modality, ModelEntry } from '../schema/api/models.ts';
 import type { UpstreamConfig } from './http/upstream-config.ts';
+import type { OpenAiCompatibleConfig } from './openai/provider.ts';
 import type { CallScope } from './spec/call-scope.ts';
 import type { ModelDescription } from './spec/model-description.ts';
 import type { ModelSpec } from './spec/model-spec.ts';
@@ -52,7 +53,7 @@ export interface AdapterFamily<A> {
   localModels?: ModelDescription[];
   local?: (model: ModelSpec, runtime: LocalRuntime, entry: ModelEntry) => A;
   'workers-ai'?: (model: ModelSpec, config: UpstreamConfig, entry: ModelEntry) => A;
-  'openai-compatible'?: (model: ModelSpec, config: UpstreamConfig, entry: ModelEntry, runtime: LocalRuntime) => A;
+  'openai-compatible'?: (model: ModelSpec, config: OpenAiCompatibleConfig, entry: ModelEntry, runtime: LocalRuntime) => A;
 }
 
 const family = <A>(definition: AdapterFamily<A>) => definition;

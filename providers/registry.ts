@@ -13,7 +13,7 @@ import type { CallScope } from './spec/call-scope.ts';
 import { pooledDocuments, type LocalChunker, type LocalDocuments } from './local/compute/pooled-documents.ts';
 import type { PoolUsage } from './local/bounded-pool.ts';
 import { listOpenAiCompatibleModels } from './openai/catalog.ts';
-import { createOpenAiCompatible } from './openai/provider.ts';
+import { createOpenAiCompatible, type OpenAiCompatibleConfig } from './openai/provider.ts';
 import { listWorkersAiModels } from './workers-ai/catalog.ts';
 import { createWorkersAi } from './workers-ai/provider.ts';
 import { listRealtimeModels } from './realtime/catalog.ts';
@@ -21,10 +21,7 @@ import { ProviderError } from './spec/provider-error.ts';
 import type { ModelSpec } from './spec/model-spec.ts';
 
 /** An upstream provider: which column of the table builds its adapters, and its plumbing. */
-interface UpstreamProvider {
-  kind: 'workers-ai' | 'openai-compatible';
-  config: UpstreamConfig;
-}
+type UpstreamProvider = { kind: 'workers-ai'; config: UpstreamConfig } | { kind: 'openai-compatible'; config: OpenAiCompatibleConfig };
 
 /** What a model's catalog entry says bounds a call; adapters add what their upstream's API bounds. */
 function specOf(entry: ModelEntry): ModelSpec {
@@ -109,9 +106,12 @@ export class ProviderRegistry {
       adapter = family.local(spec, this.#local, entry);
     } else {
       const upstream = this.#upstreams.get(entry.provider);
-      const build = upstream && family[upstream.kind];
-      if (!upstream || !build) throw new ProviderError('invalid_request', `model: ${entry.id} has no ${capability} adapter`, { param: 'model' });
-      adapter = build(spec, upstream.config, entry, this.#local);
+      const built =
+        upstream?.kind === 'openai-compatible'
+          ? family['openai-compatible']?.(spec, upstream.config, entry, this.#local)
+          : upstream && family['workers-ai']?.(spec, upstream.config, entry);
+      if (!built) throw new ProviderError('invalid_request', `model: ${entry.id} has no ${capability} adapter`, { param: 'model' });
+      adapter = built;
     }
     if (this.#observer) adapter = observeAdapter(adapter as object, { provider: entry.provider, model: entry.id }, this.#observer) as A;
     built.set(entry.id, adapter);

@@ -209,6 +209,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       baseUrl: env.OPENAI_BASE_URL,
       apiKey: env.OPENAI_API_KEY,
       models: env.OPENAI_MODELS ?? defaultOpenAiModels,
+      // OpenAI's current name for it; `max_tokens` is refused by its reasoning models.
+      tokenLimitField: 'max_completion_tokens',
     });
   }
   for (const upstream of env.OPENAI_COMPAT_UPSTREAMS ?? []) {
@@ -222,6 +224,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       baseUrl: upstream.base_url,
       apiKey: upstream.api_key,
       models: upstream.models,
+      tokenLimitField: upstream.token_limit_field,
     });
   }
 

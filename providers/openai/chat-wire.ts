@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ChatMessage, FinishReason, Logprobs, GenerationOption, ResponseFormat, TextGenerationRequest, TextUsage, ToolCall, ToolChoice } from '../spec/text-generation.ts';
+import type { TokenLimitField } from './settings.ts';
 
 /** Only what we read of an upstream's answers; anything else it sends is ignored. */
 const usageSchema = z.object({ prompt_tokens: z.number(), completion_tokens: z.number() }).nullish();
@@ -122,13 +123,16 @@ function toWireToolChoice(choice: ToolChoice) {
 /** Sets only what is set: an upstream sees exactly the request's own options. */
 const optional = <T>(name: string, value: T | undefined, wire: (value: T) => unknown = (same) => same) => (value === undefined ? {} : { [name]: wire(value) });
 
-/** The Chat Completions request body: the endpoint every OpenAI-compatible server implements. */
-export function toChatCompletionBody(upstreamModel: string, request: TextGenerationRequest, stream: boolean) {
+/**
+ * The Chat Completions request body: the endpoint every OpenAI-compatible server implements. The
+ * output token limit goes under the name the upstream reads (`tokenLimitField`).
+ */
+export function toChatCompletionBody(upstreamModel: string, request: TextGenerationRequest, stream: boolean, tokenLimitField: TokenLimitField = 'max_tokens') {
   return {
     model: upstreamModel,
     messages: request.messages.map(toWireMessage),
     ...optional('temperature', request.temperature),
-    ...optional('max_tokens', request.maxOutputTokens),
+    ...optional(tokenLimitField, request.maxOutputTokens),
     ...optional('seed', request.seed),
     ...optional('top_p', request.topP),
     ...optional('stop', request.stop),

@@ -1,14 +1,21 @@
 import type { UpstreamConfig } from '../http/upstream-config.ts';
+import type { TokenLimitField } from './settings.ts';
 
 export interface OpenAiCompatibleSettings {
   name: string;
   baseUrl: string;
   apiKey: string | undefined;
   timeoutMs: number;
+  tokenLimitField: TokenLimitField;
+}
+
+/** An OpenAI-compatible upstream's plumbing, and how its chat requests name the output token limit. */
+export interface OpenAiCompatibleConfig extends UpstreamConfig {
+  tokenLimitField: TokenLimitField;
 }
 
 /** An OpenAI-compatible upstream's plumbing: paths under its base URL, its bearer key if any. */
-export function createOpenAiCompatible(settings: OpenAiCompatibleSettings): UpstreamConfig {
+export function createOpenAiCompatible(settings: OpenAiCompatibleSettings): OpenAiCompatibleConfig {
   const base = settings.baseUrl.replace(/\/+$/, '');
   const headers: Record<string, string> = settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {};
   Object.freeze(headers);
@@ -18,5 +25,6 @@ export function createOpenAiCompatible(settings: OpenAiCompatibleSettings): Upst
     timeoutMs: settings.timeoutMs,
     url: (path) => `${base}/${path.replace(/^\/+/, '')}`,
     headers: () => headers,
+    tokenLimitField: settings.tokenLimitField,
   };
 }

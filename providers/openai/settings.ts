@@ -23,13 +23,22 @@ export const openAiCompatibleUpstreamSetting = z.object({
   base_url: z.url(),
   api_key: z.string().optional(),
   models: z.array(upstreamModelSetting).min(1),
+  /**
+   * The chat request field that carries the output token limit: `max_tokens` (what most
+   * OpenAI-compatible servers read) or `max_completion_tokens` (OpenAI's, which its reasoning
+   * models require).
+   */
+  token_limit_field: z.enum(['max_tokens', 'max_completion_tokens']).default('max_tokens'),
 });
 
 export type UpstreamModelSetting = z.infer<typeof upstreamModelSetting>;
+
+export type TokenLimitField = 'max_tokens' | 'max_completion_tokens';
 
 export interface OpenAiCompatibleUpstreamConfig {
   name: string;
   baseUrl: string;
   apiKey: string | undefined;
   models: UpstreamModelSetting[];
+  tokenLimitField: TokenLimitField;
 }

@@ -1,6 +1,9 @@
 import { exchangeJson, postUpstreamJson } from '../http/upstream-fetch.ts';
 import { parseJsonFrame, readSseData } from '../http/sse-reader.ts';
 import { UpstreamModel } from '../http/upstream-model.ts';
+import type { ModelSpec } from '../spec/model-spec.ts';
+import type { OpenAiCompatibleConfig } from './provider.ts';
+import type { TokenLimitField } from './settings.ts';
 import { estimateUsage } from '../common/token-estimates.ts';
 import type { FinishReason, TextGenerationModel, TextGenerationRequest, TextGenerationResult, TextStreamPart, TextUsage } from '../spec/text-generation.ts';
 import { chatChunkSchema, chatCompletionSchema, mapFinishReason, mapLogprobs, mapToolCalls, mapUsage, openAiHonours, toChatCompletionBody } from './chat-wire.ts';
@@ -9,10 +12,16 @@ import { chatChunkSchema, chatCompletionSchema, mapFinishReason, mapLogprobs, ma
 export class OpenAiCompatibleTextModel extends UpstreamModel implements TextGenerationModel {
   readonly honours = openAiHonours;
   readonly #completions = this.endpoint('chat/completions');
+  readonly #tokenLimitField: TokenLimitField;
+
+  constructor(model: ModelSpec, config: OpenAiCompatibleConfig) {
+    super(model, config);
+    this.#tokenLimitField = config.tokenLimitField;
+  }
 
   async generate(request: TextGenerationRequest): Promise<TextGenerationResult> {
     // The endpoint's own parse, not its exchange: one promise fewer on the hot path.
-    const answer = await exchangeJson(this.#completions.request(toChatCompletionBody(this.upstreamModel, request, false), request.signal));
+    const answer = await exchangeJson(this.#completions.request(toChatCompletionBody(this.upstreamModel, request, false, this.#tokenLimitField), request.signal));
     const completion = this.#completions.parse(answer, chatCompletionSchema, 'an unexpected completion');
     const choice = completion.choices[0]!;
     const usage = completion.usage;
@@ -27,7 +36,7 @@ export class OpenAiCompatibleTextModel extends UpstreamModel implements TextGene
   }
 
   async *stream(request: TextGenerationRequest): AsyncGenerator<TextStreamPart> {
-    const upstream = this.#completions.request(toChatCompletionBody(this.upstreamModel, request, true), request.signal);
+    const upstream = this.#completions.request(toChatCompletionBody(this.upstreamModel, request, true, this.#tokenLimitField), request.signal);
     const name = upstream.upstreamName;
     const response = await postUpstreamJson(upstream);
     yield { type: 'start' };

@@ -4,6 +4,7 @@ import { bearer, startTestServer, type TestServer } from '../helpers/test-server
 import { startFakeOpenAi } from '../fakes/fake-openai.ts';
 import { fakeAccountId, startFakeWorkersAi } from '../fakes/fake-workers-ai.ts';
 import type { FakeUpstream } from '../fakes/fake-upstream-server.ts';
+import { openAiCompatibleUpstreamSetting } from '../../providers/openai/settings.ts';
 
 let openAiFake: FakeUpstream;
 let workersFake: FakeUpstream;
@@ -56,7 +57,8 @@ describe('openai-compatible upstream', () => {
         { role: 'user', content: 'hello there' },
       ],
       temperature: 0.5,
-      max_tokens: 64,
+      // OpenAI's own name for the limit, which its reasoning models require.
+      max_completion_tokens: 64,
     });
   });
 
@@ -253,5 +255,36 @@ describe('Workers AI function calling', () => {
       .create({ model, messages: [{ role: 'user', content: 'x' }], tools: [weather], tool_choice: 'required' })
       .catch((error: unknown) => error as InstanceType<typeof OpenAI.BadRequestError>);
     expect((forced as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('tool_choice');
+  });
+});
+
+describe('the output token limit, under the name each upstream reads', () => {
+  it('is max_tokens for an OpenAI-compatible upstream, max_completion_tokens where its entry says so', async () => {
+    const fake = await startFakeOpenAi();
+    const compatible = await startTestServer({
+      OPENAI_COMPAT_UPSTREAMS: JSON.stringify([
+        { name: 'plain', base_url: `${fake.baseUrl}/v1`, models: ['echo'] },
+        { name: 'reasoning', base_url: `${fake.baseUrl}/v1`, models: ['echo'], token_limit_field: 'max_completion_tokens' },
+      ]),
+    });
+    try {
+      const sdk = new OpenAI({ apiKey: (await compatible.createKey()).secret, baseURL: `${compatible.baseUrl}/v1`, maxRetries: 0 });
+      await sdk.chat.completions.create({ model: 'plain:echo', messages: [{ role: 'user', content: 'a' }], max_completion_tokens: 30 });
+      expect(lastRequest(fake).body).toMatchObject({ max_tokens: 30 });
+      expect(lastRequest(fake).body).not.toHaveProperty('max_completion_tokens');
+      await sdk.chat.completions.create({ model: 'reasoning:echo', messages: [{ role: 'user', content: 'b' }], max_tokens: 40 });
+      expect(lastRequest(fake).body).toMatchObject({ max_completion_tokens: 40 });
+      expect(lastRequest(fake).body).not.toHaveProperty('max_tokens');
+      const streamed = await sdk.responses.create({ model: 'reasoning:echo', input: 'c', max_output_tokens: 50, stream: true });
+      for await (const event of streamed) void event;
+      expect(lastRequest(fake).body).toMatchObject({ max_completion_tokens: 50, stream: true });
+    } finally {
+      await compatible.close();
+      await fake.close();
+    }
+  });
+
+  it('refuses an unknown token_limit_field at boot, naming it', () => {
+    expect(openAiCompatibleUpstreamSetting.safeParse({ name: 'x', base_url: 'http://127.0.0.1:1/v1', models: ['m'], token_limit_field: 'max_new_tokens' }).error?.issues[0]?.path).toEqual(['token_limit_field']);
   });
 });

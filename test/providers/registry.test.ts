@@ -65,12 +65,12 @@ describe('the provider registry', () => {
 
 describe('upstream providers as configuration', () => {
   it('joins paths under an OpenAI-compatible base and sends its key, built once', () => {
-    const config = createOpenAiCompatible({ name: 'groq', baseUrl: 'https://api.groq.com/openai/v1/', apiKey: 'gsk', timeoutMs: 1000 });
+    const config = createOpenAiCompatible({ name: 'groq', baseUrl: 'https://api.groq.com/openai/v1/', apiKey: 'gsk', timeoutMs: 1000, tokenLimitField: 'max_tokens' });
     expect(config).toMatchObject({ provider: 'groq', name: 'Upstream "groq"', timeoutMs: 1000 });
     expect(config.url('/chat/completions')).toBe('https://api.groq.com/openai/v1/chat/completions');
     expect(config.headers()).toEqual({ authorization: 'Bearer gsk' });
     expect(config.headers()).toBe(config.headers());
-    expect(createOpenAiCompatible({ name: 'ollama', baseUrl: 'http://localhost:11434/v1', apiKey: undefined, timeoutMs: 1 }).headers()).toEqual({});
+    expect(createOpenAiCompatible({ name: 'ollama', baseUrl: 'http://localhost:11434/v1', apiKey: undefined, timeoutMs: 1, tokenLimitField: 'max_tokens' }).headers()).toEqual({});
   });
 
   it('runs a Workers AI model at the account\'s run endpoint, its name unencoded', () => {
