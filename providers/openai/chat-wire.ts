@@ -3,7 +3,14 @@ import type { ChatMessage, FinishReason, Logprobs, GenerationOption, ResponseFor
 import type { TokenLimitField } from './settings.ts';
 
 /** Only what we read of an upstream's answers; anything else it sends is ignored. */
-const usageSchema = z.object({ prompt_tokens: z.number(), completion_tokens: z.number() }).nullish();
+const usageSchema = z
+  .object({
+    prompt_tokens: z.number(),
+    completion_tokens: z.number(),
+    prompt_tokens_details: z.object({ cached_tokens: z.number().nullish() }).nullish(),
+    completion_tokens_details: z.object({ reasoning_tokens: z.number().nullish() }).nullish(),
+  })
+  .nullish();
 
 /** Relayed as the upstream sent them. */
 const logprobsSchema = z.object({ content: z.array(z.unknown()).nullish(), refusal: z.array(z.unknown()).nullish() }).nullish();
@@ -80,7 +87,14 @@ export const openAiHonours: ReadonlySet<GenerationOption> = new Set<GenerationOp
 ]);
 
 export function mapUsage(usage: NonNullable<z.infer<typeof usageSchema>>): TextUsage {
-  return { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens };
+  const cached = usage.prompt_tokens_details?.cached_tokens;
+  const reasoning = usage.completion_tokens_details?.reasoning_tokens;
+  return {
+    inputTokens: usage.prompt_tokens,
+    outputTokens: usage.completion_tokens,
+    ...(cached ? { cachedInputTokens: cached } : {}),
+    ...(reasoning ? { reasoningTokens: reasoning } : {}),
+  };
 }
 
 function toWireMessage(message: ChatMessage) {

@@ -79,6 +79,10 @@ export interface TextGenerationRequest extends GenerationOptions, CallScope {
 export interface TextUsage {
   inputTokens: number;
   outputTokens: number;
+  /** Of the input, what the upstream read from its prompt cache, when it says. */
+  cachedInputTokens?: number;
+  /** Of the output, what the model spent reasoning, when it says. */
+  reasoningTokens?: number;
   /** Counted by the service (the model reported no usage), not by the model; its usage record says so. */
   estimated?: boolean;
 }

@@ -88,7 +88,14 @@ export type ChatCompletionRequest = z.output<typeof chatCompletionRequestSchema>
 
 const finishReasonSchema = z.enum(['stop', 'length', 'tool_calls', 'content_filter']);
 
-const chatUsageSchema = z.object({ prompt_tokens: z.int(), completion_tokens: z.int(), total_tokens: z.int() });
+const chatUsageSchema = z.object({
+  prompt_tokens: z.int(),
+  completion_tokens: z.int(),
+  total_tokens: z.int(),
+  /** Present when the upstream reported them. */
+  prompt_tokens_details: z.object({ cached_tokens: z.int() }).optional(),
+  completion_tokens_details: z.object({ reasoning_tokens: z.int() }).optional(),
+});
 
 const toolCallWireSchema = z.object({ id: z.string(), type: z.literal('function'), function: z.object({ name: z.string(), arguments: z.string() }) });
 

@@ -119,7 +119,9 @@ export type ResponseOutputItem = z.infer<typeof responseOutputItemSchema>;
 
 export const responseUsageSchema = z.object({
   input_tokens: z.int(),
-  input_tokens_details: z.object({ cached_tokens: z.int() }),
+  // Nothing here writes a prompt cache of its own, so cache_write_tokens is 0 (also in responses
+  // stored before it was reported).
+  input_tokens_details: z.object({ cached_tokens: z.int(), cache_write_tokens: z.int().default(0) }),
   output_tokens: z.int(),
   output_tokens_details: z.object({ reasoning_tokens: z.int() }),
   total_tokens: z.int(),

@@ -47,7 +47,13 @@ describe('openai-compatible upstream', () => {
     });
     expect(response.output_text).toBe('echo: hello there');
     expect(response.model).toBe('openai:gpt-4o-mini');
-    expect(response.usage).toMatchObject({ input_tokens: 7, output_tokens: 3, total_tokens: 10 });
+    expect(response.usage).toEqual({
+      input_tokens: 7,
+      input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
+      output_tokens: 3,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: 10,
+    });
     const sent = lastRequest(openAiFake);
     expect(sent.headers.authorization).toBe('Bearer sk-upstream-secret');
     expect(sent.body).toEqual({

@@ -124,6 +124,12 @@ describe('reading a completion', () => {
     const choice = completion.choices[0]!;
     expect(mapToolCalls(choice.message.tool_calls)).toEqual([{ id: 'call_9', name: 'weather', arguments: '{"city":"Oslo"}' }]);
     expect(mapUsage(completion.usage!)).toEqual({ inputTokens: 21, outputTokens: 5 });
+    // Cached input and reasoning output, where the upstream reports them.
+    const detailed = chatCompletionSchema.parse({
+      ...completion,
+      usage: { prompt_tokens: 21, completion_tokens: 5, total_tokens: 26, prompt_tokens_details: { cached_tokens: 16 }, completion_tokens_details: { reasoning_tokens: 3 } },
+    });
+    expect(mapUsage(detailed.usage!)).toEqual({ inputTokens: 21, outputTokens: 5, cachedInputTokens: 16, reasoningTokens: 3 });
     expect(mapLogprobs(choice.logprobs)).toEqual({ content: [{ token: 'x', logprob: -0.1 }], refusal: null });
     expect(mapLogprobs(null)).toBeUndefined();
   });
