@@ -90,11 +90,19 @@ export async function* toChatChunks(
     ...usageField,
   });
 
-  yield chunk({ role: 'assistant', content: '' }, null);
+  // As OpenAI does: the role comes with the first part, with `content: ''` before text and
+  // `content: null` on a turn that opens with a tool call (clients read "" as a text part).
+  let roleSent = false;
+  const role = (content: '' | null) => {
+    roleSent = true;
+    return { role: 'assistant' as const, content };
+  };
   try {
     for await (const part of parts) {
       if (part.type === 'start') continue;
       if (part.type === 'text-delta') {
+        if (part.text === '') continue;
+        if (!roleSent) yield chunk(role(''), null);
         yield chunk({ content: part.text }, null, part.logprobs ? { content: part.logprobs.content, refusal: part.logprobs.refusal ?? null } : null);
         continue;
       }
@@ -103,6 +111,7 @@ export async function* toChatChunks(
         const first = part.id !== undefined || part.name !== undefined;
         yield chunk(
           {
+            ...(roleSent ? {} : role(null)),
             tool_calls: [
               {
                 index: part.index,
@@ -115,6 +124,7 @@ export async function* toChatChunks(
         );
         continue;
       }
+      if (!roleSent) yield chunk(role(''), null);
       yield chunk({}, part.finishReason);
       if (includeUsage) yield { ...base, choices: [], usage: toChatUsage(part.usage) };
     }

@@ -154,6 +154,8 @@ export async function* toResponseEvents(entry: ModelEntry, args: TextArgs, parts
     for await (const part of parts) {
       if (part.type === 'start') continue;
       if (part.type === 'text-delta') {
+        // An empty piece (a local model's, beside a forced call) opens no message item.
+        if (part.text === '') continue;
         const open = yield* openMessage();
         text += part.text;
         yield event('response.output_text.delta', { item_id: open.itemId, output_index: open.outputIndex, content_index: 0, delta: part.text, logprobs: [] });

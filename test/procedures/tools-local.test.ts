@@ -70,8 +70,10 @@ describe('local tool calling (GGUF with a chat template)', () => {
     let name = '';
     let argumentsText = '';
     let finish: string | null = null;
+    const deltas: Record<string, unknown>[] = [];
     for await (const chunk of stream) {
       const choice = chunk.choices[0];
+      if (choice) deltas.push(choice.delta as Record<string, unknown>);
       for (const delta of choice?.delta.tool_calls ?? []) {
         name += delta.function?.name ?? '';
         argumentsText += delta.function?.arguments ?? '';
@@ -81,6 +83,29 @@ describe('local tool calling (GGUF with a chat template)', () => {
     expect(name).toBe('get_weather');
     expect(['Paris', 'Oslo']).toContain(JSON.parse(argumentsText).city);
     expect(finish).toBe('tool_calls');
+    // As OpenAI streams a tool turn: the role comes with the call and `content: null`, and no
+    // text at all (an empty string would be a text part to clients such as the AI SDK).
+    expect(deltas[0]).toMatchObject({ role: 'assistant', content: null, tool_calls: [{ index: 0, type: 'function' }] });
+    expect(deltas.some((delta) => typeof delta.content === 'string')).toBe(false);
+  });
+
+  /** A Responses request that forces a call of get_weather. */
+  const forcedWeatherCall = () => ({
+    model,
+    input: 'What is the weather in Oslo?',
+    tools: [{ type: 'function' as const, name: 'get_weather', parameters: weatherTool.function.parameters, strict: true }],
+    tool_choice: { type: 'function' as const, name: 'get_weather' },
+    temperature: 0,
+    max_output_tokens: 40,
+  });
+
+  it('responses: a streamed forced call is only a function_call item, as unstreamed', async () => {
+    const stream = client.responses.stream(forcedWeatherCall());
+    const added: string[] = [];
+    stream.on('response.output_item.added', (event) => added.push(event.item.type));
+    const final = await stream.finalResponse();
+    expect(added).toEqual(['function_call']);
+    expect(final.output.map((item) => item.type)).toEqual(['function_call']);
   });
 
   it('takes the call and its result back as history and answers in text', async () => {
@@ -102,14 +127,7 @@ describe('local tool calling (GGUF with a chat template)', () => {
   });
 
   it('responses: a forced call is a function_call output item', async () => {
-    const response = await client.responses.create({
-      model,
-      input: 'What is the weather in Oslo?',
-      tools: [{ type: 'function', name: 'get_weather', parameters: weatherTool.function.parameters, strict: true }],
-      tool_choice: { type: 'function', name: 'get_weather' },
-      temperature: 0,
-      max_output_tokens: 40,
-    });
+    const response = await client.responses.create(forcedWeatherCall());
     const call = response.output.find((item) => item.type === 'function_call');
     expect(call).toMatchObject({ type: 'function_call', name: 'get_weather', status: 'completed' });
     expect(['Paris', 'Oslo']).toContain(JSON.parse((call as OpenAI.Responses.ResponseFunctionToolCall).arguments).city);
