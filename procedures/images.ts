@@ -28,7 +28,9 @@ async function loadImage(source: ImageSource | undefined, param: string, ctx: Ca
   if ('base64' in source) {
     return { bytes: Buffer.from(source.base64, 'base64'), contentType: source.content_type ?? 'image/png', filename: source.name ?? 'image.png' };
   }
-  const { object, bytes } = await ctx.services.storage.getObject(ctx.principal.projectId, source, `${param}.key`);
+  const wrapped = 'storage_ref' in source;
+  const reference = wrapped ? source.storage_ref : source;
+  const { object, bytes } = await ctx.services.storage.getObject(ctx.principal.projectId, reference, wrapped ? `${param}.storage_ref.key` : `${param}.key`);
   return { bytes, contentType: object.content_type, filename: object.key.split('/').at(-1) ?? 'image.png' };
 }
 

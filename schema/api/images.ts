@@ -2,8 +2,12 @@ import { z } from 'zod';
 import { asyncFields, storageRefSchema } from './common.ts';
 import { pixelPng } from './example-files.ts';
 
-/** An image given inline (base64) or by storage reference. */
+/**
+ * An image given inline (base64) or by storage reference: `{ storage_ref: { bucket_id, key } }`
+ * as the reference documents it, or the reference's fields themselves.
+ */
 export const imageSourceSchema = z.union([
+  z.strictObject({ storage_ref: storageRefSchema }),
   storageRefSchema,
   z.object({
     base64: z.string().min(1).regex(/^[A-Za-z0-9+/\s]*={0,2}\s*$/, 'must be base64'),

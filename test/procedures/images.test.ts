@@ -70,6 +70,30 @@ describe('the official SDK', () => {
     expect(openAiFake.requests.at(-1)!.url).toBe('/v1/images/variations');
   });
 
+  it("edits and varies an image from storage, given as the reference documents it: image.storage_ref", async () => {
+    const headers = { ...bearer(key), 'content-type': 'application/json' };
+    const bucket = ((await (await fetch(`${server.baseUrl}/infra/storage/buckets`, { method: 'POST', headers, body: '{"name":"sources"}' })).json()) as any).data.id;
+    await fetch(`${server.baseUrl}/infra/storage/buckets/${bucket}/objects/hero/original.png`, { method: 'PUT', headers: { ...bearer(key), 'content-type': 'image/png' }, body: png });
+    const edit = (image: unknown) =>
+      fetch(`${server.baseUrl}/infra/ai/images/edits`, { method: 'POST', headers, body: JSON.stringify({ model: 'openai:dall-e-2', prompt: 'add a boat', image }) });
+
+    const edited = await edit({ storage_ref: { bucket_id: bucket, key: 'hero/original.png' } });
+    expect(edited.status).toBe(200);
+    expect(openAiFake.requests.at(-1)!.raw.includes(png)).toBe(true);
+    const varied = await fetch(`${server.baseUrl}/infra/ai/images/variations`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ model: 'openai:dall-e-2', image: { storage_ref: { bucket_id: bucket, key: 'hero/original.png' } } }),
+    });
+    expect(varied.status).toBe(200);
+    expect(openAiFake.requests.at(-1)!.url).toBe('/v1/images/variations');
+
+    const missing = await edit({ storage_ref: { bucket_id: bucket, key: 'hero/none.png' } });
+    expect(missing.status).toBe(404);
+    const refusal = (await missing.json()) as any;
+    expect(refusal.error.message, JSON.stringify(refusal)).toMatch(/^image.storage_ref.key: no object/);
+  });
+
   it('refuses an edit on a model that can only generate', async () => {
     await expect(client.images.edit({ model: 'workers-ai:flux-1-schnell', image: await toFile(png, 'in.png'), prompt: 'x' })).rejects.toMatchObject({
       status: 400,
