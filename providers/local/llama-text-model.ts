@@ -87,7 +87,6 @@ export class LlamaTextModel implements TextGenerationModel {
     const emit: Emit = (part) => channel.push(part);
     const run = loaded.sequences
       .use(request.projectId, async (sequence) => {
-        emit({ type: 'start' });
         try {
           const generation: Generation = { loaded, sequence, request, signal, emit };
           if (loaded.model.fileInfo.metadata.tokenizer?.chat_template) await this.#generateChat(generation);
@@ -163,6 +162,8 @@ export class LlamaTextModel implements TextGenerationModel {
     const promptTokens = model.tokenize(renderPlainPrompt(request.messages));
     const room = this.#checkRoom(promptTokens.length, context.contextSize);
     const grammar = await this.#grammarFor(request.responseFormat);
+    // Started only once nothing about the request can be refused: a refusal is its status, not a stream's error.
+    emit({ type: 'start' });
     const completion = new LlamaCompletion({ contextSequence: sequence });
     let outputTokens = 0;
     try {
@@ -203,6 +204,7 @@ export class LlamaTextModel implements TextGenerationModel {
     const promptTokens = rendered.contextText.tokenize(model.tokenizer).length;
     const room = this.#checkRoom(promptTokens, context.contextSize);
     const grammar = await this.#grammarFor(request.responseFormat);
+    emit({ type: 'start' });
 
     const chat = new LlamaChat({ contextSequence: sequence, chatWrapper });
     const callIndexes = new Map<number, number>();

@@ -254,6 +254,15 @@ describe('without a realtime upstream', () => {
       const response = await fetch(`${plain.baseUrl}/v1/realtime/sessions`, { method: 'POST', headers: { ...bearer(secret), 'content-type': 'application/json' }, body: '{}' });
       expect(response.status).toBe(501);
       expect(((await response.json()) as any).error.message).toMatch(/Realtime proxy not configured/);
+      // A malformed body is the caller's 400 first, here as anywhere.
+      for (const [path, body] of [
+        ['/v1/realtime/sessions', { ttl_seconds: 'soon' }],
+        ['/infra/ai/realtime/sessions', { unknown_field: 1 }],
+        ['/v1/realtime/client_secrets', { session: { type: 'transcription' } }],
+      ] as const) {
+        const malformed = await fetch(`${plain.baseUrl}${path}`, { method: 'POST', headers: { ...bearer(secret), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        expect(malformed.status, path).toBe(400);
+      }
       await expect(connect(`${plain.baseUrl.replace('http', 'ws')}/v1/realtime`)).rejects.toMatchObject({ status: 501 });
     } finally {
       await plain.close();

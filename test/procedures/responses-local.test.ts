@@ -124,6 +124,16 @@ describe('local text generation (stories260K)', () => {
     ).rejects.toMatchObject({ status: 400, error: { param: 'input' } });
   });
 
+  it('refuses a prompt over the context by its tokens with a 400, streamed too: before any stream byte', async () => {
+    // Under the byte bound (18,432), over 2,048 tokens.
+    const many = 'z '.repeat(7_000);
+    await expect(client.chat.completions.create({ model: 'local:stories260K', messages: [{ role: 'user', content: many }], max_tokens: 5, stream: true })).rejects.toMatchObject({
+      status: 400,
+      error: { param: 'input', message: expect.stringMatching(/^The input is \d+ tokens; local:stories260K has a context of 2048$/) },
+    });
+    await expect(client.responses.create({ model: 'local:stories260K', input: many, max_output_tokens: 5, stream: true })).rejects.toMatchObject({ status: 400, error: { param: 'input' } });
+  });
+
   it('rejects image input to the text-only local model', async () => {
     await expect(
       client.responses.create({
