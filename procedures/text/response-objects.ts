@@ -60,7 +60,7 @@ function responseObject(state: ResponseState, body: Pick<ResponseObject, 'status
     model: state.entry.id,
     parallel_tool_calls: args.options.parallelToolCalls ?? true,
     previous_response_id: null,
-    reasoning: { effort: null, summary: null },
+    reasoning: { effort: args.options.reasoningEffort ?? null, summary: null },
     service_tier: 'default',
     store: false,
     background: false,

@@ -120,9 +120,10 @@ export function fromResponsesRequest(request: ResponsesRequest, prior: ResponseI
       user: request.user,
       safetyIdentifier: request.safety_identifier,
       verbosity: request.text?.verbosity ?? undefined,
+      reasoningEffort: request.reasoning?.effort ?? undefined,
       promptCacheKey: request.prompt_cache_key,
     },
-    fields: { ...commonFields, verbosity: 'text.verbosity' },
+    fields: { ...commonFields, verbosity: 'text.verbosity', reasoningEffort: 'reasoning.effort' },
     async: request.async,
   };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { asyncFields } from './common.ts';
+import { asyncFields, unofferedField } from './common.ts';
 import {
   chatFunctionToolSchema,
   contentPartSchema,
@@ -76,6 +76,10 @@ export const chatCompletionRequestSchema = z
     modalities: z.array(z.literal('text', { error: 'Only text output is supported' })).nullish(),
     reasoning_effort: z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']).nullish(),
     verbosity: z.enum(['low', 'medium', 'high']).nullish(),
+    audio: unofferedField(z.object({ format: z.string(), voice: z.unknown() }).loose(), 'no chat model here answers in audio: turn its text into speech with /v1/audio/speech'),
+    prediction: unofferedField(z.object({ type: z.literal('content'), content: z.unknown() }), 'predicted outputs are not applied by any model here'),
+    web_search_options: unofferedField(z.object({}).loose(), 'no model here searches the web'),
+    prompt_cache_retention: unofferedField(z.enum(['in-memory', '24h']), 'only in-memory: no upstream here is asked to keep a prompt cache longer', (value) => value === 'in-memory'),
     ...asyncFields,
   })
   .superRefine((request, ctx) => {

@@ -11,3 +11,14 @@ export const asyncFields = {
   result_destination: storageRefSchema.optional().meta({ description: 'Also write the result to this storage object' }),
   webhook_topic: z.string().min(1).max(200).optional().meta({ description: 'Send ai.operation.* events to endpoints subscribed to this topic' }),
 };
+
+/**
+ * A field of OpenAI's request for something this service does not offer: accepted absent, null or
+ * at its neutral value, refused otherwise with `why`, the truth (never "unknown field").
+ */
+export function unofferedField<T extends z.ZodType>(schema: T, why: string, isNeutral: (value: z.output<T>) => boolean = () => false) {
+  return schema
+    .nullish()
+    .refine((value) => value === undefined || value === null || isNeutral(value as z.output<T>), { message: why })
+    .meta({ description: `Not offered here: ${why}` });
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { asyncFields, storageRefSchema } from './common.ts';
+import { asyncFields, storageRefSchema, unofferedField } from './common.ts';
 import { pixelPng } from './example-files.ts';
 
 /**
@@ -26,6 +26,15 @@ const commonFields = {
   ...asyncFields,
 };
 
+/** OpenAI's image options for what no image model here offers: accepted at their neutral values only. */
+const unofferedImageFields = {
+  background: unofferedField(z.enum(['transparent', 'opaque', 'auto']), 'no image model here applies a background: auto only', (value) => value === 'auto'),
+  output_format: unofferedField(z.enum(['png', 'jpeg', 'webp']), "images come in their model's own format (each item's content type says which): leave it out"),
+  output_compression: unofferedField(z.int().min(0).max(100), "images come in their model's own format and compression: leave it out"),
+  partial_images: unofferedField(z.int().min(0).max(3), 'image streams are not offered: 0 only', (value) => value === 0),
+  stream: unofferedField(z.boolean(), 'image streams are not offered: false only', (value) => value === false),
+};
+
 const examplePixel = { base64: pixelPng, content_type: 'image/png', name: 'pixel.png' };
 
 export const imageGenerationRequestSchema = z
@@ -33,13 +42,22 @@ export const imageGenerationRequestSchema = z
     ...commonFields,
     prompt: z.string().min(1).max(32_000),
     steps: z.int().min(1).max(16).optional(),
-    quality: z.string().optional(),
-    style: z.string().optional(),
+    quality: unofferedField(z.string(), 'no image model here takes a quality setting: auto only (steps sets the effort of models that take it)', (value) => value === 'auto'),
+    style: unofferedField(z.string(), 'no image model here takes a style setting: describe the style in the prompt'),
+    moderation: unofferedField(z.enum(['low', 'auto']), 'no image model here applies a moderation level: auto only', (value) => value === 'auto'),
+    ...unofferedImageFields,
   })
   .meta({ id: 'CreateImageRequest', examples: [{ prompt: 'A lighthouse at dusk, watercolour.', size: '512x512' }] });
 
 export const imageEditRequestSchema = z
-  .strictObject({ ...commonFields, prompt: z.string().min(1).max(32_000), image: imageSourceSchema, mask: imageSourceSchema.optional() })
+  .strictObject({
+    ...commonFields,
+    prompt: z.string().min(1).max(32_000),
+    image: imageSourceSchema,
+    mask: imageSourceSchema.optional(),
+    input_fidelity: unofferedField(z.enum(['high', 'low']), 'no image model here applies input fidelity: leave it out'),
+    ...unofferedImageFields,
+  })
   .meta({ id: 'EditImageRequest', examples: [{ prompt: 'Make it blue.', image: examplePixel }] });
 
 export const imageVariationRequestSchema = z.strictObject({ ...commonFields, image: imageSourceSchema }).meta({ id: 'ImageVariationRequest', examples: [{ image: examplePixel }] });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { asyncFields } from './common.ts';
+import { asyncFields, unofferedField } from './common.ts';
 import {
   maxOutputTokensSchema,
   messageSchema,
@@ -79,6 +79,20 @@ export const responsesRequestSchema = z
     truncation: z.literal('disabled', { error: 'Only disabled: the input is never cut' }).nullish(),
     service_tier: z.enum(['auto', 'default']).nullish(),
     include: z.array(z.string()).max(0, { error: 'No additional output data is available' }).nullish(),
+    reasoning: z
+      .object({
+        effort: z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']).nullish().meta({ description: 'Sent to the model as reasoning_effort; refused for a model that does not apply it' }),
+        summary: unofferedField(z.enum(['auto', 'concise', 'detailed']), 'no model here returns reasoning summaries'),
+        generate_summary: unofferedField(z.enum(['auto', 'concise', 'detailed']), 'no model here returns reasoning summaries'),
+      })
+      .nullish(),
+    top_logprobs: unofferedField(z.int().min(0).max(20), 'Responses output here carries no log probabilities: ask /v1/chat/completions with logprobs', (value) => value === 0),
+    max_tool_calls: unofferedField(z.int().min(1), 'not enforced here: parallel_tool_calls: false limits a response to one call'),
+    stream_options: z
+      .object({ include_obfuscation: z.literal(false, { error: 'Streams here carry no obfuscation padding: send false or leave it out' }).optional() })
+      .nullish(),
+    conversation: unofferedField(z.union([z.string(), z.object({ id: z.string() })]), 'conversations are not kept by this service: continue one with previous_response_id'),
+    prompt: unofferedField(z.object({ id: z.string() }).loose(), 'stored prompt templates are not kept by this service: send instructions and input'),
     ...asyncFields,
   })
   .superRefine((request, ctx) => {

@@ -68,6 +68,12 @@ describe('openai-compatible upstream', () => {
     });
   });
 
+  it('sends reasoning.effort as reasoning_effort, and the response says which effort it asked for', async () => {
+    const response = await client.responses.create({ model: 'openai:gpt-4o-mini', input: 'think', reasoning: { effort: 'low' } });
+    expect(lastRequest(openAiFake).body).toMatchObject({ reasoning_effort: 'low' });
+    expect(response.reasoning).toEqual({ effort: 'low', summary: null });
+  });
+
   it('chat.completions.create without stream', async () => {
     const completion = await client.chat.completions.create({
       model: 'openai:gpt-4o-mini',

@@ -90,3 +90,46 @@ describe('messages and input', () => {
     expect(body.error.param).toBe('n');
   });
 });
+
+describe("OpenAI's fields for what this service does not offer: refused with the truth, accepted at their neutral values", () => {
+  const responses = { model, input: 'hi', max_output_tokens: 2 };
+  const chat = { model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 };
+  const refusals: [string, Record<string, unknown>, string, RegExp][] = [
+    ['/v1/responses', { ...responses, reasoning: { effort: 'low' } }, 'reasoning.effort', /^reasoning\.effort: local:stories260K does not apply reasoning\.effort/],
+    ['/v1/responses', { ...responses, reasoning: { summary: 'auto' } }, 'reasoning.summary', /no model here returns reasoning summaries/],
+    ['/v1/responses', { ...responses, top_logprobs: 5 }, 'top_logprobs', /carries no log probabilities/],
+    ['/v1/responses', { ...responses, max_tool_calls: 3 }, 'max_tool_calls', /not enforced here/],
+    ['/v1/responses', { ...responses, conversation: 'conv_1' }, 'conversation', /conversations are not kept/],
+    ['/v1/responses', { ...responses, prompt: { id: 'pmpt_1' } }, 'prompt', /stored prompt templates are not kept/],
+    ['/v1/responses', { ...responses, stream: true, stream_options: { include_obfuscation: true } }, 'stream_options.include_obfuscation', /no obfuscation/],
+    ['/v1/chat/completions', { ...chat, audio: { format: 'wav', voice: 'alloy' } }, 'audio', /no chat model here answers in audio/],
+    ['/v1/chat/completions', { ...chat, prediction: { type: 'content', content: 'x' } }, 'prediction', /predicted outputs are not applied/],
+    ['/v1/chat/completions', { ...chat, web_search_options: {} }, 'web_search_options', /no model here searches the web/],
+    ['/v1/chat/completions', { ...chat, prompt_cache_retention: '24h' }, 'prompt_cache_retention', /only in-memory/],
+    ['/v1/images/generations', { prompt: 'a fox', output_format: 'webp' }, 'output_format', /own format/],
+    ['/v1/images/generations', { prompt: 'a fox', background: 'transparent' }, 'background', /auto only/],
+    ['/v1/images/generations', { prompt: 'a fox', stream: true }, 'stream', /image streams are not offered/],
+    ['/v1/images/generations', { prompt: 'a fox', style: 'vivid' }, 'style', /describe the style in the prompt/],
+  ];
+  it.each(refusals)('%s %j: 400 naming %s, saying why', async (path, body, param, why) => {
+    const { status, body: answer } = await post(path, body);
+    expect(status).toBe(400);
+    expect(answer.error.param).toBe(param);
+    expect(answer.error.message).toMatch(why);
+    expect(answer.error.message).not.toMatch(/not part of this API/);
+  });
+
+  it('accepts them absent, null or neutral, and still calls a field OpenAI does not have unknown', async () => {
+    for (const [path, body] of [
+      ['/v1/responses', { ...responses, top_logprobs: 0, reasoning: null, conversation: null, stream: true, stream_options: { include_obfuscation: false } }],
+      ['/v1/chat/completions', { ...chat, prompt_cache_retention: 'in-memory', audio: null }],
+    ] as const) {
+      const response = await fetch(server.baseUrl + path, { method: 'POST', headers: { ...bearer(key), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect(response.status, `${path} ${await response.clone().text()}`).toBe(200);
+      await response.arrayBuffer();
+    }
+    const unknown = await post('/v1/responses', { ...responses, thinking_budget: 100 });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.message).toMatch(/^thinking_budget: unknown field: not part of this API/);
+  });
+});

@@ -35,7 +35,7 @@ describe('configuration', () => {
       WORKERS_AI_API_TOKEN: 'token',
     });
     expect(config.openAiCompatibleUpstreams).toEqual([
-      { name: 'openai', baseUrl: 'https://api.openai.com/v1', apiKey: 'sk-upstream', models: ['gpt-4o-mini', 'whisper-1'] },
+      { name: 'openai', baseUrl: 'https://api.openai.com/v1', apiKey: 'sk-upstream', models: ['gpt-4o-mini', 'whisper-1'], tokenLimitField: 'max_completion_tokens' },
     ]);
     expect(config.workersAi).toMatchObject({ accountId: 'acct', apiToken: 'token', models: undefined });
   });
