@@ -59,6 +59,8 @@ export class JobPump<Data> {
   readonly #completions: GroupWriter<PumpedJob<Data>, undefined>;
   readonly #createdOn = Date.now();
   #fetching = false;
+  /** The fetch loop while it runs: a stop waits for it, so jobs it hands out get their grace too. */
+  #pumping: Promise<void> = Promise.resolve();
   /** Jobs may be waiting (a wake-up came, or the last fetch was full): fetch while slots are free, or when one frees. */
   #pending = false;
   /** The groups' limits may have left jobs waiting: fetch when a slot frees. */
@@ -97,7 +99,7 @@ export class JobPump<Data> {
   wake(): void {
     if (this.#stopping) return;
     this.#pending = true;
-    if (!this.#fetching && this.#running.size < this.#options.concurrency) void this.#pump();
+    if (!this.#fetching && this.#running.size < this.#options.concurrency) this.#pumping = this.#pump();
   }
 
   async #pump(): Promise<void> {
@@ -263,6 +265,7 @@ export class JobPump<Data> {
     this.#stopping = true;
     clearInterval(this.#pollTimer);
     clearTimeout(this.#wakeTimer);
+    await this.#pumping;
     const drained = await this.#allEnded(graceMs);
     if (!drained) {
       const left = [...this.#running.values()];
