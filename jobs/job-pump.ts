@@ -1,5 +1,7 @@
 import type { JobWithMetadata, PgBoss, WipData } from 'pg-boss';
+import type { Logger } from 'pino';
 import { GroupWriter } from '../schema/db/group-writer.ts';
+import type { DatabaseReachability } from '../schema/db/reachability.ts';
 
 export type PumpedJob<Data> = JobWithMetadata<Data>;
 
@@ -29,7 +31,9 @@ export interface JobPumpOptions<Data> {
    * process's to run: its claim was lost, or the process is stopping and its grace ran out.
    */
   run: (job: PumpedJob<Data>, signal: AbortSignal) => Promise<void>;
-  onError: (error: unknown) => void;
+  /** Failures to fetch or settle: an outage's are its one warning, others are logged. */
+  reachability: DatabaseReachability;
+  logger: Logger;
   /** The fetch made with no wake-up (retries coming due, a NOTIFY missed). */
   pollMs?: number;
 }
@@ -85,6 +89,11 @@ export class JobPump<Data> {
     });
   }
 
+  #reportError(error: unknown): void {
+    const { reachability, logger, queue } = this.#options;
+    if (!reachability.report(error, `${queue} queue`)) logger.error({ err: error, queue }, 'job queue error');
+  }
+
   get queue(): string {
     return this.#options.queue;
   }
@@ -117,7 +126,7 @@ export class JobPump<Data> {
     } catch (error) {
       this.#lastErrorOn = Date.now();
       this.#lastError = error;
-      this.#options.onError(error);
+      this.#reportError(error);
     } finally {
       this.#fetching = false;
     }
@@ -131,25 +140,21 @@ export class JobPump<Data> {
     const { boss, queue, fairness } = this.#options;
     const fetch = (batchSize: number, ignoreGroups: string[] = []) =>
       boss.fetch<Data>(queue, { batchSize, includeMetadata: true, ...(ignoreGroups.length > 0 ? { ignoreGroups } : {}) }) as Promise<PumpedJob<Data>[]>;
-    const counts = [...this.#perGroup];
     if ('cap' in fairness) {
-      const atCap = counts.filter(([, count]) => count >= fairness.cap).map(([group]) => group);
-      // No group may get more than the room the fullest group below the cap has left.
-      const fullest = Math.max(0, ...counts.map(([, count]) => count).filter((count) => count < fairness.cap));
-      const batch = Math.min(free, fairness.cap - fullest);
+      const { reached: atCap, room } = this.#groupsAgainst(fairness.cap);
+      const batch = Math.min(free, room);
       const jobs = await fetch(batch, atCap);
       return { jobs, full: jobs.length === batch, heldBack: atCap.length > 0 || batch < free };
     }
     // First the groups below their share, none of them past it, so that one group's backlog
     // never fills slots another group's jobs are waiting for. Reading past the backlog of the
     // groups at their share costs a scan, so it is done at most every `fairFetchIntervalMs`.
-    const atShare = counts.filter(([, count]) => count >= fairness.share).map(([group]) => group);
+    const { reached: atShare, room } = this.#groupsAgainst(fairness.share);
     let fair: PumpedJob<Data>[] = [];
     const sinceFairFetch = performance.now() - this.#lastFairFetch;
     if (atShare.length === 0 || sinceFairFetch >= fairFetchIntervalMs) {
       if (atShare.length > 0) this.#lastFairFetch = performance.now();
-      const fullest = Math.max(0, ...counts.map(([, count]) => count).filter((count) => count < fairness.share));
-      const batch = Math.min(free, fairness.share - fullest);
+      const batch = Math.min(free, room);
       fair = await fetch(batch, atShare);
       if (fair.length === batch) return { jobs: fair, full: true, heldBack: atShare.length > 0 };
       // Short with no group at its share: nothing else is waiting.
@@ -161,6 +166,20 @@ export class JobPump<Data> {
     if (borrowable <= 0) return { jobs: fair, full: false, heldBack: true };
     const borrowed = await fetch(borrowable);
     return { jobs: fair.concat(borrowed), full: borrowed.length === borrowable, heldBack: true };
+  }
+
+  /**
+   * The groups running `limit` jobs or more, and the room below it: what the fullest of the
+   * others has left, so that no group a fetch brings passes the limit.
+   */
+  #groupsAgainst(limit: number): { reached: string[]; room: number } {
+    const reached: string[] = [];
+    let fullest = 0;
+    for (const [group, count] of this.#perGroup) {
+      if (count >= limit) reached.push(group);
+      else fullest = Math.max(fullest, count);
+    }
+    return { reached, room: limit - fullest };
   }
 
   #wakeIn(ms: number): void {
@@ -183,34 +202,29 @@ export class JobPump<Data> {
     running.done = this.#runAndSettle(running);
   }
 
-  async #runAndSettle({ job, lost }: Running<Data>): Promise<void> {
-    const { boss, queue, run, onError } = this.#options;
+  async #runAndSettle(running: Running<Data>): Promise<void> {
+    const { job, lost } = running;
+    const { boss, queue, run } = this.#options;
     try {
-      let failure: unknown;
-      let failed = false;
-      try {
-        await run(job, lost.signal);
-      } catch (error) {
-        failed = true;
-        failure = error;
-      }
+      const failure = await run(job, lost.signal).then(
+        () => undefined,
+        (error: unknown) => ({ message: error instanceof Error ? error.message : String(error) }),
+      );
       // A job whose claim is gone is someone else's now (retried, or failed at stop): nothing to settle.
       if (lost.signal.aborted) return;
-      if (failed) await boss.fail(queue, attemptOf(job), { message: failure instanceof Error ? failure.message : String(failure) });
+      if (failure) await boss.fail(queue, attemptOf(job), failure);
       else await this.#completions.add(job);
     } catch (error) {
       // Not settled (the database is away): the job expires and is handed out again, and a run
       // that finds its operation ended does nothing.
-      onError(error);
+      this.#reportError(error);
     } finally {
-      this.#finish(job);
+      this.#finish(running);
     }
   }
 
-  #finish(job: PumpedJob<Data>): void {
-    const running = this.#running.get(job.id);
-    if (!running) return;
-    this.#running.delete(job.id);
+  #finish(running: Running<Data>): void {
+    this.#running.delete(running.job.id);
     if (running.group !== undefined) {
       const left = (this.#perGroup.get(running.group) ?? 1) - 1;
       if (left > 0) this.#perGroup.set(running.group, left);
@@ -227,7 +241,7 @@ export class JobPump<Data> {
     }
   }
 
-  /** Every running job's heartbeat in one statement, at half the shortest heartbeat among them. */
+  /** Every running job's heartbeat in one statement, at half the queue's heartbeat (its jobs share it). */
   #ensureHeartbeat(job: PumpedJob<Data>): void {
     if (!job.heartbeatSeconds || this.#heartbeatTimer) return;
     this.#heartbeatTimer = setInterval(() => void this.#touch(), (job.heartbeatSeconds * 1000) / 2);
@@ -246,7 +260,7 @@ export class JobPump<Data> {
       refreshed = new Set(touched.settled);
     } catch (error) {
       // Nor does one that could not run.
-      this.#options.onError(error);
+      this.#reportError(error);
       return;
     }
     for (const running of held) {
@@ -272,7 +286,7 @@ export class JobPump<Data> {
       for (const running of left) running.lost.abort(new Error('the worker stopped before the job ended'));
       await this.#options.boss
         .fail(this.#options.queue, left.map((running) => attemptOf(running.job)), { message: 'the worker stopped before the job ended' })
-        .catch(this.#options.onError);
+        .catch((error: unknown) => this.#reportError(error));
       // A moment for the aborted runs to unwind; one that ignores its signal is not waited for.
       await this.#allEnded(1_000);
     }

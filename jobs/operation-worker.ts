@@ -49,8 +49,6 @@ export interface OperationWorkerOptions {
   /** Of those, what one project may hold while another project's operations wait. */
   projectConcurrency: number;
   timeoutSeconds: number;
-  /** How long stop() lets running operations finish before handing them back to the queue. */
-  stopGraceMs: number;
   logger: Logger;
   onFinished: (operation: Operation) => Promise<void>;
 }
@@ -77,9 +75,6 @@ export class OperationWorker {
     this.#options = options;
     this.#claims = new GroupWriter((ids) => claimOperations(options.db, ids));
     this.#successes = new GroupWriter((successes) => succeedOperations(options.db, successes));
-    const onError = (error: unknown) => {
-      if (!options.reachability.report(error, 'operation worker')) options.logger.error({ err: error }, 'operation queue error');
-    };
     this.pumps = [
       new JobPump<OperationJob>({
         boss: options.boss,
@@ -89,7 +84,8 @@ export class OperationWorker {
         // next operation (a slot of the borrower's frees when its run ends).
         fairness: { share: options.projectConcurrency, keptForOthers: 1 },
         run: (job, lost) => this.#run(job, lost),
-        onError,
+        reachability: options.reachability,
+        logger: options.logger,
       }),
       new JobPump<OperationJob>({
         boss: options.boss,
@@ -97,7 +93,8 @@ export class OperationWorker {
         concurrency: 1,
         fairness: { share: 1, keptForOthers: 0 },
         run: (job) => this.#abandon(job.data.operationId),
-        onError,
+        reachability: options.reachability,
+        logger: options.logger,
       }),
     ];
   }
@@ -116,8 +113,9 @@ export class OperationWorker {
     for (const pump of this.pumps) pump.start();
   }
 
-  async stop(): Promise<void> {
-    await Promise.all(this.pumps.map((pump) => pump.stop(this.#options.stopGraceMs)));
+  /** An operation still running after `graceMs` is handed back to the queue (and run again). */
+  async stop(graceMs: number): Promise<void> {
+    await Promise.all(this.pumps.map((pump) => pump.stop(graceMs)));
     await this.#cancelListener?.close();
   }
 

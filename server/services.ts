@@ -113,7 +113,6 @@ export async function startServices(config: Config, logger: Logger, options: { r
         concurrency: config.operations.concurrency,
         projectConcurrency: config.operations.projectConcurrency,
         timeoutSeconds: config.operations.timeoutSeconds,
-        stopGraceMs: jobStopGraceMs,
         logger,
         onFinished,
       });
@@ -125,7 +124,7 @@ export async function startServices(config: Config, logger: Logger, options: { r
       webhookWorker.start();
       stops.push(() => webhookWorker.stop(jobStopGraceMs));
       await operationWorker.start();
-      stops.push(() => operationWorker.stop());
+      stops.push(() => operationWorker.stop(jobStopGraceMs));
       services.jobLoops = () => pumps.map((pump) => pump.wipData());
     }
     return services;

@@ -41,9 +41,8 @@ export class WebhookDeliveryWorker {
         // hold more than its share of a worker's, and slots are not lent.
         fairness: { cap: options.config.projectConcurrency },
         run: (job) => this.#deliver(job),
-        onError: (error) => {
-          if (!options.reachability.report(error, 'webhook delivery')) options.logger.error({ err: error }, 'webhook queue error');
-        },
+        reachability: options.reachability,
+        logger: options.logger,
       }),
     ];
   }

@@ -52,9 +52,8 @@ async function pumpOn(queue: string, options: { concurrency: number; fairness: G
         peak = Math.max(peak, running.size);
         if (endAtOnce) resolve();
       }).finally(() => running.delete(job.data.n)),
-    onError: (error) => {
-      throw error;
-    },
+    reachability,
+    logger,
   });
   pumps.set(queue, pump);
   pump.start();
